@@ -1,0 +1,35 @@
+/** `GET /api/health` answer, read by the page's lab status indicator. */
+export type LabState = 'none' | 'starting' | 'ready' | 'degraded' | 'stopping' | 'down';
+export type ProcessState = 'pending' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+
+export interface ProcessHealth {
+  name: string;
+  state: ProcessState;
+  restarts: number;
+  /** Last exit or probe failure, for a degraded lab. */
+  lastError?: string;
+}
+
+export interface HostHealth {
+  name: string;
+  address: string;
+  processes: ProcessHealth[];
+}
+
+export interface LabHealth {
+  name: string;
+  instance: string;
+  state: LabState;
+  hosts: HostHealth[];
+  /** `host/process` of each failing process when state is degraded. */
+  failing: string[];
+}
+
+export interface HealthResponse {
+  status: 'ok';
+  version: string;
+  uptimeSeconds: number;
+  lab: LabHealth | null;
+}
+
+export const HEALTH_PATH = '/api/health';

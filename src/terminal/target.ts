@@ -1,0 +1,28 @@
+/**
+ * How a terminal's target becomes a process. The terminal layer knows nothing of labs or HTTP: the
+ * server hands it a resolver (a local one for a bare gateway, the lab's for hosts in namespaces).
+ * The client may ask for shell/user/workdir; the resolver checks them against what the target allows.
+ */
+import type { TerminalRequest } from '../protocol/terminal.ts';
+
+export interface SpawnSpec {
+  /** The resolved host name (shown to the learner). */
+  host: string;
+  /** Executable and arguments that start the shell, already entering the host's namespaces. */
+  file: string;
+  args: string[];
+  /** The complete environment of the shell: never the gateway's own. */
+  env: Record<string, string>;
+  cwd: string;
+  shell: string;
+  user: string;
+  workdir: string;
+}
+
+export type ResolveResult =
+  | { ok: true; spec: SpawnSpec }
+  | { ok: false; code: 'PB_UNKNOWN_TARGET' | 'PB_TARGET_REFUSED' | 'PB_LAB_NOT_READY'; message: string };
+
+export interface TargetResolver {
+  resolve(request: TerminalRequest): Promise<ResolveResult> | ResolveResult;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests live beside their unit (src/**, labs/programs/**); whole-system tests in test/.
+// Tests that make namespaces, ptys and servers use unique names and port 0, so files may run in parallel;
+// two workers match the 2-core machine.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'labs/programs/**/*.test.ts', 'test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
