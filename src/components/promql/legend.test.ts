@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { formatLegend, seriesName } from './legend.ts';
+import { parseDuration } from './duration.ts';
+import { alignSeries } from './alignSeries.ts';
+
+describe('formatLegend', () => {
+  it('puts label values in place of Grafana-style placeholders', () => {
+    expect(formatLegend('{{service}} / {{ envoy_listener_address }}', { service: 'api', envoy_listener_address: '10.0.0.2_20000' }))
+      .toBe('api / 10.0.0.2_20000');
+  });
+  it('leaves a missing label empty and keeps other text', () => {
+    expect(formatLegend('{{service}}-{{pod}}', { service: 'api' })).toBe('api-');
+  });
+  it('names the series like Prometheus when there is no template', () => {
+    expect(formatLegend(undefined, { __name__: 'up', job: 'x', instance: 'a:1' })).toBe('up{instance="a:1", job="x"}');
+    expect(formatLegend('  ', {})).toBe('{}');
+    expect(seriesName({ service: 'api' })).toBe('{service="api"}');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads Prometheus durations in seconds', () => {
+    expect(parseDuration('90s')).toBe(90);
+    expect(parseDuration('5m')).toBe(300);
+    expect(parseDuration('1h30m')).toBe(5400);
+    expect(parseDuration('500ms')).toBe(0.5);
+    expect(parseDuration('15')).toBe(15);
+  });
+  it('answers undefined for text that is not a duration', () => {
+    for (const bad of ['', 'abc', '5 m', '5x', '0s', 'm5']) expect(parseDuration(bad)).toBeUndefined();
+  });
+});
+
+describe('alignSeries', () => {
+  it('merges series onto the union of their timestamps with gaps as null', () => {
+    const a = alignSeries([
+      { metric: { s: 'a' }, values: [[10, '1'], [20, '2']] },
+      { metric: { s: 'b' }, values: [[20, '5'], [30, 'NaN']] },
+    ]);
+    expect(a.xs).toEqual([10, 20, 30]);
+    expect(a.ys).toEqual([[1, 2, null], [null, 5, null]]);
+    expect(a.labels).toEqual([{ s: 'a' }, { s: 'b' }]);
+  });
+  it('gives empty arrays for an empty result', () => {
+    expect(alignSeries([])).toEqual({ xs: [], ys: [], labels: [] });
+  });
+});
