@@ -80,6 +80,12 @@ describe('readLesson', () => {
     expect(p.problems[0]!.message).toMatch(/markdown \(emphasis\) inside <Command>/);
   });
 
+  it('types a URL inside a command as written, though GFM renders it as a link', () => {
+    const p = readLesson('<TerminalRunCommand target="t">\n  <Command>curl -s http://api:19000/stats?filter=cx_active</Command>\n</TerminalRunCommand>\n', 'x.mdx');
+    expect(p.problems).toEqual([]);
+    expect(commandSteps(p).map((c) => c.text)).toEqual(['curl -s http://api:19000/stats?filter=cx_active']);
+  });
+
   it('reports a missing attribute, an empty command and a non-literal expression', () => {
     const p = readLesson(
       ['<Terminal target="tools"/>', '', '<TerminalRunCommand target="t">', '  <Command> </Command>', '  <Command>{cmd}</Command>', '</TerminalRunCommand>', '', '<Challenge/>'].join('\n'),

@@ -1,11 +1,14 @@
 /**
- * Reads a lesson's MDX into a LessonPlan with the parser Docusaurus 3 itself uses (remark-parse +
- * remark-mdx), so what we find, and where, is what the site build sees. Pure: text in, data out.
+ * Reads a lesson's MDX into a LessonPlan with the parser and syntax extensions Docusaurus 3 itself
+ * uses (remark-parse + front matter + directives + GFM + MDX), so what we find, and where, is what the
+ * site build sees. Pure: text in, data out. `planFromTree` serves the site build's remark plugin.
  */
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import remarkMdx from 'remark-mdx';
 import remarkFrontmatter from 'remark-frontmatter';
+import remarkDirective from 'remark-directive';
+import remarkGfm from 'remark-gfm';
 import { parse as parseYaml } from 'yaml';
 import type { Root, RootContent, Node } from 'mdast';
 import type { MdxJsxAttribute, MdxJsxExpressionAttribute, MdxJsxFlowElement, MdxJsxTextElement } from 'mdast-util-mdx-jsx';
@@ -34,11 +37,13 @@ export const LessonComponents = {
 } as const;
 
 /** The processor is stateless once frozen; build it once. */
-const processor = unified().use(remarkParse).use(remarkFrontmatter).use(remarkMdx).freeze();
+// GFM matters: it turns a URL inside a <Command> into a link node, exactly as the site renders it.
+const processor = unified().use(remarkParse).use(remarkMdx).use(remarkFrontmatter).use(remarkDirective).use(remarkGfm).freeze();
 
 /** Parses MDX text into an mdast tree, or a problem at the position the parser reports. */
 export function parseMdx(text: string, file: string): { tree: Root } | { problem: LessonProblem } {
   try {
+    // parse() alone skips transformers; GFM and directives are syntax extensions, so they apply here.
     return { tree: processor.parse(text) as Root };
   } catch (err) {
     // remark-mdx reports syntax errors as VFileMessage-like errors carrying a 1-based line/column.
@@ -60,8 +65,14 @@ export function readLesson(text: string, file: string): LessonPlan {
     plan.problems.push(parsed.problem);
     return plan;
   }
-  const ctx = new Reader(plan);
-  ctx.readTree(parsed.tree);
+  new Reader(plan).readTree(parsed.tree);
+  return plan;
+}
+
+/** Builds a plan from a tree someone else parsed (the site build's remark plugin). */
+export function planFromTree(tree: Root, file: string): LessonPlan {
+  const plan: LessonPlan = { file, id: defaultId(file), title: '', terminals: [], steps: [], problems: [] };
+  new Reader(plan).readTree(tree);
   return plan;
 }
 
@@ -205,6 +216,8 @@ class Reader {
           out += (n as unknown as { value: string }).value;
           return;
         case 'paragraph':
+        // A GFM autolink literal (a URL in a command) renders as <a>; its text is the URL as written.
+        case 'link':
           for (const c of (n as unknown as { children: Node[] }).children) visit(c);
           return;
         case 'mdxTextExpression':
