@@ -1,0 +1,221 @@
+/**
+ * The lab definition (`labs/<name>/lab.yaml`): one zod schema gives both the input type (what an author
+ * writes) and the resolved type (defaults applied, durations in milliseconds). Unknown keys are rejected;
+ * keys that were renamed (or that authors bring from docker-compose and friends) fail with a message
+ * saying what to write instead. Cross-field rules (dependencies, cycles, addresses) live in `validate.ts`.
+ */
+import { z } from 'zod';
+
+/** Defaults, each with its reason. */
+export const LabDefaults = {
+  /** Probe often while starting: start-up time is dominated by how soon readiness is noticed. */
+  PROBE_INTERVAL_MS: 100,
+  PROBE_TIMEOUT_MS: 1_000,
+  /** A process that never becomes ready fails the start instead of hanging it. */
+  START_TIMEOUT_MS: 30_000,
+  /** First restart is quick (a crash is often transient); later ones back off exponentially. */
+  BACKOFF_INITIAL_MS: 250,
+  /** Cap so a crash-looping process is retried a few times a minute, not hammered. */
+  BACKOFF_MAX_MS: 8_000,
+  /** Lessons should feel live: a query sees new samples within a couple of seconds. */
+  SCRAPE_INTERVAL_MS: 2_000,
+  /** A learner's bad query must not hold Prometheus for long. */
+  QUERY_TIMEOUT_MS: 10_000,
+  /** Enough for any lesson query on a small lab; a runaway query fails fast instead. */
+  QUERY_MAX_SAMPLES: 5_000_000,
+  PROMETHEUS_PORT: 9090,
+  /** A lab is short-lived; keeping an hour bounds the TSDB on tmpfs. */
+  PROMETHEUS_RETENTION: '1h',
+} as const;
+
+/** Keys authors commonly write for ours, keyed by where they appear. */
+const RENAMED = {
+  lab: { vars: 'variables', env: 'variables', services: 'hosts', machines: 'hosts' },
+  host: { ip: 'address', addr: 'address', sysctl: 'sysctls', environment: 'env', services: 'processes', programs: 'processes', hostname: '(nothing: the host name is the key under `hosts`)' },
+  process: {
+    cmd: 'command', args: 'command', entrypoint: 'command', environment: 'env', depends_on: 'dependsOn', dependencies: 'dependsOn',
+    depends: 'dependsOn', after: 'dependsOn', readiness: 'ready', healthcheck: 'ready', readinessProbe: 'ready', probe: 'ready',
+    restart_policy: 'restart', restartPolicy: 'restart',
+  },
+  probe: { url: 'http', port: 'tcp', exec: 'command', cmd: 'command', period: 'interval' },
+  terminal: { user: 'users', shell: 'shells', workdir: 'workdirs', cwd: 'workdirs' },
+  prometheus: { interval: 'scrapeInterval', scrape_interval: 'scrapeInterval', scrape_configs: 'scrape', jobs: 'scrape' },
+  scrape: { job_name: 'job', static_configs: 'targets', metrics_path: 'metricsPath', path: 'metricsPath' },
+} as const;
+
+/**
+ * An object with exactly `shape`'s keys. Unknown keys are reported one by one (renamed ones with their
+ * new name) from a preprocess step, so they are reported even when another field is also wrong.
+ */
+function strictObject<S extends z.ZodRawShape>(shape: S, renamed: Record<string, string>) {
+  const known = Object.keys(shape);
+  return z.preprocess((value, ctx) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    const kept: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (known.includes(key)) {
+        kept[key] = v;
+        continue;
+      }
+      const instead = renamed[key];
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [key],
+        params: { unknownKey: true },
+        message: instead
+          ? `\`${key}\` is not a key here; write \`${instead}\` instead`
+          : `unknown key \`${key}\`; expected one of: ${known.join(', ')}`,
+      });
+    }
+    return kept;
+  }, z.object(shape));
+}
+
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
+/** `250ms`, `2s`, `1.5s`, `1m`, or a number of milliseconds. */
+export const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration such as 250ms, 2s or 1m, got "${value}"` });
+    return z.NEVER;
+  }
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS]);
+});
+
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const name = (what: string) => z.string().regex(NAME, `expected a ${what} name: lowercase letters, digits and '-', starting with a letter, at most 31 characters`);
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+/** Scalars in YAML (`8080`, `true`) are accepted where a string is expected, so `[--port, 8080]` works. */
+const argv = z.array(z.union([z.string(), z.number()]).transform(String)).min(1, 'expected a command as a list: [program, arg, …]');
+
+const probeShape = {
+  /** GET this URL inside the host; ready on a 2xx or 3xx answer. */
+  http: z.string().url('expected an http:// URL').optional(),
+  /** Connect to host:port inside the host. */
+  tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional(),
+  /** Run this inside the host; ready when it exits 0. */
+  command: argv.optional(),
+  interval: duration.default(LabDefaults.PROBE_INTERVAL_MS),
+  timeout: duration.default(LabDefaults.PROBE_TIMEOUT_MS),
+  /** How long the process may take to become ready before the start fails. */
+  startTimeout: duration.default(LabDefaults.START_TIMEOUT_MS),
+};
+export const probeSchema = strictObject(probeShape, RENAMED.probe).superRefine((probe, ctx) => {
+  const kinds = [probe.http, probe.tcp, probe.command].filter((k) => k !== undefined).length;
+  if (kinds !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected exactly one of `http`, `tcp` or `command`' });
+});
+
+export const restartPolicy = z.enum(['always', 'on-failure', 'never'], {
+  errorMap: () => ({ message: 'expected one of always, on-failure, never' }),
+});
+
+const fileSchema = z.union([
+  z.string(),
+  strictObject({ content: z.string().optional(), from: z.string().optional(), mode: z.string().regex(/^0?[0-7]{3}$/).optional() }, {}),
+]);
+
+export const processSchema = strictObject(
+  {
+    /** argv; `${VAR}` is substituted in every element. The program must exist on PATH or as a file. */
+    command: argv,
+    env: stringMap.default({}),
+    /** Written into the host's directory (`${HOST_DIR}/<path>`) before the process starts. */
+    files: z.record(z.string(), fileSchema).default({}),
+    ready: probeSchema.optional(),
+    restart: restartPolicy.default('always'),
+    backoff: strictObject({ initial: duration.default(LabDefaults.BACKOFF_INITIAL_MS), max: duration.default(LabDefaults.BACKOFF_MAX_MS) }, {})
+      .default({}),
+    /** Processes that must be ready first: `name` on the same host, or `host/name`. */
+    dependsOn: z.array(z.string()).default([]),
+    /** Run as this user (default root). */
+    user: z.string().optional(),
+    /** Working directory inside the host (default the host's directory). */
+    workdir: z.string().optional(),
+  },
+  RENAMED.process,
+);
+
+export const terminalPolicySchema = strictObject(
+  {
+    /** Users a terminal may run as; the first is the default. */
+    users: z.array(z.string()).min(1).optional(),
+    shells: z.array(z.string()).min(1).optional(),
+    workdirs: z.array(z.string()).min(1).optional(),
+  },
+  RENAMED.terminal,
+);
+
+export const hostSchema = strictObject(
+  {
+    /** Fixed last octet in the instance's /24 (1-253); otherwise the next free one in definition order. */
+    address: z.number().int().min(1).max(253).optional(),
+    sysctls: z.record(z.string().regex(/^net\.[a-z0-9_.]+$/, 'expected a per-namespace sysctl under net.*'), z.union([z.string(), z.number()]).transform(String)).default({}),
+    /** Added to every process and terminal of this host. */
+    env: stringMap.default({}),
+    terminal: terminalPolicySchema.optional(),
+    processes: z.record(name('process'), processSchema).default({}),
+  },
+  RENAMED.host,
+);
+
+const scrapeTarget = z.union([
+  z.string().regex(/^[a-z][a-z0-9-]*:\d{1,5}$/, 'expected host:port with a host of this lab'),
+  strictObject({ target: z.string().regex(/^[a-z][a-z0-9-]*:\d{1,5}$/, 'expected host:port'), labels: stringMap.default({}) }, {}),
+]);
+
+export const prometheusSchema = strictObject(
+  {
+    /** The lab host that runs Prometheus. */
+    host: name('host'),
+    port: z.number().int().min(1).max(65535).default(LabDefaults.PROMETHEUS_PORT),
+    scrapeInterval: duration.default(LabDefaults.SCRAPE_INTERVAL_MS),
+    queryTimeout: duration.default(LabDefaults.QUERY_TIMEOUT_MS),
+    maxSamples: z.number().int().positive().default(LabDefaults.QUERY_MAX_SAMPLES),
+    retention: z.string().default(LabDefaults.PROMETHEUS_RETENTION),
+    scrape: z
+      .array(
+        strictObject(
+          {
+            job: z.string().min(1),
+            targets: z.array(scrapeTarget).min(1),
+            metricsPath: z.string().startsWith('/').default('/metrics'),
+            labels: stringMap.default({}),
+          },
+          RENAMED.scrape,
+        ),
+      )
+      .default([]),
+  },
+  RENAMED.prometheus,
+);
+
+export const labSchema = strictObject(
+  {
+    /** Defaults to the directory name. */
+    name: name('lab').optional(),
+    description: z.string().optional(),
+    /** Lab-wide `${VAR}` values, also exported to every process and terminal. */
+    variables: z.record(z.string().regex(VAR_NAME, 'expected a variable name (letters, digits, _)'), z.union([z.string(), z.number()]).transform(String)).default({}),
+    /** Terminal defaults for every host. */
+    terminal: terminalPolicySchema.optional(),
+    hosts: z.record(name('host'), hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
+    prometheus: prometheusSchema.optional(),
+  },
+  RENAMED.lab,
+);
+
+/** What an author writes. */
+export type LabInput = z.input<typeof labSchema>;
+/** After one schema pass: defaults applied, durations in ms. */
+export type LabSpec = z.output<typeof labSchema>;
+export type HostSpec = z.output<typeof hostSchema>;
+export type ProcessSpec = z.output<typeof processSchema>;
+export type ProbeSpec = z.output<typeof probeSchema>;
+export type PrometheusSpec = z.output<typeof prometheusSchema>;
+export type TerminalPolicySpec = z.output<typeof terminalPolicySchema>;
+
+/** Built-in `${VAR}`s, filled in per instance and host. */
+export const BUILTIN_VARIABLES = ['LAB', 'LAB_DIR', 'PROGRAMS', 'INSTANCE', 'INSTANCE_DIR', 'HOST', 'HOST_DIR', 'ADDRESS', 'PROMETHEUS_URL'] as const;
