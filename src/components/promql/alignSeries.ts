@@ -7,28 +7,31 @@ export interface MatrixSeries {
 }
 
 /**
- * uPlot wants one shared x array and one y array per series, with `null` where a series has no sample.
- * Prometheus sends each series with its own timestamps, so merge them onto the sorted union.
- * Values are strings on the wire ("NaN", "+Inf" included); non-finite values become gaps.
+ * Series on one shared time axis: uPlot's layout, and the shape of `SeriesSet` in
+ * src/protocol/challenges.ts, so live graphs and check results draw with the same chart.
  */
-export interface AlignedData {
-  xs: number[];
-  ys: (number | null)[][];
-  labels: Labels[];
+export interface AlignedSeries {
+  /** Unix seconds, ascending. */
+  timestamps: number[];
+  series: { labels: Labels; values: (number | null)[] }[];
 }
 
-export function alignSeries(series: readonly MatrixSeries[]): AlignedData {
+/**
+ * Prometheus sends each series with its own timestamps: merge them onto the sorted union, `null` where a
+ * series has no sample. Values are strings on the wire ("NaN", "+Inf" included); non-finite ones become gaps.
+ */
+export function alignSeries(matrix: readonly MatrixSeries[]): AlignedSeries {
   const times = new Set<number>();
-  for (const s of series) for (const [t] of s.values) times.add(t);
-  const xs = [...times].sort((a, b) => a - b);
-  const index = new Map(xs.map((t, i) => [t, i] as const));
-  const ys = series.map((s) => {
-    const y: (number | null)[] = new Array(xs.length).fill(null);
+  for (const s of matrix) for (const [t] of s.values) times.add(t);
+  const timestamps = [...times].sort((a, b) => a - b);
+  const index = new Map(timestamps.map((t, i) => [t, i] as const));
+  const series = matrix.map((s) => {
+    const values: (number | null)[] = new Array(timestamps.length).fill(null);
     for (const [t, v] of s.values) {
       const n = Number(v);
-      y[index.get(t)!] = Number.isFinite(n) ? n : null;
+      values[index.get(t)!] = Number.isFinite(n) ? n : null;
     }
-    return y;
+    return { labels: s.metric, values };
   });
-  return { xs, ys, labels: series.map((s) => s.metric) };
+  return { timestamps, series };
 }

@@ -37,11 +37,13 @@ describe('alignSeries', () => {
       { metric: { s: 'a' }, values: [[10, '1'], [20, '2']] },
       { metric: { s: 'b' }, values: [[20, '5'], [30, 'NaN']] },
     ]);
-    expect(a.xs).toEqual([10, 20, 30]);
-    expect(a.ys).toEqual([[1, 2, null], [null, 5, null]]);
-    expect(a.labels).toEqual([{ s: 'a' }, { s: 'b' }]);
+    expect(a.timestamps).toEqual([10, 20, 30]);
+    expect(a.series).toEqual([
+      { labels: { s: 'a' }, values: [1, 2, null] },
+      { labels: { s: 'b' }, values: [null, 5, null] },
+    ]);
   });
   it('gives empty arrays for an empty result', () => {
-    expect(alignSeries([])).toEqual({ xs: [], ys: [], labels: [] });
+    expect(alignSeries([])).toEqual({ timestamps: [], series: [] });
   });
 });

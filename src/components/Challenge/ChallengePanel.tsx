@@ -1,0 +1,145 @@
+/**
+ * The interactive part of a challenge, loaded lazily: prompt, editor, Check, verdict, graphs, reveal.
+ * All server calls go through src/protocol/challenges.ts paths; failures are shown, never thrown.
+ */
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { micromark } from 'micromark';
+import {
+  challengePath,
+  checkPath,
+  revealPath,
+  ChallengeLimits,
+  type ChallengeDetail,
+  type CheckResponse,
+  type RevealResponse,
+} from '../../protocol/challenges.ts';
+import type { ApiError } from '../../protocol/errors.ts';
+import { callApi } from '../promql/apiClient.ts';
+import PromQLEditor from '../promql/PromQLEditor.tsx';
+import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
+import Verdict from './Verdict.tsx';
+import ResultGraphs from './ResultGraphs.tsx';
+import styles from './styles.module.css';
+
+type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; value: T };
+
+/** Outcome of the last press of Check: the server's verdict, or why there is none. */
+export type Outcome = { kind: 'checked'; response: CheckResponse } | { kind: 'failed'; error: ApiError };
+
+export default function ChallengePanel({ id }: { id: string }) {
+  const [detail, setDetail] = useState<Loaded<ChallengeDetail>>({ state: 'loading' });
+  const query = useRef('');
+  const [checking, setChecking] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | undefined>();
+  const [reference, setReference] = useState<string | undefined>();
+  const [revealError, setRevealError] = useState<string | undefined>();
+  const [replacement, setReplacement] = useState<{ text: string; revision: number } | undefined>();
+  const store = useChallengeStore();
+  const base = useId().replace(/:/g, '');
+  const ids = { title: `${base}-title`, label: `${base}-label`, help: `${base}-help`, verdict: `${base}-verdict` };
+
+  useEffect(() => {
+    const abort = new AbortController();
+    void callApi<ChallengeDetail>(challengePath(id), { signal: abort.signal }).then((r) => {
+      if (abort.signal.aborted) return;
+      if (!r.ok) return setDetail({ state: 'error', error: r.error });
+      setDetail({ state: 'ready', value: r.value });
+      setChallengeTitle(id, r.value.title);
+      if (r.value.reference !== undefined) setReference(r.value.reference);
+    });
+    return () => abort.abort();
+  }, [id]);
+
+  const check = useCallback(async () => {
+    if (checking) return;
+    const q = query.current;
+    if (q.trim() === '') {
+      setOutcome({ kind: 'failed', error: { statusCode: 0, code: 'PB_EMPTY', error: 'Empty', message: 'Type a PromQL query first.' } });
+      return;
+    }
+    setChecking(true);
+    const r = await callApi<CheckResponse>(checkPath(id), { method: 'POST', body: { query: q } });
+    setChecking(false);
+    setOutcome(r.ok ? { kind: 'checked', response: r.value } : { kind: 'failed', error: r.error });
+    if (r.ok && r.value.passed) markPassed(id);
+    else if (r.ok) void loadProgress(true);
+  }, [checking, id]);
+
+  const reveal = useCallback(async () => {
+    setRevealError(undefined);
+    const r = await callApi<RevealResponse>(revealPath(id), { method: 'POST', body: {} });
+    if (r.ok) setReference(r.value.reference);
+    else setRevealError(r.error.message);
+  }, [id]);
+
+  const promptHtml = useMemo(() => (detail.state === 'ready' ? micromark(detail.value.prompt) : ''), [detail]);
+
+  if (detail.state === 'loading') return <p className={styles.loading}>Loading challenge {id}…</p>;
+  if (detail.state === 'error') {
+    return (
+      <div className={styles.unavailable} role="alert">
+        Challenge <code>{id}</code> is not available: {detail.error.message}
+      </div>
+    );
+  }
+  const d = detail.value;
+  const passed = isPassed(store, id) || d.passed || (outcome?.kind === 'checked' && outcome.response.passed);
+  const revealable = outcome?.kind === 'checked' ? outcome.response.revealable : d.revealable;
+  const response = outcome?.kind === 'checked' ? outcome.response : undefined;
+
+  return (
+    <div className={styles.panel} aria-labelledby={ids.title} data-passed={passed}>
+      <div className={styles.header}>
+        <h3 id={ids.title} className={styles.title}>
+          <span className={styles.kicker}>Challenge</span> {d.title}
+        </h3>
+        {passed && (
+          <span className={styles.doneBadge} data-testid="challenge-done">
+            <span aria-hidden="true">✓ </span>Done
+          </span>
+        )}
+      </div>
+      <div className={styles.prompt} dangerouslySetInnerHTML={{ __html: promptHtml }} />
+      <label id={ids.label} className={styles.label}>
+        Your PromQL query
+      </label>
+      <p id={ids.help} className={styles.help}>
+        Press Enter or Ctrl+Enter to check. Completion lists the lab's metric and label names (Ctrl+Space).
+      </p>
+      <div className={styles.editor}>
+        <PromQLEditor
+          initialValue=""
+          onChange={(q) => (query.current = q.slice(0, ChallengeLimits.MAX_QUERY_CHARS + 1))}
+          onSubmit={() => void check()}
+          labelledBy={ids.label}
+          describedBy={`${ids.help} ${ids.verdict}`}
+          placeholder="e.g. sum(rate(…[5m]))"
+          replacement={replacement}
+        />
+      </div>
+      <div className={styles.actions}>
+        <button type="button" className="button button--primary" onClick={() => void check()} disabled={checking} aria-busy={checking}>
+          {checking ? 'Checking…' : 'Check'}
+        </button>
+        {revealable && reference === undefined && (
+          <button type="button" className="button button--secondary" onClick={() => void reveal()}>
+            Show answer
+          </button>
+        )}
+      </div>
+      <div id={ids.verdict} role="status" aria-live="polite" aria-atomic="true" className={styles.verdictRegion}>
+        {checking ? null : outcome && <Verdict outcome={outcome} />}
+      </div>
+      {revealError && <p role="alert" className={styles.unavailable}>{revealError}</p>}
+      {reference !== undefined && (
+        <div className={styles.reference} data-testid="challenge-reference">
+          <span>Reference answer:</span> <code>{reference}</code>{' '}
+          <button type="button" className="button button--sm button--link" onClick={() => setReplacement({ text: reference, revision: (replacement?.revision ?? 0) + 1 })}>
+            Put it in the editor
+          </button>
+        </div>
+      )}
+      {response && <ResultGraphs response={response} />}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The verdict of one check: passed or not, why it could not be evaluated (with the caret under a
+ * syntax error), and the advisory hints. Rendered inside the challenge's aria-live region.
+ */
+import type { Outcome } from './ChallengePanel.tsx';
+import styles from './styles.module.css';
+
+const ERROR_TITLES = {
+  empty: 'The query is empty',
+  'too-long': 'The query is too long',
+  binary: 'The query contains characters that cannot be PromQL',
+  syntax: 'Syntax error',
+  type: 'Type error',
+  'too-expensive': 'The query is too expensive for the lab',
+  execution: 'Prometheus could not run the query',
+  unavailable: "The lab's Prometheus is not available",
+} as const;
+
+export default function Verdict({ outcome }: { outcome: Outcome }) {
+  if (outcome.kind === 'failed') {
+    return (
+      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error">
+        <strong>Could not check:</strong> {outcome.error.message}
+      </div>
+    );
+  }
+  const r = outcome.response;
+  if (r.error) {
+    return (
+      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
+        <strong>{ERROR_TITLES[r.error.kind]}:</strong> {r.error.message}
+        {r.error.caret && (
+          <pre className={styles.caret} aria-label={r.error.position ? `at line ${r.error.position.line}, column ${r.error.position.column}` : undefined}>
+            {r.error.caret}
+          </pre>
+        )}
+        <Hints r={r} />
+      </div>
+    );
+  }
+  return (
+    <div className={`${styles.verdict} ${r.passed ? styles.verdictPass : styles.verdictFail}`} data-verdict={r.passed ? 'pass' : 'fail'}>
+      <strong>{r.passed ? 'Correct.' : 'Not yet.'}</strong>{' '}
+      {r.passed
+        ? 'Your query gives the same result as the reference.'
+        : 'Your query gives a different result from the expected one.'}
+      <Hints r={r} />
+    </div>
+  );
+}
+
+function Hints({ r }: { r: Extract<Outcome, { kind: 'checked' }>['response'] }) {
+  if (r.hints.length === 0) return null;
+  return (
+    <ul className={styles.hints} aria-label="Hints">
+      {r.hints.map((h) => (
+        <li key={h.id + h.message} data-hint={h.id}>
+          {h.message}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * `<Challenge id="…"/>`: a PromQL challenge in a lesson (global in MDX). This shell is light and goes
+ * into every page; the editor, charts and markdown renderer load only when a page has a challenge
+ * (React.lazy inside BrowserOnly), so lessons without one stay small.
+ */
+import { Suspense, lazy, useEffect } from 'react';
+import BrowserOnly from '@docusaurus/BrowserOnly';
+import { registerChallenge } from './challengeStore.ts';
+import { challengeAnchor } from './anchor.ts';
+import styles from './styles.module.css';
+
+const ChallengePanel = lazy(() => import('./ChallengePanel.tsx'));
+
+export interface ChallengeProps {
+  /** Challenge id in the lab's challenges file. */
+  id: string;
+}
+
+export default function Challenge({ id }: ChallengeProps) {
+  useEffect(() => registerChallenge(id), [id]);
+  const loading = <p className={styles.loading}>Loading challenge {id}…</p>;
+  return (
+    <section id={challengeAnchor(id)} className={styles.challenge} data-challenge={id}>
+      <BrowserOnly fallback={loading}>
+        {() => (
+          <Suspense fallback={loading}>
+            <ChallengePanel id={id} />
+          </Suspense>
+        )}
+      </BrowserOnly>
+    </section>
+  );
+}

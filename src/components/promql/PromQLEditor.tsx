@@ -1,0 +1,113 @@
+/**
+ * A one-box PromQL editor: CodeMirror 6 with @prometheus-io/codemirror-promql 0.42 (the grammar of the
+ * lab's Prometheus 2.42), completion of metric and label names from the lab through the gateway's
+ * Prometheus pass-through, and inline syntax/type errors from the same package's linter.
+ * Browser only, and heavy (~130 KB gzipped): import it lazily (see ../Challenge/index.tsx).
+ */
+import { useEffect, useRef } from 'react';
+import { EditorState } from '@codemirror/state';
+import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars } from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { autocompletion, closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { lintKeymap } from '@codemirror/lint';
+import { PromQLExtension } from '@prometheus-io/codemirror-promql';
+import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
+
+export interface PromQLEditorProps {
+  /** Text at mount; later changes flow out through onChange (the editor owns its text). */
+  initialValue: string;
+  onChange: (query: string) => void;
+  /** Ctrl-Enter / Cmd-Enter. */
+  onSubmit: () => void;
+  /** id of the element that labels the editor (a <label> or heading). */
+  labelledBy: string;
+  /** id of the element that describes it (instructions, the verdict). */
+  describedBy?: string;
+  placeholder?: string;
+  /** Replaces the text from outside (e.g. "show answer" fills it in); bump `revision` to apply. */
+  replacement?: { text: string; revision: number };
+}
+
+/** How long completion results (metric and label names) are cached: the lab's names rarely change. */
+const COMPLETION_CACHE_MS = 60_000;
+
+/** One extension per page: it holds the completion cache, so several challenges share one set of requests. */
+let sharedPromQL: PromQLExtension | undefined;
+function promQL(): PromQLExtension {
+  sharedPromQL ??= new PromQLExtension().setComplete({
+    remote: {
+      url: PROMETHEUS_PROXY_PREFIX,
+      // The gateway forwards GET for labels and series (POST only for query*).
+      httpMethod: 'GET',
+      cache: { maxAge: COMPLETION_CACHE_MS },
+      // A lab that is down only means no completion; the Check button reports the lab's state.
+      httpErrorHandler: () => undefined,
+    },
+  });
+  return sharedPromQL;
+}
+
+export default function PromQLEditor(props: PromQLEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  // Handlers change on every render; the editor reads them through a ref so it is built once.
+  const handlers = useRef(props);
+  handlers.current = props;
+
+  useEffect(() => {
+    const submit = () => {
+      handlers.current.onSubmit();
+      return true;
+    };
+    const state = EditorState.create({
+      doc: props.initialValue,
+      extensions: [
+        history(),
+        drawSelection(),
+        highlightSpecialChars(),
+        closeBrackets(),
+        bracketMatching(),
+        autocompletion(),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        placeholderExt(props.placeholder ?? ''),
+        // Enter and Mod-Enter check the answer (a query is one line); while the completion list is open,
+        // autocompletion()'s own higher-precedence keymap takes Enter to accept the suggestion.
+        keymap.of([{ key: 'Mod-Enter', run: submit }, { key: 'Enter', run: submit }, ...closeBracketsKeymap, ...historyKeymap, ...lintKeymap, ...defaultKeymap]),
+        promQL().asExtension(),
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({
+          'aria-labelledby': props.labelledBy,
+          ...(props.describedBy ? { 'aria-describedby': props.describedBy } : {}),
+          'aria-multiline': 'false',
+          role: 'textbox',
+          spellcheck: 'false',
+          autocapitalize: 'off',
+          autocorrect: 'off',
+          'data-testid': 'promql-input',
+        }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) handlers.current.onChange(u.state.doc.toString());
+        }),
+      ],
+    });
+    const v = new EditorView({ state, parent: host.current! });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+    // Built once per mount; later props reach it through `handlers` and `replacement`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const revision = props.replacement?.revision;
+  useEffect(() => {
+    const v = view.current;
+    if (!v || props.replacement === undefined) return;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.replacement.text } });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [revision]);
+
+  return <div ref={host} className="patchbay-promql-editor" />;
+}

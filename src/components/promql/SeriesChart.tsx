@@ -1,0 +1,87 @@
+/**
+ * A uPlot time-series chart for check results and live graphs. Browser only, loaded lazily with the
+ * component that uses it. The chart is rebuilt when the set of series changes and only fed new data
+ * otherwise, so a polling graph does not flicker.
+ */
+import { useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { AlignedSeries } from './alignSeries.ts';
+import { formatLegend } from './legend.ts';
+import { seriesColor } from './palette.ts';
+
+export interface SeriesChartProps {
+  data: AlignedSeries;
+  /** Grafana-style legend template, e.g. `{{service}}`; default: the Prometheus series name. */
+  legend?: string;
+  /** Plot height in CSS pixels (the legend adds to it). */
+  height?: number;
+  /** Accessible name of the chart, e.g. "Your result". */
+  label: string;
+}
+
+/** Tall enough to read a few series, short enough to sit beside text. */
+const DEFAULT_HEIGHT = 200;
+/** Before the container has a width (hidden tab, first paint): uPlot needs a positive size. */
+const FALLBACK_WIDTH = 400;
+
+export default function SeriesChart({ data, legend, height = DEFAULT_HEIGHT, label }: SeriesChartProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const names = useMemo(() => data.series.map((s) => formatLegend(legend, s.labels)), [data, legend]);
+  // Identity of the series set: when it changes the chart is rebuilt (uPlot series are fixed at creation).
+  const shape = names.join('\u0000');
+
+  useEffect(() => {
+    const el = host.current!;
+    const opts: uPlot.Options = {
+      width: el.clientWidth || FALLBACK_WIDTH,
+      height,
+      series: [{}, ...names.map((name, i) => ({ label: name, stroke: seriesColor(i), width: 1.5, spanGaps: false, points: { show: false } }))],
+      axes: [{}, { size: 60 }],
+      scales: { x: { time: true } },
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+    };
+    const p = new uPlot(opts, toUplot(data), el);
+    plot.current = p;
+    const resize = new ResizeObserver(() => {
+      if (el.clientWidth > 0) p.setSize({ width: el.clientWidth, height });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      p.destroy();
+      plot.current = null;
+    };
+    // Rebuilt only when the series set or height changes; data updates go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shape, height]);
+
+  useEffect(() => {
+    plot.current?.setData(toUplot(data));
+  }, [data]);
+
+  return <div ref={host} role="img" aria-label={`${label}: ${describe(data, names)}`} className="patchbay-series-chart" />;
+}
+
+function toUplot(d: AlignedSeries): uPlot.AlignedData {
+  return [d.timestamps, ...d.series.map((s) => s.values)] as uPlot.AlignedData;
+}
+
+/** A short text for screen readers: how many series and each one's latest value. */
+function describe(d: AlignedSeries, names: string[]): string {
+  if (d.series.length === 0) return 'no data';
+  const latest = d.series.map((s, i) => {
+    for (let j = s.values.length - 1; j >= 0; j--) {
+      const v = s.values[j];
+      if (v !== null && v !== undefined) return `${names[i]} = ${formatValue(v)}`;
+    }
+    return `${names[i]} has no samples`;
+  });
+  return `${d.series.length} series; latest ${latest.join('; ')}`;
+}
+
+function formatValue(v: number): string {
+  return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4);
+}
