@@ -86,6 +86,12 @@ describe('readLesson', () => {
     expect(commandSteps(p).map((c) => c.text)).toEqual(['curl -s http://api:19000/stats?filter=cx_active']);
   });
 
+  it('reports a command that spans lines, which the browser would run in pieces', () => {
+    const p = readLesson('<TerminalRunCommand target="t">\n  <Command>\n    echo a\n    echo b\n  </Command>\n</TerminalRunCommand>\n', 'x.mdx');
+    expect(p.problems.map((q) => q.at.line)).toEqual([2]);
+    expect(p.problems[0]!.message).toMatch(/spans several lines/);
+  });
+
   it('reports a missing attribute, an empty command and a non-literal expression', () => {
     const p = readLesson(
       ['<Terminal target="tools"/>', '', '<TerminalRunCommand target="t">', '  <Command> </Command>', '  <Command>{cmd}</Command>', '</TerminalRunCommand>', '', '<Challenge/>'].join('\n'),

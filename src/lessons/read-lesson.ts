@@ -242,6 +242,11 @@ class Reader {
       this.problem(cmd, `<Command> is empty`);
       return undefined;
     }
+    // The browser types the text and Enter: a newline inside would run the first part on its own.
+    if (/[\r\n]/.test(text)) {
+      this.problem(cmd, `<Command> spans several lines; write one command per <Command> (join with ; or &&)`);
+      return undefined;
+    }
     return text;
   }
 
