@@ -1,0 +1,335 @@
+/**
+ * The subset of Envoy's v3 bootstrap YAML the sidecar reads, validated in one pass into resolved
+ * settings. Like real Envoy, a field that Envoy does not know is an error naming the field; a field
+ * Envoy knows but this stand-in ignores is a warning. Errors carry the field path and file line.
+ */
+import { isIP } from 'node:net';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+export const HCM_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+const HTTP_PROTOCOL_OPTIONS_TYPE = `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS_KEY}`;
+const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+/** Envoy's built-in circuit-breaker defaults (cluster/v3/circuit_breaker.proto). */
+export const ENVOY_THRESHOLD_DEFAULTS = {
+  max_connections: 1024,
+  max_pending_requests: 1024,
+  max_requests: 1024,
+  max_retries: 3,
+} as const;
+
+/** Envoy's default connect_timeout for a cluster (5 s). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface Thresholds {
+  max_connections: number;
+  max_pending_requests: number;
+  max_requests: number;
+  max_retries: number;
+}
+
+export interface ListenerConfig {
+  name: string;
+  address: HostPort;
+  statPrefix: string;
+  routes: { prefix: string; cluster: string }[];
+}
+
+export interface ClusterConfig {
+  name: string;
+  type: 'STATIC' | 'STRICT_DNS';
+  endpoints: HostPort[];
+  connectTimeoutMs: number;
+  thresholds: Thresholds;
+  trackRemaining: boolean;
+  /** Unset: unlimited (Envoy's default). */
+  maxRequestsPerConnection: number | undefined;
+}
+
+export interface Bootstrap {
+  admin: HostPort;
+  listeners: ListenerConfig[];
+  clusters: ClusterConfig[];
+  /** The document as written, for `/config_dump`. */
+  raw: Record<string, unknown>;
+  warnings: string[];
+}
+
+export type BootstrapResult = { ok: true; bootstrap: Bootstrap } | { ok: false; errors: string[] };
+
+// ---- schema ------------------------------------------------------------------------------------
+
+/** Warnings found during one parse (zod refinements cannot return them). */
+let warnings: string[] = [];
+
+/**
+ * A strict object: keys outside `shape` are errors unless listed in `ignored` (fields real Envoy
+ * accepts that the stand-in does not implement), which are warnings.
+ */
+function envoyObject<S extends z.ZodRawShape>(shape: S, ignored: readonly string[] = []) {
+  return z
+    .object(shape)
+    .passthrough()
+    .superRefine((value, ctx) => {
+      for (const key of Object.keys(value)) {
+        if (key in shape) continue;
+        if (ignored.includes(key)) {
+          warnings.push(`${[...ctx.path, key].join('.')}: accepted by Envoy but ignored by this sidecar`);
+        } else {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `unknown field "${key}"` });
+        }
+      }
+    });
+}
+
+const uint32 = z
+  .number({ invalid_type_error: 'must be a non-negative integer' })
+  .int('must be a non-negative integer')
+  .min(0, 'must be a non-negative integer')
+  .max(0xffffffff, 'must fit in 32 bits');
+
+const port = z
+  .number({ invalid_type_error: 'must be a port number' })
+  .int('must be a port number')
+  .min(0, 'must be a port number 0-65535')
+  .max(65535, 'must be a port number 0-65535');
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+const hostname = z
+  .string()
+  .refine((s) => isIP(s) !== 0 || /^[a-zA-Z0-9]([a-zA-Z0-9-.]*[a-zA-Z0-9])?$/.test(s), {
+    message: 'must be an IP address or a DNS name',
+  });
+
+const duration = z.string().regex(/^\d+(\.\d+)?s$/, 'must be a duration such as "0.25s"');
+
+const socketAddress = (addr: z.ZodTypeAny) =>
+  envoyObject({ socket_address: envoyObject({ address: addr, port_value: port, protocol: z.literal('TCP').optional() }, ['ipv4_compat', 'resolver_name']) });
+
+const routeConfig = envoyObject(
+  {
+    name: z.string().optional(),
+    virtual_hosts: z
+      .array(
+        envoyObject(
+          {
+            name: z.string(),
+            domains: z.array(z.string()).min(1),
+            routes: z
+              .array(
+                envoyObject({
+                  match: envoyObject({ prefix: z.string() }, ['headers', 'case_sensitive']),
+                  route: envoyObject({ cluster: z.string().min(1) }, ['timeout', 'retry_policy', 'idle_timeout']),
+                }, ['name']),
+              )
+              .min(1),
+          },
+          ['retry_policy', 'request_headers_to_add', 'response_headers_to_add'],
+        ),
+      )
+      .min(1),
+  },
+  ['validate_clusters', 'request_headers_to_add', 'response_headers_to_add'],
+);
+
+const hcm = envoyObject(
+  {
+    '@type': z.literal(HCM_TYPE, { errorMap: () => ({ message: `must be "${HCM_TYPE}"` }) }),
+    stat_prefix: z.string().min(1),
+    codec_type: z.enum(['AUTO', 'HTTP1']).optional(),
+    route_config: routeConfig,
+    http_filters: z
+      .array(
+        envoyObject({
+          name: z.string(),
+          typed_config: envoyObject({ '@type': z.literal(ROUTER_TYPE) }).optional(),
+        }),
+      )
+      .optional(),
+  },
+  ['access_log', 'use_remote_address', 'generate_request_id', 'common_http_protocol_options', 'stream_idle_timeout', 'normalize_path', 'tracing', 'server_name', 'xff_num_trusted_hops'],
+);
+
+const listener = envoyObject(
+  {
+    name: z.string().min(1),
+    address: socketAddress(ipAddress),
+    filter_chains: z
+      .array(
+        envoyObject({
+          filters: z
+            .array(envoyObject({ name: z.string(), typed_config: hcm }))
+            .length(1, 'this sidecar supports exactly one filter (the http_connection_manager) per chain'),
+        }, ['name', 'filter_chain_match']),
+      )
+      .length(1, 'this sidecar supports exactly one filter chain per listener'),
+  },
+  ['traffic_direction', 'per_connection_buffer_limit_bytes', 'listener_filters', 'connection_balance_config', 'enable_reuse_port'],
+);
+
+const thresholds = envoyObject({
+  priority: z.enum(['DEFAULT', 'HIGH']).optional(),
+  max_connections: uint32.optional(),
+  max_pending_requests: uint32.optional(),
+  max_requests: uint32.optional(),
+  max_retries: uint32.optional(),
+  track_remaining: z.boolean().optional(),
+}, ['retry_budget', 'max_connection_pools']);
+
+const httpProtocolOptions = envoyObject(
+  {
+    '@type': z.literal(HTTP_PROTOCOL_OPTIONS_TYPE, { errorMap: () => ({ message: `must be "${HTTP_PROTOCOL_OPTIONS_TYPE}"` }) }),
+    common_http_protocol_options: envoyObject({ max_requests_per_connection: uint32.min(1, 'must be at least 1').optional() }, ['idle_timeout', 'max_connection_duration', 'max_headers_count']).optional(),
+    explicit_http_config: envoyObject({ http_protocol_options: envoyObject({}, ['accept_http_10']) }).optional(),
+  },
+);
+
+const cluster = envoyObject(
+  {
+    name: z.string().regex(/^[^.]+$/, 'must not contain dots (the stand-in extracts the cluster name tag up to the first dot)'),
+    type: z.enum(['STATIC', 'STRICT_DNS']).optional(),
+    connect_timeout: duration.optional(),
+    lb_policy: z.literal('ROUND_ROBIN').optional(),
+    load_assignment: envoyObject({
+      cluster_name: z.string(),
+      endpoints: z
+        .array(envoyObject({ lb_endpoints: z.array(envoyObject({ endpoint: envoyObject({ address: socketAddress(hostname) }, ['hostname']) })).min(1) }, ['locality', 'priority']))
+        .min(1),
+    }),
+    circuit_breakers: envoyObject({ thresholds: z.array(thresholds).max(1, 'only the DEFAULT priority is supported') }).optional(),
+    max_requests_per_connection: uint32.min(1, 'must be at least 1').optional(),
+    typed_extension_protocol_options: envoyObject({ [HTTP_PROTOCOL_OPTIONS_KEY]: httpProtocolOptions.optional() }).optional(),
+  },
+  ['dns_lookup_family', 'dns_refresh_rate', 'per_connection_buffer_limit_bytes', 'common_lb_config', 'upstream_connection_options', 'outlier_detection', 'health_checks', 'respect_dns_ttl'],
+);
+
+const bootstrapSchema = envoyObject(
+  {
+    admin: envoyObject({ address: socketAddress(ipAddress) }, ['access_log', 'access_log_path', 'profile_path']),
+    static_resources: envoyObject({ listeners: z.array(listener).optional(), clusters: z.array(cluster).optional() }),
+  },
+  ['node', 'stats_config', 'stats_flush_interval', 'layered_runtime', 'overload_manager', 'dynamic_resources'],
+);
+
+// ---- resolution --------------------------------------------------------------------------------
+
+/** Parses and validates bootstrap YAML text; `source` names the file in messages. */
+export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length) return { ok: false, errors: doc.errors.map((e) => `${source}: ${e.message}`) };
+  const where = (path: (string | number)[]): string => {
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    return offset === undefined ? source : `${source}:${lineCounter.linePos(offset).line}`;
+  };
+  const fieldPath = (path: (string | number)[]): string =>
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+
+  warnings = [];
+  const parsed = bootstrapSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${where(i.path)}: ${fieldPath(i.path) || '(document)'}: ${i.message}`),
+    };
+  }
+  const cfg = parsed.data;
+  const errors: string[] = [];
+  const clusters: ClusterConfig[] = (cfg.static_resources.clusters ?? []).map((c, ci) => {
+    const base = ['static_resources', 'clusters', ci];
+    const t = c.circuit_breakers?.thresholds[0];
+    const typed = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY]?.common_http_protocol_options?.max_requests_per_connection;
+    if (c.max_requests_per_connection !== undefined) {
+      if (typed !== undefined) {
+        const p = [...base, 'max_requests_per_connection'];
+        errors.push(`${where(p)}: ${fieldPath(p)}: set max_requests_per_connection in one place only (typed_extension_protocol_options is the current one)`);
+      } else {
+        warnings.push(`${fieldPath([...base, 'max_requests_per_connection'])}: deprecated in Envoy; use typed_extension_protocol_options.${HTTP_PROTOCOL_OPTIONS_KEY}.common_http_protocol_options.max_requests_per_connection`);
+      }
+    }
+    const type = c.type ?? 'STATIC';
+    const endpoints = c.load_assignment.endpoints.flatMap((e) =>
+      e.lb_endpoints.map((l) => ({ host: l.endpoint.address.socket_address.address as string, port: l.endpoint.address.socket_address.port_value })),
+    );
+    if (type === 'STATIC') {
+      c.load_assignment.endpoints.forEach((e, ei) =>
+        e.lb_endpoints.forEach((l, li) => {
+          if (isIP(l.endpoint.address.socket_address.address as string) === 0) {
+            const p = [...base, 'load_assignment', 'endpoints', ei, 'lb_endpoints', li, 'endpoint', 'address', 'socket_address', 'address'];
+            errors.push(`${where(p)}: ${fieldPath(p)}: a STATIC cluster needs IP addresses (use type: STRICT_DNS for names)`);
+          }
+        }),
+      );
+    }
+    return {
+      name: c.name,
+      type,
+      endpoints,
+      connectTimeoutMs: c.connect_timeout ? Math.round(parseFloat(c.connect_timeout) * 1000) : DEFAULT_CONNECT_TIMEOUT_MS,
+      thresholds: {
+        max_connections: t?.max_connections ?? ENVOY_THRESHOLD_DEFAULTS.max_connections,
+        max_pending_requests: t?.max_pending_requests ?? ENVOY_THRESHOLD_DEFAULTS.max_pending_requests,
+        max_requests: t?.max_requests ?? ENVOY_THRESHOLD_DEFAULTS.max_requests,
+        max_retries: t?.max_retries ?? ENVOY_THRESHOLD_DEFAULTS.max_retries,
+      },
+      trackRemaining: t?.track_remaining ?? false,
+      maxRequestsPerConnection: typed ?? c.max_requests_per_connection,
+    };
+  });
+  const clusterNames = new Set<string>();
+  clusters.forEach((c, ci) => {
+    if (clusterNames.has(c.name)) {
+      const p = ['static_resources', 'clusters', ci, 'name'];
+      errors.push(`${where(p)}: ${fieldPath(p)}: duplicate cluster name "${c.name}"`);
+    }
+    clusterNames.add(c.name);
+  });
+
+  const listeners: ListenerConfig[] = (cfg.static_resources.listeners ?? []).map((l, li) => {
+    const h = l.filter_chains[0]!.filters[0]!.typed_config;
+    const routes = h.route_config.virtual_hosts.flatMap((vh, vi) =>
+      vh.routes.map((r, ri) => {
+        if (!clusterNames.has(r.route.cluster)) {
+          const p = ['static_resources', 'listeners', li, 'filter_chains', 0, 'filters', 0, 'typed_config', 'route_config', 'virtual_hosts', vi, 'routes', ri, 'route', 'cluster'];
+          errors.push(`${where(p)}: ${fieldPath(p)}: unknown cluster "${r.route.cluster}"`);
+        }
+        return { prefix: r.match.prefix, cluster: r.route.cluster };
+      }),
+    );
+    return {
+      name: l.name,
+      address: { host: l.address.socket_address.address as string, port: l.address.socket_address.port_value },
+      statPrefix: h.stat_prefix,
+      routes,
+    };
+  });
+  const seen = new Set<string>();
+  listeners.forEach((l, li) => {
+    const key = `${l.address.host}:${l.address.port}`;
+    if (seen.has(key) && l.address.port !== 0) {
+      const p = ['static_resources', 'listeners', li, 'address'];
+      errors.push(`${where(p)}: ${fieldPath(p)}: another listener already uses ${key}`);
+    }
+    seen.add(key);
+  });
+  if (errors.length) return { ok: false, errors };
+  return {
+    ok: true,
+    bootstrap: {
+      admin: { host: cfg.admin.address.socket_address.address as string, port: cfg.admin.address.socket_address.port_value },
+      listeners,
+      clusters,
+      raw: doc.toJS() as Record<string, unknown>,
+      warnings: [...warnings],
+    },
+  };
+}
