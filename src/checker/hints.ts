@@ -1,0 +1,164 @@
+/**
+ * Advisory hints: why an answer probably differs from the reference, from comparing the two queries'
+ * parts and their results. Hints never decide pass or fail; several may apply, most specific first.
+ */
+import type { Hint, HintId, RangePolicy } from '../protocol/challenges.ts';
+import { closestName } from './closest.ts';
+import type { Comparison } from './compare.ts';
+import { formatDuration } from './duration.ts';
+import type { MatrixSeries } from './prometheusClient.ts';
+import type { QueryFacts, Selector } from './queryFacts.ts';
+
+/** Functions that turn a counter into something meaningful; a bare counter outside them is a mistake. */
+const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'resets', 'delta', 'idelta', 'deriv']);
+/** Envoy counters whose names lack `_total` (envoy-stats.md), plus the usual suffix. */
+const ENVOY_COUNTER = /_(total|destroy|overflow|connect_fail|max_requests|[1-5]xx|\d{3})$/;
+
+export interface HintInput {
+  answer: QueryFacts;
+  reference: QueryFacts;
+  comparison: Comparison | null;
+  answerResult: MatrixSeries[] | null;
+  expectedResult: MatrixSeries[] | null;
+  /** Metric names Prometheus knows, when it could be asked. */
+  metricNames: readonly string[] | null;
+  scrapeSeconds: number;
+  rangePolicy: RangePolicy;
+  passed: boolean;
+}
+
+export function isCounterName(metric: string): boolean {
+  return ENVOY_COUNTER.test(metric);
+}
+
+export function hintsFor(input: HintInput): Hint[] {
+  const hints: Hint[] = [];
+  const add = (id: HintId, message: string) => {
+    if (!hints.some((h) => h.id === id && h.message === message)) hints.push({ id, message });
+  };
+  rangeHints(input, add);
+  if (input.passed) return hints.filter((h) => h.id === 'range-fragile');
+
+  const refMetrics = new Set(input.reference.selectors.map((s) => s.metric).filter((m): m is string => m !== null));
+  const known = input.metricNames ? new Set(input.metricNames) : null;
+  for (const sel of input.answer.selectors) {
+    if (sel.metric === null || refMetrics.has(sel.metric)) continue;
+    if (known && !known.has(sel.metric)) {
+      const guess = closestName(sel.metric, known);
+      add('wrong-metric', `There is no metric \`${sel.metric}\` in this lab's Prometheus${guess ? `; did you mean \`${guess}\`?` : '.'}`);
+    } else add('wrong-metric', `\`${sel.metric}\` is not the metric this question is about.`);
+  }
+  if (input.answer.selectors.length > 0 && !input.answer.selectors.some((s) => s.metric !== null && refMetrics.has(s.metric)) && hints.every((h) => h.id !== 'wrong-metric')) {
+    add('wrong-metric', 'Your query does not use the metric this question is about.');
+  }
+
+  for (const ref of input.reference.selectors) {
+    for (const sel of input.answer.selectors.filter((s) => s.metric === ref.metric)) labelHints(ref, sel, add);
+  }
+  if (input.comparison) {
+    for (const label of labelsSeparatingExtras(input.comparison)) add('label-filter', `Your result has series that differ from the expected ones only in \`${label}\`: check the filter on it.`);
+  }
+
+  aggregationHints(input, add);
+  counterHints(input, add);
+  functionHints(input, add);
+
+  const got = input.answerResult;
+  if (got && got.length === 0 && (input.expectedResult?.length ?? 0) > 0) add('empty-result', 'Your query returns no data over the evaluation window.');
+  if (hints.length === 0 && input.comparison) {
+    const c = input.comparison;
+    if (c.missing.length && c.extra.length === 0) add('missing-series', `Your result lacks ${c.missing.length} of the expected series, e.g. ${c.missing[0]}.`);
+    else if (c.extra.length && c.missing.length === 0) add('extra-series', `Your result has ${c.extra.length} series too many, e.g. ${c.extra[0]}.`);
+    else if (c.extra.length) add('extra-series', `Your series have different labels: expected e.g. ${c.missing[0]}, got e.g. ${c.extra[0]}.`);
+    else if (c.differing[0]) {
+      const d = c.differing[0];
+      add('different-values', d.at === null ? `The series ${d.key} differs: expected ${d.expected}, got ${d.got}.` : `Same series, different values: at ${new Date(d.at * 1000).toISOString()} ${d.key} is ${d.got ?? 'missing'}, expected ${d.expected ?? 'nothing'}.`);
+    }
+  }
+  return hints;
+}
+
+type Add = (id: HintId, message: string) => void;
+
+function rangeHints(input: HintInput, add: Add): void {
+  const scrape = input.scrapeSeconds;
+  const fmt = formatDuration;
+  for (const r of input.answer.ranges) {
+    if (r.seconds < 2 * scrape) add('range-too-short', `The range [${fmt(r.seconds)}] is shorter than twice the scrape interval (${fmt(scrape)}): it rarely holds two samples, so rate() returns nothing.`);
+    else if (r.seconds < 4 * scrape) add('range-fragile', `The range [${fmt(r.seconds)}] is under four scrape intervals (${fmt(4 * scrape)}): one missed scrape and the graph has gaps. $__rate_interval avoids that.`);
+  }
+  if (!input.passed && input.rangePolicy === 'exact') {
+    const want = new Set(input.reference.ranges.map((r) => r.seconds));
+    const have = new Set(input.answer.ranges.map((r) => r.seconds));
+    const wrong = [...have].filter((s) => !want.has(s) && s >= 2 * scrape);
+    if (wrong.length && want.size) add('range-different', `The range [${wrong.map(fmt).join('], [')}] is not the one the question asks for.`);
+  }
+}
+
+function labelHints(ref: Selector, sel: Selector, add: Add): void {
+  const metric = ref.metric ?? 'the selector';
+  for (const m of ref.matchers) {
+    if (m.name === '__name__') continue;
+    const mine = sel.matchers.filter((x) => x.name === m.name);
+    if (mine.length === 0) add('label-filter', `Your selector for \`${metric}\` has no filter on \`${m.name}\`, so it also picks up series the question does not ask about.`);
+    else if (!mine.some((x) => x.op === m.op && x.value === m.value)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` is not the one the question needs; check its value.`);
+  }
+  for (const m of sel.matchers) {
+    if (m.name !== '__name__' && !ref.matchers.some((x) => x.name === m.name)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` narrows the result in a way the question does not ask for.`);
+  }
+}
+
+/** Labels that alone separate an extra answer series from an expected one. */
+function labelsSeparatingExtras(c: Comparison): string[] {
+  const parse = (key: string): Map<string, string> => new Map([...key.matchAll(/(\w+)=("(?:[^"\\]|\\.)*")/g)].map((m) => [m[1]!, m[2]!]));
+  const out = new Set<string>();
+  const expected = c.missing.length ? c.missing : [];
+  for (const extra of c.extra) {
+    const e = parse(extra);
+    for (const key of expected.length ? expected : []) {
+      const k = parse(key);
+      const names = new Set([...e.keys(), ...k.keys()]);
+      const diff = [...names].filter((n) => e.get(n) !== k.get(n));
+      if (diff.length === 1) out.add(diff[0]!);
+    }
+  }
+  return [...out];
+}
+
+function aggregationHints(input: HintInput, add: Add): void {
+  const describe = (a: QueryFacts['aggregations'][number]) => `${a.op}${a.modifier ? ` ${a.modifier} (${a.labels.join(', ')})` : ''}`;
+  const ref = input.reference.aggregations.map(describe);
+  const ans = input.answer.aggregations.map(describe);
+  if (ref.join('|') === ans.join('|')) return;
+  const refOps = input.reference.aggregations.map((a) => a.op).join('|');
+  const ansOps = input.answer.aggregations.map((a) => a.op).join('|');
+  if (ans.length > ref.length || refOps !== ansOps) {
+    add('aggregation', ans.length === 0 ? 'The question asks for an aggregated result; your query keeps every series apart.' : `The aggregation \`${ans.join(', ')}\` does not fit what the question asks for.`);
+  } else {
+    const got = input.answerResult?.length ?? 0;
+    const want = input.expectedResult?.length ?? 0;
+    add('aggregation', got < want ? 'Your aggregation merges series that the question wants kept apart: check the labels in by/without.' : 'Your aggregation keeps labels the question wants merged: check by/without.');
+  }
+}
+
+function counterHints(input: HintInput, add: Add): void {
+  for (const sel of input.answer.selectors) {
+    if (sel.metric === null || !isCounterName(sel.metric)) continue;
+    const wrapped = input.answer.functions.some((f) => COUNTER_FUNCTIONS.has(f.name) && f.callFrom <= sel.from && sel.to <= f.callTo);
+    if (!wrapped) add('counter-without-rate', `\`${sel.metric}\` is a counter: it only ever grows, so its raw value means little. Wrap it in rate() to get a per-second rate.`);
+  }
+}
+
+function functionHints(input: HintInput, add: Add): void {
+  const ref = new Set(input.reference.functions.map((f) => f.name));
+  const ans = new Set(input.answer.functions.map((f) => f.name));
+  if (ans.has('irate') && ref.has('rate') && !ref.has('irate')) {
+    add('irate-instead-of-rate', 'irate() looks only at the last two samples of the range; the question asks for rate(), the average over the whole range.');
+  }
+  if (ans.has('increase') && ref.has('rate') && !ref.has('increase')) {
+    add('different-function', 'increase() gives the total over the range; the question asks for a per-second rate (increase divided by the range in seconds is the same as rate).');
+  }
+  for (const name of ans) {
+    if (!ref.has(name) && name !== 'irate' && name !== 'increase') add('different-function', `The question does not call for ${name}().`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Syntax and type errors with a position, before anything reaches Prometheus. lezer-promql never
+ * throws: it marks error nodes, which we report (including one at the very end, which the editor's
+ * linter skips while a user types but a submitted answer must not have). Types come from
+ * codemirror-promql's checker, which also runs in Node. Prometheus' own parser stays the final word:
+ * see prometheusErrorToCheckError for its `1:5: parse error: …` messages.
+ */
+import { createRequire } from 'node:module';
+import type { Tree } from '@lezer/common';
+import type { CheckError } from '../protocol/challenges.ts';
+import { caretFor, positionAt } from './position.ts';
+import { parseTree } from './queryFacts.ts';
+
+// codemirror-promql's ESM build uses extensionless imports that Node's loader refuses; its CJS build loads.
+const require = createRequire(import.meta.url);
+interface Diagnostic { from: number; to: number; message: string; severity: string }
+const { Parser } = require('@prometheus-io/codemirror-promql/dist/cjs/parser/parser.js') as {
+  Parser: new (state: unknown) => { analyze(): void; getDiagnostics(): Diagnostic[] };
+};
+const { promQLLanguage, LanguageType } = require('@prometheus-io/codemirror-promql/dist/cjs/promql.js') as {
+  promQLLanguage: (t: unknown) => unknown;
+  LanguageType: { PromQL: unknown };
+};
+const { EditorState } = require('@codemirror/state') as { EditorState: { create(c: { doc: string; extensions: unknown }): unknown } };
+
+export type SyntaxResult = { ok: true; tree: Tree } | { ok: false; error: CheckError };
+
+export function checkSyntax(query: string): SyntaxResult {
+  const tree = parseTree(query);
+  let firstError: { from: number; to: number } | null = null;
+  tree.iterate({
+    enter: (n) => {
+      if (firstError) return false;
+      if (n.type.isError) firstError = { from: n.from, to: n.to };
+      return undefined;
+    },
+  });
+  if (firstError) {
+    const { from, to } = firstError as { from: number; to: number };
+    const atEnd = from >= query.length;
+    const position = positionAt(query, atEnd ? query.length : from, Math.max(1, to - from));
+    const found = query.slice(from, Math.max(to, from + 1)).trim();
+    const message = atEnd
+      ? `The query ends too early at line ${position.line}, column ${position.column}: something is missing (a closing bracket, an operand, or a value).`
+      : `Unexpected ${found ? `"${found}"` : 'input'} at line ${position.line}, column ${position.column}.`;
+    return { ok: false, error: { kind: 'syntax', message, position, caret: caretFor(query, position) } };
+  }
+  const state = EditorState.create({ doc: query, extensions: promQLLanguage(LanguageType.PromQL) });
+  const checker = new Parser(state);
+  checker.analyze();
+  const diag = checker.getDiagnostics().find((d) => d.severity === 'error');
+  if (diag) {
+    const position = positionAt(query, diag.from, diag.to - diag.from);
+    return { ok: false, error: { kind: 'type', message: `${capitalise(diag.message)} (line ${position.line}, column ${position.column}).`, position, caret: caretFor(query, position) } };
+  }
+  return { ok: true, tree };
+}
+
+/** Prometheus answers `bad_data` with `1:6: parse error: unexpected …` (line:col, 1-based). */
+export function prometheusParseError(query: string, message: string): CheckError | null {
+  const m = /^(\d+):(\d+): parse error: (.*)$/s.exec(message);
+  if (!m) return null;
+  const line = Number(m[1]);
+  const column = Number(m[2]);
+  const lines = query.split('\n');
+  const offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
+  const position = positionAt(query, offset);
+  return { kind: 'syntax', message: `Prometheus: ${m[3]} (line ${line}, column ${column}).`, position, caret: caretFor(query, position) };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
