@@ -1,0 +1,151 @@
+/**
+ * Terminals over WebSocket. Everything a socket could be refused for is checked at the HTTP upgrade
+ * and answered with an HTTP error (status + JSON ApiError) before upgrading: the session cookie, an
+ * Origin on the allowlist (exact match; a missing Origin is refused), a well-formed terminal id, and
+ * the target (the resolver, not the client, decides what shell, user and workdir it gets).
+ *
+ * After the upgrade every frame goes to the terminal's session, which closes bad ones with a reason.
+ * Text frames are refused (the protocol is binary); input bytes that are not valid UTF-8 are passed to
+ * the pty unchanged (it is a byte device; the program decides).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import { apiError, type ApiErrorCode } from '../protocol/errors.ts';
+import { CloseCode, InputLimits, TERMINALS_PATH, clampSize, type TerminalRequest } from '../protocol/terminal.ts';
+import type { TerminalClient } from '../terminal/TerminalClient.ts';
+import type { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
+import { sessionFromRequest } from './sessionCookie.ts';
+
+/** Ping this often; a socket that misses two pongs in a row is dropped (a dead peer behind NAT). */
+export const HEARTBEAT_MS = 15_000;
+const MISSED_PONGS_LIMIT = 2;
+/** Terminal ids name tabs in a lesson: short and URL-safe. */
+const TERMINAL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** The size a terminal starts with when the client gives none. */
+const DEFAULT_SIZE = { cols: 80, rows: 24 };
+
+export interface TerminalSocketsOptions {
+  registry: TerminalRegistry;
+  /** Exact origins allowed to open terminals; read on every upgrade (the port is known only after listen). */
+  allowedOrigins: () => ReadonlySet<string>;
+  heartbeatMs?: number;
+}
+
+export class TerminalSockets {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: InputLimits.MAX_FRAME_BYTES,
+    // Compression would let a small frame inflate into a large one, and costs CPU on every output chunk.
+    perMessageDeflate: false,
+  });
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly missed = new Map<WebSocket, number>();
+
+  constructor(private readonly options: TerminalSocketsOptions) {
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? HEARTBEAT_MS);
+  }
+
+  static handles(pathname: string): boolean {
+    return pathname.startsWith(TERMINALS_PATH);
+  }
+
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const origin = req.headers.origin;
+    if (!origin || !this.options.allowedOrigins().has(origin)) return refuse(socket, 'PB_BAD_ORIGIN', origin ?? '(none)');
+    const sessionId = sessionFromRequest(req);
+    if (!sessionId) return refuse(socket, 'PB_NO_SESSION');
+    let terminalId: string;
+    try {
+      terminalId = decodeURIComponent(url.pathname.slice(TERMINALS_PATH.length));
+    } catch {
+      terminalId = '';
+    }
+    if (!TERMINAL_ID.test(terminalId)) return refuse(socket, 'PB_BAD_REQUEST', 'Terminal id must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+    const q = url.searchParams;
+    const target = q.get('target');
+    if (!target) return refuse(socket, 'PB_BAD_REQUEST', 'The target query parameter is required');
+    const request: TerminalRequest = { target };
+    for (const name of ['shell', 'user', 'workdir'] as const) {
+      const value = q.get(name);
+      if (value) request[name] = value;
+    }
+    const size = clampSize(Number(q.get('cols') ?? DEFAULT_SIZE.cols), Number(q.get('rows') ?? DEFAULT_SIZE.rows));
+    const prepared = await this.options.registry.prepare(sessionId, terminalId, request);
+    if (!prepared.ok) {
+      return refuse(socket, prepared.code, prepared.code === 'PB_UNKNOWN_TARGET' ? JSON.stringify(target) : prepared.message);
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const client = adapt(ws);
+      const session = this.options.registry.attach(sessionId, terminalId, prepared, client, size);
+      if (!session) {
+        ws.close(CloseCode.GoingAway, 'gateway shutting down');
+        return;
+      }
+      this.missed.set(ws, 0);
+      ws.on('pong', () => this.missed.set(ws, 0));
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (!isBinary) {
+          session.reject(client, CloseCode.BadFrame, 'PB_BAD_FRAME', 'Text frames are not part of the terminal protocol');
+          return;
+        }
+        session.handleFrame(client, data);
+      });
+      // ws reports protocol errors (oversize frame: 1009, bad UTF-8 in a close reason...) and closes itself.
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        this.missed.delete(ws);
+        this.options.registry.detach(session, client);
+      });
+    });
+  }
+
+  private beat(): void {
+    for (const [ws, missed] of this.missed) {
+      if (missed >= MISSED_PONGS_LIMIT) {
+        ws.terminate();
+        continue;
+      }
+      this.missed.set(ws, missed + 1);
+      ws.ping();
+    }
+  }
+
+  /** Closes every socket (terminals are the registry's to end). */
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(CloseCode.GoingAway, 'gateway shutting down');
+    this.wss.close();
+  }
+}
+
+function adapt(ws: WebSocket): TerminalClient {
+  return {
+    send(frame, onSent) {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(frame, { binary: true }, onSent ? () => onSent() : undefined);
+    },
+    close(code, reason) {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+  };
+}
+
+/** Answers an upgrade request with an HTTP error and an ApiError body, then closes the connection. */
+function refuse(socket: Duplex, code: ApiErrorCode, ...args: string[]): void {
+  if (socket.destroyed) return;
+  const error = apiError(code, ...args);
+  const body = JSON.stringify(error);
+  socket.end(
+    `HTTP/1.1 ${error.statusCode} ${error.error}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}

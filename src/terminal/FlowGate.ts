@@ -1,0 +1,65 @@
+/**
+ * Byte-counted flow control for one terminal, as pure state: the session feeds it what it sent, what
+ * was acknowledged and what the server's own headless parser still holds, and asks whether the pty
+ * should be paused. Each guard has hysteresis (pause above HIGH, resume below LOW) so the pty does not
+ * flap.
+ */
+import { FlowControl } from '../protocol/terminal.ts';
+
+export type PauseReason = 'ack' | 'socket' | 'parser';
+
+export class FlowGate {
+  /** Output bytes sent to the attached client and not yet acknowledged. */
+  unacked = 0;
+  /** Output bytes written into the server's headless xterm and not yet parsed by it. */
+  parserPending = 0;
+  private readonly reasons = new Set<PauseReason>();
+
+  constructor(
+    private readonly high: number = FlowControl.HIGH_WATERMARK,
+    private readonly low: number = FlowControl.LOW_WATERMARK,
+    private readonly socketLimit: number = FlowControl.SOCKET_BUFFER_LIMIT,
+  ) {}
+
+  get paused(): boolean {
+    return this.reasons.size > 0;
+  }
+
+  has(reason: PauseReason): boolean {
+    return this.reasons.has(reason);
+  }
+
+  sent(bytes: number): void {
+    this.unacked += bytes;
+    if (this.unacked > this.high) this.reasons.add('ack');
+  }
+
+  /** Applies an ack, clamped to what is outstanding (a lying or buggy client cannot go negative). */
+  acked(bytes: number): void {
+    this.unacked -= Math.min(Math.max(0, bytes), this.unacked);
+    if (this.unacked < this.low) this.reasons.delete('ack');
+  }
+
+  /** A new client attached, or the client went away: nothing is outstanding any more. */
+  resetClient(): void {
+    this.unacked = 0;
+    this.reasons.delete('ack');
+    this.reasons.delete('socket');
+  }
+
+  /** The socket's buffered amount, checked on every send and every send completion. */
+  socketBuffered(bytes: number): void {
+    if (bytes > this.socketLimit) this.reasons.add('socket');
+    else if (bytes <= this.socketLimit / 2) this.reasons.delete('socket');
+  }
+
+  parserQueued(bytes: number): void {
+    this.parserPending += bytes;
+    if (this.parserPending > this.high) this.reasons.add('parser');
+  }
+
+  parserDone(bytes: number): void {
+    this.parserPending = Math.max(0, this.parserPending - bytes);
+    if (this.parserPending < this.low) this.reasons.delete('parser');
+  }
+}

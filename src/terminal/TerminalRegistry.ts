@@ -1,0 +1,143 @@
+/**
+ * Every live terminal, keyed by (session, terminal id): a learner reaches only their own. A terminal
+ * outlives its socket for a grace period; the next attach with the same key resumes it.
+ *
+ * Attaching is two steps so the server can refuse with an HTTP error before upgrading: `prepare`
+ * resolves the target (or finds the live terminal), `attach` binds the socket.
+ */
+import type { TerminalRequest } from '../protocol/terminal.ts';
+import type { ResolveResult, SpawnSpec, TargetResolver } from './target.ts';
+import type { TerminalClient } from './TerminalClient.ts';
+import { DEFAULT_TERMINAL_LIMITS, type TerminalLimits } from './TerminalLimits.ts';
+import { TerminalSession } from './TerminalSession.ts';
+import { removeCgroupParent } from './ProcessCgroup.ts';
+
+export type Prepared =
+  | { ok: true; existing: TerminalSession | null; spec: SpawnSpec | null }
+  | Extract<ResolveResult, { ok: false }>
+  | { ok: false; code: 'PB_TOO_MANY_TERMINALS'; message: string };
+
+export interface TerminalRegistryOptions {
+  resolver: TargetResolver;
+  limits?: Partial<TerminalLimits>;
+  /** Parent cgroup of this registry's terminals; null disables cgroups. Tests use their own prefix. */
+  cgroupParent?: string | null;
+}
+
+export class TerminalRegistry {
+  readonly limits: TerminalLimits;
+  private readonly sessions = new Map<string, TerminalSession>();
+  private readonly graceTimers = new Map<TerminalSession, NodeJS.Timeout>();
+  private readonly cgroupParent: string | null;
+  private closed = false;
+
+  constructor(private readonly options: TerminalRegistryOptions) {
+    this.limits = { ...DEFAULT_TERMINAL_LIMITS, ...options.limits };
+    this.cgroupParent = options.cgroupParent === undefined ? 'patchbay' : options.cgroupParent;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(sessionId: string, terminalId: string): TerminalSession | undefined {
+    return this.sessions.get(key(sessionId, terminalId));
+  }
+
+  all(): TerminalSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Finds the live terminal, or resolves the request into a spawn spec. Expected refusals are values. */
+  async prepare(sessionId: string, terminalId: string, request: TerminalRequest): Promise<Prepared> {
+    const existing = this.get(sessionId, terminalId);
+    if (existing && !existing.hasEnded) return { ok: true, existing, spec: null };
+    if (this.countFor(sessionId) >= this.limits.maxTerminalsPerSession) {
+      return { ok: false, code: 'PB_TOO_MANY_TERMINALS', message: String(this.limits.maxTerminalsPerSession) };
+    }
+    const resolved = await this.options.resolver.resolve(request);
+    if (!resolved.ok) return resolved;
+    return { ok: true, existing: null, spec: resolved.spec };
+  }
+
+  /**
+   * Binds a client: resumes the live terminal (the previous owner is taken over) or starts a new one
+   * from the prepared spec. Returns the session the client now owns, or null if the registry closed.
+   */
+  attach(
+    sessionId: string,
+    terminalId: string,
+    prepared: Extract<Prepared, { ok: true }>,
+    client: TerminalClient,
+    size: { cols: number; rows: number },
+  ): TerminalSession | null {
+    if (this.closed) return null;
+    const k = key(sessionId, terminalId);
+    let session = this.sessions.get(k);
+    if (session?.hasEnded) session = undefined;
+    if (session) {
+      this.cancelGrace(session);
+      session.attach(client, size);
+      return session;
+    }
+    // Resolved earlier for a terminal that has ended since, or never existed: start it now.
+    const spec = prepared.spec ?? prepared.existing?.spec;
+    if (!spec) return null;
+    session = new TerminalSession({
+      terminalId,
+      spec,
+      cols: size.cols,
+      rows: size.rows,
+      limits: this.limits,
+      cgroupParent: this.cgroupParent,
+      onEnd: (ended) => {
+        this.cancelGrace(ended);
+        if (this.sessions.get(k) === ended) this.sessions.delete(k);
+      },
+    });
+    this.sessions.set(k, session);
+    session.attach(client);
+    return session;
+  }
+
+  /** The client's socket closed: keep the terminal for the grace period. */
+  detach(session: TerminalSession, client: TerminalClient): void {
+    if (!session.detach(client) || session.hasEnded) return;
+    this.cancelGrace(session);
+    this.graceTimers.set(
+      session,
+      setTimeout(() => {
+        this.graceTimers.delete(session);
+        if (!session.attached) void session.dispose();
+      }, this.limits.graceMs),
+    );
+  }
+
+  /** Ends every terminal and waits until all their processes are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
+    const all = [...this.sessions.values()];
+    await Promise.all(all.map((s) => s.dispose()));
+    this.sessions.clear();
+    if (this.cgroupParent) removeCgroupParent(this.cgroupParent);
+  }
+
+  private countFor(sessionId: string): number {
+    const prefix = key(sessionId, '');
+    let n = 0;
+    for (const k of this.sessions.keys()) if (k.startsWith(prefix)) n++;
+    return n;
+  }
+
+  private cancelGrace(session: TerminalSession): void {
+    const timer = this.graceTimers.get(session);
+    if (timer) clearTimeout(timer);
+    this.graceTimers.delete(session);
+  }
+}
+
+function key(sessionId: string, terminalId: string): string {
+  return `${sessionId}\u0000${terminalId}`;
+}

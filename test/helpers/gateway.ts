@@ -1,0 +1,273 @@
+/**
+ * Test helpers: a real gateway in-process on 127.0.0.1:0, and a small client that speaks the terminal
+ * protocol the way the browser does (parses output with @xterm/headless, acks from the write callback).
+ *
+ *   const gw = await startGateway();
+ *   const t = await TerminalTestClient.open(gw, 'shell-1');
+ *   t.type('echo hi\r'); await t.waitForText(/hi/);
+ *   await t.close(); await gw.close();
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import xtermHeadless from '@xterm/headless';
+import type { Terminal as HeadlessTerminal } from '@xterm/headless';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/createGateway.ts';
+import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import {
+  FlowControl,
+  ServerMessage,
+  TERMINALS_PATH,
+  encodeAck,
+  encodeFrame,
+  encodeResize,
+  ClientMessage,
+  type TerminalExit,
+  type TerminalHello,
+} from '../../src/protocol/terminal.ts';
+
+const { Terminal: Headless } = xtermHeadless;
+/** Prefix of everything these helpers create on the machine (cgroups, temp dirs). */
+export const TEST_PREFIX = 'pba';
+/** How much recent output a client keeps as text for waitForText. */
+const TAIL_CHARS = 256 * 1024;
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  /** The Origin a browser on this gateway sends. */
+  origin: string;
+  /** `patchbay_session=…`, fetched by a GET like a browser's first page load. */
+  cookie: string;
+  workspace: string;
+  cgroupParent: string;
+  /** Fetches a fresh session cookie (a second learner). */
+  newCookie(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
+  const suffix = randomBytes(4).toString('hex');
+  const workspace = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}-ws-`));
+  const cgroupParent = `${TEST_PREFIX}-${suffix}`;
+  const gateway = await createGateway({
+    port: 0,
+    host: '127.0.0.1',
+    resolver: new LocalTargetResolver({ workspace }),
+    cgroupParent,
+    ...options,
+  });
+  const url = `http://127.0.0.1:${gateway.port}`;
+  const newCookie = async () => {
+    const res = await fetch(`${url}/api/health`);
+    await res.arrayBuffer();
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    return setCookie.split(';')[0]!;
+  };
+  return {
+    gateway,
+    url,
+    origin: url,
+    cookie: await newCookie(),
+    workspace,
+    cgroupParent,
+    newCookie,
+    async close() {
+      await gateway.close();
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OpenOptions {
+  target?: string;
+  query?: Record<string, string>;
+  cookie?: string;
+  origin?: string;
+  /** Parse output with a headless xterm and ack after parsing (default true). */
+  parse?: boolean;
+  /** Send acks at all (default true); false models a client that never acks. */
+  ack?: boolean;
+  cols?: number;
+  rows?: number;
+}
+
+export function terminalUrl(gw: TestGateway, terminalId: string, options: OpenOptions = {}): string {
+  const q = new URLSearchParams({ target: options.target ?? 'tools', ...(options.query ?? {}) });
+  if (options.cols) q.set('cols', String(options.cols));
+  if (options.rows) q.set('rows', String(options.rows));
+  return `${gw.url.replace('http', 'ws')}${TERMINALS_PATH}${encodeURIComponent(terminalId)}?${q}`;
+}
+
+/** Tries an upgrade that should be refused; returns the HTTP status and the JSON body. */
+export function refusedUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+    });
+    ws.on('error', () => {});
+  });
+}
+
+export class TerminalTestClient {
+  readonly screen: HeadlessTerminal;
+  hello: TerminalHello | null = null;
+  exit: TerminalExit | null = null;
+  errors: { code: string; message: string }[] = [];
+  /** Output and Replay payload bytes received / parsed. */
+  received = 0;
+  parsed = 0;
+  replays = 0;
+  ackEnabled: boolean;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private tail = '';
+  private unackedParsed = 0;
+  private readonly decoder = new TextDecoder();
+  private waiters: (() => void)[] = [];
+
+  private constructor(
+    readonly ws: WebSocket,
+    private readonly parse: boolean,
+    ack: boolean,
+    cols: number,
+    rows: number,
+  ) {
+    this.ackEnabled = ack;
+    this.screen = new Headless({ cols, rows, scrollback: 1000, allowProposedApi: true });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (data: Buffer) => this.onMessage(data));
+    ws.on('error', () => {});
+  }
+
+  static open(gw: TestGateway, terminalId: string, options: OpenOptions = {}): Promise<TerminalTestClient> {
+    const ws = new WebSocket(terminalUrl(gw, terminalId, options), {
+      headers: { cookie: options.cookie ?? gw.cookie, origin: options.origin ?? gw.origin },
+      perMessageDeflate: false,
+    });
+    const client = new TerminalTestClient(ws, options.parse ?? true, options.ack ?? true, options.cols ?? 80, options.rows ?? 24);
+    return new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      client.waitFor(() => client.hello !== null, 10_000).then(() => resolve(client), reject);
+    });
+  }
+
+  private onMessage(data: Buffer): void {
+    const type = data[0];
+    const payload = data.subarray(1);
+    switch (type) {
+      case ServerMessage.Hello:
+        this.hello = JSON.parse(payload.toString());
+        break;
+      case ServerMessage.Replay:
+        this.replays++;
+        this.screen.reset();
+        this.output(payload);
+        break;
+      case ServerMessage.Output:
+        this.output(payload);
+        break;
+      case ServerMessage.Exit:
+        this.exit = JSON.parse(payload.toString());
+        break;
+      case ServerMessage.Error:
+        this.errors.push(JSON.parse(payload.toString()));
+        break;
+    }
+    this.notify();
+  }
+
+  private output(payload: Buffer): void {
+    const bytes = payload.byteLength;
+    this.received += bytes;
+    this.tail = (this.tail + this.decoder.decode(payload, { stream: true })).slice(-TAIL_CHARS);
+    const done = () => {
+      this.parsed += bytes;
+      this.unackedParsed += bytes;
+      if (this.ackEnabled && this.unackedParsed >= FlowControl.ACK_BYTES) this.flushAck();
+      this.notify();
+    };
+    if (this.parse) this.screen.write(payload, done);
+    else done();
+  }
+
+  /** Acks everything parsed so far (also what a client does after re-enabling acks). */
+  flushAck(): void {
+    if (this.unackedParsed > 0 && this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeAck(this.unackedParsed));
+    this.unackedParsed = 0;
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when predicate holds (checked on every message); rejects after timeoutMs. */
+  waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out; recent output: ${JSON.stringify(this.tail.slice(-400))}`)), timeoutMs);
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  /** Waits for pattern in output received after the last call to mark() (or ever). */
+  waitForText(pattern: RegExp | string, timeoutMs = 15_000): Promise<void> {
+    const test = () => (typeof pattern === 'string' ? this.text.includes(pattern) : pattern.test(this.text));
+    return this.waitFor(test, timeoutMs);
+  }
+
+  /** Output text since the last mark(), at most the last TAIL_CHARS characters. */
+  get text(): string {
+    return this.tail;
+  }
+
+  mark(): void {
+    this.tail = '';
+  }
+
+  type(text: string): void {
+    this.ws.send(encodeFrame(ClientMessage.Input, text));
+  }
+
+  sendRaw(frame: Uint8Array | string, binary = true): void {
+    this.ws.send(frame, { binary });
+  }
+
+  resize(cols: number, rows: number): void {
+    this.ws.send(encodeResize(cols, rows));
+  }
+
+  /** The visible screen as text lines, trailing blanks trimmed. */
+  screenLines(): string[] {
+    const buffer = this.screen.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < this.screen.rows; i++) lines.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
+    return lines;
+  }
+
+  /** Resolves once everything received has been parsed. */
+  settled(): Promise<void> {
+    return new Promise((resolve) => this.screen.write('', resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close(1000);
+    await this.closed;
+    this.screen.dispose();
+  }
+}

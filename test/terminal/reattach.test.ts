@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+
+let gw: TestGateway;
+beforeEach(async () => {
+  gw = await startGateway();
+});
+afterEach(async () => {
+  await gw.close();
+});
+
+async function shellPid(t: TerminalTestClient): Promise<string> {
+  t.mark();
+  t.type('echo "pid=[$$]"\r');
+  await t.waitForText(/pid=\[(\d+)\]/);
+  return /pid=\[(\d+)\]/.exec(t.text)![1]!;
+}
+
+describe('a terminal across sockets', () => {
+  it('runs a command and shows its output', async () => {
+    const t = await TerminalTestClient.open(gw, 'one');
+    expect(t.hello).toMatchObject({ terminalId: 'one', host: 'tools', resumed: false });
+    t.type('echo $((6*7))\r');
+    await t.waitForText('42');
+    await t.close();
+  });
+
+  it('resumes the same shell and replays the same screen on reattach', async () => {
+    const first = await TerminalTestClient.open(gw, 'resume');
+    const pid = await shellPid(first);
+    first.type('printf "\\033[1;31mred\\033[0m marker-%s\\n" abc\r');
+    await first.waitForText(/marker-abc\r\n[\s\S]*[#$] $/);
+    await first.settled();
+    const before = first.screenLines();
+    await first.close();
+
+    const second = await TerminalTestClient.open(gw, 'resume');
+    expect(second.hello?.resumed).toBe(true);
+    await second.waitFor(() => second.replays === 1);
+    await second.settled();
+    expect(second.screenLines()).toEqual(before);
+    expect(await shellPid(second)).toBe(pid);
+    await second.close();
+  });
+
+  it('lets a second attach take over without doubling input', async () => {
+    const first = await TerminalTestClient.open(gw, 'shared');
+    await shellPid(first);
+    const second = await TerminalTestClient.open(gw, 'shared');
+    const closed = await first.closed;
+    expect(closed.code).toBe(4001);
+    second.mark();
+    second.type('echo x$((1+1))y\r');
+    await second.waitForText(/x2y[\s\S]*[#$] $/);
+    // The command line is echoed once and its output printed once: "x2y" appears exactly once.
+    expect(second.text.match(/x2y/g)?.length).toBe(1);
+    first.type('echo from-old-socket\r');
+    second.mark();
+    second.type('echo after\r');
+    await second.waitForText(/after[\s\S]*after/);
+    expect(second.text).not.toContain('from-old-socket');
+    await second.close();
+  });
+});
