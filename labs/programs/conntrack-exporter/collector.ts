@@ -1,0 +1,244 @@
+/**
+ * Keeps the exporter's copy of the kernel table current and publishes rendered snapshots: an initial
+ * full read, then the event stream, with a full resync every interval (and at once when events were
+ * lost or the stream stopped) that repairs drift. Runs in its own worker thread, so parsing a large
+ * table never delays a scrape; a scrape only sends the last published text.
+ *
+ * Resync and events: events that arrive while the table is being read are held back and applied after
+ * the dump replaces the table, so changes made during the read are not lost (an event the dump already
+ * reflects is applied again, which at worst shows an older state until the next event or resync).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseEventLine, type ConntrackEvent } from './conntrack-line.ts';
+import { ConnTable } from './conn-table.ts';
+import { EventSource } from './event-source.ts';
+import { emptyStats, renderConnections, renderStats, type CollectorStats } from './exposition.ts';
+import { hostLabel, localAddresses, parseHostsFile, parseIgnoreList, type Naming } from './host-namer.ts';
+import { hasTcpSockets, readTable } from './table-reader.ts';
+import { TableStatuses, type TableStatus } from './table-status.ts';
+import { Tunables } from './tunables.ts';
+import type { ExporterOptions } from './options.ts';
+
+export interface CollectorOptions extends ExporterOptions {
+  hostsPath: string;
+}
+
+export interface CollectorOutput {
+  snapshot(text: string): void;
+  /** Lines for stdout (event log). */
+  out(line: string): void;
+  /** Lines for stderr (problems, debug). */
+  err(line: string): void;
+}
+
+export class Collector {
+  private readonly table = new ConnTable(Date.now());
+  private readonly stats: CollectorStats = emptyStats();
+  private naming: Naming;
+  private hostsText = '';
+  private localKey = '';
+  private readonly source: EventSource;
+  private sourceBackoffMs: number = Tunables.eventSourceRestartMinMs;
+  private resyncing = false;
+  private resyncAgain = false;
+  private held: ConntrackEvent[] | undefined;
+  private resyncCount = 0;
+  private lastPublish = 0;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private reportedStatus: TableStatus = 'ok';
+
+  constructor(
+    private readonly opts: CollectorOptions,
+    private readonly output: CollectorOutput,
+  ) {
+    this.naming = { local: new Set(), names: new Map(), ignore: parseIgnoreList(opts.ignoreHosts) };
+    this.source = new EventSource(opts.conntrackCommand, {
+      lines: (lines) => this.onLines(lines),
+      lost: () => {
+        this.debug('the kernel dropped events (ENOBUFS); resyncing');
+        void this.resync();
+      },
+      exit: (reason) => this.onSourceExit(reason),
+    });
+  }
+
+  /** PID of the `conntrack -E` child, while it runs. */
+  get eventSourcePid(): number | undefined {
+    return this.source.pid;
+  }
+
+  async start(): Promise<void> {
+    await this.refreshNames();
+    this.startSource();
+    await this.resync();
+    this.every(this.opts.resyncIntervalSeconds * 1000, () => void this.resync());
+    this.every(Tunables.namesRefreshMs, () => void this.refreshNames());
+    this.every(1000, () => this.tick());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.publishTimer);
+    clearTimeout(this.restartTimer);
+    await this.source.stop();
+  }
+
+  /** A full read of the kernel table that replaces the copy. Concurrent calls coalesce into one more. */
+  async resync(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
+    this.resyncing = true;
+    this.held = [];
+    const t0 = performance.now();
+    const read = await readTable(this.opts.procRoot);
+    const now = Date.now();
+    let status: TableStatus = 'ok';
+    let detail = '';
+    if (read.kind === 'unreadable') {
+      status = read.status;
+      detail = read.detail;
+      this.stats.readErrors++;
+    } else {
+      this.stats.parseErrors += read.parseErrors;
+      const corrections = this.table.replace(read.entries, this.naming, now);
+      if (this.resyncCount > 0) this.stats.resyncCorrections += corrections;
+      this.resyncCount++;
+      this.stats.resyncs++;
+      if (read.entries.length === 0 && (await hasTcpSockets(this.opts.procRoot))) status = 'not_tracking';
+    }
+    const held = this.held;
+    this.held = undefined;
+    for (const e of held) this.table.apply(e, this.naming, now);
+    this.stats.lastResyncSeconds = (performance.now() - t0) / 1000;
+    this.stats.lastResyncTimestamp = Date.now() / 1000;
+    this.setStatus(status, detail);
+    this.debug(`resync: ${read.kind === 'ok' ? read.entries.length : 0} entries in ${(this.stats.lastResyncSeconds * 1000).toFixed(1)} ms`);
+    this.resyncing = false;
+    this.markDirty();
+    if (this.resyncAgain && !this.stopped) {
+      this.resyncAgain = false;
+      await this.resync();
+    }
+  }
+
+  private setStatus(status: TableStatus, detail: string): void {
+    this.stats.status = status;
+    if (status !== this.reportedStatus || (status !== 'ok' && this.stats.resyncs + this.stats.readErrors === 1)) {
+      if (status === 'ok') this.output.err('conntrack-exporter: the connection tracking table is readable again');
+      else this.output.err(`conntrack-exporter: ${TableStatuses[status]}${detail ? ` (${detail})` : ''}`);
+      this.reportedStatus = status;
+    }
+  }
+
+  private onLines(lines: string[]): void {
+    this.sourceBackoffMs = Tunables.eventSourceRestartMinMs; // it works: restart quickly next time
+    const now = Date.now();
+    for (const line of lines) {
+      if (line === '') continue;
+      const r = parseEventLine(line);
+      if (r.kind === 'skip') continue;
+      if (r.kind === 'error') {
+        this.stats.parseErrors++;
+        continue;
+      }
+      const event = r.value;
+      this.stats.events[event.type]++;
+      if (this.opts.logEvents) this.logEvent(line, event);
+      if (this.held !== undefined) this.held.push(event);
+      else this.table.apply(event, this.naming, now);
+    }
+    this.markDirty();
+  }
+
+  private logEvent(line: string, e: ConntrackEvent): void {
+    if (this.opts.logEventsFormat === 'netfilter') {
+      this.output.out(line.replace(/^\[[\d.]+\]\s*/, '').trim());
+      return;
+    }
+    const { state, src, sport, dst, dport } = e.entry;
+    const host = hostLabel(e.entry, this.naming) ?? null;
+    const time = e.timestamp !== undefined ? new Date(e.timestamp * 1000).toISOString() : new Date().toISOString();
+    this.output.out(JSON.stringify({ time, type: e.type, state, src, sport, dst, dport, host }));
+  }
+
+  private startSource(): void {
+    this.source.start();
+    this.stats.eventSourceUp = true;
+  }
+
+  private onSourceExit(reason: string): void {
+    if (this.stopped) return;
+    this.stats.eventSourceUp = false;
+    this.output.err(`conntrack-exporter: event stream stopped: ${reason}; resyncing and restarting it in ${this.sourceBackoffMs} ms`);
+    void this.resync(); // events were missed while it was down
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      this.stats.eventSourceRestarts++;
+      this.startSource();
+      void this.resync(); // and while it was starting
+    }, this.sourceBackoffMs);
+    this.sourceBackoffMs = Math.min(this.sourceBackoffMs * 2, Tunables.eventSourceRestartMaxMs);
+    this.markDirty();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    this.stats.expired += this.table.expire(now);
+    if (this.opts.hostTtlSeconds > 0) this.table.forgetIdleHosts(this.opts.hostTtlSeconds * 1000, now);
+    // Without the event stream, the table is polled instead.
+    if (!this.stats.eventSourceUp && now - this.stats.lastResyncTimestamp * 1000 >= Tunables.fallbackPollMs) void this.resync();
+    this.markDirty();
+  }
+
+  /** Re-reads /etc/hosts and the local addresses; a change relabels everything through a resync. */
+  private async refreshNames(): Promise<void> {
+    let hostsText = '';
+    try {
+      hostsText = await readFile(this.opts.hostsPath, 'utf8');
+    } catch {
+      // No hosts file: addresses are shown as they are.
+    }
+    const local = localAddresses();
+    const localKey = [...local].sort().join(',');
+    if (hostsText === this.hostsText && localKey === this.localKey) return;
+    const first = this.localKey === '';
+    this.hostsText = hostsText;
+    this.localKey = localKey;
+    this.naming = { local, names: parseHostsFile(hostsText), ignore: this.naming.ignore };
+    if (!first) {
+      this.debug('local addresses or /etc/hosts changed; relabelling');
+      void this.resync();
+    }
+  }
+
+  private markDirty(): void {
+    if (this.publishTimer !== undefined || this.stopped) return;
+    const wait = Math.max(0, this.lastPublish + Tunables.publishIntervalMs - Date.now());
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, wait);
+  }
+
+  /** Renders the snapshot now: O(hosts), never O(entries). */
+  publish(): void {
+    this.lastPublish = Date.now();
+    this.stats.tableEntries = this.table.size;
+    this.stats.hosts = this.table.hostCount;
+    this.output.snapshot(renderConnections(this.table.rows()) + renderStats(this.stats));
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  private debug(line: string): void {
+    if (this.opts.debug) this.output.err(`conntrack-exporter: ${line}`);
+  }
+}

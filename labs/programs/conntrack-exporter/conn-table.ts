@@ -1,0 +1,176 @@
+/**
+ * The exporter's copy of the kernel's TCP conntrack entries, with per-host counts kept current on every
+ * change so that publishing a snapshot never walks the table.
+ *
+ * Entries expire at the time the kernel gave them (its timeout field), because the kernel reports the
+ * DESTROY of an expired entry only when its garbage collector gets to it, which can be a minute later,
+ * while /proc/net/nf_conntrack hides expired entries at once.
+ */
+import { entryKey, type ConntrackEntry, type ConntrackEvent } from './conntrack-line.ts';
+import { hostLabel, type Naming } from './host-namer.ts';
+import { stateBucket, type Bucket } from './states.ts';
+
+interface Slot {
+  host: string;
+  bucket: Bucket;
+  /** Milliseconds since the epoch; Infinity when the kernel gave no timeout. */
+  expiresAt: number;
+  /** The wheel second this slot is filed under (Infinity: not filed). A slot is filed once at a time. */
+  filedAt: number;
+}
+
+export interface HostCounts {
+  /** Connections per bucket: opening, open, closing, closed. */
+  counts: [number, number, number, number];
+  total: number;
+  /** When total last fell to zero (ms), undefined while non-zero. */
+  zeroSince: number | undefined;
+}
+
+/** One row of a snapshot: a host and its four counts. */
+export type HostRow = readonly [host: string, opening: number, open: number, closing: number, closed: number];
+
+export class ConnTable {
+  private readonly entries = new Map<string, Slot>();
+  private readonly hosts = new Map<string, HostCounts>();
+  /** Expiry wheel: whole second → keys that may expire then (checked against the slot on the way). */
+  private readonly wheel = new Map<number, string[]>();
+  private sweptUpTo: number;
+
+  constructor(now: number) {
+    this.sweptUpTo = Math.floor(now / 1000);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
+  /** Applies one event from the kernel's stream. */
+  apply(event: ConntrackEvent, naming: Naming, now: number): void {
+    const key = entryKey(event.entry);
+    if (event.type === 'destroy') this.remove(key, now);
+    else this.put(key, event.entry, naming, now);
+  }
+
+  /**
+   * Replaces the whole table with a fresh dump, keeping hosts already seen (at zero when they have no
+   * entries now). Returns how many entries the dump added, changed or removed: drift that events missed.
+   */
+  replace(dump: Iterable<ConntrackEntry>, naming: Naming, now: number): number {
+    let corrections = 0;
+    const seen = new Set<string>();
+    for (const e of dump) {
+      const key = entryKey(e);
+      seen.add(key);
+      if (this.put(key, e, naming, now)) corrections++;
+    }
+    for (const key of [...this.entries.keys()]) {
+      if (!seen.has(key)) {
+        this.remove(key, now);
+        corrections++;
+      }
+    }
+    return corrections;
+  }
+
+  /** Drops entries whose kernel timeout has passed. Returns how many it dropped. */
+  expire(now: number): number {
+    let dropped = 0;
+    const upTo = Math.floor(now / 1000);
+    for (let s = this.sweptUpTo; s <= upTo; s++) {
+      const keys = this.wheel.get(s);
+      if (keys === undefined) continue;
+      const later: string[] = [];
+      for (const key of keys) {
+        const slot = this.entries.get(key);
+        if (slot === undefined || slot.filedAt !== s) continue; // stale record
+        if (slot.expiresAt > now) {
+          // Refreshed since it was filed: due later in this second, or re-filed at its new second.
+          const due = Math.floor(slot.expiresAt / 1000);
+          slot.filedAt = Infinity;
+          if (due === s) {
+            slot.filedAt = s;
+            later.push(key);
+          } else this.fileExpiry(key, slot);
+          continue;
+        }
+        this.remove(key, now);
+        dropped++;
+      }
+      if (later.length > 0) this.wheel.set(s, later);
+      else this.wheel.delete(s);
+    }
+    // The current second stays open: entries expiring later in it are looked at next time.
+    this.sweptUpTo = upTo;
+    return dropped;
+  }
+
+  /** Forgets hosts whose counts have all been zero for at least ttlMs. */
+  forgetIdleHosts(ttlMs: number, now: number): void {
+    for (const [host, h] of this.hosts) {
+      if (h.total === 0 && h.zeroSince !== undefined && now - h.zeroSince >= ttlMs) this.hosts.delete(host);
+    }
+  }
+
+  /** Rows sorted by host, for a stable exposition. O(hosts), independent of the table size. */
+  rows(): HostRow[] {
+    const rows: HostRow[] = [];
+    for (const [host, h] of this.hosts) rows.push([host, h.counts[0], h.counts[1], h.counts[2], h.counts[3]]);
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return rows;
+  }
+
+  /** Returns true when the entry is new or its host or bucket changed. */
+  private put(key: string, e: ConntrackEntry, naming: Naming, now: number): boolean {
+    const bucket = stateBucket(e.state);
+    const host = bucket === undefined ? undefined : hostLabel(e, naming);
+    if (bucket === undefined || host === undefined) return this.remove(key, now);
+    const expiresAt = e.timeout === undefined ? Infinity : now + e.timeout * 1000;
+    const old = this.entries.get(key);
+    if (old !== undefined && old.host === host && old.bucket === bucket) {
+      old.expiresAt = expiresAt;
+      this.fileExpiry(key, old);
+      return false;
+    }
+    if (old !== undefined) this.count(old.host, old.bucket, -1, now);
+    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity };
+    this.entries.set(key, slot);
+    this.fileExpiry(key, slot);
+    this.count(host, bucket, +1, now);
+    return true;
+  }
+
+  private remove(key: string, now: number): boolean {
+    const old = this.entries.get(key);
+    if (old === undefined) return false;
+    this.entries.delete(key);
+    this.count(old.host, old.bucket, -1, now);
+    return true;
+  }
+
+  /** Files the slot under its expiry second unless it is already filed at or before it. */
+  private fileExpiry(key: string, slot: Slot): void {
+    if (slot.expiresAt === Infinity) return;
+    const s = Math.max(Math.floor(slot.expiresAt / 1000), this.sweptUpTo);
+    if (slot.filedAt <= s) return; // the earlier record will re-file it when it fires
+    slot.filedAt = s;
+    const list = this.wheel.get(s);
+    if (list === undefined) this.wheel.set(s, [key]);
+    else list.push(key);
+  }
+
+  private count(host: string, bucket: Bucket, delta: 1 | -1, now: number): void {
+    let h = this.hosts.get(host);
+    if (h === undefined) {
+      h = { counts: [0, 0, 0, 0], total: 0, zeroSince: undefined };
+      this.hosts.set(host, h);
+    }
+    h.counts[bucket] += delta;
+    h.total += delta;
+    h.zeroSince = h.total === 0 ? now : undefined;
+  }
+}

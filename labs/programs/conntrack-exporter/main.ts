@@ -1,0 +1,104 @@
+/**
+ * conntrack-exporter: per-remote-host TCP connection states from the kernel's conntrack table.
+ * One process, two threads: this file's main thread serves HTTP; the same file, started as a
+ * worker thread, runs the collector (table reads, event stream, aggregation). The file starts itself
+ * as the worker so the esbuild bundle stays one file.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Collector, type CollectorOptions } from './collector.ts';
+import { emptyStats, renderConnections, renderStats } from './exposition.ts';
+import { MetricsServer } from './metrics-server.ts';
+import { HELP, parseOptions } from './options.ts';
+import { Tunables } from './tunables.ts';
+
+/** Messages from the collector thread. */
+type FromCollector = { kind: 'snapshot'; text: string } | { kind: 'out'; line: string } | { kind: 'err'; line: string };
+
+async function runServer(): Promise<void> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`conntrack-exporter: ${parsed.message}\nRun with --help to see the options.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const options = parsed.options;
+  const server = new MetricsServer(options.listenPath);
+  server.publish(renderConnections([]) + renderStats({ ...emptyStats(), status: 'ok' }));
+  let address;
+  try {
+    address = await server.listen(options.listenPort, options.bindAddress);
+  } catch (err) {
+    process.stderr.write(`conntrack-exporter: cannot listen on port ${options.listenPort}: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stdout.write(`conntrack-exporter: listening on http://${host}:${address.port}${options.listenPath}\n`);
+
+  let worker: Worker | undefined;
+  let stopping = false;
+  const startWorker = () => {
+    const data: CollectorOptions = { ...options, hostsPath: '/etc/hosts' };
+    const w = collectorWorker(data);
+    worker = w;
+    w.on('message', (m: FromCollector) => {
+      if (m.kind === 'snapshot') server.publish(m.text);
+      else if (m.kind === 'out') process.stdout.write(m.line + '\n');
+      else process.stderr.write(m.line + '\n');
+    });
+    w.on('error', (err) => process.stderr.write(`conntrack-exporter: collector failed (a bug): ${err.stack ?? err.message}\n`));
+    w.on('exit', () => {
+      if (stopping) return;
+      process.stderr.write(`conntrack-exporter: collector thread ended; restarting it in ${Tunables.collectorRestartMs} ms\n`);
+      setTimeout(() => !stopping && startWorker(), Tunables.collectorRestartMs);
+    });
+  };
+  startWorker();
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    worker?.postMessage({ kind: 'stop' });
+    await new Promise<void>((resolve) => {
+      if (worker === undefined) return resolve();
+      worker.once('exit', () => resolve());
+    });
+    await server.close();
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+/**
+ * Starts this file as the collector thread. Bundled (.mjs) it is plain JavaScript; run from source
+ * (.ts, under tsx) the worker must load it through tsx's API, because Node 20 does not pass the
+ * `--import tsx` loader on to worker threads.
+ */
+function collectorWorker(data: CollectorOptions): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: data });
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}))`;
+  return new Worker(code, { eval: true, workerData: data });
+}
+
+async function runCollector(options: CollectorOptions): Promise<void> {
+  const port = parentPort!;
+  const send = (m: FromCollector) => port.postMessage(m);
+  const collector = new Collector(options, {
+    snapshot: (text) => send({ kind: 'snapshot', text }),
+    out: (line) => send({ kind: 'out', line }),
+    err: (line) => send({ kind: 'err', line }),
+  });
+  port.on('message', (m: { kind: string }) => {
+    if (m.kind === 'stop') void collector.stop().then(() => port.close());
+  });
+  await collector.start();
+}
+
+if (isMainThread) await runServer();
+else await runCollector(workerData as CollectorOptions);

@@ -1,0 +1,36 @@
+/**
+ * Every tunable number of the exporter, named once with the reason for its value.
+ * Options that a user may change (`--resync-interval` …) take their defaults from here.
+ */
+export const Tunables = {
+  /** Port of the original exporter, so scrape configs written for it keep working. */
+  defaultListenPort: 9318,
+  /**
+   * Seconds between full resyncs. A resync at 100k entries costs a few hundred ms of one worker
+   * thread's CPU, so twice a minute keeps drift short-lived at under 1% of a core.
+   */
+  defaultResyncIntervalSeconds: 30,
+  /**
+   * How often, at most, the collector publishes a new snapshot to the HTTP thread. Scrapes come
+   * every second at the fastest; 100 ms keeps a snapshot fresh without re-rendering per event.
+   */
+  publishIntervalMs: 100,
+  /** Re-read /etc/hosts and the local interface addresses this often: lab hosts come and go. */
+  namesRefreshMs: 5_000,
+  /** When `conntrack -E` cannot run, poll the whole table this often instead of listening to events. */
+  fallbackPollMs: 2_000,
+  /** First delay before restarting a dead event source; doubles up to the maximum below. */
+  eventSourceRestartMinMs: 250,
+  /** A broken event source (missing tool, no permission) is retried no faster than this. */
+  eventSourceRestartMaxMs: 10_000,
+  /** Delay before restarting a collector thread that crashed (a bug): long enough not to spin. */
+  collectorRestartMs: 1_000,
+  /**
+   * Hosts whose four counts have all been zero this long are dropped from the output. Zeros keep
+   * `rate()` and graphs continuous for hosts that come and go; an hour bounds series from hosts
+   * that never come back.
+   */
+  defaultHostTtlSeconds: 3_600,
+  /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
+  procReadChunkBytes: 1 << 20,
+} as const;
