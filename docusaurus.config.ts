@@ -1,0 +1,64 @@
+import type { Config } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import { themes as prismThemes } from 'prism-react-renderer';
+import type { Plugin } from '@docusaurus/types';
+
+/**
+ * The package is `"type": "module"`, so webpack parses Docusaurus's generated `.docusaurus/*.js` as
+ * strict ESM and leaves their `require.resolveWeak` calls untranslated: the server render then fails
+ * with "require.resolveWeak is not a function". Parsing those generated files as `javascript/auto`
+ * (what they are written for) fixes it without touching the package type.
+ */
+function generatedFilesAsAuto(): Plugin {
+  return {
+    name: 'patchbay-generated-files-as-auto',
+    configureWebpack() {
+      return { module: { rules: [{ test: /[\\/]\.docusaurus[\\/].*\.js$/, type: 'javascript/auto' }] } };
+    },
+  };
+}
+
+// The site is the course: docs live at the root route, so the welcome lesson is the front page.
+// The gateway serves the built site (build/site) on the same origin as /api, so no baseUrl games.
+const config: Config = {
+  title: 'Patchbay',
+  tagline: 'Hands-on lessons with live lab terminals',
+  url: 'http://localhost:3000',
+  baseUrl: '/',
+  onBrokenLinks: 'throw',
+  markdown: { hooks: { onBrokenMarkdownLinks: 'throw' } },
+  favicon: 'img/favicon.svg',
+  trailingSlash: false,
+  i18n: { defaultLocale: 'en', locales: ['en'] },
+  plugins: [generatedFilesAsAuto],
+  presets: [
+    [
+      'classic',
+      {
+        docs: {
+          routeBasePath: '/',
+          sidebarPath: './sidebars.ts',
+        },
+        blog: false,
+        pages: false,
+        theme: { customCss: './src/css/custom.css' },
+      } satisfies Preset.Options,
+    ],
+  ],
+  themeConfig: {
+    colorMode: { respectPrefersColorScheme: true },
+    navbar: {
+      title: 'Patchbay',
+      logo: { alt: 'Patchbay', src: 'img/logo.svg' },
+      items: [
+        { type: 'docSidebar', sidebarId: 'course', position: 'left', label: 'Lessons' },
+        // Registered in src/theme/NavbarItem/ComponentTypes.tsx: reads GET /api/health.
+        { type: 'custom-labStatus', position: 'right' },
+      ],
+    },
+    footer: { style: 'light', copyright: 'Patchbay: lessons with a live lab.' },
+    prism: { theme: prismThemes.github, darkTheme: prismThemes.dracula, additionalLanguages: ['bash', 'promql'] },
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;

@@ -1,0 +1,92 @@
+/**
+ * Polls GET /api/health while anything on the page shows the lab's status; one poller however many
+ * indicators are mounted (the navbar and the dock both show it).
+ */
+import { useSyncExternalStore } from 'react';
+import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
+
+/** Often enough to notice the lab becoming ready while a learner reads; cheap for the gateway. */
+export const HEALTH_POLL_MS = 5_000;
+/** While starting, poll faster so "ready" shows up promptly. */
+export const HEALTH_POLL_STARTING_MS = 1_000;
+
+export type HealthView =
+  | { kind: 'loading' }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'ok'; health: HealthResponse };
+
+let view: HealthView = { kind: 'loading' };
+const listeners = new Set<() => void>();
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+function publish(next: HealthView): void {
+  view = next;
+  for (const listener of listeners) listener();
+}
+
+async function poll(): Promise<void> {
+  let next: HealthView;
+  try {
+    const response = await fetch(HEALTH_PATH, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    next = response.ok
+      ? { kind: 'ok', health: (await response.json()) as HealthResponse }
+      : { kind: 'unreachable', message: `gateway answered ${response.status}` };
+  } catch {
+    next = { kind: 'unreachable', message: 'gateway unreachable' };
+  }
+  publish(next);
+  if (listeners.size === 0) return;
+  const starting = next.kind === 'ok' && next.health.lab?.state === 'starting';
+  timer = setTimeout(() => void poll(), starting ? HEALTH_POLL_STARTING_MS : HEALTH_POLL_MS);
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  if (listeners.size === 1 && timer === null) void poll();
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+  };
+}
+
+const getView = () => view;
+const serverView = (): HealthView => ({ kind: 'loading' });
+const SERVER_VIEW = serverView();
+
+export function useHealth(): HealthView {
+  return useSyncExternalStore(subscribe, getView, () => SERVER_VIEW);
+}
+
+export interface LabStatusSummary {
+  tone: 'ok' | 'warn' | 'bad' | 'idle';
+  label: string;
+  detail: string;
+}
+
+/** Pure: what the indicator says for a health answer. */
+export function summarize(view: HealthView): LabStatusSummary {
+  if (view.kind === 'loading') return { tone: 'idle', label: 'lab …', detail: 'Asking the gateway for the lab status' };
+  if (view.kind === 'unreachable') return { tone: 'bad', label: 'offline', detail: view.message };
+  const lab = view.health.lab;
+  if (!lab) return { tone: 'idle', label: 'no lab', detail: 'No lab is running; terminals open on the local tools target' };
+  switch (lab.state) {
+    case 'ready':
+      return { tone: 'ok', label: `${lab.name} ready`, detail: `Lab ${lab.name} (${lab.instance}) is ready` };
+    case 'starting': {
+      const pending = lab.hosts.flatMap((h) => h.processes.filter((p) => p.state !== 'ready').map((p) => `${h.name}/${p.name}`));
+      return { tone: 'warn', label: `${lab.name} starting`, detail: pending.length ? `Waiting for ${pending.join(', ')}` : 'Starting' };
+    }
+    case 'degraded': {
+      const failing = lab.failing.length ? lab.failing.join(', ') : 'a process';
+      const errors = lab.hosts.flatMap((h) => h.processes.filter((p) => p.lastError).map((p) => `${h.name}/${p.name}: ${p.lastError}`));
+      return { tone: 'bad', label: `${lab.name} degraded: ${failing}`, detail: errors.join('\n') || `Failing: ${failing}` };
+    }
+    case 'none':
+      return { tone: 'idle', label: 'no lab', detail: 'No lab is running' };
+    default:
+      return { tone: lab.state === 'down' ? 'bad' : 'warn', label: `${lab.name} ${lab.state}`, detail: `Lab ${lab.name} is ${lab.state}` };
+  }
+}

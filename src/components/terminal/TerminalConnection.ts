@@ -1,0 +1,232 @@
+/**
+ * The browser end of one terminal's socket (contract: src/protocol/terminal.ts). Knows nothing of
+ * xterm or React: it writes into a `TerminalSink` and reports a `ConnectionState`.
+ *
+ * - Acks come from the sink's write callback (after parsing), one Ack per ACK_BYTES, so the server's
+ *   flow control tracks what the renderer has really consumed.
+ * - On Hello with resumed=true the sink is reset and the Replay redraws the screen.
+ * - After a drop it reconnects with backoff, unless the close code says not to.
+ */
+import {
+  ClientMessage,
+  CloseCode,
+  FINAL_CLOSE_CODES,
+  FlowControl,
+  ServerMessage,
+  TERMINALS_PATH,
+  encodeAck,
+  encodeFrame,
+  encodeResize,
+  type TerminalError,
+  type TerminalExit,
+  type TerminalHello,
+  type TerminalRequest,
+} from '../../protocol/terminal.ts';
+import type { ConnectionState } from './dockStore.ts';
+
+export interface TerminalSink {
+  write(data: Uint8Array | string, parsed?: () => void): void;
+  /** Clears screen and scrollback before a replay. */
+  reset(): void;
+}
+
+export interface TerminalConnectionOptions {
+  terminalId: string;
+  request: Omit<TerminalRequest, 'cols' | 'rows'>;
+  sink: TerminalSink;
+  onState(state: ConnectionState): void;
+  /** Called with each Output payload size, for "has the output settled" checks. */
+  onOutput?(): void;
+  /** Page origin; the socket goes to the same host (the gateway serves both). */
+  origin?: string;
+  size?: { cols: number; rows: number };
+}
+
+/** First retry soon (a reload or a blip), then back off so a down gateway is not hammered. */
+export const RECONNECT_BASE_MS = 300;
+export const RECONNECT_MAX_MS = 10_000;
+/** Up to this fraction of the delay is added at random, so many tabs do not retry in lockstep. */
+export const RECONNECT_JITTER = 0.3;
+
+const decoder = new TextDecoder();
+
+export function terminalSocketUrl(origin: string, terminalId: string, request: TerminalRequest): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(request)) {
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  }
+  return `${origin.replace(/^http/, 'ws')}${TERMINALS_PATH}${encodeURIComponent(terminalId)}?${query}`;
+}
+
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (1 + RECONNECT_JITTER * random()));
+}
+
+/** Human text for a close that carried no Error message. */
+export function describeClose(code: number, reason: string): string {
+  if (reason) return reason;
+  switch (code) {
+    case CloseCode.TakenOver:
+      return 'this terminal was opened in another tab';
+    case CloseCode.TargetRefused:
+      return 'the server refused this terminal';
+    case CloseCode.LimitReached:
+      return 'the session reached its time limit';
+    case CloseCode.LabNotReady:
+      return 'the lab is not ready yet';
+    case 1006:
+      return 'cannot reach the gateway';
+    default:
+      return `connection closed (code ${code})`;
+  }
+}
+
+export class TerminalConnection {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private parsedSinceAck = 0;
+  private size: { cols: number; rows: number };
+  private lastError: string | null = null;
+  private finished = false;
+  /** Whether the current socket got past the upgrade: tells a drop from a refused or unreachable gateway. */
+  private opened = false;
+  private disposed = false;
+
+  constructor(private readonly options: TerminalConnectionOptions) {
+    this.size = options.size ?? { cols: 80, rows: 24 };
+  }
+
+  connect(): void {
+    if (this.disposed) return;
+    const { terminalId, request, origin } = this.options;
+    const url = terminalSocketUrl(origin ?? location.origin, terminalId, { ...request, ...this.size });
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    this.parsedSinceAck = 0;
+    this.lastError = null;
+    this.opened = false;
+    if (this.attempt === 0) this.options.onState({ kind: 'connecting' });
+    socket.onopen = () => {
+      if (socket === this.socket) this.opened = true;
+    };
+    socket.onmessage = (event) => {
+      if (socket === this.socket && event.data instanceof ArrayBuffer) this.receive(new Uint8Array(event.data));
+    };
+    socket.onclose = (event) => {
+      if (socket === this.socket) this.closed(event.code, event.reason);
+    };
+  }
+
+  /** Keystrokes and pasted text from xterm's onData: the only input path, so nothing is sent twice. */
+  sendInput(data: string): void {
+    this.send(encodeFrame(ClientMessage.Input, data));
+  }
+
+  /** xterm's onBinary (some mouse reports): one byte per char. */
+  sendBinary(data: string): void {
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 0xff;
+    this.send(encodeFrame(ClientMessage.Input, bytes));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols === this.size.cols && rows === this.size.rows) return;
+    this.size = { cols, rows };
+    this.send(encodeResize(cols, rows));
+  }
+
+  get connected(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.socket = null;
+    // Browsers may only send 1000 or 4xxx; the server keeps the shell for its grace period either way.
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(CloseCode.Normal, 'page closed');
+  }
+
+  private send(frame: Uint8Array): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
+  }
+
+  private receive(frame: Uint8Array): void {
+    if (frame.length === 0) return;
+    const payload = frame.subarray(1);
+    switch (frame[0]) {
+      case ServerMessage.Output:
+        this.options.onOutput?.();
+        this.writeCounted(payload);
+        return;
+      case ServerMessage.Replay:
+        this.writeCounted(payload);
+        return;
+      case ServerMessage.Hello: {
+        const hello = JSON.parse(decoder.decode(payload)) as TerminalHello;
+        this.attempt = 0;
+        this.parsedSinceAck = 0;
+        if (hello.resumed) this.options.sink.reset();
+        this.options.onState({ kind: 'connected', host: hello.host, resumed: hello.resumed });
+        if (hello.cols !== this.size.cols || hello.rows !== this.size.rows) this.send(encodeResize(this.size.cols, this.size.rows));
+        return;
+      }
+      case ServerMessage.Exit: {
+        const exit = JSON.parse(decoder.decode(payload)) as TerminalExit;
+        this.finished = true;
+        const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`;
+        this.options.sink.write(`\r\n\x1b[2m[process exited with ${how}]\x1b[0m\r\n`);
+        this.options.onState({ kind: 'exited', exitCode: exit.exitCode });
+        return;
+      }
+      case ServerMessage.Error: {
+        const error = JSON.parse(decoder.decode(payload)) as TerminalError;
+        this.lastError = error.message;
+        this.options.sink.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n`);
+        return;
+      }
+      default:
+        // A newer server may add types; ignoring them keeps old pages working.
+        return;
+    }
+  }
+
+  private writeCounted(payload: Uint8Array): void {
+    const bytes = payload.length;
+    // xterm keeps a reference to the buffer until parsed; the socket's ArrayBuffer is not reused.
+    this.options.sink.write(payload, () => {
+      this.parsedSinceAck += bytes;
+      if (this.parsedSinceAck >= FlowControl.ACK_BYTES) {
+        this.send(encodeAck(this.parsedSinceAck));
+        this.parsedSinceAck = 0;
+      }
+    });
+  }
+
+  private closed(code: number, reason: string): void {
+    this.socket = null;
+    if (this.disposed) return;
+    if (this.finished) return; // Exit already reported; the close (1000) is just its end.
+    const message = this.lastError ?? describeClose(code, reason);
+    if (FINAL_CLOSE_CODES.includes(code)) {
+      if (!this.lastError) this.options.sink.write(`\r\n\x1b[31m[${message}]\x1b[0m\r\n`);
+      this.options.onState({ kind: 'error', message });
+      return;
+    }
+    this.attempt += 1;
+    // Say it once per outage in the terminal too, so a learner looking there is not left guessing.
+    if (this.attempt === 1) {
+      const what = this.opened ? 'connection lost' : message;
+      this.options.sink.write(`\r\n\x1b[33m[${what}; reconnecting…]\x1b[0m\r\n`);
+    }
+    this.options.onState({ kind: 'reconnecting', attempt: this.attempt, reason: message });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, reconnectDelay(this.attempt));
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The dock: a bar fixed to the bottom of every page with a tab per declared terminal. Mounted once in
+ * src/theme/Root (inside BrowserOnly), so its terminals and sockets survive moving between lessons.
+ */
+import { Suspense, lazy, useCallback, useEffect, useRef, type PointerEvent as ReactPointerEvent } from 'react';
+import clsx from 'clsx';
+import LabStatus from '../LabStatus/index.tsx';
+import {
+  MIN_DOCK_HEIGHT,
+  MIN_PAGE_VISIBLE,
+  dockStore,
+  useDockState,
+  type ConnectionState,
+} from './dockStore.ts';
+import styles from './TerminalDock.module.css';
+
+const XtermPane = lazy(() => import('./XtermPane.tsx'));
+
+/** The header's height when minimized; the page keeps this much room free at its bottom. */
+const HEADER_HEIGHT = 38;
+
+export function describeState(state: ConnectionState | undefined): string {
+  if (!state) return 'starting';
+  switch (state.kind) {
+    case 'connecting':
+      return 'connecting';
+    case 'connected':
+      return state.resumed ? `connected to ${state.host} (resumed)` : `connected to ${state.host}`;
+    case 'reconnecting':
+      return `reconnecting (${state.reason})`;
+    case 'exited':
+      return `exited with code ${state.exitCode}`;
+    case 'error':
+      return `error: ${state.message}`;
+  }
+}
+
+function clampHeight(height: number): number {
+  return Math.max(MIN_DOCK_HEIGHT, Math.min(window.innerHeight - MIN_PAGE_VISIBLE, Math.round(height)));
+}
+
+export default function TerminalDock() {
+  const state = useDockState();
+  const { terminals, activeId, minimized, fullscreen, height, status } = state;
+  const visible = terminals.length > 0;
+  const dockRef = useRef<HTMLDivElement>(null);
+
+  // Keep the end of the lesson reachable above the dock.
+  useEffect(() => {
+    const space = !visible ? 0 : minimized ? HEADER_HEIGHT : fullscreen ? 0 : height;
+    document.body.style.paddingBottom = space ? `${space}px` : '';
+    return () => {
+      document.body.style.paddingBottom = '';
+    };
+  }, [visible, minimized, fullscreen, height]);
+
+  const startDrag = useCallback((event: ReactPointerEvent<HTMLDivElement>) => {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    const handle = event.currentTarget;
+    handle.setPointerCapture(event.pointerId);
+    const move = (e: PointerEvent) => dockStore.setHeight(clampHeight(window.innerHeight - e.clientY));
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+      handle.removeEventListener('pointercancel', up);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+    handle.addEventListener('pointercancel', up);
+  }, []);
+
+  // A window that shrinks must not leave the dock taller than the window.
+  useEffect(() => {
+    const onResize = () => dockStore.setHeight(clampHeight(dockStore.getState().height));
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+
+  if (!visible) return null;
+
+  return (
+    <div
+      ref={dockRef}
+      className={clsx(styles.dock, minimized && styles.minimized, fullscreen && styles.fullscreen)}
+      style={minimized || fullscreen ? undefined : { height }}
+      role="region"
+      aria-label="Terminals"
+      data-testid="terminal-dock"
+      data-minimized={minimized}
+    >
+      {!minimized && !fullscreen && (
+        <div className={styles.handle} onPointerDown={startDrag} role="separator" aria-orientation="horizontal" aria-label="Drag to resize the terminals" />
+      )}
+      <div className={styles.header}>
+        <div className={styles.tabs} role="tablist">
+          {terminals.map((t) => {
+            const s = status[t.id];
+            return (
+              <button
+                key={t.id}
+                type="button"
+                role="tab"
+                aria-selected={t.id === activeId}
+                className={clsx(styles.tab, t.id === activeId && styles.activeTab)}
+                onClick={() => dockStore.activate(t.id)}
+                title={describeState(s)}
+                data-terminal-tab={t.id}
+                data-state={s?.kind ?? 'connecting'}
+              >
+                <span className={clsx(styles.dot, styles[`dot_${s?.kind ?? 'connecting'}`])} aria-hidden />
+                {t.name}
+                {s && s.kind !== 'connected' && <span className={styles.stateText}>{describeState(s)}</span>}
+              </button>
+            );
+          })}
+        </div>
+        <div className={styles.actions}>
+          <LabStatus compact />
+          <button
+            type="button"
+            className={styles.iconButton}
+            onClick={() => dockStore.setFullscreen(!fullscreen)}
+            aria-label={fullscreen ? 'Exit full screen' : 'Full screen'}
+            title={fullscreen ? 'Exit full screen' : 'Full screen'}
+          >
+            {fullscreen ? '⤡' : '⤢'}
+          </button>
+          <button
+            type="button"
+            className={styles.iconButton}
+            onClick={() => dockStore.setMinimized(!minimized)}
+            aria-label={minimized ? 'Restore terminals' : 'Minimize terminals'}
+            title={minimized ? 'Restore' : 'Minimize'}
+          >
+            {minimized ? '▴' : '▾'}
+          </button>
+        </div>
+      </div>
+      <div className={styles.body} hidden={minimized}>
+        <Suspense fallback={<div className={styles.loading}>Loading terminal…</div>}>
+          {terminals.map((t) => (
+            <div key={t.id} className={styles.pane} style={{ display: t.id === activeId ? 'block' : 'none' }} role="tabpanel">
+              <XtermPane spec={t} />
+            </div>
+          ))}
+        </Suspense>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * One terminal's xterm.js view and its socket. Loaded lazily (React.lazy) by the dock, so xterm's code
+ * is never in the page's first bundle nor rendered on the server.
+ */
+import { useEffect, useRef } from 'react';
+import { Terminal as Xterm } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import '@xterm/xterm/css/xterm.css';
+import { TerminalConnection } from './TerminalConnection.ts';
+import { dockStore, type TerminalSpec } from './dockStore.ts';
+
+/** Output quiet for this long means the previous command has probably finished printing. */
+export const SETTLE_QUIET_MS = 150;
+/** A command that keeps printing (a load test) must not hold the next one back forever. */
+export const SETTLE_MAX_MS = 3_000;
+/** Enough history to scroll back over a lesson step; xterm keeps it in memory per terminal. */
+const SCROLLBACK_LINES = 5_000;
+
+const THEME = {
+  background: '#1b1e24',
+  foreground: '#e6e6e6',
+  cursor: '#f8c555',
+  selectionBackground: '#3e4451',
+};
+
+export interface XtermPaneProps {
+  spec: TerminalSpec;
+}
+
+export default function XtermPane({ spec }: XtermPaneProps) {
+  const host = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    const term = new Xterm({
+      allowProposedApi: true, // needed by the unicode11 addon
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+      fontSize: 13,
+      scrollback: SCROLLBACK_LINES,
+      theme: THEME,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.loadAddon(new WebLinksAddon());
+    term.loadAddon(new Unicode11Addon());
+    term.unicode.activeVersion = '11';
+    term.open(element);
+
+    let lastOutput = 0;
+    const connection = new TerminalConnection({
+      terminalId: spec.id,
+      request: { target: spec.target, shell: spec.shell, user: spec.user, workdir: spec.workdir },
+      sink: {
+        write: (data, parsed) => term.write(data, parsed),
+        reset: () => term.reset(),
+      },
+      onState: (state) => dockStore.setStatus(spec.id, state),
+      onOutput: () => {
+        lastOutput = performance.now();
+      },
+      size: { cols: term.cols, rows: term.rows },
+    });
+
+    // Fit only while visible: a hidden tab measures 0×0 and would shrink the pty to nothing.
+    const refit = () => {
+      if (element.clientWidth === 0 || element.clientHeight === 0) return;
+      const dims = fit.proposeDimensions();
+      if (!dims || !Number.isFinite(dims.cols) || !Number.isFinite(dims.rows)) return;
+      if (dims.cols !== term.cols || dims.rows !== term.rows) term.resize(dims.cols, dims.rows);
+    };
+    refit();
+    // Window resizes, the drag handle, full screen and a tab being shown all change this box's size.
+    const observer = new ResizeObserver(() => refit());
+    observer.observe(element);
+
+    const subscriptions = [
+      term.onResize(({ cols, rows }) => connection.resize(cols, rows)),
+      term.onData((data) => connection.sendInput(data)),
+      term.onBinary((data) => connection.sendBinary(data)),
+    ];
+    connection.connect();
+
+    const detach = dockStore.attachPort(spec.id, {
+      send: (text) => connection.sendInput(text),
+      settled: () =>
+        new Promise<void>((resolve) => {
+          const started = performance.now();
+          const check = () => {
+            const now = performance.now();
+            if (now - lastOutput >= SETTLE_QUIET_MS || now - started >= SETTLE_MAX_MS) resolve();
+            else setTimeout(check, SETTLE_QUIET_MS - (now - lastOutput));
+          };
+          setTimeout(check, SETTLE_QUIET_MS);
+        }),
+    });
+
+    // Focus follows activation (a tab click, a run button), so typing next goes to the right shell.
+    let focusSeen = dockStore.getState().focusSeq;
+    const unsubscribe = dockStore.subscribe(() => {
+      const { activeId, focusSeq } = dockStore.getState();
+      if (focusSeq === focusSeen) return;
+      focusSeen = focusSeq;
+      if (activeId !== spec.id) return;
+      requestAnimationFrame(() => {
+        refit();
+        term.focus();
+      });
+    });
+
+    return () => {
+      unsubscribe();
+      detach();
+      observer.disconnect();
+      for (const subscription of subscriptions) subscription.dispose();
+      connection.dispose();
+      term.dispose();
+    };
+  }, [spec.id, spec.target, spec.shell, spec.user, spec.workdir]);
+
+  return <div ref={host} className="pb-xterm" data-terminal-id={spec.id} />;
+}
