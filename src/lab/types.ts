@@ -40,6 +40,8 @@ export interface StartLabOptions {
   runtimeDir?: string;
   /** Project root holding `labs/` and `build/programs`; default the repository this file is in. */
   projectDir?: string;
+  /** Use this id instead of a random one (the detached `up` picks it before the runtime starts). */
+  instanceId?: string;
   /** Resolve once every process is ready (default true); false resolves as soon as processes are launched. */
   waitReady?: boolean;
 }
