@@ -3,7 +3,7 @@
  * server). Each side says plainly when it has no data or was cut to the first series.
  */
 import type { CheckResponse, SeriesSet } from '../../protocol/challenges.ts';
-import SeriesChart from '../promql/SeriesChart.tsx';
+import SeriesChart from '../promql/LazySeriesChart.tsx';
 import styles from './styles.module.css';
 
 export default function ResultGraphs({ response }: { response: CheckResponse }) {

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { rangeQuery, type RangeQueryResult } from '../promql/rangeQuery.ts';
 import type { AlignedSeries } from '../promql/alignSeries.ts';
 import { useVisible } from '../promql/useVisible.ts';
-import SeriesChart from '../promql/SeriesChart.tsx';
+import SeriesChart from '../promql/LazySeriesChart.tsx';
 import { resolveGraphSettings } from './graphSettings.ts';
 import type { MetricsGraphProps } from './index.tsx';
 import styles from './styles.module.css';

@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlignedSeries } from './alignSeries.ts';
 import { formatLegend } from './legend.ts';
-import { seriesColor } from './palette.ts';
+import { DEFAULT_CHART_HEIGHT, seriesColor } from './chartTheme.ts';
 
 export interface SeriesChartProps {
   data: AlignedSeries;
@@ -20,12 +20,10 @@ export interface SeriesChartProps {
   label: string;
 }
 
-/** Tall enough to read a few series, short enough to sit beside text. */
-const DEFAULT_HEIGHT = 200;
 /** Before the container has a width (hidden tab, first paint): uPlot needs a positive size. */
 const FALLBACK_WIDTH = 400;
 
-export default function SeriesChart({ data, legend, height = DEFAULT_HEIGHT, label }: SeriesChartProps) {
+export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGHT, label }: SeriesChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const names = useMemo(() => data.series.map((s) => formatLegend(legend, s.labels)), [data, legend]);

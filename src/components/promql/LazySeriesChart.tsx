@@ -1,0 +1,18 @@
+/**
+ * SeriesChart loaded on first use. Both <Challenge> and <MetricsGraph> draw through this one lazy
+ * boundary so uPlot sits in a single chunk of its own: shared by the two, never pulled into the bundle
+ * of pages that use neither (as a module imported by two chunks would be, by the bundler's "common" split).
+ */
+import { Suspense, lazy } from 'react';
+import type { SeriesChartProps } from './SeriesChart.tsx';
+import { DEFAULT_CHART_HEIGHT } from './chartTheme.ts';
+
+const SeriesChart = lazy(() => import(/* webpackChunkName: "series-chart" */ './SeriesChart.tsx'));
+
+export default function LazySeriesChart(props: SeriesChartProps) {
+  return (
+    <Suspense fallback={<div style={{ height: props.height ?? DEFAULT_CHART_HEIGHT }} aria-busy="true" />}>
+      <SeriesChart {...props} />
+    </Suspense>
+  );
+}
