@@ -11,6 +11,7 @@ export interface CommandEntry {
 }
 
 export const commands: CommandEntry[] = [
+  { name: 'test', summary: 'Run every lesson end to end against a fresh lab (or the ones named)', load: async () => (await import('./test.ts')).test },
   // Entries are added by the modules that implement them, e.g.
   // { name: 'serve', summary: 'Serve the site, the API and terminals', load: async () => (await import('./serve.ts')).serve },
 ];

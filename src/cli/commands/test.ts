@@ -1,0 +1,95 @@
+/** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/run-lessons.ts. */
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { wantsHelp } from '../command.ts';
+import { PROJECT_DIR } from '../../lab/load-lab.ts';
+import { discoverLessons, COURSE_DIR } from '../../lessons/discover-lessons.ts';
+import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/run-lessons.ts';
+import { formatLessonHeader, formatStep, formatSummary, reportFailed } from '../../lessons/report.ts';
+
+/** The course's lab. */
+const DEFAULT_LAB = 'connections';
+/** Lab instances and terminal cgroups of lesson runs carry this prefix, apart from `patchbay up`'s. */
+const RUN_PREFIX = 'pbtst';
+
+const help = `Usage: patchbay test [OPTIONS] [LESSON…]
+
+Validates lessons end to end: checks every reference (terminals, hosts, challenges, graph queries)
+with file:line:column, brings up a fresh lab, types every run-command into a real terminal of its
+host in order (non-zero exit fails unless the lesson marks it with expectExit/expectFail), asserts
+every challenge (reference passes; empty, wrong, must-fail answers and generated mutants fail), and
+checks every graph shows data. Exits 1 on any failure.
+
+LESSON is a path, a directory, or a lesson's file name or id (e.g. 01-connection-metrics or
+connection-metrics). Without one, every lesson under ${COURSE_DIR}/ runs, in order.
+
+Options:
+  --lab NAME         lab to run against (default ${DEFAULT_LAB})
+  --offline          no lab: check references only, skip commands and challenges
+  --keep-lab         leave the lab running afterwards (prints its instance id)
+  --timeout SECONDS  default per-command limit (default ${LessonRunDefaults.COMMAND_TIMEOUT_SECONDS}; a <Command timeout={N}> overrides)
+  --no-color         plain output (also when NO_COLOR is set or output is not a terminal)
+  -h, --help         this text
+
+Examples:
+  patchbay test
+  patchbay test 03-connection-pools --keep-lab
+  npm run test:lessons`;
+
+export const test: Command = {
+  name: 'test',
+  summary: 'Run every lesson end to end against a fresh lab (or the ones named)',
+  help,
+  async run(args) {
+    if (wantsHelp(args)) {
+      console.log(help);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          lab: { type: 'string', default: DEFAULT_LAB },
+          offline: { type: 'boolean', default: false },
+          'keep-lab': { type: 'boolean', default: false },
+          timeout: { type: 'string' },
+          'no-color': { type: 'boolean', default: false },
+        },
+      });
+    } catch (err) {
+      console.error(`patchbay test: ${(err as Error).message}\n\n${help}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (timeout !== undefined && !(timeout > 0)) {
+      console.error(`patchbay test: --timeout expects a positive number of seconds, got ${values.timeout}`);
+      return 2;
+    }
+    const found = discoverLessons(positionals, PROJECT_DIR);
+    if (!found.ok) {
+      console.error(`patchbay test: ${found.message}`);
+      return 2;
+    }
+    const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    const print = (e: RunEvent) => {
+      if (e.kind === 'progress') console.log(`  … ${e.message}`);
+      else if (e.kind === 'setup' || e.kind === 'step') console.log(formatStep(e.step, { color }));
+      else if (e.kind === 'lesson') console.log(formatLessonHeader(e.file, e.title));
+    };
+    console.log(`Validating ${found.files.length} lesson(s) against lab ${values.lab}${values.offline ? ' (offline)' : ''}`);
+    const report = await runLessons({
+      files: found.files,
+      lab: values.lab!,
+      offline: values.offline!,
+      keepLab: values['keep-lab']!,
+      prefix: RUN_PREFIX,
+      ...(timeout !== undefined && { commandTimeoutSeconds: timeout }),
+      onEvent: print,
+    });
+    console.log(formatSummary(report, { color }));
+    return reportFailed(report) ? 1 : 0;
+  },
+};

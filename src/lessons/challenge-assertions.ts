@@ -1,0 +1,68 @@
+/**
+ * What must hold for a challenge to be fair, checked with the checker itself against real data:
+ * the reference passes (and returns data), an empty and an obviously wrong answer fail, every
+ * must-pass answer passes, every must-fail answer fails with its hint, and every generated mutant of
+ * the reference fails. A passing mutant means the data cannot tell a right answer from a wrong one.
+ */
+import { checkAnswer, normalizedReference, type CheckTarget } from '../checker/checkAnswer.ts';
+import type { Challenge } from '../checker/challenges.ts';
+import { generateMutants } from '../checker/mutants.ts';
+
+export interface ChallengeCheck {
+  ok: boolean;
+  /** `kind: what`, e.g. `mutant: rate() → irate()`; the report groups by the part before the colon. */
+  label: string;
+  detail?: string;
+}
+
+/** No real metric is constantly -1, so this answer differs from any reference over lab data. */
+export const OBVIOUSLY_WRONG_ANSWER = 'vector(-1)';
+
+export async function assertChallenge(challenge: Challenge, target: CheckTarget, metricNames: readonly string[]): Promise<ChallengeCheck[]> {
+  const checks: ChallengeCheck[] = [];
+  const check = (q: string) => checkAnswer(challenge, q, target);
+
+  const ref = await check(challenge.reference);
+  const refSeries = ref.expected?.totalSeries ?? 0;
+  checks.push({
+    ok: ref.passed && refSeries > 0,
+    label: 'reference passes',
+    ...(!ref.passed
+      ? { detail: ref.error?.message ?? `the checker rejects its own reference${hintText(ref.hints)}` }
+      : refSeries === 0
+        ? { detail: 'the reference returns no data in the lab, so every answer that returns nothing would pass' }
+        : {}),
+  });
+
+  for (const [label, q] of [
+    ['empty answer fails', ''],
+    [`wrong answer fails: ${OBVIOUSLY_WRONG_ANSWER}`, OBVIOUSLY_WRONG_ANSWER],
+  ] as const) {
+    const r = await check(q);
+    checks.push({ ok: !r.passed, label, ...(r.passed && { detail: 'the checker accepted it' }) });
+  }
+
+  for (const q of challenge.mustPass) {
+    const r = await check(q);
+    checks.push({ ok: r.passed, label: `must pass: ${q}`, ...(!r.passed && { detail: r.error?.message ?? `rejected${hintText(r.hints)}` }) });
+  }
+
+  for (const { query, hint } of challenge.mustFail) {
+    const r = await check(query);
+    const hinted = r.hints.some((h) => h.id === hint);
+    const detail = r.passed ? 'the checker accepted it' : !hinted ? `no "${hint}" hint (got ${r.hints.map((h) => h.id).join(', ') || 'none'}${r.error ? `; error: ${r.error.message}` : ''})` : undefined;
+    checks.push({ ok: !r.passed && hinted, label: `must fail with hint ${hint}: ${query}`, ...(detail && { detail }) });
+  }
+
+  const reference = normalizedReference(challenge, target.window, target.scrapeSeconds);
+  const mutants = generateMutants(reference, { scrapeSeconds: target.scrapeSeconds, rangePolicy: challenge.range, metricNames });
+  for (const m of mutants) {
+    const r = await check(m.query);
+    checks.push({ ok: !r.passed, label: `mutant: ${m.description}`, ...(r.passed && { detail: `${m.query} passes: the data does not tell it from the reference` }) });
+  }
+  return checks;
+}
+
+function hintText(hints: { message: string }[]): string {
+  return hints.length ? ` (${hints.map((h) => h.message).join(' ')})` : '';
+}

@@ -1,0 +1,66 @@
+/**
+ * Which lesson files `patchbay test [LESSON…]` runs: every .md/.mdx under the course directory in
+ * sidebar order (numeric file prefixes, as Docusaurus orders them), or the ones named, by path, by
+ * file name, or by doc id.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+
+/** Where the course lives, relative to the project. */
+export const COURSE_DIR = 'docs/course';
+
+const LESSON_FILE = /\.mdx?$/;
+
+/** Files starting with `_` are partials or category metadata, not lessons. */
+function isLesson(name: string): boolean {
+  return LESSON_FILE.test(name) && !name.startsWith('_');
+}
+
+export function listLessons(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const entries = readdirSync(dir).filter((n) => !n.startsWith('_') && !n.startsWith('.'));
+  for (const name of entries.sort(naturalCompare)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listLessons(p));
+    else if (isLesson(name)) out.push(p);
+  }
+  return out;
+}
+
+/** `02-x` before `10-y`: compare digit runs as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+export type DiscoverResult = { ok: true; files: string[] } | { ok: false; message: string };
+
+/** Resolves the command line's LESSON arguments (relative paths are shown relative to cwd). */
+export function discoverLessons(args: readonly string[], projectDir: string, cwd = process.cwd()): DiscoverResult {
+  const courseDir = join(projectDir, COURSE_DIR);
+  const all = listLessons(courseDir);
+  const shown = (p: string) => relative(cwd, p) || p;
+  if (args.length === 0) {
+    return all.length ? { ok: true, files: all.map(shown) } : { ok: false, message: `no lessons under ${shown(courseDir)}` };
+  }
+  const files: string[] = [];
+  for (const arg of args) {
+    const asPath = resolve(cwd, arg);
+    if (existsSync(asPath) && statSync(asPath).isFile()) {
+      files.push(shown(asPath));
+      continue;
+    }
+    if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+      files.push(...listLessons(asPath).map(shown));
+      continue;
+    }
+    const stem = (p: string) => basename(p).replace(LESSON_FILE, '');
+    const match = all.filter((p) => stem(p) === arg || stem(p).replace(/^\d+[-_.\s]+/, '') === arg);
+    if (match.length !== 1) {
+      const known = all.map(stem).join(', ');
+      return { ok: false, message: match.length ? `"${arg}" matches several lessons: ${match.map(shown).join(', ')}` : `no lesson "${arg}" (lessons: ${known || 'none'})` };
+    }
+    files.push(shown(match[0]!));
+  }
+  return { ok: true, files };
+}
