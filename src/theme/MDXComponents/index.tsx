@@ -7,6 +7,10 @@ import TerminalVisor from '../../components/TerminalVisor/index.tsx';
 import Terminal from '../../components/Terminal/index.tsx';
 import TerminalRunCommand from '../../components/TerminalRunCommand/index.tsx';
 import Command from '../../components/Command/index.tsx';
+import Challenge from '../../components/Challenge/index.tsx';
+import ChallengeProgress from '../../components/Challenge/ChallengeProgress.tsx';
+import MetricsGraph from '../../components/MetricsGraph/index.tsx';
+import type { ReactNode } from 'react';
 
 export default {
   ...MDXComponents,
@@ -14,4 +18,13 @@ export default {
   Terminal,
   TerminalRunCommand,
   Command,
+  Challenge,
+  MetricsGraph,
+  // Every page ends with "Challenges on this page: n of m done"; it renders nothing on pages without one.
+  wrapper: ({ children }: { children?: ReactNode }) => (
+    <>
+      {children}
+      <ChallengeProgress />
+    </>
+  ),
 };
