@@ -67,6 +67,11 @@ export type BootstrapResult = { ok: true; bootstrap: Bootstrap } | { ok: false; 
 
 // ---- schema ------------------------------------------------------------------------------------
 
+/** `a.b[0].c`: how messages name a field. */
+function fieldPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+}
+
 /** Warnings found during one parse (zod refinements cannot return them). */
 let warnings: string[] = [];
 
@@ -82,7 +87,7 @@ function envoyObject<S extends z.ZodRawShape>(shape: S, ignored: readonly string
       for (const key of Object.keys(value)) {
         if (key in shape) continue;
         if (ignored.includes(key)) {
-          warnings.push(`${[...ctx.path, key].join('.')}: accepted by Envoy but ignored by this sidecar`);
+          warnings.push(`${fieldPath([...ctx.path, key])}: accepted by Envoy but ignored by this sidecar`);
         } else {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `unknown field "${key}"` });
         }
@@ -231,8 +236,6 @@ export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapRe
     const offset = node?.range?.[0];
     return offset === undefined ? source : `${source}:${lineCounter.linePos(offset).line}`;
   };
-  const fieldPath = (path: (string | number)[]): string =>
-    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 
   warnings = [];
   const parsed = bootstrapSchema.safeParse(doc.toJS());
