@@ -132,7 +132,9 @@ function aggregationHints(input: HintInput, add: Add): void {
   if (ref.join('|') === ans.join('|')) return;
   const refOps = input.reference.aggregations.map((a) => a.op).join('|');
   const ansOps = input.answer.aggregations.map((a) => a.op).join('|');
-  if (ans.length > ref.length || refOps !== ansOps) {
+  if (ans.length < ref.length && ans.length > 0) {
+    add('aggregation', `The question combines ${ref.length} aggregated parts; your query computes ${ans.length}. Part of the calculation is missing.`);
+  } else if (ans.length > ref.length || refOps !== ansOps) {
     add('aggregation', ans.length === 0 ? 'The question asks for an aggregated result; your query keeps every series apart.' : `The aggregation \`${ans.join(', ')}\` does not fit what the question asks for.`);
   } else {
     const got = input.answerResult?.length ?? 0;
