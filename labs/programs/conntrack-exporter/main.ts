@@ -62,11 +62,15 @@ async function runServer(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    worker?.postMessage({ kind: 'stop' });
-    await new Promise<void>((resolve) => {
-      if (worker === undefined) return resolve();
-      worker.once('exit', () => resolve());
-    });
+    const w = worker;
+    if (w !== undefined && w.threadId !== -1) {
+      // Ask the collector to stop its child process; terminate it if it does not finish in time.
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.postMessage({ kind: 'stop' });
+      const timer = setTimeout(() => void w.terminate(), Tunables.collectorStopGraceMs);
+      await exited;
+      clearTimeout(timer);
+    }
     await server.close();
   };
   process.once('SIGTERM', () => void stop());

@@ -31,6 +31,8 @@ export const Tunables = {
    * that never come back.
    */
   defaultHostTtlSeconds: 3_600,
+  /** On shutdown, how long the collector may take to stop its event stream before it is terminated. */
+  collectorStopGraceMs: 2_000,
   /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
   procReadChunkBytes: 1 << 20,
 } as const;
