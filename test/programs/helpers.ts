@@ -181,3 +181,30 @@ export function run(cmd: string, args: string[], input?: string): Promise<Proces
 export function runProgram(name: string, args: string[]): Promise<ProcessResult> {
   return run(process.execPath, ['--import', 'tsx', `labs/programs/${name}/main.ts`, ...args]);
 }
+
+export interface Started {
+  pid: number;
+  /** The first stderr line matching the ready pattern. */
+  match: RegExpExecArray;
+  stop(): Promise<void>;
+}
+
+/** Starts a lab program as a long-running process and waits until its stderr matches `ready`. */
+export function startProgram(name: string, args: string[], ready: RegExp): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', `labs/programs/${name}/main.ts`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    const stop = async () => {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+      await exited;
+    };
+    p.stdout.resume();
+    p.stderr.on('data', (d) => {
+      err += d;
+      const m = ready.exec(err);
+      if (m) resolve({ pid: p.pid!, match: m, stop });
+    });
+    p.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready: ${err}`)));
+  });
+}

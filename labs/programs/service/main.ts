@@ -69,8 +69,14 @@ function parseOrText(body: string): unknown {
   }
 }
 
+/** Answers a service request (counted on /metrics). */
 function reply(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
   bump(served, status);
+  send(res, status, body, type);
+}
+
+/** Answers a control request (not counted: it is not traffic). */
+function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -83,14 +89,14 @@ const server = createServer((req, res) => {
     return res.end(body);
   }
   if (url.pathname === '/control/client') {
-    if (!upstream) return reply(res, 404, JSON.stringify({ error: `${name} has no upstream client` }) + '\n');
+    if (!upstream) return send(res, 404, JSON.stringify({ error: `${name} has no upstream client` }) + '\n');
     const mode = url.searchParams.get('mode');
     if (mode !== null) {
-      if (req.method !== 'POST') return reply(res, 405, JSON.stringify({ error: 'use POST to change the mode' }) + '\n');
-      if (!CLIENT_MODES.includes(mode as ClientMode)) return reply(res, 400, JSON.stringify({ error: `mode must be one of ${CLIENT_MODES.join(', ')}` }) + '\n');
+      if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'use POST to change the mode' }) + '\n');
+      if (!CLIENT_MODES.includes(mode as ClientMode)) return send(res, 400, JSON.stringify({ error: `mode must be one of ${CLIENT_MODES.join(', ')}` }) + '\n');
       upstream.setMode(mode as ClientMode);
     }
-    return reply(res, 200, JSON.stringify({ service: name, client: upstream.mode, upstream: upstream.url.href }) + '\n');
+    return send(res, 200, JSON.stringify({ service: name, client: upstream.mode, upstream: upstream.url.href }) + '\n');
   }
   const work = latencyMs * (0.5 + Math.random());
   setTimeout(async () => {
