@@ -30,8 +30,9 @@ export function summarize(samplesS: number[]): Summary {
   const stddev = count ? Math.sqrt(s.reduce((a, b) => a + (b - avg) ** 2, 0) / count) : 0;
   const percentiles = PERCENTILES.map((p) => ({
     percentile: p,
-    // Nearest rank: the smallest sample with at least p% of samples at or below it.
-    value: count ? s[Math.min(count - 1, Math.max(0, Math.ceil((p / 100) * count) - 1))]! : 0,
+    // Nearest rank: the smallest sample with at least p% of samples at or below it (the epsilon
+    // keeps 99.9% of 1000 at rank 999 despite floating point).
+    value: count ? s[Math.min(count - 1, Math.max(0, Math.ceil((p * count) / 100 - 1e-9) - 1))]! : 0,
   }));
   const buckets: Summary['buckets'] = [];
   let i = 0;
