@@ -14,7 +14,9 @@ export function runCommand(
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // stdin is /dev/null unless there is input: bash treats a socket on stdin (node's default pipe)
+      // as an rshd connection and sources ~/.bashrc, which can stall a probe for seconds.
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: options.env ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
       ...(options.cwd ? { cwd: options.cwd } : {}),
       detached: options.timeoutMs !== undefined,
@@ -22,8 +24,8 @@ export function runCommand(
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     if (options.timeoutMs !== undefined) {
       // Detached: its own process group, so a timeout kills whatever it started too.
       timer = setTimeout(() => {
@@ -42,8 +44,10 @@ export function runCommand(
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), stdout, stderr });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
 

@@ -263,8 +263,14 @@ class RunningLab implements LabInstance {
       this.state = 'stopping';
       if (this.persistTimer) clearTimeout(this.persistTimer);
       this.persistTimer = null;
-      // Dependents first: reverse start order.
-      for (const sp of [...this.processes].reverse()) await sp.stop();
+      // Dependents first: each round stops, in parallel, every process nothing left running depends on.
+      let left = [...this.processes];
+      while (left.length) {
+        const needed = new Set(left.flatMap((p) => p.plan.dependsOn));
+        const round = left.filter((p) => !needed.has(p.id));
+        await Promise.all(round.map((p) => p.stop()));
+        left = left.filter((p) => !round.includes(p));
+      }
       this.state = 'down';
       await this.teardown();
     })();

@@ -1,0 +1,75 @@
+/** `patchbay exec HOST -- CMD…`: run a command inside a lab host; its exit code becomes ours. */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { wantsHelp } from '../command.ts';
+import { hostArgv } from '../../lab/host-command.ts';
+import { runtimeDirFrom } from '../../lab/instance-state.ts';
+import { baseEnv, lookupUser } from '../../lab/lab-env.ts';
+import { findInstance } from '../../lab/start-lab.ts';
+
+const help = `Usage: patchbay exec [--instance ID] [--user USER] HOST -- CMD [ARG…]
+
+Runs CMD inside HOST of the running lab (its network namespace, hostname and /etc/hosts), with the
+lab's environment, stdin/stdout/stderr passed through. Exits with CMD's exit code.
+
+Options:
+  --instance ID   the lab instance (default: the only one running)
+  --user USER     run as USER (default root)
+  -h, --help      show this help
+
+Example:
+  patchbay exec tools -- curl -s http://api:19000/stats`;
+
+export const exec: Command = {
+  name: 'exec',
+  summary: 'Run a command inside a lab host',
+  help,
+  async run(args) {
+    const dash = args.indexOf('--');
+    const own = dash >= 0 ? args.slice(0, dash) : args.slice(0, 1 + args.findIndex((a) => !a.startsWith('-')));
+    const command = dash >= 0 ? args.slice(dash + 1) : args.slice(own.length);
+    if (wantsHelp(own) || own.length === 0) {
+      console.log(help);
+      return own.length === 0 ? 2 : 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: own, allowPositionals: true, options: { instance: { type: 'string' }, user: { type: 'string' } } });
+    } catch (error) {
+      console.error(`patchbay exec: ${(error as Error).message}\n\n${help}`);
+      return 2;
+    }
+    const hostName = parsed.positionals[0];
+    if (!hostName || parsed.positionals.length > 1 || command.length === 0) {
+      console.error(`patchbay exec: expected HOST -- CMD…\n\n${help}`);
+      return 2;
+    }
+    const found = findInstance(runtimeDirFrom(), parsed.values.instance);
+    if (!found.ok) {
+      console.error(`patchbay exec: ${found.message}`);
+      return 1;
+    }
+    const host = found.record.hosts.find((h) => h.name === hostName);
+    if (!host) {
+      console.error(`patchbay exec: no host "${hostName}" in lab ${found.record.lab}; its hosts are: ${found.record.hosts.map((h) => h.name).join(', ')}`);
+      return 1;
+    }
+    const user = lookupUser(parsed.values.user ?? 'root');
+    if (!user) {
+      console.error(`patchbay exec: no user "${parsed.values.user}"`);
+      return 1;
+    }
+    const [file, ...rest] = hostArgv(host, command, user);
+    const child = spawn(file!, rest, { stdio: 'inherit', env: { ...baseEnv(user, host.name), ...host.env, ...(process.env.TERM ? { TERM: process.env.TERM } : {}) } });
+    // Ctrl-C reaches the child through the terminal's process group; we just wait for it.
+    process.on('SIGINT', () => {});
+    return new Promise((resolve) => {
+      child.on('error', (err) => {
+        console.error(`patchbay exec: ${err.message}`);
+        resolve(127);
+      });
+      child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128 + 15)));
+    });
+  },
+};

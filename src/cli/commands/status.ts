@@ -1,0 +1,62 @@
+/** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { wantsHelp } from '../command.ts';
+import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instance-state.ts';
+
+const help = `Usage: patchbay status [INSTANCE] [--json]
+
+Shows each lab instance (or INSTANCE): its state (starting, ready, degraded, stopping), and per host
+its address and processes with state, restarts and last error. An instance whose runtime is gone is
+shown as "orphaned"; \`patchbay down\` or the next \`up\` removes it.
+
+Options:
+  --json       print the instance records as JSON
+  -h, --help   show this help`;
+
+export function formatStatus(record: InstanceRecord): string {
+  const alive = isRuntimeAlive(record);
+  const health = record.health;
+  const state = alive ? (health?.state ?? 'starting') : 'orphaned';
+  const lines = [`${record.id}  lab ${record.lab}  ${state}  runtime pid ${record.runtime.pid}  ${record.prometheusUrl ? `prometheus ${record.prometheusUrl}/` : ''}`.trimEnd()];
+  for (const host of record.hosts) {
+    lines.push(`  ${host.name}  ${host.address}`);
+    const processes = health?.hosts.find((h) => h.name === host.name)?.processes ?? [];
+    for (const p of processes) {
+      const restarts = p.restarts ? `  restarts ${p.restarts}` : '';
+      const error = p.lastError && p.state !== 'ready' ? `  (${p.lastError})` : '';
+      lines.push(`    ${p.name.padEnd(16)} ${p.state}${restarts}${error}`);
+    }
+  }
+  if (health?.failing.length) lines.push(`  failing: ${health.failing.join(', ')}`);
+  return lines.join('\n');
+}
+
+export const status: Command = {
+  name: 'status',
+  summary: 'Show lab instances, hosts and processes',
+  help,
+  async run(args) {
+    if (wantsHelp(args)) {
+      console.log(help);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    } catch (error) {
+      console.error(`patchbay status: ${(error as Error).message}\n\n${help}`);
+      return 2;
+    }
+    const want = parsed.positionals[0];
+    const records = listInstances(runtimeDirFrom()).filter((r) => !want || r.id === want);
+    if (want && !records.length) {
+      console.error(`patchbay status: no lab instance ${want}`);
+      return 1;
+    }
+    if (parsed.values.json) console.log(JSON.stringify(records, null, 2));
+    else if (!records.length) console.log('no lab instances (start one with `patchbay up`)');
+    else console.log(records.map(formatStatus).join('\n\n'));
+    return 0;
+  },
+};
