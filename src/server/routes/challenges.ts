@@ -1,0 +1,203 @@
+/**
+ * HTTP routes of the challenge API (wire contract: src/protocol/challenges.ts): list, detail, check,
+ * reveal, progress, and a bounded read-only pass-through to the lab's Prometheus for graphs and editor
+ * completion. Thin: grading is src/checker's checkAnswer, storage its ProgressStore.
+ *
+ *   createGateway({ routes: [...challengeRoutes({ set, prometheus: () => client, progress })] })
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CHALLENGES_PATH,
+  PROGRESS_PATH,
+  PROMETHEUS_PROXY_PREFIX,
+  type ChallengeDetail,
+  type ChallengeListResponse,
+  type ChallengeSummary,
+  type CheckResponse,
+  type ProgressResponse,
+  type RevealResponse,
+} from '../../protocol/challenges.ts';
+import type { Challenge, ChallengeSet } from '../../checker/challenges.ts';
+import { checkAnswer, liveWindow } from '../../checker/checkAnswer.ts';
+import { Limiter } from '../../checker/limiter.ts';
+import type { PrometheusClient, RangeWindow } from '../../checker/prometheusClient.ts';
+import type { ProgressStore, SessionProgress } from '../../checker/progressStore.ts';
+import type { Route, RouteContext } from '../Route.ts';
+
+export const ChallengeRouteLimits = {
+  /** A check body is one query (≤ 4096 characters) in JSON; anything bigger is not an answer. */
+  MAX_CHECK_BODY_BYTES: 16 * 1024,
+  /** Proxied Prometheus requests: the graphs poll every few seconds; a slow query gives up here. */
+  PROXY_TIMEOUT_MS: 5_000,
+  /** Largest proxied answer: a lesson graph is kilobytes; `series` over everything is not for a browser. */
+  PROXY_MAX_RESPONSE_BYTES: 4 * 1024 * 1024,
+  /** Proxied requests in flight at once (all learners), and waiting beyond that before refusing. */
+  PROXY_CONCURRENCY: 8,
+  PROXY_QUEUE: 64,
+  MAX_PROXY_FORM_BYTES: 16 * 1024,
+} as const;
+
+const PROXY_API = `${PROMETHEUS_PROXY_PREFIX}/api/v1/`;
+const PROXY_ALLOWED = /^(query|query_range|series|labels|label\/[A-Za-z_][A-Za-z0-9_]*\/values|metadata)$/;
+
+export interface ChallengeRoutesOptions {
+  set: ChallengeSet;
+  /** The lab's Prometheus, or null while no lab is ready. */
+  prometheus: () => PrometheusClient | null;
+  progress: ProgressStore;
+  /** Evaluation window for a check; default: the live window ending now. */
+  window?: () => RangeWindow;
+}
+
+export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
+  const { set, progress } = options;
+  const windowFor = options.window ?? (() => liveWindow(set));
+  const proxyLimiter = new Limiter(ChallengeRouteLimits.PROXY_CONCURRENCY, ChallengeRouteLimits.PROXY_QUEUE);
+
+  const find = (ctx: RouteContext): Challenge | null => {
+    const challenge = set.byId.get(ctx.params.id ?? '');
+    if (!challenge) ctx.sendError('PB_UNKNOWN_CHALLENGE', ctx.params.id ?? '');
+    return challenge ?? null;
+  };
+  const summary = (c: Challenge, p: SessionProgress): ChallengeSummary => ({ id: c.id, title: c.title, lesson: c.lesson, passed: p[c.id]?.passed ?? false });
+  const revealable = (c: Challenge, p: SessionProgress) => (p[c.id]?.attempts ?? 0) > 0;
+
+  return [
+    {
+      method: 'GET',
+      path: CHALLENGES_PATH,
+      handler: async (_req, _res, ctx) => {
+        const p = await progress.get(ctx.sessionId);
+        ctx.sendJson(200, { lab: set.lab, challenges: set.challenges.map((c) => summary(c, p)) } satisfies ChallengeListResponse);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${CHALLENGES_PATH}/:id`,
+      handler: async (_req, _res, ctx) => {
+        const c = find(ctx);
+        if (!c) return;
+        const p = await progress.get(ctx.sessionId);
+        const mine = p[c.id];
+        const detail: ChallengeDetail = {
+          ...summary(c, p),
+          prompt: c.prompt,
+          variables: c.variables,
+          scrapeIntervalSeconds: set.scrapeInterval,
+          rangePolicy: c.range,
+          ignoreLabels: c.ignoreLabels,
+          revealable: revealable(c, p),
+          ...(mine?.revealed || mine?.passed ? { reference: c.reference } : {}),
+        };
+        ctx.sendJson(200, detail);
+      },
+    },
+    {
+      method: 'POST',
+      path: `${CHALLENGES_PATH}/:id/check`,
+      handler: async (_req, _res, ctx) => {
+        const c = find(ctx);
+        if (!c) return;
+        const body = await ctx.readJson(ChallengeRouteLimits.MAX_CHECK_BODY_BYTES);
+        if (!body.ok) return;
+        const query = (body.value as { query?: unknown } | null)?.query;
+        if (typeof query !== 'string') return ctx.sendError('PB_BAD_REQUEST', 'Expected a JSON body {"query": "…"} with the PromQL answer as a string');
+        const prometheus = options.prometheus();
+        if (!prometheus) return ctx.sendError('PB_LAB_NOT_READY', 'not running: start it with `patchbay up`');
+        const outcome = await checkAnswer(c, query, { prometheus, window: windowFor(), scrapeSeconds: set.scrapeInterval });
+        // An answer that never reached evaluation because the lab is down is not an attempt.
+        const counted = outcome.error?.kind !== 'unavailable';
+        const after = counted ? await progress.recordAttempt(ctx.sessionId, c.id, outcome.passed) : (await progress.get(ctx.sessionId))[c.id];
+        ctx.sendJson(200, { ...outcome, revealable: (after?.attempts ?? 0) > 0 } satisfies CheckResponse);
+      },
+    },
+    {
+      method: 'POST',
+      path: `${CHALLENGES_PATH}/:id/reveal`,
+      handler: async (_req, _res, ctx) => {
+        const c = find(ctx);
+        if (!c) return;
+        const p = await progress.get(ctx.sessionId);
+        if (!revealable(c, p)) return ctx.sendError('PB_REVEAL_LOCKED', c.id);
+        await progress.markRevealed(ctx.sessionId, c.id);
+        ctx.sendJson(200, { challengeId: c.id, reference: c.reference } satisfies RevealResponse);
+      },
+    },
+    {
+      method: 'GET',
+      path: PROGRESS_PATH,
+      handler: async (_req, _res, ctx) => {
+        ctx.sendJson(200, { challenges: await progress.get(ctx.sessionId) } satisfies ProgressResponse);
+      },
+    },
+    {
+      prefix: PROXY_API,
+      handler: async (req, res, ctx) => {
+        const sub = ctx.url.pathname.slice(PROXY_API.length);
+        if (!PROXY_ALLOWED.test(sub)) return ctx.sendError('PB_NOT_FOUND', ctx.url.pathname);
+        if (req.method !== 'GET' && req.method !== 'POST') return ctx.sendError('PB_BAD_REQUEST', `Method ${req.method} is not allowed on the Prometheus proxy`);
+        const prometheus = options.prometheus();
+        if (!prometheus) return ctx.sendError('PB_LAB_NOT_READY', 'not running: start it with `patchbay up`');
+        const form = req.method === 'POST' ? await readForm(req, ChallengeRouteLimits.MAX_PROXY_FORM_BYTES) : '';
+        if (form === null) return ctx.sendError('PB_PAYLOAD_TOO_LARGE', String(ChallengeRouteLimits.MAX_PROXY_FORM_BYTES));
+        const outcome = await proxyLimiter.run(() => forward(`${prometheus.baseUrl}/api/v1/${sub}${ctx.url.search}`, req.method!, form, res));
+        if (outcome.refused) ctx.sendError('PB_UPSTREAM', 'Prometheus is busy; try again in a moment');
+        else if (outcome.value !== null) ctx.sendError('PB_UPSTREAM', outcome.value);
+      },
+    },
+  ];
+}
+
+async function readForm(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Streams Prometheus' answer through; returns an error message instead when it cannot. */
+async function forward(url: string, method: string, form: string, res: ServerResponse): Promise<string | null> {
+  let upstream: Response;
+  try {
+    upstream = await fetch(url, {
+      method,
+      headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
+      body: method === 'POST' ? form : undefined,
+      signal: AbortSignal.timeout(ChallengeRouteLimits.PROXY_TIMEOUT_MS),
+    });
+  } catch (err) {
+    const e = err as Error;
+    return e.name === 'TimeoutError' ? `Prometheus gave no answer within ${ChallengeRouteLimits.PROXY_TIMEOUT_MS} ms` : `Cannot reach Prometheus: ${e.message}`;
+  }
+  const declared = Number(upstream.headers.get('content-length') ?? 0);
+  if (declared > ChallengeRouteLimits.PROXY_MAX_RESPONSE_BYTES) {
+    await upstream.body?.cancel();
+    return `Prometheus' answer is larger than ${ChallengeRouteLimits.PROXY_MAX_RESPONSE_BYTES} bytes; narrow the query`;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > ChallengeRouteLimits.PROXY_MAX_RESPONSE_BYTES) {
+        await upstream.body?.cancel().catch(() => undefined);
+        return `Prometheus' answer is larger than ${ChallengeRouteLimits.PROXY_MAX_RESPONSE_BYTES} bytes; narrow the query`;
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    return `Prometheus' answer was cut off: ${(err as Error).message}`;
+  }
+  const body = Buffer.concat(chunks);
+  res.writeHead(upstream.status, {
+    'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    'content-length': body.byteLength,
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+  return null;
+}
