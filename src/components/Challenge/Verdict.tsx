@@ -3,6 +3,7 @@
  * syntax error), and the advisory hints. Rendered inside the challenge's aria-live region.
  */
 import type { Outcome } from './ChallengePanel.tsx';
+import { splitInlineCode } from './inlineCode.ts';
 import styles from './styles.module.css';
 
 const ERROR_TITLES = {
@@ -28,7 +29,7 @@ export default function Verdict({ outcome }: { outcome: Outcome }) {
   if (r.error) {
     return (
       <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
-        <strong>{ERROR_TITLES[r.error.kind]}:</strong> {r.error.message}
+        <strong>{ERROR_TITLES[r.error.kind]}:</strong> <Message text={r.error.message} />
         {r.error.caret && (
           <pre className={styles.caret} aria-label={r.error.position ? `at line ${r.error.position.line}, column ${r.error.position.column}` : undefined}>
             {r.error.caret}
@@ -55,9 +56,18 @@ function Hints({ r }: { r: Extract<Outcome, { kind: 'checked' }>['response'] }) 
     <ul className={styles.hints} aria-label="Hints">
       {r.hints.map((h) => (
         <li key={h.id + h.message} data-hint={h.id}>
-          {h.message}
+          <Message text={h.message} />
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A server message with its `names` shown as code; never HTML. */
+function Message({ text }: { text: string }) {
+  return (
+    <>
+      {splitInlineCode(text).map((p, i) => (p.code ? <code key={i}>{p.text}</code> : <span key={i}>{p.text}</span>))}
+    </>
   );
 }

@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import styles from './SeriesChart.module.css';
 import type { AlignedSeries } from './alignSeries.ts';
 import { formatLegend } from './legend.ts';
 import { DEFAULT_CHART_HEIGHT, seriesColor } from './chartTheme.ts';
@@ -36,7 +37,8 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
       width: el.clientWidth || FALLBACK_WIDTH,
       height,
       series: [{}, ...names.map((name, i) => ({ label: name, stroke: seriesColor(i), width: 1.5, spanGaps: false, points: { show: false } }))],
-      axes: [{}, { size: 60 }],
+      // Axis text and grid take the theme's colour (uPlot draws on canvas, so read it from CSS).
+      axes: [{ stroke: axisColor(el), grid: { stroke: gridColor(el) } }, { size: 60, stroke: axisColor(el), grid: { stroke: gridColor(el) } }],
       scales: { x: { time: true } },
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
@@ -60,7 +62,15 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
     plot.current?.setData(toUplot(data));
   }, [data]);
 
-  return <div ref={host} role="img" aria-label={`${label}: ${describe(data, names)}`} className="patchbay-series-chart" />;
+  return <div ref={host} role="img" aria-label={`${label}: ${describe(data, names)}`} className={styles.chart} />;
+}
+
+function axisColor(el: HTMLElement): string {
+  return getComputedStyle(el).getPropertyValue('--ifm-color-emphasis-800').trim() || '#444';
+}
+
+function gridColor(el: HTMLElement): string {
+  return getComputedStyle(el).getPropertyValue('--ifm-color-emphasis-200').trim() || '#eee';
 }
 
 function toUplot(d: AlignedSeries): uPlot.AlignedData {
