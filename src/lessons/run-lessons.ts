@@ -4,7 +4,9 @@
  * (failing on a non-zero exit unless marked, or on a timeout), assert each challenge against the lab's
  * live Prometheus, and check each graph shows data. Returns a report; prints nothing itself.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLab } from '../lab/start-lab.ts';
 import type { LabInstance, LabProgress } from '../lab/types.ts';
 import { liveWindow, type CheckTarget } from '../checker/checkAnswer.ts';
@@ -109,6 +111,9 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
   }
 
   const cgroupParent = `${o.prefix}-lessons-${process.pid}`;
+  // A clean HOME for the runner's shells: the machine's own dotfiles (a slow ~/.bashrc, a stale lock in
+  // it) must not decide whether a lesson passes. Lesson commands do not depend on HOME.
+  const home = mkdtempSync(join(tmpdir(), `${o.prefix}-home-`));
   try {
     const prometheus = instance.prometheusUrl ? new PrometheusClient(instance.prometheusUrl) : null;
     if (prometheus) {
@@ -117,10 +122,11 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
       setupStep({ status: data.ok ? 'pass' : 'fail', label: 'Prometheus has scraped every target', ...(!data.ok && { reasons: [data.message] }), durationMs: performance.now() - t0 });
       if (!data.ok) return finish();
     }
-    const runner = new LessonRunner(instance, ctx, prometheus, cgroupParent, (o.commandTimeoutSeconds ?? LessonRunDefaults.COMMAND_TIMEOUT_SECONDS) * 1000, emit);
+    const runner = new LessonRunner(instance, ctx, prometheus, cgroupParent, home, (o.commandTimeoutSeconds ?? LessonRunDefaults.COMMAND_TIMEOUT_SECONDS) * 1000, emit);
     for (const p of prepared) report.lessons.push(await runner.run(p));
   } finally {
     removeCgroupParent(cgroupParent);
+    rmSync(home, { recursive: true, force: true });
     if (!o.instance) {
       if (o.keepLab) emit({ kind: 'progress', message: `lab kept running: instance ${instance.id} (stop it with \`patchbay down ${instance.id}\`)` });
       else {
@@ -169,6 +175,7 @@ class LessonRunner {
     private readonly ctx: LabContext,
     private readonly prometheus: PrometheusClient | null,
     private readonly cgroupParent: string,
+    private readonly home: string,
     private readonly commandTimeoutMs: number,
     private readonly emit: (e: RunEvent) => void,
   ) {}
@@ -235,7 +242,7 @@ class LessonRunner {
       ...(decl.workdir && { workdir: decl.workdir }),
     });
     if (!spec.ok) return { step: { status: 'fail', label, at: decl.at, reasons: [`${spec.code}: ${spec.message}`], durationMs: performance.now() - t0 } };
-    const opened = await LessonTerminal.open({ terminalId: decl.id, spec: spec.spec, cgroupParent: this.cgroupParent });
+    const opened = await LessonTerminal.open({ terminalId: decl.id, spec: { ...spec.spec, env: { ...spec.spec.env, HOME: this.home } }, cgroupParent: this.cgroupParent });
     if (!opened.ok) return { step: { status: 'fail', label, at: decl.at, reasons: [opened.message], lastLines: opened.lastLines, durationMs: performance.now() - t0 } };
     return { terminal: opened.terminal, step: { status: 'pass', label, at: decl.at, durationMs: performance.now() - t0 } };
   }
