@@ -67,7 +67,9 @@ export class LocalTargetResolver implements TargetResolver {
     if (rel.startsWith('..') || isAbsolute(rel)) {
       return { ok: false, code: 'PB_TARGET_REFUSED', message: `Workdir ${request.workdir} is outside the workspace` };
     }
-    const home = user === userInfo().username ? userInfo().homedir : root;
+    // HOME is the workspace: the learner's shell must not run (or see) the gateway user's dotfiles,
+    // which may do slow or stateful things (a login shell killed mid-`pyenv rehash` leaves its lock).
+    const home = root;
     return {
       ok: true,
       spec: {

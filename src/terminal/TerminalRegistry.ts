@@ -28,6 +28,8 @@ export class TerminalRegistry {
   readonly limits: TerminalLimits;
   private readonly sessions = new Map<string, TerminalSession>();
   private readonly graceTimers = new Map<TerminalSession, NodeJS.Timeout>();
+  /** Terminals that ended and are still tearing down; close() waits for them too. */
+  private readonly ending = new Set<TerminalSession>();
   private readonly cgroupParent: string | null;
   private closed = false;
 
@@ -93,6 +95,8 @@ export class TerminalRegistry {
       onEnd: (ended) => {
         this.cancelGrace(ended);
         if (this.sessions.get(k) === ended) this.sessions.delete(k);
+        this.ending.add(ended);
+        void ended.dispose().finally(() => this.ending.delete(ended));
       },
     });
     this.sessions.set(k, session);
@@ -118,7 +122,7 @@ export class TerminalRegistry {
     this.closed = true;
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...this.ending];
     await Promise.all(all.map((s) => s.dispose()));
     this.sessions.clear();
     if (this.cgroupParent) removeCgroupParent(this.cgroupParent);

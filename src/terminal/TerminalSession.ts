@@ -237,12 +237,22 @@ export class TerminalSession {
    * public accessor). 0 when the shape is unknown, which only disables the input caps.
    */
   private queuedInput(): number {
-    const stream = (this.pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Buffer; offset: number }[] } })._writeStream;
-    const queue = stream?._writeQueue;
+    const queue = this.writeStream()?._writeQueue;
     if (!Array.isArray(queue)) return 0;
     let total = 0;
     for (const task of queue) total += task.buffer.byteLength - task.offset;
     return total;
+  }
+
+  private writeStream(): { _writeQueue?: { buffer: Buffer; offset: number }[]; dispose?: () => void } | undefined {
+    return (this.pty as unknown as { _writeStream?: ReturnType<TerminalSession['writeStream']> })._writeStream;
+  }
+
+  /** Forgets input node-pty still holds, and stops its retry loop (else it writes to a closed fd). */
+  private dropQueuedInput(): void {
+    const stream = this.writeStream();
+    if (Array.isArray(stream?._writeQueue)) stream._writeQueue.length = 0;
+    stream?.dispose?.();
   }
 
   private onOutput(data: Buffer): void {
@@ -355,6 +365,7 @@ export class TerminalSession {
     }
     clearInterval(this.watchdog);
     clearTimeout(this.lifetimeTimer);
+    this.dropQueuedInput();
     const pid = this.pty.pid;
     if (!this.exited) {
       for (const signal of ['SIGHUP', 'SIGCONT', 'SIGTERM'] as const) signalGroup(pid, signal);

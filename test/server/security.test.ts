@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusedUpgrade, startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+
+const CANARY = 'PBA_GATEWAY_CANARY';
+let gw: TestGateway;
+beforeAll(async () => {
+  process.env[CANARY] = 'gateway-secret';
+  gw = await startGateway();
+});
+afterAll(async () => {
+  await gw.close();
+  delete process.env[CANARY];
+});
+
+describe('gateway security', () => {
+  it('issues an HttpOnly, SameSite=Strict session cookie with a 256-bit id, once', async () => {
+    const first = await fetch(`${gw.url}/api/health`);
+    const setCookie = first.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^patchbay_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    const again = await fetch(`${gw.url}/api/health`, { headers: { cookie: gw.cookie } });
+    expect(again.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses a terminal upgrade from a foreign Origin with 403 PB_BAD_ORIGIN', async () => {
+    const res = await refusedUpgrade(terminalUrl(gw, 'x'), { cookie: gw.cookie, origin: 'http://evil.example' });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ statusCode: 403, code: 'PB_BAD_ORIGIN' });
+  });
+
+  it('refuses an Origin that only resembles an allowed one', async () => {
+    const res = await refusedUpgrade(terminalUrl(gw, 'x'), { cookie: gw.cookie, origin: `${gw.origin}.evil.example` });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses an upgrade without an Origin', async () => {
+    const res = await refusedUpgrade(terminalUrl(gw, 'x'), { cookie: gw.cookie });
+    expect(res.body).toMatchObject({ code: 'PB_BAD_ORIGIN' });
+  });
+
+  it('refuses an upgrade without a session cookie with 401 PB_NO_SESSION', async () => {
+    const res = await refusedUpgrade(terminalUrl(gw, 'x'), { origin: gw.origin });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'PB_NO_SESSION' });
+  });
+
+  it('refuses unknown targets, shells, users and workdirs outside the workspace', async () => {
+    const headers = { cookie: gw.cookie, origin: gw.origin };
+    expect((await refusedUpgrade(terminalUrl(gw, 'x', { target: 'db' }), headers)).body).toMatchObject({ statusCode: 404, code: 'PB_UNKNOWN_TARGET' });
+    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { shell: '/usr/bin/python3' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
+    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { user: 'nobody-else' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
+    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { workdir: '../..' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
+    expect((await refusedUpgrade(terminalUrl(gw, 'bad id with spaces'), headers)).body).toMatchObject({ code: 'PB_BAD_REQUEST' });
+  });
+
+  it('gives another session its own shell under the same terminal id, never the first one', async () => {
+    const mine = await TerminalTestClient.open(gw, 'private');
+    mine.type('echo "pid=[$$]"\r');
+    await mine.waitForText(/pid=\[(\d+)\]/);
+    const myPid = /pid=\[(\d+)\]/.exec(mine.text)![1];
+    const otherCookie = await gw.newCookie();
+    const theirs = await TerminalTestClient.open(gw, 'private', { cookie: otherCookie });
+    expect(theirs.hello?.resumed).toBe(false);
+    theirs.type('echo "pid=[$$]"\r');
+    await theirs.waitForText(/pid=\[(\d+)\]/);
+    expect(/pid=\[(\d+)\]/.exec(theirs.text)![1]).not.toBe(myPid);
+    // The first session's socket is untouched: no takeover across sessions.
+    mine.mark();
+    mine.type('echo still-mine\r');
+    await mine.waitForText(/still-mine\r\n/);
+    await theirs.close();
+    await mine.close();
+  });
+
+  it("keeps the gateway's environment out of the shell", async () => {
+    expect(process.env[CANARY]).toBe('gateway-secret');
+    const t = await TerminalTestClient.open(gw, 'env');
+    t.type(`echo "canary=[\${${CANARY}:-unset}]"; env | grep -c ${CANARY}\r`);
+    await t.waitForText(/canary=\[unset\]\r\n0\r\n/);
+    await t.close();
+  });
+});
