@@ -17,6 +17,9 @@ const ROUTE_TIMEOUT_MS = 15_000;
 /** Envoy's default downstream idle timeout is 1 h; Node's 5 s default would churn pooled clients. */
 const DOWNSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
 
+/** Responses up to this size (with a content-length) are sent in one write with their headers. */
+const BUFFERED_BODY_LIMIT = 64 * 1024;
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 export const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
@@ -196,13 +199,26 @@ export class Listener {
           const out: Record<string, string | string[]> = {};
           for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
           out.server = 'envoy';
-          res.writeHead(status, out);
-          up.pipe(res);
-          up.once('end', () => {
+          const length = Number(up.headers['content-length']);
+          const release = () => {
             if (done) return;
             finish();
             cluster.pool(worker).release(c, up.headers.connection !== 'close');
-          });
+          };
+          if (length >= 0 && length <= BUFFERED_BODY_LIMIT) {
+            // Small bodies go out with the headers in one write: half the syscalls of a pipe.
+            const chunks: Buffer[] = [];
+            up.on('data', (d: Buffer) => chunks.push(d));
+            up.once('end', () => {
+              res.writeHead(status, out);
+              res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+              release();
+            });
+          } else {
+            res.writeHead(status, out);
+            up.pipe(res);
+            up.once('end', release);
+          }
         });
         upstream.once('error', () => {
           if (done) return;
