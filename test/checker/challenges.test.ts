@@ -1,0 +1,119 @@
+/**
+ * Every challenge of the connections lab against a real Prometheus serving the offline fixture: the
+ * reference passes on data that varies, must-pass answers pass, must-fail answers fail with their hint,
+ * and every generated mutant of the reference fails.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadChallenges } from '../../src/checker/challenges.ts';
+import { checkAnswer, normalizedReference } from '../../src/checker/checkAnswer.ts';
+import { generateMutants } from '../../src/checker/mutants.ts';
+import { startOfflineLab, type OfflineLab } from './offline.ts';
+
+const loaded = await loadChallenges('connections');
+if (!loaded.ok) throw new Error('labs/connections/challenges.yaml is invalid');
+const challenges = loaded.set.challenges;
+
+let lab: OfflineLab;
+let metricNames: string[];
+beforeAll(async () => {
+  lab = await startOfflineLab();
+  const names = await lab.prometheus.client.labelValues('__name__');
+  metricNames = names.ok ? names.data : [];
+});
+afterAll(async () => {
+  const dir = lab?.prometheus.dir;
+  await lab?.prometheus.stop();
+  if (dir) expect(existsSync(dir)).toBe(false);
+});
+
+describe('connections challenges (offline fixture)', () => {
+  it('defines at least two challenges for each of the four lessons', () => {
+    const perLesson = new Map<string, number>();
+    for (const c of challenges) perLesson.set(c.lesson, (perLesson.get(c.lesson) ?? 0) + 1);
+    expect(perLesson.size).toBe(4);
+    for (const n of perLesson.values()) expect(n).toBeGreaterThanOrEqual(2);
+  });
+
+  describe.each(challenges.map((c) => [c.id, c] as const))('%s', (_id, challenge) => {
+    it('passes its reference, on data that changes over the window', async () => {
+      const r = await checkAnswer(challenge, challenge.reference, lab.target);
+      expect(r.error).toBeUndefined();
+      expect(r.passed).toBe(true);
+      const values = new Set(r.expected!.series.flatMap((s) => s.values).filter((v) => v !== null));
+      expect(values.size).toBeGreaterThan(1);
+    });
+
+    it('passes every must-pass answer', async () => {
+      for (const query of challenge.mustPass) {
+        const r = await checkAnswer(challenge, query, lab.target);
+        expect({ query, passed: r.passed, hints: r.hints, error: r.error }).toMatchObject({ passed: true });
+      }
+    });
+
+    it('fails every must-fail answer with its hint', async () => {
+      for (const { query, hint } of challenge.mustFail) {
+        const r = await checkAnswer(challenge, query, lab.target);
+        expect(r.passed, query).toBe(false);
+        expect(r.hints.map((h) => h.id), query).toContain(hint);
+      }
+    });
+
+    it('fails every generated mutant of the reference', async () => {
+      const reference = normalizedReference(challenge, lab.target.window, lab.target.scrapeSeconds);
+      const mutants = generateMutants(reference, { scrapeSeconds: lab.target.scrapeSeconds, rangePolicy: challenge.range, metricNames });
+      expect(mutants.length).toBeGreaterThan(0);
+      for (const m of mutants) {
+        const r = await checkAnswer(challenge, m.query, lab.target);
+        expect({ mutant: m.description, passed: r.passed }).toEqual({ mutant: m.description, passed: false });
+      }
+    });
+
+    it('fails an empty answer and a wrong one', async () => {
+      const empty = await checkAnswer(challenge, '   ', lab.target);
+      expect(empty).toMatchObject({ passed: false, error: { kind: 'empty' } });
+      const wrong = await checkAnswer(challenge, 'vector(0)', lab.target);
+      expect(wrong.passed).toBe(false);
+    });
+  });
+});
+
+describe('checkAnswer details', () => {
+  const byId = (id: string) => challenges.find((c) => c.id === id)!;
+
+  it('accepts at once when Prometheus formats the answer like the reference', async () => {
+    const c = byId('api-active-connections');
+    const r = await checkAnswer(c, 'envoy_listener_downstream_cx_active{service="api",envoy_listener_address=~".*_20000",job="envoy"}', lab.target);
+    expect(r).toMatchObject({ passed: true, sameText: true });
+  });
+
+  it('suggests the closest existing metric for a misspelt one', async () => {
+    const c = byId('ingress-upstream-active');
+    const r = await checkAnswer(c, 'envoy_cluster_upstream_cx_actve{job="envoy", service="ingress", envoy_cluster_name="api"}', lab.target);
+    expect(r.passed).toBe(false);
+    expect(r.hints.find((h) => h.id === 'wrong-metric')?.message).toContain('did you mean `envoy_cluster_upstream_cx_active`');
+  });
+
+  it('reports an empty result', async () => {
+    const c = byId('circuit-breaker-open');
+    const r = await checkAnswer(c, 'envoy_cluster_circuit_breakers_default_cx_open{job="envoy", service="nowhere"}', lab.target);
+    expect(r.hints.map((h) => h.id)).toContain('empty-result');
+  });
+
+  it('bounds the series returned for graphs', async () => {
+    const c = byId('api-active-connections');
+    const r = await checkAnswer(c, '{__name__=~"envoy_cluster_.*"}', lab.target);
+    expect(r.passed).toBe(false);
+    expect(r.answer!.series.length).toBeLessThanOrEqual(20);
+    expect(r.answer!.totalSeries).toBeGreaterThan(r.answer!.series.length);
+    expect(r.answer!.truncated).toBe(true);
+  });
+
+  it('gives a Prometheus error the same clear shape (unknown function)', async () => {
+    const c = byId('api-active-connections');
+    const r = await checkAnswer(c, 'ratez(x[1m])', lab.target);
+    expect(r.passed).toBe(false);
+    expect(r.error?.kind).toMatch(/syntax|type/);
+    expect(r.error?.position).toBeDefined();
+  });
+});
