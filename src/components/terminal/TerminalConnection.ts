@@ -37,6 +37,11 @@ export interface TerminalConnectionOptions {
   onState(state: ConnectionState): void;
   /** Called with each Output payload size, for "has the output settled" checks. */
   onOutput?(): void;
+  /**
+   * Asked when a socket fails before opening (the browser hides the gateway's HTTP refusal):
+   * says why, and whether retrying is pointless.
+   */
+  diagnose?(): Promise<{ message: string; final: boolean }>;
   /** Page origin; the socket goes to the same host (the gateway serves both). */
   origin?: string;
   size?: { cols: number; rows: number };
@@ -211,8 +216,19 @@ export class TerminalConnection {
     this.socket = null;
     if (this.disposed) return;
     if (this.finished) return; // Exit already reported; the close (1000) is just its end.
-    const message = this.lastError ?? describeClose(code, reason);
-    if (FINAL_CLOSE_CODES.includes(code)) {
+    if (!this.opened && this.options.diagnose) {
+      void this.options.diagnose().then(
+        (d) => this.failed(code, d.message, d.final),
+        () => this.failed(code, describeClose(code, reason), false),
+      );
+      return;
+    }
+    this.failed(code, this.lastError ?? describeClose(code, reason), FINAL_CLOSE_CODES.includes(code));
+  }
+
+  private failed(code: number, message: string, final: boolean): void {
+    if (this.disposed) return;
+    if (final) {
       if (!this.lastError) this.options.sink.write(`\r\n\x1b[31m[${message}]\x1b[0m\r\n`);
       this.options.onState({ kind: 'error', message });
       return;
@@ -223,7 +239,7 @@ export class TerminalConnection {
       const what = this.opened ? 'connection lost' : message;
       this.options.sink.write(`\r\n\x1b[33m[${what}; reconnecting…]\x1b[0m\r\n`);
     }
-    this.options.onState({ kind: 'reconnecting', attempt: this.attempt, reason: message });
+    this.options.onState({ kind: 'reconnecting', attempt: this.attempt, reason: this.opened ? `connection lost (code ${code})` : message });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();

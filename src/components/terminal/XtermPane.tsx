@@ -10,6 +10,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import '@xterm/xterm/css/xterm.css';
 import { TerminalConnection } from './TerminalConnection.ts';
 import { dockStore, type TerminalSpec } from './dockStore.ts';
+import { diagnoseRefusal } from './diagnoseRefusal.ts';
 
 /** Output quiet for this long means the previous command has probably finished printing. */
 export const SETTLE_QUIET_MS = 150;
@@ -59,6 +60,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
         reset: () => term.reset(),
       },
       onState: (state) => dockStore.setStatus(spec.id, state),
+      diagnose: () => diagnoseRefusal(spec.target),
       onOutput: () => {
         lastOutput = performance.now();
       },

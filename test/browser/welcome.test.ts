@@ -1,0 +1,134 @@
+/**
+ * The learner's path end to end: the built site served by a real gateway, the welcome lesson in a real
+ * Chromium, real shells behind the dock. Reads what the learner sees from xterm's DOM rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
+
+const PREFIX = 'pbb';
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+/** Long enough for a cold page load and a login shell on a busy 2-core machine. */
+const WAIT_MS = 30_000;
+/** Building the site takes a couple of minutes on this machine. */
+const BUILD_TIMEOUT_MS = 600_000;
+
+let gw: TestGateway;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+/** The shells' HOME and workspace: the machine's own dotfiles (slow, shared) stay out of the test. */
+let home: string;
+
+/** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
+async function screenText(terminalId: string): Promise<string> {
+  const rows = page.locator(`.pb-xterm[data-terminal-id="${terminalId}"] .xterm-rows`);
+  return (await rows.innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function waitForScreen(terminalId: string, test: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + WAIT_MS;
+  let text = '';
+  for (;;) {
+    text = await screenText(terminalId);
+    if (test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
+    // Poll the DOM: xterm renders on animation frames, there is no event to wait on from outside.
+    await page.waitForTimeout(50);
+  }
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+async function waitConnected(terminalId: string): Promise<void> {
+  await page.locator(`[data-terminal-tab="${terminalId}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
+}
+
+beforeAll(async () => {
+  ensureSiteBuilt();
+  home = mkdtempSync(join(tmpdir(), `${PREFIX}-home-`));
+  gw = await startGateway({
+    siteDir: SITE_DIR,
+    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+    resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
+  });
+  userDataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-chromium-`));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await context?.close();
+  await gw?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('welcome lesson in a real browser', () => {
+  it('opens the dock with a tab per declared terminal, both connected', async () => {
+    await page.goto(`${gw.url}/`);
+    expect(await page.locator('article h1').innerText()).toBe('Welcome to Patchbay');
+    const tabs = page.locator('[data-terminal-tab]');
+    await waitConnected('tools');
+    await waitConnected('scratch');
+    expect(await tabs.allInnerTexts()).toEqual(['Tools', 'Scratch']);
+    await page.locator('[data-testid="lab-status"]').first().getByText('no lab').waitFor({ timeout: WAIT_MS });
+  });
+
+  it('runs a run-command block in its terminal and shows the output', async () => {
+    await page.locator('[data-testid="run-command"][data-target="tools"] button[aria-label="Run in terminal tools"]').first().click();
+    await waitForScreen('tools', (text) => text.includes(`hello from ${hostname()}`) && /ls \/\s*\n[\s\S]*\busr\b/.test(text), 'the run-command output');
+  });
+
+  it('sends a typed command exactly once and shows its output once', async () => {
+    await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
+    await page.keyboard.type('echo typed-$((6*7))');
+    await page.keyboard.press('Enter');
+    const text = await waitForScreen('tools', (t) => t.includes('typed-42'), 'the typed command output');
+    expect(count(text, 'echo typed-$((6*7))')).toBe(1);
+    expect(count(text, 'typed-42')).toBe(1);
+  });
+
+  it('keeps up with a flood of output (acks flow) and still answers', async () => {
+    // About 2 MB: four times the server's high watermark, so it only completes if the page acks.
+    await page.keyboard.type('seq 1 300000; echo flood-$((20+3))');
+    await page.keyboard.press('Enter');
+    await waitForScreen('tools', (t) => /^300000$/m.test(t) && t.includes('flood-23'), 'the end of the flood');
+  });
+
+  it('brings back the same shell and screen after a reload', async () => {
+    await page.keyboard.type('clear; echo "pid=$$"');
+    await page.keyboard.press('Enter');
+    const before = await waitForScreen('tools', (t) => /pid=\d+/.test(t), 'the shell pid');
+    const pid = /pid=(\d+)/.exec(before)![1];
+    await page.screenshot({ path: `/tmp/${PREFIX}-welcome.png` });
+
+    await page.reload();
+    await waitConnected('tools');
+    await waitForScreen('tools', (t) => t.includes(`pid=${pid}`), 'the replayed screen');
+    await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
+    await page.keyboard.type('echo "again=$$"');
+    await page.keyboard.press('Enter');
+    await waitForScreen('tools', (t) => t.includes(`again=${pid}`), 'the same shell pid after reload');
+  });
+
+  it('switches tabs and runs a block in the second terminal', async () => {
+    await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').click();
+    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
+    await waitForScreen('scratch', (t) => /^\/tmp$/m.test(t), 'pwd output in the scratch terminal');
+  });
+});
