@@ -18,6 +18,8 @@ export const DEFAULT_PREFIX = 'pb';
 /** Interface names are at most 15 bytes: prefix (≤5) + 6 random hex + `v` + host index (≤2) + slack. */
 export const MAX_PREFIX_LENGTH = 5;
 const SUBNETS = 256;
+/** Machine-wide, whatever the runtime dir: every runtime on the machine shares the 10.213.N.0/24 space. */
+export const SUBNET_CLAIMS_DIR = '/run/patchbay/subnets';
 
 export function runtimeDirFrom(option?: string): string {
   return option ?? process.env.PATCHBAY_RUNTIME_DIR ?? DEFAULT_RUNTIME_DIR;
@@ -117,8 +119,8 @@ export function listInstances(runtimeDir: string): InstanceRecord[] {
  * Claims a free 10.213.N.0/24: atomically (mkdir) against other runtimes, and skipping any N the root
  * namespace already has an address in (another tool's network, or a dead instance's bridge).
  */
-export function claimSubnet(runtimeDir: string, id: string): number | null {
-  const dir = join(runtimeDir, 'subnets');
+export function claimSubnet(id: string): number | null {
+  const dir = SUBNET_CLAIMS_DIR;
   mkdirSync(dir, { recursive: true });
   const used = usedSubnets();
   const start = randomBytes(1)[0]!; // spread instances so a just-freed subnet is not reused at once
@@ -136,8 +138,8 @@ export function claimSubnet(runtimeDir: string, id: string): number | null {
   return null;
 }
 
-export function releaseSubnet(runtimeDir: string, n: number, id: string): void {
-  const claim = join(runtimeDir, 'subnets', String(n));
+export function releaseSubnet(n: number, id: string): void {
+  const claim = join(SUBNET_CLAIMS_DIR, String(n));
   try {
     if (readFileSync(join(claim, 'owner'), 'utf8') === id) rmSync(claim, { recursive: true, force: true });
   } catch {

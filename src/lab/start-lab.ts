@@ -51,7 +51,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   const id = options.instanceId ?? newInstanceId(prefix);
   const dir = join(runtimeDir, id);
   mkdirSync(dir, { recursive: true });
-  const subnetIndex = claimSubnet(runtimeDir, id);
+  const subnetIndex = claimSubnet(id);
   if (subnetIndex === null) {
     rmSync(dir, { recursive: true, force: true });
     return { ok: false, errors: [], message: 'no free 10.213.N.0/24 subnet for a new lab instance' };
@@ -76,7 +76,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
 
   const teardown = async () => {
     await destroyNetwork(record.network);
-    releaseSubnet(runtimeDir, subnetIndex, id);
+    releaseSubnet(subnetIndex, id);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -130,7 +130,7 @@ export async function cleanStaleInstances(runtimeDir: string, prefix: string, pr
 /** Removes everything an instance record names; safe on a half-created or half-removed instance. */
 export async function removeInstance(runtimeDir: string, record: InstanceRecord): Promise<void> {
   await destroyNetwork(record.network);
-  releaseSubnet(runtimeDir, record.subnetIndex, record.id);
+  releaseSubnet(record.subnetIndex, record.id);
   rmSync(record.dir, { recursive: true, force: true });
 }
 

@@ -14,6 +14,12 @@ import { runProbe } from './probe.ts';
 
 /** Ready this long without a crash → the next crash starts again from the initial backoff. */
 export const BACKOFF_RESET_MS = 10_000;
+/**
+ * A restarted process without a readiness probe counts as ready once it has stayed up this long, so a
+ * crash loop reads as `restarting` rather than flickering to `ready` between crashes. (On the first
+ * start it is ready at once: start-up speed matters there, and a crash is reported when it happens.)
+ */
+export const RESTART_MIN_UPTIME_MS = 1_000;
 
 export type StartOutcome = { ok: true } | { ok: false; message: string };
 
@@ -94,7 +100,10 @@ export class SupervisedProcess {
     });
     const state = this.restarts > 0 ? 'restarting' : 'starting';
     if (this.state !== state) this.setState(state);
-    if (!this.plan.probe) this.becomeReady(generation);
+    if (!this.plan.probe) {
+      if (this.restarts === 0) this.becomeReady(generation);
+      else this.later(RESTART_MIN_UPTIME_MS, () => this.becomeReady(generation));
+    }
     else this.probeUntilReady(generation, Date.now());
   }
 
@@ -118,7 +127,7 @@ export class SupervisedProcess {
   }
 
   private becomeReady(generation: number): void {
-    if (generation !== this.generation || this.stopping) return;
+    if (generation !== this.generation || this.stopping || this.pid === null) return;
     this.setState('ready');
     this.log.note('ready');
     this.settleFirstStart({ ok: true });

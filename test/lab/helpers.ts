@@ -1,0 +1,38 @@
+/** Shared set-up for the lab runtime's tests: a private runtime dir and the `pbc` prefix. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRecord } from '../../src/lab/instance-state.ts';
+import { startLab } from '../../src/lab/start-lab.ts';
+import type { LabInstance, StartLabOptions } from '../../src/lab/types.ts';
+
+export const PREFIX = 'pbc';
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/labs');
+
+export function runtimeDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pbc-rt-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function start(lab: string, dir: string, options: Partial<StartLabOptions> = {}): Promise<LabInstance> {
+  const result = await startLab({ lab: join(FIXTURES, lab), prefix: PREFIX, runtimeDir: dir, ...options });
+  if (!result.ok) throw new Error(`lab ${lab} did not start: ${result.message} ${JSON.stringify(result.errors)}`);
+  return result.instance;
+}
+
+/** Network namespace inodes of an instance, from its record (for the leak check after stop). */
+export function inodesOf(instance: LabInstance): number[] {
+  return readRecord(instance.dir)?.network.netnsInodes ?? [];
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

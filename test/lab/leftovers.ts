@@ -1,0 +1,46 @@
+/**
+ * What an instance may leave behind, looked up in the kernel and on disk: namespaces, links, mounts,
+ * /etc/netns entries, processes in its namespaces, its state dir and subnet claim. Empty = clean.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pidsInNamespaces } from '../../src/lab/namespace-processes.ts';
+import { SUBNET_CLAIMS_DIR } from '../../src/lab/instance-state.ts';
+
+export interface Leftovers {
+  netns: string[];
+  links: string[];
+  mounts: string[];
+  etcNetns: string[];
+  pids: number[];
+  dirs: string[];
+  claims: string[];
+}
+
+export function leftovers(id: string, netnsInodes: number[], runtimeDir: string): Leftovers {
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
+  const etcNetns = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.includes(id)) : [];
+  const claims = existsSync(SUBNET_CLAIMS_DIR)
+    ? readdirSync(SUBNET_CLAIMS_DIR).filter((n) => {
+        try {
+          return readFileSync(join(SUBNET_CLAIMS_DIR, n, 'owner'), 'utf8') === id;
+        } catch {
+          return false;
+        }
+      })
+    : [];
+  return {
+    netns,
+    links,
+    mounts,
+    etcNetns,
+    pids: pidsInNamespaces(new Set(netnsInodes)),
+    dirs: existsSync(join(runtimeDir, id)) ? [join(runtimeDir, id)] : [],
+    claims,
+  };
+}
+
+export const NOTHING: Leftovers = { netns: [], links: [], mounts: [], etcNetns: [], pids: [], dirs: [], claims: [] };

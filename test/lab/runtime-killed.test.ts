@@ -1,0 +1,48 @@
+/** A runtime killed with SIGKILL leaves its lab behind; the next start with the same prefix removes it. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { listInstances } from '../../src/lab/instance-state.ts';
+import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
+import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
+import { leftovers, NOTHING } from './leftovers.ts';
+
+const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
+const rt = runtimeDir();
+afterAll(async () => {
+  await cleanStaleInstances(rt.dir, PREFIX);
+  rt.remove();
+});
+
+describe('after the runtime is killed with SIGKILL', () => {
+  it('the next start finds the orphaned instance and removes everything it left', async () => {
+    const child = spawn(process.execPath, [bin, 'up', `${FIXTURES}/mini`, '--prefix', PREFIX], {
+      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the lab to be up', () => (out.includes('Press Ctrl-C') ? true : undefined), 60_000);
+    const [orphan] = listInstances(rt.dir);
+    expect(orphan).toBeDefined();
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const inodes = orphan!.network.netnsInodes;
+    // Killed: its processes and namespaces are still there.
+    const left = leftovers(orphan!.id, inodes, rt.dir);
+    expect(left.netns).toHaveLength(3);
+    expect(left.pids.length).toBeGreaterThanOrEqual(4);
+
+    const events: string[] = [];
+    const next = await start('mini', rt.dir, { onProgress: (e) => e.kind === 'cleanup' && events.push(e.instance) });
+    try {
+      expect(events).toEqual([orphan!.id]);
+      expect(leftovers(orphan!.id, inodes, rt.dir)).toEqual(NOTHING);
+      expect(next.health().state).toBe('ready');
+    } finally {
+      await next.stop();
+    }
+  });
+});
