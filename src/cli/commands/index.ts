@@ -18,6 +18,6 @@ export const commands: CommandEntry[] = [
   { name: 'exec', summary: 'Run a command inside a lab host', load: async () => (await import('./exec.ts')).exec },
   { name: 'logs', summary: "Print (or follow) the logs of a host's processes", load: async () => (await import('./logs.ts')).logs },
   { name: 'check', summary: 'Check a PromQL answer to a challenge (live lab or --offline fixture)', load: async () => (await import('./check.ts')).check },
-  // Entries are added by the modules that implement them, e.g.
-  // { name: 'serve', summary: 'Serve the site, the API and terminals', load: async () => (await import('./serve.ts')).serve },
+  { name: 'serve', summary: 'Serve the built site, the API and terminals on one port', load: async () => (await import('./serve.ts')).serve },
+  { name: 'dev', summary: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)', load: async () => (await import('./dev.ts')).dev },
 ];

@@ -1,0 +1,137 @@
+/** `patchbay serve`: the built site, the API and terminals on one port. */
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { wantsHelp } from '../command.ts';
+import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
+import { startGatewayLab, type GatewayLab } from '../../server/gatewayLab.ts';
+import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
+
+export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
+  --host ADDR            Address to bind (default $HOST or ${DEFAULT_HOST}; terminals are shells, keep it local)
+  --allowed-origin URL   Origin allowed to open terminals, exact match; repeatable
+                         (default http://localhost:PORT and http://127.0.0.1:PORT)
+  --grace DURATION       Keep a terminal after its socket closes (default 5m)
+  --idle-timeout DUR     End a terminal without input for this long (default 60m)
+  --max-lifetime DUR     End a terminal this long after it started (default 8h)
+  Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).`;
+
+const help = `Usage: patchbay serve [OPTIONS]
+
+Serves the built site (npm run build), GET /api/health and terminals over WebSocket on one port.
+
+Options:
+${GATEWAY_OPTIONS_HELP}
+  --site-dir DIR         Built site to serve (default build/site)
+  -h, --help             This help
+
+Environment: PORT, HOST.
+Example: PORT=8080 patchbay serve --grace 10m`;
+
+const GATEWAY_FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'allowed-origin': { type: 'string', multiple: true },
+  grace: { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'max-lifetime': { type: 'string' },
+  'site-dir': { type: 'string' },
+} as const;
+
+/** "500ms", "30s", "5m", "2h", or a bare number of seconds, in ms; null when malformed. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'];
+  return Math.round(Number(m[1]) * unit!);
+}
+
+export type GatewayArgs = { ok: true; options: GatewayOptions } | { ok: false; message: string };
+
+export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: GATEWAY_FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, message: `--port/PORT must be a port number, got ${portText}` };
+  const limits: Partial<TerminalLimits> = {};
+  for (const [flag, key] of [['grace', 'graceMs'], ['idle-timeout', 'idleMs'], ['max-lifetime', 'maxLifetimeMs']] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    if (ms === null) return { ok: false, message: `--${flag} must be a duration like 30s, 5m or 2h, got ${text}` };
+    limits[key] = ms;
+  }
+  const origins = values['allowed-origin'];
+  for (const origin of origins ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) return { ok: false, message: `--allowed-origin must be scheme://host[:port] with no path, got ${origin}` };
+  }
+  return {
+    ok: true,
+    options: {
+      port,
+      host: values.host ?? env.HOST ?? DEFAULT_HOST,
+      limits,
+      ...(origins ? { allowedOrigins: origins } : {}),
+      ...(values['site-dir'] ? { siteDir: values['site-dir'] } : {}),
+    },
+  };
+}
+
+/**
+ * Starts the lab (when there is one) and the gateway; on SIGINT/SIGTERM closes sockets, ends every
+ * terminal, stops the lab and resolves. Shared by serve and dev.
+ */
+export async function runGateway(options: GatewayOptions, extra: { fallback?: Fallback; onStop?: () => Promise<void> } = {}): Promise<number> {
+  const log = (line: string) => console.log(line);
+  const lab: GatewayLab | null = await startGatewayLab({ log });
+  let gateway: Gateway;
+  try {
+    gateway = await createGateway({
+      ...options,
+      ...(extra.fallback ? { fallback: extra.fallback } : {}),
+      ...(lab ? { resolver: lab.resolver, healthProvider: lab.health, routes: [...lab.routes, ...(options.routes ?? [])] } : {}),
+    });
+  } catch (error) {
+    console.error(`patchbay: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`);
+    await lab?.stop();
+    return 1;
+  }
+  log(`Patchbay is serving on ${gateway.url}`);
+  log(`  terminals accept origins: ${[...gateway.allowedOrigins].join(', ')}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  log('Stopping: closing sockets and ending terminals...');
+  await gateway.close();
+  await extra.onStop?.();
+  await lab?.stop();
+  return 0;
+}
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'Serve the built site, the API and terminals on one port',
+  help,
+  async run(args) {
+    if (wantsHelp(args)) {
+      console.log(help);
+      return 0;
+    }
+    const parsed = parseGatewayArgs(args, process.env);
+    if (!parsed.ok) {
+      console.error(`patchbay serve: ${parsed.message}\n\n${help}`);
+      return 2;
+    }
+    return runGateway({ siteDir: 'build/site', ...parsed.options });
+  },
+};
