@@ -42,60 +42,72 @@ export function entryKey(e: ConntrackEntry): string {
 
 /** Parses a line of /proc/net/nf_conntrack. */
 export function parseTableLine(line: string): LineResult<ConntrackEntry> {
-  const tokens = line.trim().split(/\s+/);
-  return parseTokens(tokens, 0);
+  return parseFrom(line, 0);
 }
 
 /** Parses a line of `conntrack -E` output (with or without `-o timestamp,extended`). */
 export function parseEventLine(line: string): LineResult<ConntrackEvent> {
-  const tokens = line.trim().split(/\s+/);
-  let i = 0;
+  let i = skipSpace(line, 0);
   let timestamp: number | undefined;
-  const first = tokens[0] ?? '';
-  if (first.startsWith('[') && !(first in EVENT_TYPES)) {
-    timestamp = Number(first.slice(1, -1));
-    if (!Number.isFinite(timestamp)) return { kind: 'error', reason: `bad timestamp ${first}` };
-    i = 1;
+  if (line.charCodeAt(i) === 0x5b /* [ */ && line.charCodeAt(i + 1) <= 0x39 /* a digit, not a type */) {
+    const close = line.indexOf(']', i);
+    timestamp = Number(line.slice(i + 1, close));
+    if (close < 0 || !Number.isFinite(timestamp)) return { kind: 'error', reason: `bad timestamp in: ${line.slice(0, 80)}` };
+    i = skipSpace(line, close + 1);
   }
-  const type = EVENT_TYPES[tokens[i] ?? ''];
+  const close = line.indexOf(']', i);
+  const type = close < 0 ? undefined : EVENT_TYPES[line.slice(i, close + 1)];
   if (type === undefined) return { kind: 'error', reason: `no event type in: ${line.slice(0, 80)}` };
-  const parsed = parseTokens(tokens, i + 1);
+  const parsed = parseFrom(line, close + 1);
   if (parsed.kind !== 'ok') return parsed;
   return { kind: 'ok', value: { type, timestamp, entry: parsed.value } };
 }
 
-function parseTokens(tokens: string[], from: number): LineResult<ConntrackEntry> {
-  // The layer-4 name comes first in plain event lines, after "ipv4 2" in /proc and extended lines.
-  let l4 = from;
-  if (tokens[l4] === 'ipv4' || tokens[l4] === 'ipv6') l4 += 2;
-  const proto = tokens[l4];
-  if (proto === undefined) return { kind: 'error', reason: 'empty line' };
+function skipSpace(s: string, i: number): number {
+  while (i < s.length && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
+  return i;
+}
+
+/** The value of `key=` at or after `from`, up to the next space; [value, index after it]. */
+function field(line: string, key: string, from: number): [string, number] | undefined {
+  const at = line.indexOf(key, from);
+  if (at < 0) return undefined;
+  const start = at + key.length;
+  let end = line.indexOf(' ', start);
+  if (end < 0) end = line.length;
+  return [line.slice(start, end), end];
+}
+
+/**
+ * Scans with indexOf instead of splitting the line into tokens: a resync parses every line of a
+ * table that can hold 100k+ entries, and this is several times faster than a regex split.
+ */
+function parseFrom(line: string, from: number): LineResult<ConntrackEntry> {
+  const srcAt = line.indexOf(' src=', from);
+  // Everything before the tuple: [family number] protocol number [timeout] [state].
+  const head = line.slice(from, srcAt < 0 ? line.length : srcAt).trim().split(/\s+/);
+  let h = 0;
+  if (head[0] === 'ipv4' || head[0] === 'ipv6') h = 2;
+  const proto = head[h];
+  if (proto === undefined || proto === '') return { kind: 'error', reason: 'empty line' };
   if (proto !== 'tcp') return SKIP;
-  // tcp, protocol number, then timeout and state (either may be missing from DESTROY events).
-  let i = l4 + 2;
+  if (srcAt < 0) return { kind: 'error', reason: 'no original tuple' };
   let timeout: number | undefined;
-  if (/^\d+$/.test(tokens[i] ?? '')) timeout = Number(tokens[i++]);
-  let state = tokens[i] ?? '';
-  if (state.includes('=')) {
-    state = '';
-    i -= 1; // the tuple starts here; the loop below begins one further on
+  let state = '';
+  for (let k = h + 2; k < head.length; k++) {
+    const t = head[k]!;
+    if (/^\d+$/.test(t)) timeout = Number(t);
+    else state = t;
   }
-  let src: string | undefined;
-  let dst: string | undefined;
-  let sport = NaN;
-  let dport = NaN;
-  for (i += 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (src === undefined && t.startsWith('src=')) src = t.slice(4);
-    else if (dst === undefined && t.startsWith('dst=')) dst = t.slice(4);
-    else if (Number.isNaN(sport) && t.startsWith('sport=')) sport = Number(t.slice(6));
-    else if (Number.isNaN(dport) && t.startsWith('dport=')) {
-      dport = Number(t.slice(6));
-      break; // the original tuple is complete
-    }
+  const src = field(line, 'src=', srcAt);
+  const dst = src && field(line, 'dst=', src[1]);
+  const sport = dst && field(line, 'sport=', dst[1]);
+  const dport = sport && field(line, 'dport=', sport[1]);
+  if (!src || !dst || !sport || !dport) return { kind: 'error', reason: 'incomplete original tuple' };
+  const sp = Number(sport[0]);
+  const dp = Number(dport[0]);
+  if (!Number.isInteger(sp) || !Number.isInteger(dp) || sport[0] === '' || dport[0] === '') {
+    return { kind: 'error', reason: 'bad port in original tuple' };
   }
-  if (src === undefined || dst === undefined || !Number.isInteger(sport) || !Number.isInteger(dport)) {
-    return { kind: 'error', reason: 'incomplete original tuple' };
-  }
-  return { kind: 'ok', value: { state, timeout, src: canonicalAddress(src), dst: canonicalAddress(dst), sport, dport } };
+  return { kind: 'ok', value: { state, timeout, src: canonicalAddress(src[0]), dst: canonicalAddress(dst[0]), sport: sp, dport: dp } };
 }

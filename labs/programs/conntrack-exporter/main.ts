@@ -4,6 +4,8 @@
  * worker thread, runs the collector (table reads, event stream, aggregation). The file starts itself
  * as the worker so the esbuild bundle stays one file.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Collector, type CollectorOptions } from './collector.ts';
 import { emptyStats, renderConnections, renderStats } from './exposition.ts';
@@ -73,8 +75,23 @@ async function runServer(): Promise<void> {
     }
     await server.close();
   };
+  // SIGHUP: resync now (after changing sysctls or /etc/hosts, or to measure a resync).
+  process.on('SIGHUP', () => worker?.postMessage({ kind: 'resync' }));
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+}
+
+/**
+ * Nices this (collector) thread, and so the `conntrack -E` child it starts: on a busy machine the
+ * HTTP thread then wins the CPU, and a scrape is not slowed by a resync's parsing.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, Math.min(19, getPriority(tid) + Tunables.collectorNiceIncrement));
+  } catch {
+    // Not Linux, or not allowed: the collector runs at the process's priority.
+  }
 }
 
 /**
@@ -92,6 +109,7 @@ function collectorWorker(data: CollectorOptions): Worker {
 
 async function runCollector(options: CollectorOptions): Promise<void> {
   const port = parentPort!;
+  lowerThreadPriority();
   const send = (m: FromCollector) => port.postMessage(m);
   const collector = new Collector(options, {
     snapshot: (text) => send({ kind: 'snapshot', text }),
@@ -100,6 +118,7 @@ async function runCollector(options: CollectorOptions): Promise<void> {
   });
   port.on('message', (m: { kind: string }) => {
     if (m.kind === 'stop') void collector.stop().then(() => port.close());
+    else if (m.kind === 'resync') void collector.resync();
   });
   await collector.start();
 }

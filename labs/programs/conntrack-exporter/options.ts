@@ -42,6 +42,8 @@ Options of this exporter:
   --proc-root=DIR             where /proc is (default /proc; for tests)
   -h, --help                  show this help
 
+Signals: SIGHUP resyncs at once; SIGTERM and SIGINT stop.
+
 Labels: host="name:port" for connections this host opened (to that port), host="name" for
 connections the remote host opened to this one (client ports are not labels). Names come from
 /etc/hosts; addresses are shown where no name is known.

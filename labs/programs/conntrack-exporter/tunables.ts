@@ -33,6 +33,8 @@ export const Tunables = {
   defaultHostTtlSeconds: 3_600,
   /** On shutdown, how long the collector may take to stop its event stream before it is terminated. */
   collectorStopGraceMs: 2_000,
+  /** How much lower the collector thread's priority is than the HTTP thread's (nice steps). */
+  collectorNiceIncrement: 5,
   /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
   procReadChunkBytes: 1 << 20,
 } as const;
