@@ -26,17 +26,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(opts: { concurrency?: number; thresholds?: string; maxRequestsPerConnection?: number } = {}): Promise<Rig> {
+async function rig(opts: { concurrency?: number; thresholds?: string; commonHttpOptions?: string } = {}): Promise<Rig> {
   const upstream = new Upstream();
   const upstreamPort = await upstream.listen();
   cleanups.push(() => upstream.close());
   const [admin, port] = [await freePort(), await freePort()];
   let thresholds = opts.thresholds ?? '';
-  if (opts.maxRequestsPerConnection) {
+  if (opts.commonHttpOptions) {
     thresholds += `    typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        common_http_protocol_options: { max_requests_per_connection: ${opts.maxRequestsPerConnection} }
+        common_http_protocol_options: { ${opts.commonHttpOptions} }
         explicit_http_config: { http_protocol_options: {} }
 `;
   }
@@ -216,7 +216,7 @@ describe('circuit breaking', () => {
   });
 
   it('closes an upstream connection after max_requests_per_connection requests', async () => {
-    const r = await rig({ maxRequestsPerConnection: 3 });
+    const r = await rig({ commonHttpOptions: 'max_requests_per_connection: 3' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     cleanups.push(() => agent.destroy());
     for (let i = 0; i < 7; i++) expect((await get(r.url, agent)).status).toBe(200);
@@ -224,6 +224,28 @@ describe('circuit breaking', () => {
     const s = await stats(r.admin);
     expect(stat(s, 'cluster.payments.upstream_cx_total')).toBe(3);
     expect(r.upstream.connections).toBe(3);
+  });
+});
+
+describe('upstream idle timeout', () => {
+  it('closes an upstream connection left unused for idle_timeout, and only that one', async () => {
+    const r = await rig({ commonHttpOptions: 'idle_timeout: 0.3s' });
+    r.upstream.hold = true;
+    const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+    cleanups.push(() => agents.forEach((a) => a.destroy()));
+    const two = Promise.all(agents.map((a) => get(r.url, a)));
+    await waitFor(() => r.upstream.held.length === 2, 'two upstream connections busy');
+    r.upstream.hold = false;
+    r.upstream.releaseAll();
+    await two;
+    expect(stat(await stats(r.admin), 'cluster.payments.upstream_cx_active')).toBe(2);
+    await waitFor(async () => stat(await stats(r.admin), 'cluster.payments.upstream_cx_idle_timeout') === 2, 'both idle connections closed');
+    const s = await stats(r.admin);
+    expect(stat(s, 'cluster.payments.upstream_cx_active')).toBe(0);
+    expect(stat(s, 'cluster.payments.upstream_cx_destroy')).toBe(2);
+    // Downstream keep-alive connections are not affected.
+    expect(stat(s, `listener.127.0.0.1_${r.port}.downstream_cx_active`)).toBe(2);
+    expect((await get(r.url, agents[0]!)).status).toBe(200);
   });
 });
 

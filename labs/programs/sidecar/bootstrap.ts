@@ -21,6 +21,8 @@ export const ENVOY_THRESHOLD_DEFAULTS = {
   max_retries: 3,
 } as const;
 
+/** Envoy's default idle timeout for upstream HTTP connections (common_http_protocol_options, 1 h). */
+const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
 /** Envoy's default connect_timeout for a cluster (5 s). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -52,6 +54,8 @@ export interface ClusterConfig {
   trackRemaining: boolean;
   /** Unset: unlimited (Envoy's default). */
   maxRequestsPerConnection: number | undefined;
+  /** Idle upstream connections close after this long (Envoy's default 1 h; 0 disables). */
+  idleTimeoutMs: number;
 }
 
 export interface Bootstrap {
@@ -115,6 +119,11 @@ const hostname = z
   });
 
 const duration = z.string().regex(/^\d+(\.\d+)?s$/, 'must be a duration such as "0.25s"');
+
+/** "0.25s" → 0.25 (the schema has checked the form). */
+function seconds(d: string): number {
+  return parseFloat(d);
+}
 
 const socketAddress = (addr: z.ZodTypeAny) =>
   envoyObject({ socket_address: envoyObject({ address: addr, port_value: port, protocol: z.literal('TCP').optional() }, ['ipv4_compat', 'resolver_name']) });
@@ -192,7 +201,7 @@ const thresholds = envoyObject({
 const httpProtocolOptions = envoyObject(
   {
     '@type': z.literal(HTTP_PROTOCOL_OPTIONS_TYPE, { errorMap: () => ({ message: `must be "${HTTP_PROTOCOL_OPTIONS_TYPE}"` }) }),
-    common_http_protocol_options: envoyObject({ max_requests_per_connection: uint32.min(1, 'must be at least 1').optional() }, ['idle_timeout', 'max_connection_duration', 'max_headers_count']).optional(),
+    common_http_protocol_options: envoyObject({ max_requests_per_connection: uint32.min(1, 'must be at least 1').optional(), idle_timeout: duration.optional() }, ['max_connection_duration', 'max_headers_count']).optional(),
     explicit_http_config: envoyObject({ http_protocol_options: envoyObject({}, ['accept_http_10']) }).optional(),
   },
 );
@@ -250,7 +259,8 @@ export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapRe
   const clusters: ClusterConfig[] = (cfg.static_resources.clusters ?? []).map((c, ci) => {
     const base = ['static_resources', 'clusters', ci];
     const t = c.circuit_breakers?.thresholds[0];
-    const typed = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY]?.common_http_protocol_options?.max_requests_per_connection;
+    const common = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY]?.common_http_protocol_options;
+    const typed = common?.max_requests_per_connection;
     if (c.max_requests_per_connection !== undefined) {
       if (typed !== undefined) {
         const p = [...base, 'max_requests_per_connection'];
@@ -277,7 +287,7 @@ export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapRe
       name: c.name,
       type,
       endpoints,
-      connectTimeoutMs: c.connect_timeout ? Math.round(parseFloat(c.connect_timeout) * 1000) : DEFAULT_CONNECT_TIMEOUT_MS,
+      connectTimeoutMs: c.connect_timeout ? seconds(c.connect_timeout) * 1000 : DEFAULT_CONNECT_TIMEOUT_MS,
       thresholds: {
         max_connections: t?.max_connections ?? ENVOY_THRESHOLD_DEFAULTS.max_connections,
         max_pending_requests: t?.max_pending_requests ?? ENVOY_THRESHOLD_DEFAULTS.max_pending_requests,
@@ -286,6 +296,7 @@ export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapRe
       },
       trackRemaining: t?.track_remaining ?? false,
       maxRequestsPerConnection: typed ?? c.max_requests_per_connection,
+      idleTimeoutMs: common?.idle_timeout !== undefined ? seconds(common.idle_timeout) * 1000 : DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     };
   });
   const clusterNames = new Set<string>();

@@ -19,6 +19,7 @@ export interface ClusterStats {
   upstream_cx_connect_timeout: Counter;
   upstream_cx_overflow: Counter;
   upstream_cx_max_requests: Counter;
+  upstream_cx_idle_timeout: Counter;
   upstream_rq_total: Counter;
   upstream_rq_pending_total: Counter;
   upstream_rq_pending_overflow: Counter;
@@ -34,6 +35,7 @@ const CLUSTER_COUNTERS = [
   'upstream_cx_connect_timeout',
   'upstream_cx_overflow',
   'upstream_cx_max_requests',
+  'upstream_cx_idle_timeout',
   'upstream_rq_total',
   'upstream_rq_pending_total',
   'upstream_rq_pending_overflow',

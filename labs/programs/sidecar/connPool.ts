@@ -8,7 +8,8 @@
  *   no connection at all may open one even when the limit is reached, so that every worker can make
  *   progress (the documented exception: with N workers, active connections can exceed the limit by up
  *   to one per empty pool).
- * - `max_requests_per_connection` closes a connection after its last response (`upstream_cx_max_requests`).
+ * - `max_requests_per_connection` closes a connection after its last response (`upstream_cx_max_requests`);
+ *   `common_http_protocol_options.idle_timeout` closes one left unused that long (`upstream_cx_idle_timeout`).
  */
 import type { HostPort } from './bootstrap.ts';
 import type { Cluster } from './cluster.ts';
@@ -95,6 +96,7 @@ export class ConnPool {
 
   private attach(conn: UpstreamConnection, cb: StreamCallbacks): void {
     const { resources, stats } = this.cluster;
+    conn.stopIdleTimer();
     if (!resources.canCreate('rq')) {
       // Envoy charges a max_requests refusal to upstream_rq_pending_overflow too.
       stats.upstream_rq_pending_overflow.inc();
@@ -115,7 +117,15 @@ export class ConnPool {
       this.leavePending();
       this.attach(conn, next);
     } else {
+      // Most recently used first (as Envoy's ready list), so spare connections go idle and time out.
       this.ready.push(conn);
+      const idle = this.cluster.config.idleTimeoutMs;
+      if (idle > 0) {
+        conn.startIdleTimer(idle, () => {
+          this.cluster.stats.upstream_cx_idle_timeout.inc();
+          conn.destroy();
+        });
+      }
     }
   }
 

@@ -14,6 +14,7 @@ export class UpstreamConnection {
   closed = false;
   /** Requests sent on this connection (for `max_requests_per_connection`). */
   requests = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly endpoint: HostPort,
@@ -36,6 +37,7 @@ export class UpstreamConnection {
     this.socket.on('error', () => {});
     this.socket.once('close', () => {
       clearTimeout(timer);
+      this.stopIdleTimer();
       this.closed = true;
       onClose(this, !this.connected, timedOut);
     });
@@ -55,7 +57,17 @@ export class UpstreamConnection {
     });
   }
 
+  startIdleTimer(ms: number, onIdle: () => void): void {
+    this.idleTimer = setTimeout(onIdle, ms);
+  }
+
+  stopIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
   destroy(): void {
+    this.stopIdleTimer();
     this.socket.destroy();
   }
 }
