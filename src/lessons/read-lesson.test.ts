@@ -86,19 +86,23 @@ describe('readLesson', () => {
     expect(commandSteps(p).map((c) => c.text)).toEqual(['curl -s http://api:19000/stats?filter=cx_active']);
   });
 
-  it('reports a command that spans lines, which the browser would run in pieces', () => {
-    const p = readLesson('<TerminalRunCommand target="t">\n  <Command>\n    echo a\n    echo b\n  </Command>\n</TerminalRunCommand>\n', 'x.mdx');
-    expect(p.problems.map((q) => q.at.line)).toEqual([2]);
-    expect(p.problems[0]!.message).toMatch(/spans several lines/);
+  it('joins the lines of a command with spaces, as the browser types it', () => {
+    const p = readLesson('<TerminalRunCommand target="t">\n  <Command>\n    curl -s api:19000/stats |\n    grep cx_active\n  </Command>\n</TerminalRunCommand>\n', 'x.mdx');
+    expect(p.problems).toEqual([]);
+    expect(commandSteps(p).map((c) => c.text)).toEqual(['curl -s api:19000/stats | grep cx_active']);
+  });
+
+  it('uses the target as terminal id when none is given, as the browser does', () => {
+    expect(readLesson('<Terminal target="tools"/>\n', 'x.mdx').terminals.map((t) => t.id)).toEqual(['tools']);
   });
 
   it('reports a missing attribute, an empty command and a non-literal expression', () => {
     const p = readLesson(
-      ['<Terminal target="tools"/>', '', '<TerminalRunCommand target="t">', '  <Command> </Command>', '  <Command>{cmd}</Command>', '</TerminalRunCommand>', '', '<Challenge/>'].join('\n'),
+      ['<Terminal id="x"/>', '', '<TerminalRunCommand target="t">', '  <Command> </Command>', '  <Command>{cmd}</Command>', '</TerminalRunCommand>', '', '<Challenge/>'].join('\n'),
       'x.mdx',
     );
     expect(p.problems.map((q) => [q.at.line, q.message.slice(0, 30)])).toEqual([
-      [1, '<Terminal> needs a id="…" attr'],
+      [1, '<Terminal> needs a target="…" '],
       [4, '<Command> is empty'],
       [5, 'a <Command> expression must be'],
       [8, '<Challenge> needs a id="…" att'],

@@ -143,8 +143,9 @@ class Reader {
   }
 
   private readTerminal(el: JsxElement): void {
-    const id = this.stringAttr(el, 'id', true);
     const target = this.stringAttr(el, 'target', true);
+    // The browser's <Terminal> uses its target as id when none is given.
+    const id = attr(el, 'id') ? this.stringAttr(el, 'id', true) : target;
     if (id === undefined || target === undefined) return;
     const decl: TerminalDecl = { id, target, at: this.pos(el) };
     for (const key of ['name', 'shell', 'user', 'workdir'] as const) {
@@ -237,14 +238,10 @@ class Reader {
     };
     for (const c of cmd.children) visit(c);
     if (!ok) return undefined;
-    const text = out.trim();
+    // As the browser's <TerminalRunCommand> does: line breaks inside one command become spaces.
+    const text = out.replace(/\s*\n\s*/g, ' ').trim();
     if (!text) {
       this.problem(cmd, `<Command> is empty`);
-      return undefined;
-    }
-    // The browser types the text and Enter: a newline inside would run the first part on its own.
-    if (/[\r\n]/.test(text)) {
-      this.problem(cmd, `<Command> spans several lines; write one command per <Command> (join with ; or &&)`);
       return undefined;
     }
     return text;
