@@ -1,0 +1,226 @@
+/**
+ * The dock's socket client (src/components/terminal/TerminalConnection.ts) against a real gateway and
+ * real shells, outside the browser: `ws` stands in for the browser's WebSocket (same event API; it
+ * sends the Origin and cookie a page would), and @xterm/headless is the terminal it writes into.
+ * A TCP relay between them lets a test cut the connection the way a network blip does.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WS from 'ws';
+import xtermHeadless from '@xterm/headless';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
+import { TerminalConnection } from '../../src/components/terminal/TerminalConnection.ts';
+import { diagnose } from '../../src/components/terminal/diagnoseRefusal.ts';
+import type { ConnectionState } from '../../src/components/terminal/dockStore.ts';
+
+const PREFIX = 'pbb';
+const WAIT_MS = 20_000;
+
+let gw: TestGateway;
+let home: string;
+let relay: Relay;
+const savedWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket;
+
+/** Forwards TCP to the gateway; `cut()` drops every live connection at once. */
+interface Relay {
+  origin: string;
+  cut(): void;
+  close(): Promise<void>;
+}
+
+async function startRelay(port: number): Promise<Relay> {
+  const live = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    const outbound = connect(port, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      live.add(s);
+      s.on('close', () => live.delete(s));
+      s.on('error', () => {});
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    cut: () => {
+      for (const s of live) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of live) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A page's WebSocket: same-origin cookie and Origin header come with every connection. */
+function installBrowserLikeWebSocket(origin: string, cookie: string): void {
+  class PageWebSocket extends WS {
+    constructor(url: string) {
+      super(url, { headers: { origin, cookie }, perMessageDeflate: false });
+      // A browser reports a failed upgrade only as a close (1006); ws would also throw an error event.
+      this.on('error', () => {});
+    }
+  }
+  (globalThis as { WebSocket?: unknown }).WebSocket = PageWebSocket;
+}
+
+interface Harness {
+  connection: TerminalConnection;
+  screen: InstanceType<typeof xtermHeadless.Terminal>;
+  states: ConnectionState[];
+  resets: number;
+  text(): string;
+  waitFor(test: () => boolean, what: string): Promise<void>;
+}
+
+const open: Harness[] = [];
+
+function openTerminal(terminalId: string, target = 'tools', via = relay.origin): Harness {
+  const screen = new xtermHeadless.Terminal({ cols: 100, rows: 30, scrollback: 1000, allowProposedApi: true });
+  const states: ConnectionState[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  const harness: Harness = {
+    screen,
+    states,
+    resets: 0,
+    connection: new TerminalConnection({
+      terminalId,
+      request: { target },
+      origin: via,
+      size: { cols: 100, rows: 30 },
+      sink: {
+        write: (data, parsed) =>
+          screen.write(data, () => {
+            parsed?.();
+            notify();
+          }),
+        reset: () => {
+          harness.resets++;
+          screen.reset();
+        },
+      },
+      onState: (state) => {
+        states.push(state);
+        notify();
+      },
+      diagnose: async () => {
+        const response = await fetch(`${gw.url}${HEALTH_PATH}`);
+        return diagnose(target, (await response.json()) as HealthResponse);
+      },
+    }),
+    text() {
+      // The visible screen: what a learner sees, and cheap enough to read after every write.
+      const buffer = screen.buffer.active;
+      const lines: string[] = [];
+      for (let i = 0; i < screen.rows; i++) lines.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
+      return lines.join('\n');
+    },
+    waitFor(test, what) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}; states ${JSON.stringify(states)}; screen:\n${harness.text().trimEnd()}`));
+        }, WAIT_MS);
+        const check = () => {
+          if (!test()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+  open.push(harness);
+  harness.connection.connect();
+  return harness;
+}
+
+const last = (h: Harness) => h.states.at(-1);
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), `${PREFIX}-home-`));
+  gw = await startGateway({
+    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+    resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
+  });
+  relay = await startRelay(gw.gateway.port);
+  installBrowserLikeWebSocket(gw.origin, gw.cookie);
+});
+
+afterEach(() => {
+  for (const h of open.splice(0)) {
+    h.connection.dispose();
+    h.screen.dispose();
+  }
+});
+
+afterAll(async () => {
+  (globalThis as { WebSocket?: unknown }).WebSocket = savedWebSocket;
+  await relay?.close();
+  await gw?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('TerminalConnection against a real gateway', () => {
+  it('connects, sends input once and shows the output', async () => {
+    const t = openTerminal('conn-basic');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    t.connection.sendInput('echo out-$((40+2))\r');
+    await t.waitFor(() => t.text().includes('out-42'), 'command output');
+    expect(t.text().split('echo out-$((40+2))').length - 1).toBe(1);
+  });
+
+  it('acks what it parses, so a flood far above the high watermark completes', async () => {
+    const t = openTerminal('conn-flood');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    // ~4 MB of output: eight times HIGH_WATERMARK; without acks the server pauses the shell for good.
+    t.connection.sendInput('head -c 3000000 /dev/zero | base64 -w 200; echo flood-done-$((1+1))\r');
+    await t.waitFor(() => t.text().includes('flood-done-2'), 'the end of the flood');
+  });
+
+  it('reconnects after a network drop and resumes the same shell with its screen', async () => {
+    const t = openTerminal('conn-drop');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    t.connection.sendInput('echo "before=$$"\r');
+    await t.waitFor(() => /before=\d+/.test(t.text()), 'pid before the drop');
+    const pid = /before=(\d+)/.exec(t.text())![1];
+
+    relay.cut();
+    await t.waitFor(() => t.states.some((s) => s.kind === 'reconnecting'), 'reconnecting state');
+    await t.waitFor(() => { const s = last(t); return s?.kind === 'connected' && s.resumed; }, 'resumed connection');
+    expect(t.resets).toBe(1);
+    await t.waitFor(() => t.text().includes(`before=${pid}`), 'the replayed screen');
+    t.connection.sendInput('echo "after=$$"\r');
+    await t.waitFor(() => t.text().includes(`after=${pid}`), 'the same shell after the drop');
+  });
+
+  it('shows the exit code when the shell ends and does not reconnect', async () => {
+    const t = openTerminal('conn-exit');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    t.connection.sendInput('exit 3\r');
+    await t.waitFor(() => t.text().includes('[process exited with code 3]'), 'the exit line');
+    expect(last(t)).toEqual({ kind: 'exited', exitCode: 3 });
+  });
+
+  it('says clearly when the gateway refuses the target, and stops retrying', async () => {
+    const t = openTerminal('conn-unknown', 'no-such-host');
+    await t.waitFor(() => last(t)?.kind === 'error', 'an error state');
+    const state = last(t);
+    expect(state?.kind === 'error' && state.message).toMatch(/refused terminal target "no-such-host"/);
+    await t.waitFor(() => t.text().includes('[the gateway refused terminal target "no-such-host"'), 'the message in the terminal');
+    expect(t.states.some((s) => s.kind === 'reconnecting')).toBe(false);
+  });
+});
