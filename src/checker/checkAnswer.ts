@@ -150,7 +150,10 @@ function promError(query: string, f: PromFailure): CheckError {
   if (f.fault === 'unavailable') return { kind: 'unavailable', message: `Prometheus is not answering: ${f.message}` };
   const parse = prometheusParseError(query, f.message);
   if (parse) return parse;
-  if (f.errorType === 'timeout' || f.errorType === 'client_timeout' || /timed out|too many samples/i.test(f.message)) {
+  if (f.errorType === 'client_timeout') {
+    return { kind: 'too-expensive', message: `The query did not finish in time (${f.message}). Select fewer series, a shorter range or a coarser subquery step.` };
+  }
+  if (f.errorType === 'timeout' || /timed out|too many samples/i.test(f.message)) {
     return { kind: 'too-expensive', message: `Prometheus stopped this query: ${f.message}. Select fewer series or a shorter range.` };
   }
   return { kind: 'execution', message: `Prometheus could not evaluate the query: ${f.message}` };

@@ -22,7 +22,9 @@ export const OfflineDefaults = {
   LEAD_SECONDS: 15 * 60,
   /** Server-side guards, as the live lab sets them (C's lab config): a hostile query stops here. */
   QUERY_TIMEOUT: '2s',
-  QUERY_MAX_SAMPLES: 2_000_000,
+  /** Lesson queries on the fixture load a few thousand samples at once; every series over its
+   * 30 minutes is ~300k. The fixture is small, so the limit is too, or no hostile query could reach it. */
+  QUERY_MAX_SAMPLES: 100_000,
   /** The fixture lies in a fixed past; retention must not drop it. */
   RETENTION: '36500d',
   /** Prometheus is ready in 40–80 ms on this machine; allow for a loaded CI box. */

@@ -9,6 +9,8 @@ export const PrometheusClientDefaults = {
   /** Client-side cap per request: a little above Prometheus' own --query.timeout (CheckerGuards) so
    * Prometheus normally answers with its clear "query timed out" first. */
   REQUEST_TIMEOUT_MS: 3_000,
+  /** How much sooner than our deadline Prometheus is asked to give up (the `timeout` parameter). */
+  SERVER_TIMEOUT_MARGIN_MS: 500,
   /** Requests to one Prometheus in flight at once from this process: 2 cores here, and a check makes
    * two range queries, so 4 lets two checks run together while a third waits. */
   CONCURRENCY: 4,
@@ -60,7 +62,9 @@ export class PrometheusClient {
       start: String(w.start),
       end: String(w.end),
       step: String(w.step),
-      timeout: `${Math.max(1, Math.floor(this.timeoutMs / 1000))}s`,
+      // Prometheus caps this at its --query.timeout; asking for less than our own deadline means it
+      // stops the query and says so before we give up on the connection.
+      timeout: `${Math.max(100, this.timeoutMs - PrometheusClientDefaults.SERVER_TIMEOUT_MARGIN_MS)}ms`,
     }).then((r) => (r.ok ? { ...r, data: r.data.result } : r));
   }
 
