@@ -44,7 +44,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   }
   const lab = loaded.lab;
   const runtimeDir = runtimeDirFrom(options.runtimeDir);
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const prefix = options.prefix ?? process.env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
   mkdirSync(runtimeDir, { recursive: true });
   await cleanStaleInstances(runtimeDir, prefix, progress);
 

@@ -34,6 +34,7 @@ export interface StartLabOptions {
   /**
    * Prefix of every name the instance creates (namespaces, bridge, veths, state dir), at most 5
    * characters. Tests use their own (`pbc`, `pbh`, …) so their cleanup never touches another's.
+   * Default: env `PATCHBAY_PREFIX`, else `pb`.
    */
   prefix?: string;
   /** Where instance state lives; default `/run/patchbay` (env `PATCHBAY_RUNTIME_DIR`). */

@@ -1,12 +1,21 @@
 /**
- * The lab part of `patchbay serve` and `patchbay dev`, kept apart so the lab runtime can fill it in:
- * bring up the default lab and hand the gateway its terminal resolver, its health and its routes
- * (e.g. the /prometheus/ proxy and the challenge API). Returns null while there is no lab: the
- * gateway then serves local `tools` terminals and reports `lab: null`.
+ * The lab part of `patchbay serve` and `patchbay dev`: bring up the default lab and hand the gateway
+ * its terminal resolver, its health and its routes (the /prometheus/ UI proxy, and the challenge API
+ * when the lab has a challenges file). `lab: null` (--no-lab) runs no lab: the gateway then serves
+ * local `tools` terminals and reports `lab: null`.
  */
+import { join } from 'node:path';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { Route } from './Route.ts';
+import { startLab } from '../lab/start-lab.ts';
+import { PROJECT_DIR } from '../lab/load-lab.ts';
+import { formatLabError, type LabProgress } from '../lab/types.ts';
+import { prometheusProxyRoutes } from './routes/prometheus.ts';
+import { challengeRoutes } from './routes/challenges.ts';
+import { loadChallenges } from '../checker/challenges.ts';
+import { PrometheusClient } from '../checker/prometheusClient.ts';
+import { ProgressStore } from '../checker/progressStore.ts';
 
 export interface GatewayLab {
   resolver: TargetResolver;
@@ -17,12 +26,64 @@ export interface GatewayLab {
 }
 
 export interface GatewayLabOptions {
-  /** Lab name (default: the course's lab). */
-  lab?: string;
+  /** Lab name or path (default: the course's lab); null runs no lab. */
+  lab?: string | null;
   /** Progress lines for the console. */
   log: (line: string) => void;
+  /** Where learners' challenge progress is kept (default var/progress in the project). */
+  progressDir?: string;
 }
 
-export async function startGatewayLab(_options: GatewayLabOptions): Promise<GatewayLab | null> {
-  return null;
+export const DEFAULT_LAB = 'connections';
+
+export type GatewayLabResult = { ok: true; lab: GatewayLab | null } | { ok: false; message: string };
+
+function progressLine(e: LabProgress): string | null {
+  switch (e.kind) {
+    case 'cleanup':
+      return `lab: ${e.message}`;
+    case 'network':
+      return `lab: network ${e.message}`;
+    case 'process':
+      return e.state === 'pending' || e.state === 'starting' ? null : `lab: ${e.host}/${e.process} ${e.state}${e.message ? ` (${e.message})` : ''}`;
+    case 'ready':
+      return `lab: all processes ready in ${(e.elapsedMs / 1000).toFixed(1)} s`;
+  }
+}
+
+export async function startGatewayLab(options: GatewayLabOptions): Promise<GatewayLabResult> {
+  if (options.lab === null) return { ok: true, lab: null };
+  const labName = options.lab ?? DEFAULT_LAB;
+  options.log(`lab: starting ${labName}…`);
+  const result = await startLab({
+    lab: labName,
+    waitReady: false, // the gateway listens at once; the page's indicator shows the lab coming up
+    onProgress: (e) => {
+      const line = progressLine(e);
+      if (line) options.log(line);
+    },
+  });
+  if (!result.ok) {
+    return { ok: false, message: [...result.errors.map(formatLabError), `lab ${labName}: ${result.message}; nothing was started`].join('\n') };
+  }
+  const instance = result.instance;
+  options.log(`lab: ${instance.name} instance ${instance.id} on ${instance.subnet}${instance.prometheusUrl ? `, Prometheus at /prometheus/` : ''}`);
+  const routes: Route[] = [...prometheusProxyRoutes(() => instance.prometheusUrl)];
+  const challenges = await loadChallenges(labName);
+  if (challenges.ok && instance.prometheusUrl) {
+    const client = new PrometheusClient(instance.prometheusUrl);
+    const progress = new ProgressStore(options.progressDir ?? join(PROJECT_DIR, 'var', 'progress'));
+    routes.push(...challengeRoutes({ set: challenges.set, prometheus: () => client, progress }));
+  } else if (!challenges.ok && !challenges.errors.every((e) => e.message.startsWith('cannot read'))) {
+    for (const e of challenges.errors) options.log(`challenges: ${e.file}:${e.line}:${e.column}: ${e.message}`);
+  }
+  return {
+    ok: true,
+    lab: {
+      resolver: instance.resolver,
+      health: () => instance.health(),
+      routes,
+      stop: () => instance.stop(),
+    },
+  };
 }

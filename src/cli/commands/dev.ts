@@ -76,6 +76,6 @@ export const dev: Command = {
       await exited;
       clearTimeout(timer);
     };
-    return runGateway(parsed.options, { fallback: devProxy({ host: '127.0.0.1', port: internalPort }), onStop: stopChild });
+    return runGateway(parsed.options, { fallback: devProxy({ host: '127.0.0.1', port: internalPort }), onStop: stopChild, ...(parsed.lab !== undefined ? { lab: parsed.lab } : {}) });
   },
 };

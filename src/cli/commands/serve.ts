@@ -13,6 +13,8 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --grace DURATION       Keep a terminal after its socket closes (default 5m)
   --idle-timeout DUR     End a terminal without input for this long (default 60m)
   --max-lifetime DUR     End a terminal this long after it started (default 8h)
+  --lab NAME             Lab to bring up with the gateway (default connections); stopped on Ctrl-C
+  --no-lab               Run no lab: terminals are local shells, /api/health reports lab: null
   Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).`;
 
 const help = `Usage: patchbay serve [OPTIONS]
@@ -35,6 +37,8 @@ const GATEWAY_FLAGS = {
   'idle-timeout': { type: 'string' },
   'max-lifetime': { type: 'string' },
   'site-dir': { type: 'string' },
+  lab: { type: 'string' },
+  'no-lab': { type: 'boolean' },
 } as const;
 
 /** "500ms", "30s", "5m", "2h", or a bare number of seconds, in ms; null when malformed. */
@@ -45,7 +49,8 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(m[1]) * unit!);
 }
 
-export type GatewayArgs = { ok: true; options: GatewayOptions } | { ok: false; message: string };
+/** `lab`: the lab to start (undefined: the default), or null for --no-lab. */
+export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null } | { ok: false; message: string };
 
 export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
   let values;
@@ -69,8 +74,10 @@ export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): Gatewa
   for (const origin of origins ?? []) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) return { ok: false, message: `--allowed-origin must be scheme://host[:port] with no path, got ${origin}` };
   }
+  if (values.lab !== undefined && values['no-lab']) return { ok: false, message: '--lab and --no-lab exclude each other' };
   return {
     ok: true,
+    ...(values['no-lab'] ? { lab: null } : values.lab !== undefined ? { lab: values.lab } : {}),
     options: {
       port,
       host: values.host ?? env.HOST ?? DEFAULT_HOST,
@@ -85,9 +92,14 @@ export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): Gatewa
  * Starts the lab (when there is one) and the gateway; on SIGINT/SIGTERM closes sockets, ends every
  * terminal, stops the lab and resolves. Shared by serve and dev.
  */
-export async function runGateway(options: GatewayOptions, extra: { fallback?: Fallback; onStop?: () => Promise<void> } = {}): Promise<number> {
+export async function runGateway(options: GatewayOptions, extra: { fallback?: Fallback; onStop?: () => Promise<void>; lab?: string | null } = {}): Promise<number> {
   const log = (line: string) => console.log(line);
-  const lab: GatewayLab | null = await startGatewayLab({ log });
+  const started = await startGatewayLab({ log, ...(extra.lab !== undefined ? { lab: extra.lab } : {}) });
+  if (!started.ok) {
+    console.error(started.message);
+    return 1;
+  }
+  const lab: GatewayLab | null = started.lab;
   let gateway: Gateway;
   try {
     gateway = await createGateway({
@@ -132,6 +144,6 @@ export const serve: Command = {
       console.error(`patchbay serve: ${parsed.message}\n\n${help}`);
       return 2;
     }
-    return runGateway({ siteDir: 'build/site', ...parsed.options });
+    return runGateway({ siteDir: 'build/site', ...parsed.options }, parsed.lab !== undefined ? { lab: parsed.lab } : {});
   },
 };

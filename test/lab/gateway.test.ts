@@ -1,0 +1,96 @@
+/** The lab plugged into the gateway: health, the /prometheus/ proxy, terminals resolved on hosts; serve + Ctrl-C. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createGateway, type Gateway } from '../../src/server/createGateway.ts';
+import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
+import type { HealthResponse } from '../../src/protocol/health.ts';
+import { listInstances } from '../../src/lab/instance-state.ts';
+import type { LabInstance } from '../../src/lab/types.ts';
+import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
+import { leftovers, NOTHING } from './leftovers.ts';
+
+describe('a gateway with a lab', () => {
+  const rt = runtimeDir();
+  let lab: LabInstance;
+  let gateway: Gateway;
+  beforeAll(async () => {
+    lab = await start('mini', rt.dir);
+    gateway = await createGateway({
+      port: 0,
+      siteDir: rt.dir,
+      resolver: lab.resolver,
+      healthProvider: () => lab.health(),
+      routes: prometheusProxyRoutes(() => lab.prometheusUrl),
+      cgroupParent: null,
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await lab?.stop();
+    rt.remove();
+  });
+
+  it('reports the lab state, hosts and processes in GET /api/health', async () => {
+    const body = (await (await fetch(`${gateway.url}/api/health`)).json()) as HealthResponse;
+    expect(body.lab).toMatchObject({ name: 'mini', instance: lab.id, state: 'ready', failing: [] });
+    expect(body.lab!.hosts.map((h) => `${h.name} ${h.address}`)).toEqual(lab.hosts.map((h) => `${h.name} ${h.address}`));
+  });
+
+  it('proxies the Prometheus API and UI under /prometheus/', async () => {
+    const res = await fetch(`${gateway.url}/prometheus/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; data: { resultType: string } };
+    expect(body).toMatchObject({ status: 'success', data: { resultType: 'vector' } });
+    const ui = await fetch(`${gateway.url}/prometheus/`, { redirect: 'manual' });
+    expect(ui.status).toBe(302);
+    // Debian's build redirects to its classic UI; either way the redirect stays under the prefix.
+    const location = ui.headers.get('location')!;
+    expect(location).toMatch(/^\/prometheus\/(classic\/)?graph/);
+    const page = await fetch(`${gateway.url}${location}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/Prometheus/);
+  });
+
+  it('answers 503 PB_LAB_NOT_READY when there is no Prometheus', async () => {
+    const bare = await createGateway({ port: 0, siteDir: rt.dir, routes: prometheusProxyRoutes(() => null), cgroupParent: null });
+    try {
+      const res = await fetch(`${bare.url}/prometheus/api/v1/query?query=up`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'PB_LAB_NOT_READY' });
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('patchbay serve with a lab', () => {
+  it('brings the lab up with the gateway and takes both down on Ctrl-C', async () => {
+    const rt = runtimeDir();
+    const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--lab', `${FIXTURES}/mini`, '--site-dir', rt.dir], {
+      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir, PATCHBAY_PREFIX: PREFIX },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const url = await waitFor('the gateway URL', () => /serving on (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+      const health = await waitFor('the lab ready in /api/health', async () => {
+        const body = (await (await fetch(`${url}/api/health`)).json()) as HealthResponse;
+        return body.lab?.state === 'ready' ? body : undefined;
+      });
+      expect(health.lab!.name).toBe('mini');
+      const [record] = listInstances(rt.dir);
+      expect(record).toBeDefined();
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(leftovers(record!.id, record!.network.netnsInodes, rt.dir)).toEqual(NOTHING);
+    } finally {
+      child.kill('SIGKILL');
+      rt.remove();
+    }
+  });
+});
