@@ -23,6 +23,9 @@ const HELP = `Usage: load [flags] URL
   -quiet        print only the summary
 `;
 
+/** Latency samples kept for the summary; beyond this the oldest half is dropped (runs with -t 0). */
+const MAX_SAMPLES = 1_000_000;
+
 /** Lowest rate a swinging schedule goes down to, in queries per second. */
 const MIN_QPS = 0.2;
 
@@ -85,6 +88,7 @@ function parse(argv: string[]): Options {
 }
 
 interface Result {
+  calls: number;
   latenciesS: number[];
   codes: Map<number, number>;
   sockets: number;
@@ -108,7 +112,10 @@ async function runClient(o: Options, share: number, deadline: number, calls: num
     const t0 = performance.now();
     const code = await call(o, agent, res);
     res.latenciesS.push((performance.now() - t0) / 1000);
+    // A run without end (background traffic) keeps only recent samples, so its memory stays bounded.
+    if (res.latenciesS.length > MAX_SAMPLES) res.latenciesS.splice(0, MAX_SAMPLES / 2);
     res.codes.set(code, (res.codes.get(code) ?? 0) + 1);
+    res.calls++;
     done++;
   }
   agent.destroy();
@@ -149,7 +156,7 @@ async function main(): Promise<void> {
   const perClient = o.n === undefined ? undefined : Math.floor(o.n / o.c);
   const say = (s: string) => process.stdout.write(s);
   say(`Fortio-like load (patchbay) running at ${o.qps > 0 ? o.qps : 'max'} queries per second, ${o.c} connection(s), ${o.n !== undefined ? `${o.n} calls` : forever ? 'until interrupted' : `for ${o.durationMs / 1000}s`}: ${o.url.href}\n`);
-  const res: Result = { latenciesS: [], codes: new Map(), sockets: 0 };
+  const res: Result = { calls: 0, latenciesS: [], codes: new Map(), sockets: 0 };
   const stop = { now: false };
   process.on('SIGINT', () => (stop.now = true));
   process.on('SIGTERM', () => (stop.now = true));
@@ -159,7 +166,7 @@ async function main(): Promise<void> {
     Array.from({ length: o.c }, (_, i) => runClient(o, o.c, deadline, perClient === undefined ? undefined : perClient + (i < (o.n ?? 0) % o.c ? 1 : 0), res, stop)),
   );
   const elapsedS = (performance.now() - t0) / 1000;
-  const total = res.latenciesS.length;
+  const total = res.calls;
   const achieved = total / elapsedS;
   const summary = summarize(res.latenciesS);
   say(`Ended after ${elapsedS.toFixed(6)}s : ${total} calls. qps=${achieved.toFixed(4)}\n`);
