@@ -8,7 +8,7 @@ import { Limiter } from './limiter.ts';
 export const PrometheusClientDefaults = {
   /** Client-side cap per request: a little above Prometheus' own --query.timeout (CheckerGuards) so
    * Prometheus normally answers with its clear "query timed out" first. */
-  REQUEST_TIMEOUT_MS: 3_000,
+  REQUEST_TIMEOUT_MS: 5_000,
   /** How much sooner than our deadline Prometheus is asked to give up (the `timeout` parameter). */
   SERVER_TIMEOUT_MARGIN_MS: 500,
   /** Requests to one Prometheus in flight at once from this process: 2 cores here, and a check makes

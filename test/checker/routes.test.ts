@@ -1,0 +1,147 @@
+/**
+ * The challenge API through the real gateway (A's createGateway, via test/helpers/gateway.ts), checking
+ * against a real Prometheus on the offline fixture; progress in a temp dir that outlives the gateway.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChallengeDetail, ChallengeListResponse, CheckResponse, ProgressResponse } from '../../src/protocol/challenges.ts';
+import { checkPath, challengePath, revealPath, CHALLENGES_PATH, PROGRESS_PATH } from '../../src/protocol/challenges.ts';
+import { ProgressStore } from '../../src/checker/progressStore.ts';
+import { offlineWindow } from '../../src/checker/checkAnswer.ts';
+import type { PrometheusClient } from '../../src/checker/prometheusClient.ts';
+import { challengeRoutes } from '../../src/server/routes/challenges.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startOfflineLab, TEST_PREFIX, type OfflineLab } from './offline.ts';
+
+let lab: OfflineLab;
+let dataDir: string;
+let gw: TestGateway;
+let labUp = true;
+
+async function gateway(): Promise<TestGateway> {
+  return startGateway({
+    routes: challengeRoutes({
+      set: lab.set,
+      prometheus: (): PrometheusClient | null => (labUp ? lab.prometheus.client : null),
+      progress: new ProgressStore(dataDir),
+      window: () => offlineWindow(lab.set),
+    }),
+  });
+}
+
+beforeAll(async () => {
+  lab = await startOfflineLab();
+  dataDir = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-routes-`));
+  gw = await gateway();
+});
+afterAll(async () => {
+  await gw?.close();
+  await lab?.prometheus.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function api<T>(method: 'GET' | 'POST', p: string, body?: unknown, cookie = gw.cookie): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${gw.url}${p}`, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+const ID = 'api-destroyed-connections-rate';
+
+describe('challenge API', () => {
+  it('lists the lab challenges with their lesson and whether this session passed them', async () => {
+    const { status, body } = await api<ChallengeListResponse>('GET', CHALLENGES_PATH);
+    expect(status).toBe(200);
+    expect(body.lab).toBe('connections');
+    expect(body.challenges.length).toBe(lab.set.challenges.length);
+    expect(body.challenges[0]).toMatchObject({ id: 'api-active-connections', lesson: 'connection-metrics', passed: false });
+  });
+
+  it('shows a challenge without its reference, and refuses to reveal it before a try', async () => {
+    const cookie = await gw.newCookie();
+    const detail = await api<ChallengeDetail>('GET', challengePath(ID), undefined, cookie);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ id: ID, scrapeIntervalSeconds: 2, rangePolicy: 'exact', revealable: false });
+    expect(detail.body.prompt).toContain('$__rate_interval');
+    expect(detail.body.reference).toBeUndefined();
+    const reveal = await api<{ code: string; statusCode: number }>('POST', revealPath(ID), undefined, cookie);
+    expect(reveal.status).toBe(409);
+    expect(reveal.body.code).toBe('PB_REVEAL_LOCKED');
+  });
+
+  it('checks a wrong answer with hints and series, then allows the reveal', async () => {
+    const cookie = await gw.newCookie();
+    const wrong = await api<CheckResponse>('POST', checkPath(ID), { query: 'sum(irate(envoy_listener_downstream_cx_destroy{job="envoy", service="api", envoy_listener_address=~".*_20000"}[$__rate_interval]))' }, cookie);
+    expect(wrong.status).toBe(200);
+    expect(wrong.body).toMatchObject({ challengeId: ID, passed: false, revealable: true });
+    expect(wrong.body.hints.map((h) => h.id), JSON.stringify(wrong.body.error)).toContain('irate-instead-of-rate');
+    expect(wrong.body.normalizedQuery).toContain('[12s]');
+    expect(wrong.body.answer!.timestamps.length).toBe(wrong.body.expected!.timestamps.length);
+    expect(wrong.body.expected!.series[0]!.values.length).toBe(wrong.body.expected!.timestamps.length);
+    const reveal = await api<{ reference: string }>('POST', revealPath(ID), undefined, cookie);
+    expect(reveal.status).toBe(200);
+    expect(reveal.body.reference).toBe(lab.set.byId.get(ID)!.reference);
+    const detail = await api<ChallengeDetail>('GET', challengePath(ID), undefined, cookie);
+    expect(detail.body.reference).toBe(lab.set.byId.get(ID)!.reference);
+  });
+
+  it('gives a syntax error its position and caret', async () => {
+    const r = await api<CheckResponse>('POST', checkPath(ID), { query: 'sum(rate(x[1m])' });
+    expect(r.body.passed).toBe(false);
+    expect(r.body.error).toMatchObject({ kind: 'syntax', position: { line: 1, column: 16 } });
+    expect(r.body.error!.caret).toBe('sum(rate(x[1m])\n               ^');
+  });
+
+  it('records a pass in progress, which survives a gateway restart', async () => {
+    const pass = await api<CheckResponse>('POST', checkPath(ID), { query: lab.set.byId.get(ID)!.mustPass[0] });
+    expect(pass.body.passed).toBe(true);
+    const before = await api<ProgressResponse>('GET', PROGRESS_PATH);
+    expect(before.body.challenges[ID]).toMatchObject({ passed: true, revealed: false });
+    expect(before.body.challenges[ID]!.passedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const cookie = gw.cookie;
+    await gw.close();
+    gw = await gateway();
+    const after = await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie);
+    expect(after.body.challenges[ID]).toEqual(before.body.challenges[ID]);
+    const list = await api<ChallengeListResponse>('GET', CHALLENGES_PATH, undefined, cookie);
+    expect(list.body.challenges.find((c) => c.id === ID)?.passed).toBe(true);
+    gw.cookie = cookie;
+  });
+
+  it('answers unknown challenges, bad bodies and a stopped lab with the API error shape', async () => {
+    const unknown = await api<{ code: string }>('POST', checkPath('nope'), { query: 'x' });
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'PB_UNKNOWN_CHALLENGE' } });
+    const noQuery = await api<{ code: string }>('POST', checkPath(ID), { q: 'x' });
+    expect(noQuery).toMatchObject({ status: 400, body: { code: 'PB_BAD_REQUEST' } });
+    const notJson = await api<{ code: string }>('POST', checkPath(ID), '{nope');
+    expect(notJson).toMatchObject({ status: 400, body: { code: 'PB_BAD_REQUEST' } });
+    const tooBig = await api<{ code: string }>('POST', checkPath(ID), { query: 'x'.repeat(20_000) });
+    expect(tooBig).toMatchObject({ status: 413, body: { code: 'PB_PAYLOAD_TOO_LARGE' } });
+    labUp = false;
+    try {
+      const down = await api<{ code: string }>('POST', checkPath(ID), { query: 'x' });
+      expect(down).toMatchObject({ status: 503, body: { code: 'PB_LAB_NOT_READY' } });
+    } finally {
+      labUp = true;
+    }
+  });
+
+  it("passes Prometheus' API through for graphs and completion, only on allowed read paths", async () => {
+    const names = await api<{ status: string; data: string[] }>('GET', '/api/prometheus/api/v1/label/__name__/values');
+    expect(names.status).toBe(200);
+    expect(names.body.data).toContain('envoy_listener_downstream_cx_active');
+    const w = offlineWindow(lab.set);
+    const range = await api<{ status: string; data: { result: unknown[] } }>('GET', `/api/prometheus/api/v1/query_range?${new URLSearchParams({ query: 'up{job="envoy"}', start: String(w.start), end: String(w.end), step: '10' })}`);
+    expect(range.status).toBe(200);
+    expect(range.body.data.result.length).toBeGreaterThan(0);
+    const bad = await api<{ status: string; errorType: string }>('GET', '/api/prometheus/api/v1/query?query=sum(');
+    expect(bad).toMatchObject({ status: 400, body: { errorType: 'bad_data' } });
+    const refused = await api<{ code: string }>('GET', '/api/prometheus/api/v1/admin/tsdb/snapshot');
+    expect(refused).toMatchObject({ status: 404, body: { code: 'PB_NOT_FOUND' } });
+  });
+});
