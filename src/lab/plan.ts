@@ -196,7 +196,9 @@ export function planLab(lab: LoadedLab, identity: InstanceIdentity): LabPlan {
     bridge: `${id}br`,
     bridgeAddress: `${prefix}.${BRIDGE_OCTET}`,
     hosts,
-    processes: startOrder(processes),
+    // Prometheus first: its first scrape waits on its own discovery tick (~5 s in 2.42), so it should
+    // start that clock before anything else.
+    processes: startOrder([...processes.filter((p) => p.name === PROMETHEUS_PROCESS && p.host === spec.prometheus?.host), ...processes.filter((p) => !(p.name === PROMETHEUS_PROCESS && p.host === spec.prometheus?.host))]),
     prometheusUrl: promUrl,
   };
 }
