@@ -253,9 +253,9 @@ async function listWithTool(): Promise<number> {
 }
 
 async function procEntries(): Promise<number> {
-  const r = await readTable('/proc');
+  const r = await readTable('/proc', () => {});
   if (r.kind !== 'ok') throw new Error(r.status);
-  return r.entries.length;
+  return r.count;
 }
 
 /** CPU of each process over a window, with one scrape per second of each (as Prometheus would). */
@@ -268,6 +268,24 @@ async function cpuWindow(procs: Proc[], ms: number): Promise<number[]> {
   }
   const secs = (performance.now() - t0) / 1000;
   return procs.map((p, i) => ((cpuTicks(p.child.pid!) - before[i]!) / CLK_TCK / secs) * 100);
+}
+
+/**
+ * Polls until `until(value of key)` holds and the value has not changed for a settle period (twice
+ * the resync time, at least a second, while resyncs_total also stays put); returns the last samples.
+ */
+async function settle(url: string, key: string, until: (v: number) => boolean, resyncMs: number): Promise<Map<string, number>> {
+  const quiet = Math.max(1_000, 2 * resyncMs);
+  const deadline = performance.now() + 120_000;
+  let m = await samples(url);
+  for (;;) {
+    await sleep(quiet);
+    const next = await samples(url);
+    const same = (k: string) => next.get(k) === m.get(k);
+    const done = until(next.get(key)!) && same(key) && same('conntrack_exporter_resyncs_total');
+    m = next;
+    if (done || performance.now() > deadline) return m;
+  }
 }
 
 async function latencies(url: string, n: number): Promise<number[]> {
@@ -310,13 +328,9 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   const until = performance.now() + Math.max(3_000, 3 * initialResync);
   while (performance.now() < until) latResync.push(await scrapeMs(ours.url));
   clearInterval(hup);
-  let afterResync = await samples(ours.url);
-  // Let the queued resync finish, then count.
-  for (let last = -1; afterResync.get('conntrack_exporter_resyncs_total') !== last; ) {
-    last = afterResync.get('conntrack_exporter_resyncs_total')!;
-    await sleep(Math.max(500, 1.5 * initialResync));
-    afterResync = await samples(ours.url);
-  }
+  // The collector thread runs niced, so on a busy machine its resyncs lag the signals: wait until at
+  // least one has finished and the count has stopped moving.
+  const afterResync = await settle(ours.url, 'conntrack_exporter_resyncs_total', (v) => v > r0, initialResync);
   const resyncs = afterResync.get('conntrack_exporter_resyncs_total')! - r0;
   const resyncCpuMs = (((cpuTicks(ours.child.pid!) - cpu0) / CLK_TCK) * 1000) / Math.max(1, resyncs);
   const resyncMs = afterResync.get('conntrack_exporter_last_resync_duration_seconds')! * 1000;
@@ -332,14 +346,16 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   const latChurn = await latencies(ours.url, 100);
   await new Promise((r) => gen.once('exit', r));
   const made = JSON.parse(genOut.trim().split('\n').pop() ?? '{}') as { made?: number; seconds?: number };
-  await sleep(1000);
-  const e1 = await samples(ours.url);
-  const events = ['new', 'update', 'destroy'].reduce((a, t) => a + e1.get(`conntrack_exporter_events_total{type="${t}"}`)! - e0.get(`conntrack_exporter_events_total{type="${t}"}`)!, 0);
-  const memChurn = memoryKiB(ours.child.pid!);
-  const nodeMem = memoryKiB(nodeExp.child.pid!);
-  // Drift check: our copy against the kernel's visible TCP entries, after a quiet second.
+  const churnEnd = await samples(ours.url);
+  const eventsIn = (m: Map<string, number>) => ['new', 'update', 'destroy'].reduce((a, t) => a + m.get(`conntrack_exporter_events_total{type="${t}"}`)!, 0);
+  const events = eventsIn(churnEnd) - eventsIn(e0);
+  const churnResyncs = churnEnd.get('conntrack_exporter_resyncs_total')! - e0.get('conntrack_exporter_resyncs_total')!;
+  // Drift check once the collector has caught up (no new events, no resync running).
+  const e1 = await settle(ours.url, 'conntrack_exporter_events_total{type="new"}', () => true, initialResync);
   const kernel = await procEntries();
   const entries = e1.get('conntrack_exporter_table_entries')!;
+  const memChurn = memoryKiB(ours.child.pid!);
+  const nodeMem = memoryKiB(nodeExp.child.pid!);
   const series = [...e1.keys()].filter((k) => k.startsWith('conntrack_open_connections{')).length;
 
   await stop(ours);
@@ -348,7 +364,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   const pct = (xs: number[]) => `${f(percentile(xs, 50), 2)} / ${f(percentile(xs, 99), 2)} / ${f(Math.max(...xs), 2)}`;
   console.log(
     `  N=${n}: inserted in ${f(insertMs / 1000, 2)} s; ready ${f(readyMs)} ms after start; ${series} host series; ` +
-      `churn generator made ${made.made} connections in ${made.seconds} s; ${events} events in the churn window; ` +
+      `churn generator made ${made.made} connections in ${made.seconds} s; ${events} events and ${churnResyncs} resyncs in the churn window; ` +
       `after churn our copy has ${entries} entries, the kernel ${kernel}.`,
   );
   return [

@@ -96,21 +96,24 @@ export class Collector {
     this.resyncing = true;
     this.held = [];
     const t0 = performance.now();
-    const read = await readTable(this.opts.procRoot);
+    const started = Date.now();
+    this.table.beginResync();
+    const read = await readTable(this.opts.procRoot, (e) => this.table.resyncEntry(e, this.naming, started));
     const now = Date.now();
     let status: TableStatus = 'ok';
     let detail = '';
     if (read.kind === 'unreadable') {
+      // Whatever was read is kept; nothing is removed on a failed read.
       status = read.status;
       detail = read.detail;
       this.stats.readErrors++;
     } else {
       this.stats.parseErrors += read.parseErrors;
-      const corrections = this.table.replace(read.entries, this.naming, now);
+      const corrections = this.table.endResync(now);
       if (this.resyncCount > 0) this.stats.resyncCorrections += corrections;
       this.resyncCount++;
       this.stats.resyncs++;
-      if (read.entries.length === 0 && (await hasTcpSockets(this.opts.procRoot))) status = 'not_tracking';
+      if (read.count === 0 && (await hasTcpSockets(this.opts.procRoot))) status = 'not_tracking';
     }
     const held = this.held;
     this.held = undefined;
@@ -118,7 +121,7 @@ export class Collector {
     this.stats.lastResyncSeconds = (performance.now() - t0) / 1000;
     this.stats.lastResyncTimestamp = Date.now() / 1000;
     this.setStatus(status, detail);
-    this.debug(`resync: ${read.kind === 'ok' ? read.entries.length : 0} entries in ${(this.stats.lastResyncSeconds * 1000).toFixed(1)} ms`);
+    this.debug(`resync: ${read.kind === 'ok' ? read.count : 0} entries in ${(this.stats.lastResyncSeconds * 1000).toFixed(1)} ms`);
     this.resyncing = false;
     this.markDirty();
     if (this.resyncAgain && !this.stopped) {

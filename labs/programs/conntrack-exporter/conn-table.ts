@@ -17,6 +17,8 @@ interface Slot {
   expiresAt: number;
   /** The wheel second this slot is filed under (Infinity: not filed). A slot is filed once at a time. */
   filedAt: number;
+  /** The resync generation that last saw this entry; older ones are gone from the kernel. */
+  gen: number;
 }
 
 export interface HostCounts {
@@ -36,6 +38,8 @@ export class ConnTable {
   /** Expiry wheel: whole second → keys that may expire then (checked against the slot on the way). */
   private readonly wheel = new Map<number, string[]>();
   private sweptUpTo: number;
+  private gen = 0;
+  private corrections = 0;
 
   constructor(now: number) {
     this.sweptUpTo = Math.floor(now / 1000);
@@ -61,20 +65,33 @@ export class ConnTable {
    * entries now). Returns how many entries the dump added, changed or removed: drift that events missed.
    */
   replace(dump: Iterable<ConntrackEntry>, naming: Naming, now: number): number {
-    let corrections = 0;
-    const seen = new Set<string>();
-    for (const e of dump) {
-      const key = entryKey(e);
-      seen.add(key);
-      if (this.put(key, e, naming, now)) corrections++;
-    }
-    for (const key of [...this.entries.keys()]) {
-      if (!seen.has(key)) {
+    this.beginResync();
+    for (const e of dump) this.resyncEntry(e, naming, now);
+    return this.endResync(now);
+  }
+
+  /**
+   * A resync in three steps, so a dump can be applied while it is read, line by line, without holding
+   * it in memory: begin, one call per entry, end (which removes entries the dump did not have).
+   */
+  beginResync(): void {
+    this.gen++;
+    this.corrections = 0;
+  }
+
+  resyncEntry(e: ConntrackEntry, naming: Naming, now: number): void {
+    if (this.put(entryKey(e), e, naming, now)) this.corrections++;
+  }
+
+  /** Removes entries the dump did not contain; returns the resync's corrections. */
+  endResync(now: number): number {
+    for (const [key, slot] of this.entries) {
+      if (slot.gen !== this.gen) {
         this.remove(key, now);
-        corrections++;
+        this.corrections++;
       }
     }
-    return corrections;
+    return this.corrections;
   }
 
   /** Drops entries whose kernel timeout has passed. Returns how many it dropped. */
@@ -133,11 +150,12 @@ export class ConnTable {
     const old = this.entries.get(key);
     if (old !== undefined && old.host === host && old.bucket === bucket) {
       old.expiresAt = expiresAt;
+      old.gen = this.gen;
       this.fileExpiry(key, old);
       return false;
     }
     if (old !== undefined) this.count(old.host, old.bucket, -1, now);
-    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity };
+    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen };
     this.entries.set(key, slot);
     this.fileExpiry(key, slot);
     this.count(host, bucket, +1, now);

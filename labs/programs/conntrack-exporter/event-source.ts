@@ -5,6 +5,7 @@
  * kernel's ENOBUFS) or stops, the owner is told, so it can resync and restart it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Tunables } from './tunables.ts';
 
 export interface EventSourceHandlers {
   lines(lines: string[]): void;
@@ -14,8 +15,11 @@ export interface EventSourceHandlers {
   exit(reason: string): void;
 }
 
-/** Arguments for the event stream: TCP only, with timestamps and the address family on each line. */
-export const EVENT_ARGS = ['-E', '-p', 'tcp', '-o', 'timestamp,extended'] as const;
+/**
+ * Arguments for the event stream: TCP only, with timestamps and the address family on each line, and a
+ * large netlink receive buffer (Tunables.eventBufferBytes) so a busy moment does not lose events.
+ */
+export const EVENT_ARGS = ['-E', '-p', 'tcp', '-o', 'timestamp,extended', '-b', String(Tunables.eventBufferBytes)] as const;
 
 export class EventSource {
   private child: ChildProcess | undefined;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ConntrackEntry } from './conntrack-line.ts';
 import { ConnTable } from './conn-table.ts';
 import { emptyStats, escapeLabel, renderConnections, renderStats } from './exposition.ts';
 import { parseHostsFile, parseIgnoreList } from './host-namer.ts';
@@ -13,7 +14,8 @@ const T0 = 1_800_000_000_000;
 
 /** Renders the fixture table as the collector would, with fixed figures for the time-dependent stats. */
 async function renderFixture(): Promise<string> {
-  const read = await readTable(here('./fixtures/proc'));
+  const entries: ConntrackEntry[] = [];
+  const read = await readTable(here('./fixtures/proc'), (e) => entries.push(e));
   if (read.kind !== 'ok') throw new Error(`fixture unreadable: ${read.status}`);
   const naming = {
     local: new Set(['10.20.0.2', 'fd00:20::2', '127.0.0.1']),
@@ -21,7 +23,7 @@ async function renderFixture(): Promise<string> {
     ignore: parseIgnoreList('10.20.0.8'),
   };
   const table = new ConnTable(T0);
-  table.replace(read.entries, naming, T0);
+  table.replace(entries, naming, T0);
   const stats = {
     ...emptyStats(),
     tableEntries: table.size,

@@ -6,12 +6,15 @@ const root = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, impor
 
 describe('readTable', () => {
   it('reads every TCP entry of the table and counts unparsable lines', async () => {
-    const r = await readTable(root('proc'));
-    expect(r.kind === 'ok' && [r.entries.length, r.parseErrors]).toEqual([12, 1]);
+    const ports: number[] = [];
+    const r = await readTable(root('proc'), (e) => ports.push(e.sport));
+    expect(r.kind === 'ok' && [r.count, r.parseErrors]).toEqual([12, 1]);
+    expect(ports.length).toBe(12);
+    expect(ports[0]).toBe(40112);
   });
 
   it('says conntrack is not loaded when the table file does not exist', async () => {
-    expect(await readTable(root('proc-no-conntrack'))).toMatchObject({ kind: 'unreadable', status: 'not_loaded' });
+    expect(await readTable(root('proc-no-conntrack'), () => {})).toMatchObject({ kind: 'unreadable', status: 'not_loaded' });
   });
 });
 

@@ -11,20 +11,25 @@ import type { TableStatus } from './table-status.ts';
 import { Tunables } from './tunables.ts';
 
 export type TableRead =
-  | { kind: 'ok'; entries: ConntrackEntry[]; parseErrors: number }
+  | { kind: 'ok'; count: number; parseErrors: number }
   | { kind: 'unreadable'; status: Exclude<TableStatus, 'ok'>; detail: string };
 
-/** Reads and parses the table; the read is asynchronous, so the thread keeps handling events meanwhile. */
-export async function readTable(procRoot: string): Promise<TableRead> {
+/**
+ * Reads and parses the table, handing each TCP entry to onEntry as it is read (the table is never held
+ * whole in memory). The read is asynchronous, so the thread keeps handling events meanwhile.
+ */
+export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) => void): Promise<TableRead> {
   const path = join(procRoot, 'net/nf_conntrack');
-  const entries: ConntrackEntry[] = [];
+  let count = 0;
   let parseErrors = 0;
   let rest = '';
   const take = (line: string) => {
     if (line === '') return;
     const r = parseTableLine(line);
-    if (r.kind === 'ok') entries.push(r.value);
-    else if (r.kind === 'error') parseErrors++;
+    if (r.kind === 'ok') {
+      count++;
+      onEntry(r.value);
+    } else if (r.kind === 'error') parseErrors++;
   };
   try {
     const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: Tunables.procReadChunkBytes });
@@ -40,7 +45,7 @@ export async function readTable(procRoot: string): Promise<TableRead> {
     if (code === 'EACCES' || code === 'EPERM') return { kind: 'unreadable', status: 'no_permission', detail: path };
     return { kind: 'unreadable', status: 'read_error', detail: `${path}: ${(err as Error).message}` };
   }
-  return { kind: 'ok', entries, parseErrors };
+  return { kind: 'ok', count, parseErrors };
 }
 
 /**

@@ -35,6 +35,11 @@ export const Tunables = {
   collectorStopGraceMs: 2_000,
   /** How much lower the collector thread's priority is than the HTTP thread's (nice steps). */
   collectorNiceIncrement: 5,
+  /**
+   * Netlink receive buffer of `conntrack -E`: 8 MiB holds about 40k events (≈200 bytes each), several
+   * seconds of heavy churn, so a collector busy with a resync does not make the kernel drop events.
+   */
+  eventBufferBytes: 8 << 20,
   /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
   procReadChunkBytes: 1 << 20,
 } as const;
