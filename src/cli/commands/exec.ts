@@ -27,7 +27,9 @@ export const exec: Command = {
   help,
   async run(args) {
     const dash = args.indexOf('--');
-    const own = dash >= 0 ? args.slice(0, dash) : args.slice(0, 1 + args.findIndex((a) => !a.startsWith('-')));
+    // Without `--`, our options end at HOST (the first word that is not an option or its value).
+    const hostAt = args.findIndex((a, i) => !a.startsWith('-') && !['--instance', '--user'].includes(args[i - 1] ?? ''));
+    const own = dash >= 0 ? args.slice(0, dash) : hostAt >= 0 ? args.slice(0, hostAt + 1) : args;
     const command = dash >= 0 ? args.slice(dash + 1) : args.slice(own.length);
     if (wantsHelp(own) || own.length === 0) {
       console.log(help);
