@@ -22,6 +22,11 @@ const { promQLLanguage, LanguageType } = require('@prometheus-io/codemirror-prom
   LanguageType: { PromQL: unknown };
 };
 const { EditorState } = require('@codemirror/state') as { EditorState: { create(c: { doc: string; extensions: unknown }): unknown } };
+const { ensureSyntaxTree } = require('@codemirror/language') as { ensureSyntaxTree(state: unknown, upto: number, timeout: number): unknown };
+
+/** The editor state parses only ~20 ms' worth at creation (a budget for typing, not for a busy CI
+ * machine), so the type checker could see a half-parsed tree and report nonsense; parse fully first. */
+const FULL_PARSE_BUDGET_MS = 2_000;
 
 export type SyntaxResult = { ok: true; tree: Tree } | { ok: false; error: CheckError };
 
@@ -46,7 +51,11 @@ export function checkSyntax(query: string): SyntaxResult {
     return { ok: false, error: { kind: 'syntax', message, position, caret: caretFor(query, position) } };
   }
   const state = EditorState.create({ doc: query, extensions: promQLLanguage(LanguageType.PromQL) });
+  const full = ensureSyntaxTree(state, query.length, FULL_PARSE_BUDGET_MS);
+  // Without a full tree, skip the type check: Prometheus' own parser (format_query) still reports type errors.
+  if (!full) return { ok: true, tree };
   const checker = new Parser(state);
+  (checker as unknown as { tree: unknown }).tree = full;
   checker.analyze();
   const diag = checker.getDiagnostics().find((d) => d.severity === 'error');
   if (diag) {

@@ -52,7 +52,7 @@ describe('hostile answers', () => {
   });
 
   it('gives a syntax error with a caret instead of evaluating', async () => {
-    const r = await checkAnswer(challenge(), 'sum(rate(envoy_listener_downstream_cx_destroy{job="envoy"}[1m])', lab.target);
+    const r = await checkAnswer(challenge(), 'sum(rate(envoy_listener_downstream_cx_destroy{job="api"}[1m])', lab.target);
     expect(r.error?.kind).toBe('syntax');
     expect(r.error?.caret?.split('\n')[1]).toMatch(/^ +\^$/);
   });

@@ -76,7 +76,7 @@ describe('challenge API', () => {
 
   it('checks a wrong answer with hints and series, then allows the reveal', async () => {
     const cookie = await gw.newCookie();
-    const wrong = await api<CheckResponse>('POST', checkPath(ID), { query: 'sum(irate(envoy_listener_downstream_cx_destroy{job="envoy", service="api", envoy_listener_address=~".*_20000"}[$__rate_interval]))' }, cookie);
+    const wrong = await api<CheckResponse>('POST', checkPath(ID), { query: 'sum(irate(envoy_listener_downstream_cx_destroy{job="api", envoy_listener_address=~".*_20000"}[$__rate_interval]))' }, cookie);
     expect(wrong.status).toBe(200);
     expect(wrong.body).toMatchObject({ challengeId: ID, passed: false, revealable: true });
     expect(wrong.body.hints.map((h) => h.id), JSON.stringify(wrong.body.error)).toContain('irate-instead-of-rate');
@@ -136,7 +136,7 @@ describe('challenge API', () => {
     expect(names.status).toBe(200);
     expect(names.body.data).toContain('envoy_listener_downstream_cx_active');
     const w = offlineWindow(lab.set);
-    const range = await api<{ status: string; data: { result: unknown[] } }>('GET', `/api/prometheus/api/v1/query_range?${new URLSearchParams({ query: 'up{job="envoy"}', start: String(w.start), end: String(w.end), step: '10' })}`);
+    const range = await api<{ status: string; data: { result: unknown[] } }>('GET', `/api/prometheus/api/v1/query_range?${new URLSearchParams({ query: 'up{job="api"}', start: String(w.start), end: String(w.end), step: '10' })}`);
     expect(range.status).toBe(200);
     expect(range.body.data.result.length).toBeGreaterThan(0);
     const bad = await api<{ status: string; errorType: string }>('GET', '/api/prometheus/api/v1/query?query=sum(');
