@@ -3,8 +3,10 @@
  * 1. Throughput: requests/s through one sidecar worker (`--concurrency 1`) to a trivial upstream, wrk
  *    with keep-alive connections (as a mesh's callers would), next to wrk straight at the upstream.
  * 2. Added latency: p50/p99 at a fixed 1,000 requests/s through the sidecar minus the same straight to
- *    the upstream. wrk2 (constant-rate wrk) is not in Debian, so wrk runs a Lua `delay()` that paces each
- *    connection to RATE/CONNS requests/s; the achieved rate is printed beside the figures.
+ *    the upstream. wrk2 (constant-rate wrk) is not in Debian, and wrk's Lua `delay()` only sleeps after
+ *    each response (so the rate falls as latency grows), so the lab's load generator runs at a fixed
+ *    schedule instead (`load -qps 1000`, requests sent on time, fortio-style); it is the same client for
+ *    both runs, so its own overhead cancels out in the difference. The achieved rate is printed too.
  * 3. Memory: the sidecar's resident set size (VmRSS) after the runs.
  * Every process started here runs on 127.0.0.1 and is stopped by PID at the end.
  */
@@ -66,8 +68,8 @@ function toMs(v: string): number {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's']);
 }
 
-function wrk(url: string, connections: number, seconds: number, script?: string): WrkResult {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
+function wrk(url: string, connections: number, seconds: number): WrkResult {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50ms = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
@@ -82,6 +84,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** The load generator at a fixed rate; p50/p99 from its JSON (seconds) in ms. */
+function paced(url: string, jsonFile: string): WrkResult {
+  execFileSync(process.execPath, ['build/programs/load.mjs', '-c', String(FIXED_RATE_CONNECTIONS), '-qps', String(FIXED_RATE), '-t', `${FIXED_RATE_SECONDS}s`, '-quiet', '-json', jsonFile, url], { cwd: ROOT, stdio: 'ignore' });
+  const r = JSON.parse(readFileSync(jsonFile, 'utf8')) as { ActualQPS: number; RetCodes: Record<string, number>; DurationHistogram: { Percentiles: { Percentile: number; Value: number }[] } };
+  const p = (n: number) => 1000 * (r.DurationHistogram.Percentiles.find((x) => x.Percentile === n)?.Value ?? NaN);
+  const errors = Object.entries(r.RetCodes).filter(([c]) => c !== '200').map(([c, n]) => `Code ${c}: ${n}`).join(', ') || 'none';
+  return { rps: r.ActualQPS, p50ms: p(50), p99ms: p(99), errors };
+}
 
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -129,10 +140,8 @@ static_resources:
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const rssAfterThroughput = rssMiB(sidecar.pid!);
 
-    const script = join(dir, 'pace.lua');
-    writeFileSync(script, `-- each connection sends RATE/CONNS requests per second\nfunction delay() return ${(1000 * FIXED_RATE_CONNECTIONS) / FIXED_RATE} end\n`);
-    const lDirect = wrk(direct, FIXED_RATE_CONNECTIONS, FIXED_RATE_SECONDS, script);
-    const lVia = wrk(via, FIXED_RATE_CONNECTIONS, FIXED_RATE_SECONDS, script);
+    const lDirect = paced(direct, join(dir, 'direct.json'));
+    const lVia = paced(via, join(dir, 'via.json'));
     const rssEnd = rssMiB(sidecar.pid!);
 
     const f = (n: number, d = 0) => n.toFixed(d);
@@ -141,7 +150,7 @@ static_resources:
     console.log(`  throughput  through sidecar    : ${f(tVia.rps)} req/s (p99 ${f(tVia.p99ms, 2)} ms)  errors: ${tVia.errors}   [aim >= 5000]`);
     // The machine is shared: requests per CPU-second is what one worker does with a core to itself.
     console.log(`  sidecar CPU: ${f(cpuUsed, 2)} s for ${f(tVia.rps * THROUGHPUT_SECONDS)} requests = ${f((tVia.rps * THROUGHPUT_SECONDS) / cpuUsed)} requests per CPU-second (load average ${load})`);
-    console.log(`  fixed rate ${FIXED_RATE}/s, ${FIXED_RATE_CONNECTIONS} connections, ${FIXED_RATE_SECONDS}s (wrk + Lua delay pacing):`);
+    console.log(`  fixed rate ${FIXED_RATE}/s, ${FIXED_RATE_CONNECTIONS} connections, ${FIXED_RATE_SECONDS}s (load generator, fixed schedule):`);
     console.log(`    direct       : achieved ${f(lDirect.rps)} req/s, p50 ${f(lDirect.p50ms, 3)} ms, p99 ${f(lDirect.p99ms, 3)} ms`);
     console.log(`    via sidecar  : achieved ${f(lVia.rps)} req/s, p50 ${f(lVia.p50ms, 3)} ms, p99 ${f(lVia.p99ms, 3)} ms`);
     console.log(`    added by the sidecar: p50 ${f(lVia.p50ms - lDirect.p50ms, 3)} ms, p99 ${f(lVia.p99ms - lDirect.p99ms, 3)} ms   [aim <= 2 ms at p99]`);
