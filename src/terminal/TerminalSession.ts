@@ -33,6 +33,8 @@ const { SerializeAddon } = xtermSerialize;
 
 /** How often the watchdogs (ack stall, input stall) look; a fraction of their limits is enough. */
 const WATCHDOG_TICK_MS = 1_000;
+/** Largest coalesced Output frame: well under the client's ACK/LOW windows' granularity and ws's defaults. */
+const OUTPUT_BATCH_MAX_BYTES = 64 * 1024;
 /** Poll for the shell's exit during teardown. */
 const EXIT_POLL_MS = 20;
 
@@ -60,6 +62,10 @@ export class TerminalSession {
   private readonly gate = new FlowGate();
   private readonly cgroup: ProcessCgroup | null;
   private client: TerminalClient | null = null;
+  /** Output read from the pty and not yet sent, for the current client (see onOutput). */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private batchScheduled = false;
   /** Output that arrived while a replay was being prepared; sent right after the replay. */
   private held: Uint8Array[] | null = null;
   private ptyPaused = false;
@@ -137,6 +143,7 @@ export class TerminalSession {
     }
     const previous = this.client;
     this.client = null;
+    this.dropBatch();
     if (previous) previous.close(CloseCode.TakenOver, 'terminal taken over by another tab');
     this.gate.resetClient();
     this.ackPausedSince = 0;
@@ -178,6 +185,7 @@ export class TerminalSession {
     if (this.client !== client) return false;
     this.client = null;
     this.held = null;
+    this.dropBatch();
     this.gate.resetClient();
     this.updatePause();
     return true;
@@ -263,14 +271,40 @@ export class TerminalSession {
       this.updatePause();
     });
     if (this.held) this.held.push(data);
-    else if (this.client) this.sendOutput(ServerMessage.Output, data);
+    else if (this.client) {
+      // Coalesce the pty's small reads (≤ 4 KiB each) into one frame per event-loop turn: far fewer
+      // frames and socket writes under load, and at most one turn of delay for a keystroke's echo.
+      this.gate.sent(bytes);
+      this.batch.push(data);
+      this.batchBytes += bytes;
+      if (this.batchBytes >= OUTPUT_BATCH_MAX_BYTES) this.flushBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        setImmediate(() => this.flushBatch());
+      }
+    }
     this.updatePause();
   }
 
+  private flushBatch(): void {
+    this.batchScheduled = false;
+    if (this.batch.length === 0) return;
+    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.sendFrame(ServerMessage.Output, data);
+  }
+
+  /** Sends output that was not counted yet (Replay, output held during a replay). */
   private sendOutput(type: number, data: Uint8Array): void {
+    if (!this.client) return;
+    this.gate.sent(data.byteLength);
+    this.sendFrame(type, data);
+  }
+
+  private sendFrame(type: number, data: Uint8Array): void {
     const client = this.client;
     if (!client) return;
-    this.gate.sent(data.byteLength);
     client.send(encodeFrame(type, data), () => {
       if (this.client !== client) return;
       this.gate.socketBuffered(client.bufferedAmount);
@@ -324,9 +358,15 @@ export class TerminalSession {
     }, this.options.limits.exitDrainMs);
   }
 
+  private dropBatch(): void {
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
   private sendExit(): void {
     const client = this.client;
     if (!client || !this.exited) return;
+    this.flushBatch();
     client.send(encodeJsonFrame(ServerMessage.Exit, this.exited));
     client.close(CloseCode.Normal, 'shell exited');
     this.detach(client);

@@ -31,8 +31,8 @@ import {
 const { Terminal: Headless } = xtermHeadless;
 /** Prefix of everything these helpers create on the machine (cgroups, temp dirs). */
 export const TEST_PREFIX = 'pba';
-/** How much recent output a client keeps as text for waitForText. */
-const TAIL_CHARS = 256 * 1024;
+/** How much recent output a client keeps as text for waitForText: small, since it is re-scanned on every message. */
+const TAIL_CHARS = 16 * 1024;
 
 export interface TestGateway {
   gateway: Gateway;

@@ -1,0 +1,242 @@
+/**
+ * `npm run bench:terminal`: how fast terminals are through the gateway, printed as a table.
+ *
+ * The gateway runs in its own process (as in production); this process is the client: it parses
+ * output with @xterm/headless and acks from the write callback, like the browser.
+ *   1. Throughput, newline-dense (`yes`) and long lines: bare pty (read only), bare pty + headless
+ *      parse (the ceiling for a parsing client), and through the gateway.
+ *   2. Ctrl-C to prompt during a flood, several tries: p50 and max.
+ *   3. Keystroke echo round trip with 100 terminals all typing: p50 and p99.
+ *   4. Gateway memory (RSS) per idle terminal, shells excluded (they are other processes).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import * as pty from 'node-pty';
+import xtermHeadless from '@xterm/headless';
+import { createGateway } from '../src/server/createGateway.ts';
+import { LocalTargetResolver } from '../src/terminal/LocalTargetResolver.ts';
+import { TerminalTestClient, type TestGateway } from '../test/helpers/gateway.ts';
+
+const DENSE_BYTES = 10_000_000;
+const LONG_BYTES = 30_000_000;
+/** A long line: 4000 characters, then a newline. */
+const LONG_LINE_CMD = `yes "$(head -c 4000 /dev/zero | tr '\\0' x)"`;
+const CTRL_C_TRIES = 10;
+const ECHO_TERMINALS = 100;
+const ECHO_SECONDS = 10;
+/** Pause between one terminal's keystrokes: a fast typist (~12 keys/s), 100 of them at once. */
+const ECHO_GAP_MS = 80;
+const IDLE_TERMINALS = 50;
+const PROMPT = 'PBPROMPT> ';
+
+const { Terminal: Headless } = xtermHeadless;
+
+// ---- gateway process -------------------------------------------------------------------------
+if (process.argv.includes('--serve')) {
+  const workspace = mkdtempSync(join(tmpdir(), 'pba-bench-ws-'));
+  const gateway = await createGateway({
+    port: 0,
+    resolver: new LocalTargetResolver({ workspace }),
+    cgroupParent: `pba-bench-${randomBytes(4).toString('hex')}`,
+    limits: { maxTerminalsPerSession: 1000 },
+  });
+  process.send!({ port: gateway.port });
+  process.on('SIGTERM', () => {
+    void gateway.close().then(() => {
+      rmSync(workspace, { recursive: true, force: true });
+      process.exit(0);
+    });
+  });
+} else {
+  await main();
+}
+
+// ---- client side -----------------------------------------------------------------------------
+async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: TestGateway }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const url = `http://127.0.0.1:${port}`;
+  const newCookie = async () => ((await fetch(`${url}/api/health`)).headers.get('set-cookie') ?? '').split(';')[0]!;
+  const cookie = await newCookie();
+  const gw = { url, origin: url, cookie, newCookie } as unknown as TestGateway;
+  return { child, gw };
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+async function barePty(cmd: string, parse: boolean): Promise<number> {
+  const screen = parse ? new Headless({ cols: 80, rows: 24, scrollback: 1000, allowProposedApi: true }) : null;
+  const started = performance.now();
+  let bytes = 0;
+  const p = pty.spawn('/bin/bash', ['--norc', '--noprofile', '-c', cmd], { cols: 80, rows: 24, env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color' }, encoding: null });
+  let pending = 0;
+  await new Promise<void>((resolve) => {
+    let exited = false;
+    const maybeDone = () => exited && pending === 0 && resolve();
+    p.onData((d) => {
+      const data = d as unknown as Buffer;
+      bytes += data.length;
+      if (screen) {
+        pending++;
+        // Same flow control as the gateway: stop reading while the parser is behind.
+        if (pending > 20) p.pause();
+        screen.write(data, () => {
+          pending--;
+          if (pending < 5) p.resume();
+          maybeDone();
+        });
+      }
+    });
+    p.onExit(() => {
+      exited = true;
+      maybeDone();
+    });
+  });
+  screen?.dispose();
+  return bytes / 1e6 / ((performance.now() - started) / 1000);
+}
+
+async function viaGateway(gw: TestGateway, id: string, cmd: string): Promise<number> {
+  const t = await TerminalTestClient.open(gw, id);
+  t.type(`PS1='${PROMPT}'\r`);
+  await t.waitForText(PROMPT);
+  await t.settled();
+  t.mark();
+  const startBytes = t.parsed;
+  const started = performance.now();
+  t.type(`${cmd}; echo END""MARK\r`);
+  await t.waitForText(/ENDMARK\r\n/, 300_000);
+  await t.settled();
+  const mbps = (t.parsed - startBytes) / 1e6 / ((performance.now() - started) / 1000);
+  await t.close();
+  return mbps;
+}
+
+async function ctrlC(gw: TestGateway): Promise<number[]> {
+  const t = await TerminalTestClient.open(gw, 'ctrl-c');
+  t.type(`PS1='${PROMPT}'\r`);
+  await t.waitForText(PROMPT);
+  const times: number[] = [];
+  for (let i = 0; i < CTRL_C_TRIES; i++) {
+    t.mark();
+    t.type('yes\r');
+    const at = t.received;
+    await t.waitFor(() => t.received > at + 2_000_000, 60_000);
+    t.mark();
+    const started = performance.now();
+    t.type('\x03');
+    await t.waitFor(() => t.text.endsWith(PROMPT) && t.text.includes('^C'), 60_000);
+    await t.settled();
+    times.push(performance.now() - started);
+  }
+  await t.close();
+  return times;
+}
+
+async function echo(gw: TestGateway): Promise<number[]> {
+  const clients: TerminalTestClient[] = [];
+  for (let i = 0; i < ECHO_TERMINALS; i++) {
+    const t = await TerminalTestClient.open(gw, `echo-${i}`, { parse: false });
+    t.type(`PS1='${PROMPT}'\r`);
+    clients.push(t);
+  }
+  await Promise.all(clients.map((t) => t.waitForText(PROMPT, 60_000)));
+  const samples: number[] = [];
+  const until = performance.now() + ECHO_SECONDS * 1000;
+  await Promise.all(
+    clients.map(async (t, i) => {
+      await new Promise((r) => setTimeout(r, (i * ECHO_GAP_MS) / ECHO_TERMINALS));
+      let n = 0;
+      while (performance.now() < until) {
+        const key = 'abcdefghij'[n++ % 10]!;
+        t.mark();
+        const started = performance.now();
+        t.type(key);
+        await t.waitFor(() => t.text.includes(key), 10_000);
+        samples.push(performance.now() - started);
+        // Keep the line short: clear it every 40 keys.
+        if (n % 40 === 0) {
+          t.type('\x15');
+          await new Promise((r) => setTimeout(r, ECHO_GAP_MS));
+        }
+        await new Promise((r) => setTimeout(r, ECHO_GAP_MS));
+      }
+    }),
+  );
+  await Promise.all(clients.map((t) => t.close()));
+  return samples;
+}
+
+async function idleMemory(gw: TestGateway, gatewayPid: number): Promise<{ before: number; after: number; perTerminal: number }> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const before = rssBytes(gatewayPid);
+  const clients: TerminalTestClient[] = [];
+  for (let i = 0; i < IDLE_TERMINALS; i++) {
+    const t = await TerminalTestClient.open(gw, `idle-${i}`, { parse: false });
+    clients.push(t);
+  }
+  await Promise.all(clients.map((t) => t.waitFor(() => t.received > 0, 30_000)));
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = rssBytes(gatewayPid);
+  await Promise.all(clients.map((t) => t.close()));
+  return { before, after, perTerminal: (after - before) / IDLE_TERMINALS };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const rows: [string, string, string][] = [];
+  const add = (what: string, value: string, target: string) => {
+    rows.push([what, value, target]);
+    console.log(`  ${what}: ${value}`);
+  };
+  console.log('bench:terminal (gateway in its own process; this process parses and acks like a browser)');
+  const { child, gw } = await startGatewayProcess();
+  try {
+    for (const [name, cmd] of [
+      ['newline-dense (yes)', `yes | head -c ${DENSE_BYTES}`],
+      ['long lines (4000 chars)', `${LONG_LINE_CMD} | head -c ${LONG_BYTES}`],
+    ] as const) {
+      const bare = await barePty(cmd, false);
+      const bareParsed = await barePty(cmd, true);
+      const gateway = await viaGateway(gw, `tp-${name.length}`, cmd);
+      add(`${name}: bare pty`, `${bare.toFixed(1)} MB/s`, '');
+      add(`${name}: bare pty + headless parse`, `${bareParsed.toFixed(1)} MB/s`, '');
+      add(`${name}: via gateway, parsed + acked`, `${gateway.toFixed(1)} MB/s`, '');
+      add(`${name}: gateway / bare pty`, `${((gateway / bare) * 100).toFixed(0)} %`, '>= 90 %');
+      add(`${name}: gateway / bare pty + parse`, `${((gateway / bareParsed) * 100).toFixed(0)} %`, '');
+    }
+    const ctrl = await ctrlC(gw);
+    add(`Ctrl-C to prompt during a flood (${CTRL_C_TRIES} tries)`, `p50 ${percentile(ctrl, 50).toFixed(0)} ms, max ${Math.max(...ctrl).toFixed(0)} ms`, '<= 100 ms');
+    const echoes = await echo(gw);
+    add(
+      `keystroke echo, ${ECHO_TERMINALS} active terminals (${echoes.length} keys)`,
+      `p50 ${percentile(echoes, 50).toFixed(2)} ms, p99 ${percentile(echoes, 99).toFixed(2)} ms`,
+      'p99 <= 5 ms',
+    );
+    const mem = await idleMemory(gw, child.pid!);
+    add(
+      `gateway RSS per idle terminal (${IDLE_TERMINALS} terminals)`,
+      `${(mem.perTerminal / 1e6).toFixed(2)} MB (${(mem.before / 1e6).toFixed(0)} -> ${(mem.after / 1e6).toFixed(0)} MB)`,
+      '<= 3 MB',
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target'][i]!.length));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
+  console.log(`\n${line(['measure', 'value', 'target'])}\n|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log(`\nload average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores, shared)`);
+}
