@@ -1,5 +1,6 @@
 /** The lab's own Prometheus (the Debian binary) scrapes targets in other hosts. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabInstance } from '../../src/lab/types.ts';
@@ -52,6 +53,9 @@ describe('the lab Prometheus', () => {
     expect(flags.data['query.timeout']).toBe('10s');
     expect(flags.data['query.max-samples']).toBe('5000000');
     expect(flags.data['storage.tsdb.path']).toBe(join(lab.dir, 'hosts', 'prom', 'tsdb'));
-    expect(readFileSync(join(lab.dir, 'hosts', 'prom', 'prometheus.yml'), 'utf8')).toMatch(/scrape_interval: 1s/);
+    const config = join(lab.dir, 'hosts', 'prom', 'prometheus.yml');
+    expect(readFileSync(config, 'utf8')).toMatch(/scrape_interval: 1s/);
+    // promtool accepts the rendered config (throws on a non-zero exit).
+    expect(execFileSync('promtool', ['check', 'config', config], { encoding: 'utf8' })).toMatch(/SUCCESS/);
   });
 });

@@ -89,13 +89,13 @@ export const up: Command = {
 
     let instance: LabInstance | null = null;
     let stopping = false;
+    // A signal during start-up is acted on once startLab() has returned the instance to stop.
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      if (instance) {
-        if (!child) console.log(`\nstopping ${instance.id}…`);
-        await instance.stop();
-      }
+      if (!instance) return;
+      if (!child) console.log(`\nstopping ${instance.id}…`);
+      await instance.stop();
       process.exit(0);
     };
     process.on('SIGINT', () => void stop());
@@ -119,7 +119,10 @@ export const up: Command = {
     }
     instance = result.instance;
     up = true;
-    if (stopping) return new Promise(() => {}); // a signal came during start; stop() exits
+    if (stopping) {
+      await instance.stop();
+      return 130;
+    }
     const ready = await instance.ready();
     console.log(summary(instance));
     if (!ready.ok) console.log(`warning: ${ready.message}`);
