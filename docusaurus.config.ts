@@ -2,6 +2,7 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import type { Plugin } from '@docusaurus/types';
+import remarkValidate from './src/lessons/remark-validate.ts';
 
 /**
  * The package is `"type": "module"`, so webpack parses Docusaurus's generated `.docusaurus/*.js` as
@@ -38,6 +39,9 @@ const config: Config = {
         docs: {
           routeBasePath: '/',
           sidebarPath: './sidebars.ts',
+          // Lesson reference checks (src/lessons): the build fails, with file:line:column, on a
+          // run-command naming no terminal, an unknown host or challenge, or an unparsable graph query.
+          remarkPlugins: [[remarkValidate, { lab: 'connections' }]],
         },
         blog: false,
         pages: false,
