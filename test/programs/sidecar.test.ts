@@ -227,6 +227,22 @@ describe('circuit breaking', () => {
   });
 });
 
+describe('upstream failures', () => {
+  it('answers 503 with the connection-failure reason and counts upstream_cx_connect_fail when nothing listens', async () => {
+    const r = await rig();
+    await r.upstream.close(); // the cluster's endpoint now refuses connections
+    const reply = await get(r.url);
+    expect(reply.status).toBe(503);
+    expect(reply.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    expect(reply.headers['x-envoy-overloaded']).toBeUndefined();
+    const s = await stats(r.admin);
+    expect(stat(s, 'cluster.payments.upstream_cx_connect_fail')).toBe(1);
+    expect(stat(s, 'cluster.payments.upstream_cx_active')).toBe(0);
+    expect(stat(s, 'cluster.payments.upstream_rq_pending_active')).toBe(0);
+    expect(stat(s, 'cluster.payments.upstream_rq_503')).toBe(1);
+  });
+});
+
 describe('upstream idle timeout', () => {
   it('closes an upstream connection left unused for idle_timeout, and only that one', async () => {
     const r = await rig({ commonHttpOptions: 'idle_timeout: 0.3s' });
