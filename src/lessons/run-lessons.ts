@@ -26,8 +26,14 @@ export const LessonRunDefaults = {
   COMMAND_TIMEOUT_SECONDS: 60,
   /** Before the first lesson every scrape target must be up with this many samples, so `rate()` has data. */
   MIN_SAMPLES_PER_TARGET: 3,
-  /** How long to wait for that; at a 2 s scrape interval it takes about 6 s after the lab is ready. */
-  DATA_WAIT_MS: 90_000,
+  /**
+   * Before the first challenge the lab must have this much history: challenges evaluate a window that
+   * ends a step and two scrapes in the past, and references use ranges up to a minute. With less, the
+   * reference has no data yet and wrong answers are harder to tell from right ones.
+   */
+  CHALLENGE_HISTORY_SECONDS: 75,
+  /** How long to wait for either; the history wait itself is CHALLENGE_HISTORY_SECONDS. */
+  DATA_WAIT_MS: 150_000,
   DATA_POLL_MS: 1_000,
   /** Graphs are checked over the lesson's run plus this much before it, as a learner's page would show. */
   GRAPH_LOOKBACK_SECONDS: 60,
@@ -265,6 +271,8 @@ class LessonRunner {
     const challenge = this.ctx.challenges.byId.get(id);
     if (!challenge) return { status: 'fail', label, ...(at && { at }), reasons: ['not defined by the lab'], durationMs: 0 };
     if (!this.prometheus) return { status: 'fail', label, ...(at && { at }), reasons: ['the lab has no Prometheus to check against'], durationMs: 0 };
+    const history = await this.ensureHistory();
+    if (!history.ok) return { status: 'fail', label, ...(at && { at }), reasons: [history.message], durationMs: performance.now() - t0 };
     const target: CheckTarget = { prometheus: this.prometheus, window: liveWindow(this.ctx.challenges), scrapeSeconds: this.ctx.challenges.scrapeInterval };
     const checks = await assertChallenge(challenge, target, metricNames);
     const ok = checks.every((c) => c.ok);
@@ -285,6 +293,19 @@ class LessonRunner {
     if (!r.ok) return { status: 'fail', label, at: g.at, reasons: [`Prometheus: ${r.message}`], durationMs };
     if (r.data.length === 0) return { status: 'fail', label, at: g.at, reasons: ['the graph shows no data while the lesson runs'], durationMs };
     return { status: 'pass', label: `${label} (${r.data.length} series)`, at: g.at, durationMs };
+  }
+
+  private history: Promise<{ ok: true } | { ok: false; message: string }> | null = null;
+
+  /** Once per run: waits until the lab has CHALLENGE_HISTORY_SECONDS of data (see LessonRunDefaults). */
+  private ensureHistory(): Promise<{ ok: true } | { ok: false; message: string }> {
+    if (!this.history) {
+      const scrape = this.ctx.challenges.scrapeInterval;
+      const samples = Math.ceil(LessonRunDefaults.CHALLENGE_HISTORY_SECONDS / scrape);
+      this.emit({ kind: 'progress', message: `waiting until the lab has ${LessonRunDefaults.CHALLENGE_HISTORY_SECONDS} s of metrics before the first challenge…` });
+      this.history = waitForData(this.instance.prometheusUrl!, samples);
+    }
+    return this.history;
   }
 
   private async metricNames(): Promise<string[]> {
@@ -329,7 +350,7 @@ function describeProgress(e: LabProgress): string {
 }
 
 /** Waits until every scrape target is up and has a few samples, so the first `rate()` has data. */
-async function waitForData(prometheusUrl: string): Promise<{ ok: true } | { ok: false; message: string }> {
+async function waitForData(prometheusUrl: string, minSamples: number = LessonRunDefaults.MIN_SAMPLES_PER_TARGET): Promise<{ ok: true } | { ok: false; message: string }> {
   const deadline = Date.now() + LessonRunDefaults.DATA_WAIT_MS;
   const base = prometheusUrl.replace(/\/+$/, '');
   const query = async (q: string): Promise<number | null> => {
@@ -346,7 +367,7 @@ async function waitForData(prometheusUrl: string): Promise<{ ok: true } | { ok: 
   while (Date.now() < deadline) {
     const down = await query('count(up == 0)');
     const samples = await query('min(count_over_time(up[10m]))');
-    if (samples !== null && samples >= LessonRunDefaults.MIN_SAMPLES_PER_TARGET && down === null) return { ok: true };
+    if (samples !== null && samples >= minSamples && down === null) return { ok: true };
     last = down !== null ? `${down} scrape target(s) down` : `only ${samples ?? 0} samples per target so far`;
     await new Promise((r) => setTimeout(r, LessonRunDefaults.DATA_POLL_MS));
   }
