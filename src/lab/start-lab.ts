@@ -43,6 +43,9 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     return { ok: false, errors: loaded.errors, message: `${loaded.errors.length} error(s) in the lab definition` };
   }
   const lab = loaded.lab;
+  if (process.getuid?.() !== 0) {
+    return { ok: false, errors: [], message: 'the netns lab driver needs root (network namespaces, veths, nft); run as root' };
+  }
   const runtimeDir = runtimeDirFrom(options.runtimeDir);
   const prefix = options.prefix ?? process.env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
   mkdirSync(runtimeDir, { recursive: true });
