@@ -6,8 +6,8 @@
 import { Limiter } from './limiter.ts';
 
 export const PrometheusClientDefaults = {
-  /** Client-side cap per request: a little above Prometheus' own --query.timeout (CheckerGuards) so
-   * Prometheus normally answers with its clear "query timed out" first. */
+  /** Client-side cap per request. Prometheus is asked (the `timeout` parameter, capped by its own
+   * --query.timeout) to give up SERVER_TIMEOUT_MARGIN_MS sooner, so it answers "query timed out" first. */
   REQUEST_TIMEOUT_MS: 5_000,
   /** How much sooner than our deadline Prometheus is asked to give up (the `timeout` parameter). */
   SERVER_TIMEOUT_MARGIN_MS: 500,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenges } from '../../src/checker/challenges.ts';
 import { checkAnswer, normalizedReference } from '../../src/checker/checkAnswer.ts';
 import { generateMutants } from '../../src/checker/mutants.ts';
+import { loadLab } from '../../src/lab/load-lab.ts';
 import { startOfflineLab, type OfflineLab } from './offline.ts';
 
 const loaded = await loadChallenges('connections');
@@ -28,6 +29,12 @@ afterAll(async () => {
 });
 
 describe('connections challenges (offline fixture)', () => {
+  it("declares the lab Prometheus' scrape interval, which ranges and $__rate_interval depend on", () => {
+    const lab = loadLab('connections');
+    expect(lab.ok).toBe(true);
+    if (lab.ok) expect(loaded.set.scrapeInterval * 1000).toBe(lab.lab.spec.prometheus?.scrapeInterval);
+  });
+
   it('defines at least two challenges for each of the four lessons', () => {
     const perLesson = new Map<string, number>();
     for (const c of challenges) perLesson.set(c.lesson, (perLesson.get(c.lesson) ?? 0) + 1);
