@@ -20,7 +20,11 @@ export type Prepared =
 export interface TerminalRegistryOptions {
   resolver: TargetResolver;
   limits?: Partial<TerminalLimits>;
-  /** Parent cgroup of this registry's terminals; null disables cgroups. Tests use their own prefix. */
+  /**
+   * Parent cgroup of this registry's terminals (default `patchbay`, shared by every gateway on the
+   * machine and left in place); null disables cgroups. A parent given here is this registry's own
+   * (tests pass one with their prefix) and is removed on close.
+   */
   cgroupParent?: string | null;
 }
 
@@ -125,7 +129,7 @@ export class TerminalRegistry {
     const all = [...this.sessions.values(), ...this.ending];
     await Promise.all(all.map((s) => s.dispose()));
     this.sessions.clear();
-    if (this.cgroupParent) removeCgroupParent(this.cgroupParent);
+    if (this.options.cgroupParent) removeCgroupParent(this.options.cgroupParent);
   }
 
   private countFor(sessionId: string): number {

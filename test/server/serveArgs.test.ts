@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseGatewayArgs } from '../../src/cli/commands/serve.ts';
+
+describe('patchbay serve arguments', () => {
+  it('parses durations with units, bare numbers as seconds, and refuses the rest', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('90')).toBe(90_000);
+    expect(parseDuration('5 minutes')).toBeNull();
+    expect(parseDuration('-1s')).toBeNull();
+  });
+
+  it('defaults to 127.0.0.1:3000 and takes PORT and HOST from the environment', () => {
+    const defaults = parseGatewayArgs([], {});
+    expect(defaults).toMatchObject({ ok: true, options: { port: 3000, host: '127.0.0.1' } });
+    const fromEnv = parseGatewayArgs([], { PORT: '8080', HOST: '0.0.0.0' });
+    expect(fromEnv).toMatchObject({ ok: true, options: { port: 8080, host: '0.0.0.0' } });
+    const flagsWin = parseGatewayArgs(['--port', '9000'], { PORT: '8080' });
+    expect(flagsWin).toMatchObject({ ok: true, options: { port: 9000 } });
+  });
+
+  it('collects repeated --allowed-origin and the terminal limits', () => {
+    const parsed = parseGatewayArgs(
+      ['--allowed-origin', 'https://a.example', '--allowed-origin', 'http://b.example:8080', '--grace', '10m', '--idle-timeout', '1h', '--max-lifetime', '2h'],
+      {},
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: {
+        allowedOrigins: ['https://a.example', 'http://b.example:8080'],
+        limits: { graceMs: 600_000, idleMs: 3_600_000, maxLifetimeMs: 7_200_000 },
+      },
+    });
+  });
+
+  it('refuses a bad port, a bad duration, an origin with a path and unknown flags with a message', () => {
+    for (const args of [['--port', 'abc'], ['--grace', 'soon'], ['--allowed-origin', 'https://a.example/path'], ['--frobnicate']]) {
+      const parsed = parseGatewayArgs(args, {});
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.message.length).toBeGreaterThan(0);
+    }
+  });
+});
