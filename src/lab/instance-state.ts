@@ -50,6 +50,8 @@ export interface InstanceRecord {
   prefix: string;
   lab: string;
   labFile: string;
+  /** Which driver created it (see lab-driver.ts). */
+  driver?: string;
   dir: string;
   subnetIndex: number;
   runtime: { pid: number; startTime: string };

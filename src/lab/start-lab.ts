@@ -23,7 +23,8 @@ import {
 } from './instance-state.ts';
 import { baseEnv, lookupUser } from './lab-env.ts';
 import { loadLab, PROJECT_DIR } from './load-lab.ts';
-import { createNetwork, destroyNetwork, emptyNetworkRecord } from './netns-driver.ts';
+import { emptyNetworkRecord } from './netns-driver.ts';
+import { DEFAULT_DRIVER, driverFor } from './lab-driver.ts';
 import { planLab, type LabPlan } from './plan.ts';
 import { runCommand } from './run-command.ts';
 import { SupervisedProcess, type StartOutcome } from './supervised-process.ts';
@@ -65,6 +66,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     prefix,
     lab: lab.name,
     labFile: lab.file,
+    driver: DEFAULT_DRIVER,
     dir,
     subnetIndex,
     runtime: selfRuntime(),
@@ -77,13 +79,14 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   };
   writeRecord(record);
 
+  const driver = driverFor(record.driver);
   const teardown = async () => {
-    await destroyNetwork(record.network);
+    await driver.destroy(record.network);
     releaseSubnet(subnetIndex, id);
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const net = await createNetwork(plan, record.network, () => writeRecord(record));
+  const net = await driver.create(plan, record.network, () => writeRecord(record));
   if (!net.ok) {
     await teardown();
     return { ok: false, errors: [], message: net.message };
@@ -131,8 +134,8 @@ export async function cleanStaleInstances(runtimeDir: string, prefix: string, pr
 }
 
 /** Removes everything an instance record names; safe on a half-created or half-removed instance. */
-export async function removeInstance(runtimeDir: string, record: InstanceRecord): Promise<void> {
-  await destroyNetwork(record.network);
+export async function removeInstance(_runtimeDir: string, record: InstanceRecord): Promise<void> {
+  await driverFor(record.driver).destroy(record.network);
   releaseSubnet(record.subnetIndex, record.id);
   rmSync(record.dir, { recursive: true, force: true });
 }

@@ -19,8 +19,8 @@ export interface Leftovers {
 }
 
 export function leftovers(id: string, netnsInodes: number[], runtimeDir: string): Leftovers {
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
-  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(id));
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.includes(id));
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.includes(id));
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
   const etcNetns = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.includes(id)) : [];
   const claims = existsSync(SUBNET_CLAIMS_DIR)
