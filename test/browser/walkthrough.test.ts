@@ -1,0 +1,163 @@
+/**
+ * The course as a learner takes it: the built site behind a real gateway with a live connections lab
+ * (prefix pbh), each lesson opened in Chromium, every run-command button clicked in order (waiting for
+ * its commands to finish in the terminal), every challenge answered with its reference through the page.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
+import { launchBrowser, type TestBrowser } from './challenge-browser.ts';
+import { startLab } from '../../src/lab/start-lab.ts';
+import type { LabInstance } from '../../src/lab/types.ts';
+import type { TargetResolver } from '../../src/terminal/target.ts';
+import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
+import { challengeRoutes } from '../../src/server/routes/challenges.ts';
+import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
+import { PrometheusClient } from '../../src/checker/prometheusClient.ts';
+import { ProgressStore } from '../../src/checker/progressStore.ts';
+import { listLessons } from '../../src/lessons/discover-lessons.ts';
+import { readLesson } from '../../src/lessons/read-lesson.ts';
+import { challengeSteps, commandSteps, type LessonPlan } from '../../src/lessons/lesson-plan.ts';
+
+const PREFIX = 'pbh';
+const LAB = 'connections';
+/** Building the site takes a couple of minutes here; the lab a few seconds. */
+const SETUP_TIMEOUT_MS = 600_000;
+/** A page load, a terminal connecting, a challenge check on a busy 2-core machine. */
+const WAIT_MS = 30_000;
+/** Added to the sum of a button's command timeouts (as the runner counts them) to wait for it. */
+const BUTTON_SLACK_MS = 30_000;
+const DEFAULT_COMMAND_SECONDS = 60;
+
+let lab: LabInstance;
+let gw: TestGateway;
+let browser: TestBrowser;
+let page: Page;
+let set: ChallengeSet;
+const temp: string[] = [];
+
+function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-${name}-`));
+  temp.push(dir);
+  return dir;
+}
+
+const lessons: LessonPlan[] = listLessons('docs/course').map((file) => readLesson(readFileSync(file, 'utf8'), file));
+
+beforeAll(async () => {
+  ensureSiteBuilt();
+  const loaded = await loadChallenges(LAB);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+  set = loaded.set;
+  const started = await startLab({ lab: LAB, prefix: PREFIX, runtimeDir: tempDir('run') });
+  if (!started.ok) throw new Error(`lab did not start: ${started.message}`);
+  lab = started.instance;
+  const ready = await lab.ready();
+  if (!ready.ok) throw new Error(`lab not ready: ${ready.message}`);
+  // The lab's own terminals, with a clean HOME as patchbay test gives them (the machine's dotfiles are
+  // slow and shared; lesson commands do not depend on HOME).
+  const home = tempDir('home');
+  const resolver: TargetResolver = {
+    async resolve(request) {
+      const r = await lab.resolver.resolve(request);
+      return r.ok ? { ok: true, spec: { ...r.spec, env: { ...r.spec.env, HOME: home } } } : r;
+    },
+  };
+  const prometheus = new PrometheusClient(lab.prometheusUrl!);
+  gw = await startGateway({
+    siteDir: SITE_DIR,
+    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+    resolver,
+    healthProvider: () => lab.health(),
+    routes: [
+      ...prometheusProxyRoutes(() => lab.prometheusUrl),
+      ...challengeRoutes({ set, prometheus: () => prometheus, progress: new ProgressStore(tempDir('progress')) }),
+    ],
+  });
+  browser = await launchBrowser(PREFIX);
+  page = browser.context.pages()[0] ?? (await browser.context.newPage());
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.close();
+  await lab?.stop();
+  for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
+async function screenText(terminalId: string): Promise<string> {
+  return (await page.locator(`.pb-xterm[data-terminal-id="${terminalId}"] .xterm-rows`).innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function waitForScreen(terminalId: string, test: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await screenText(terminalId);
+    if (test.test(text)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${test} in terminal ${terminalId}; screen:\n${text}`);
+    // xterm renders on animation frames; there is no event to wait on from outside the page.
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Docusaurus' URL for a doc: its directory under docs/ plus its id. */
+function urlOf(plan: LessonPlan): string {
+  const dir = plan.file.replace(/^docs\//, '').split('/').slice(0, -1).map((d) => d.replace(/^\d+[-_.]/, ''));
+  return `${gw.url}/${[...dir, plan.id].join('/')}`;
+}
+
+describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_title, plan) => {
+  it('opens with every declared terminal connected', async () => {
+    await page.goto(urlOf(plan));
+    await page.locator('article h1').first().waitFor({ timeout: WAIT_MS });
+    for (const t of plan.terminals) {
+      await page.locator(`[data-terminal-tab="${t.id}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
+    }
+  }, 60_000);
+
+  it('runs every run-command button in order, each finishing in its terminal', async () => {
+    const commands = commandSteps(plan);
+    const buttons = page.locator('[data-testid="run-command"]');
+    const byButton = new Map<number, typeof commands>();
+    for (const c of commands) byButton.set(c.button, [...(byButton.get(c.button) ?? []), c]);
+    expect(await buttons.count()).toBe(byButton.size);
+    for (const [n, cmds] of byButton) {
+      const terminal = cmds[0]!.terminal;
+      const block = buttons.nth(n - 1);
+      expect(await block.getAttribute('data-target')).toBe(terminal);
+      await block.scrollIntoViewIfNeeded();
+      await block.locator('button[aria-label^="Run in terminal"]').click();
+      // The shell runs typed lines in order: a marker typed after the button's commands prints only
+      // once they have all finished.
+      const marker = `pbh-done-${n}-${randomBytes(3).toString('hex')}`;
+      await page.locator(`.pb-xterm[data-terminal-id="${terminal}"]`).click();
+      await page.keyboard.type(`echo ${marker}`);
+      await page.keyboard.press('Enter');
+      const budget = cmds.reduce((ms, c) => ms + (c.timeoutSeconds ?? DEFAULT_COMMAND_SECONDS) * 1000, 0);
+      await waitForScreen(terminal, new RegExp(`^${marker}\\s*$`, 'm'), Math.min(budget, 120_000) + BUTTON_SLACK_MS);
+    }
+  }, 600_000);
+
+  it('accepts each challenge\'s reference answer typed into the page', async () => {
+    for (const step of challengeSteps(plan)) {
+      const challenge = set.byId.get(step.id);
+      expect(challenge, `challenge ${step.id}`).toBeDefined();
+      const section = page.locator(`[data-challenge="${step.id}"]`);
+      await section.scrollIntoViewIfNeeded();
+      const editor = section.locator('.cm-content');
+      await editor.waitFor({ timeout: WAIT_MS });
+      await editor.fill(challenge!.reference.trim());
+      await section.getByRole('button', { name: 'Check', exact: true }).click();
+      const verdict = section.locator('[data-verdict]');
+      await verdict.waitFor({ timeout: WAIT_MS });
+      expect(await verdict.getAttribute('data-verdict'), `${step.id}: ${await verdict.innerText()}`).toBe('pass');
+      await section.locator('[data-testid="challenge-done"]').waitFor({ timeout: WAIT_MS });
+    }
+  }, 300_000);
+});
