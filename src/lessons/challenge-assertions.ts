@@ -46,23 +46,28 @@ export async function assertChallenge(challenge: Challenge, target: CheckTarget,
 
   for (const q of challenge.mustPass) {
     const r = await check(q);
-    checks.push({ ok: r.passed, label: `must pass: ${q}`, ...(!r.passed && { detail: r.error?.message ?? `rejected${hintText(r.hints)}` }) });
+    checks.push({ ok: r.passed, label: `must pass: ${oneLine(q)}`, ...(!r.passed && { detail: r.error?.message ?? `rejected${hintText(r.hints)}` }) });
   }
 
   for (const { query, hint } of challenge.mustFail) {
     const r = await check(query);
     const hinted = r.hints.some((h) => h.id === hint);
     const detail = r.passed ? 'the checker accepted it' : !hinted ? `no "${hint}" hint (got ${r.hints.map((h) => h.id).join(', ') || 'none'}${r.error ? `; error: ${r.error.message}` : ''})` : undefined;
-    checks.push({ ok: !r.passed && hinted, label: `must fail with hint ${hint}: ${query}`, ...(detail && { detail }) });
+    checks.push({ ok: !r.passed && hinted, label: `must fail with hint ${hint}: ${oneLine(query)}`, ...(detail && { detail }) });
   }
 
   const reference = normalizedReference(challenge, target.window, target.scrapeSeconds);
   const mutants = generateMutants(reference, { scrapeSeconds: target.scrapeSeconds, rangePolicy: challenge.range, metricNames });
   for (const m of mutants) {
     const r = await check(m.query);
-    checks.push({ ok: !r.passed, label: `mutant: ${m.description}`, ...(r.passed && { detail: `${m.query} passes: the data does not tell it from the reference` }) });
+    checks.push({ ok: !r.passed, label: `mutant: ${m.description}`, ...(r.passed && { detail: `${oneLine(m.query)} passes: the data does not tell it from the reference` }) });
   }
   return checks;
+}
+
+/** Multi-line queries on one line, so each check stays one line of the report. */
+function oneLine(query: string): string {
+  return query.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function hintText(hints: { message: string }[]): string {
