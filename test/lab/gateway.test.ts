@@ -9,6 +9,7 @@ import { listInstances } from '../../src/lab/instance-state.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING } from './leftovers.ts';
+import { refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
 
 describe('a gateway with a lab', () => {
   const rt = runtimeDir();
@@ -92,5 +93,40 @@ describe('patchbay serve with a lab', () => {
       child.kill('SIGKILL');
       rt.remove();
     }
+  });
+});
+
+describe('terminals through the gateway on lab hosts', () => {
+  const rt = runtimeDir();
+  let lab: LabInstance;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    lab = await start('mini', rt.dir);
+    gw = await startGateway({ resolver: lab.resolver, healthProvider: () => lab.health(), cgroupParent: `${PREFIX}-${lab.id}` });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await lab?.stop();
+    rt.remove();
+  });
+
+  it('opens a shell on the requested host over the WebSocket', async () => {
+    const t = await TerminalTestClient.open(gw, 'pbc-term-1', { target: 'api', query: { shell: '/bin/sh' } });
+    try {
+      expect(t.hello).toMatchObject({ host: 'api', shell: '/bin/sh', user: 'root', workdir: '/tmp' });
+      t.type('echo "on-$(hostname)"; curl -s http://web:8080/\r');
+      await t.waitForText(/on-api/);
+      await t.waitForText(/web hello-from-mini/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses an unknown host with PB_UNKNOWN_TARGET naming the host', async () => {
+    // The gateway answers with the error registry's wording for the code (the resolver's own message,
+    // which lists the lab's hosts, is what spawnSpecFor returns; see terminal.test.ts).
+    const refused = await refusedUpgrade(terminalUrl(gw, 'pbc-term-3', { target: 'db' }), { cookie: gw.cookie, origin: gw.origin });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toMatchObject({ code: 'PB_UNKNOWN_TARGET', message: expect.stringContaining('"db"') });
   });
 });
