@@ -32,6 +32,8 @@ const ECHO_SECONDS = 10;
 const ECHO_GAP_MS = 80;
 const IDLE_TERMINALS = 50;
 const PROMPT = 'PBPROMPT> ';
+/** USER_HZ: 100 on Linux. */
+const CLOCK_TICKS = 100;
 
 const { Terminal: Headless } = xtermHeadless;
 
@@ -42,7 +44,7 @@ if (process.argv.includes('--serve')) {
     port: 0,
     resolver: new LocalTargetResolver({ workspace }),
     cgroupParent: `pba-bench-${randomBytes(4).toString('hex')}`,
-    limits: { maxTerminalsPerSession: 1000 },
+    limits: { maxTerminalsPerSession: 1000, maxTerminals: 1000 },
   });
   process.send!({ port: gateway.port });
   process.on('SIGTERM', () => {
@@ -64,6 +66,13 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: TestGat
   const cookie = await newCookie();
   const gw = { url, origin: url, cookie, newCookie } as unknown as TestGateway;
   return { child, gw };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function rssBytes(pid: number): number {
@@ -103,20 +112,38 @@ async function barePty(cmd: string, parse: boolean): Promise<number> {
   return bytes / 1e6 / ((performance.now() - started) / 1000);
 }
 
-async function viaGateway(gw: TestGateway, id: string, cmd: string): Promise<number> {
+interface GatewayRun {
+  mbps: number;
+  megabytes: number;
+  /** CPU seconds per MB delivered: the gateway process, and this client (parse + ack). */
+  gatewayCpuPerMb: number;
+  clientCpuPerMb: number;
+}
+
+async function viaGateway(gw: TestGateway, gatewayPid: number, id: string, cmd: string): Promise<GatewayRun> {
   const t = await TerminalTestClient.open(gw, id);
   t.type(`PS1='${PROMPT}'\r`);
   await t.waitForText(PROMPT);
   await t.settled();
   t.mark();
   const startBytes = t.parsed;
+  const gatewayCpu = cpuSeconds(gatewayPid);
+  const clientCpu = process.cpuUsage();
   const started = performance.now();
   t.type(`${cmd}; echo END""MARK\r`);
   await t.waitForText(/ENDMARK\r\n/, 300_000);
   await t.settled();
-  const mbps = (t.parsed - startBytes) / 1e6 / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const megabytes = (t.parsed - startBytes) / 1e6;
+  const client = process.cpuUsage(clientCpu);
+  const run = {
+    mbps: megabytes / seconds,
+    megabytes,
+    gatewayCpuPerMb: (cpuSeconds(gatewayPid) - gatewayCpu) / megabytes,
+    clientCpuPerMb: (client.user + client.system) / 1e6 / megabytes,
+  };
   await t.close();
-  return mbps;
+  return run;
 }
 
 async function ctrlC(gw: TestGateway): Promise<number[]> {
@@ -209,12 +236,19 @@ async function main(): Promise<void> {
     ] as const) {
       const bare = await barePty(cmd, false);
       const bareParsed = await barePty(cmd, true);
-      const gateway = await viaGateway(gw, `tp-${name.length}`, cmd);
+      const run = await viaGateway(gw, child.pid!, `tp-${name.length}`, cmd);
+      const gateway = run.mbps;
       add(`${name}: bare pty`, `${bare.toFixed(1)} MB/s`, '');
       add(`${name}: bare pty + headless parse`, `${bareParsed.toFixed(1)} MB/s`, '');
       add(`${name}: via gateway, parsed + acked`, `${gateway.toFixed(1)} MB/s`, '');
       add(`${name}: gateway / bare pty`, `${((gateway / bare) * 100).toFixed(0)} %`, '>= 90 %');
       add(`${name}: gateway / bare pty + parse`, `${((gateway / bareParsed) * 100).toFixed(0)} %`, '');
+      // Load-independent: CPU per MB. On an idle 2-core machine the slower of the two sets the pace.
+      add(
+        `${name}: CPU ms per MB, gateway / client`,
+        `${(run.gatewayCpuPerMb * 1000).toFixed(0)} / ${(run.clientCpuPerMb * 1000).toFixed(0)}`,
+        'gateway <= client',
+      );
     }
     const ctrl = await ctrlC(gw);
     add(`Ctrl-C to prompt during a flood (${CTRL_C_TRIES} tries)`, `p50 ${percentile(ctrl, 50).toFixed(0)} ms, max ${Math.max(...ctrl).toFixed(0)} ms`, '<= 100 ms');

@@ -24,7 +24,7 @@ export const ApiErrors = {
   PB_PAYLOAD_TOO_LARGE: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is larger than %s bytes' },
   PB_UNKNOWN_TARGET: { statusCode: 404, error: 'Not Found', message: 'No host %s in this lab' },
   PB_TARGET_REFUSED: { statusCode: 403, error: 'Forbidden', message: '%s' },
-  PB_TOO_MANY_TERMINALS: { statusCode: 429, error: 'Too Many Requests', message: 'A session may hold at most %s terminals' },
+  PB_TOO_MANY_TERMINALS: { statusCode: 429, error: 'Too Many Requests', message: 'Too many terminals: %s' },
   PB_UNKNOWN_CHALLENGE: { statusCode: 404, error: 'Not Found', message: 'No challenge %s in this lab' },
   PB_REVEAL_LOCKED: { statusCode: 409, error: 'Conflict', message: 'Try challenge %s at least once before asking for its answer' },
   PB_LAB_NOT_READY: { statusCode: 503, error: 'Service Unavailable', message: 'The lab is %s' },

@@ -18,6 +18,8 @@ export interface TerminalLimits {
   scrollback: number;
   /** Terminals one session may hold at once. */
   maxTerminalsPerSession: number;
+  /** Terminals the whole gateway may hold: sessions are free to mint, shells are not. */
+  maxTerminals: number;
 }
 
 export const DEFAULT_TERMINAL_LIMITS: TerminalLimits = {
@@ -39,4 +41,6 @@ export const DEFAULT_TERMINAL_LIMITS: TerminalLimits = {
   scrollback: 1000,
   // A lesson docks a handful of terminals; this only stops a runaway client.
   maxTerminalsPerSession: 32,
+  // Each shell costs a process and ~0.1 MB of gateway memory; 2 cores serve a few hundred idle ones.
+  maxTerminals: 256,
 };

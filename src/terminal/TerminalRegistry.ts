@@ -59,7 +59,10 @@ export class TerminalRegistry {
     const existing = this.get(sessionId, terminalId);
     if (existing && !existing.hasEnded) return { ok: true, existing, spec: null };
     if (this.countFor(sessionId) >= this.limits.maxTerminalsPerSession) {
-      return { ok: false, code: 'PB_TOO_MANY_TERMINALS', message: String(this.limits.maxTerminalsPerSession) };
+      return { ok: false, code: 'PB_TOO_MANY_TERMINALS', message: `a session may hold at most ${this.limits.maxTerminalsPerSession}` };
+    }
+    if (this.sessions.size >= this.limits.maxTerminals) {
+      return { ok: false, code: 'PB_TOO_MANY_TERMINALS', message: `this gateway holds its maximum of ${this.limits.maxTerminals}; try again later` };
     }
     const resolved = await this.options.resolver.resolve(request);
     if (!resolved.ok) return resolved;

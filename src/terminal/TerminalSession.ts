@@ -77,6 +77,8 @@ export class TerminalSession {
   private rows: number;
   private attaches = 0;
   private exited: TerminalExit | null = null;
+  /** The shell has exited (set at once; `exited` waits for trailing output): no more writes or resizes. */
+  private ptyGone = false;
   private ended = false;
   private disposing: Promise<void> | null = null;
   private readonly watchdog: NodeJS.Timeout;
@@ -224,13 +226,13 @@ export class TerminalSession {
 
   resize(cols: number, rows: number): void {
     ({ cols: this.cols, rows: this.rows } = clampSize(cols, rows));
-    if (this.exited) return;
+    if (this.ptyGone) return;
     this.pty.resize(this.cols, this.rows);
     this.screen.resize(this.cols, this.rows);
   }
 
   private input(data: Uint8Array): void {
-    if (this.exited || data.length === 0) return;
+    if (this.ptyGone || data.length === 0) return;
     this.lastInput = Date.now();
     // Invalid UTF-8 is passed through as bytes: a pty is a byte device and programs decide.
     if (this.queuedInput() + data.length > InputLimits.MAX_QUEUED_INPUT_BYTES) {
@@ -350,6 +352,7 @@ export class TerminalSession {
   }
 
   private onExit(exit: TerminalExit): void {
+    this.ptyGone = true;
     // Trailing output can still be in flight; give it a moment before telling the client.
     setTimeout(() => {
       this.exited = exit;

@@ -79,3 +79,21 @@ describe('gateway security', () => {
     await t.close();
   });
 });
+
+describe('terminal caps', () => {
+  it('refuses terminals past the per-session and the gateway-wide caps with 429', async () => {
+    const capped = await startGateway({ limits: { maxTerminalsPerSession: 1, maxTerminals: 2 } });
+    const one = await TerminalTestClient.open(capped, 'one');
+    const headers = { cookie: capped.cookie, origin: capped.origin };
+    expect((await refusedUpgrade(terminalUrl(capped, 'two'), headers)).body).toMatchObject({ statusCode: 429, code: 'PB_TOO_MANY_TERMINALS' });
+    // Reattaching to a terminal the session holds is not a new terminal.
+    one.ws.close();
+    const again = await TerminalTestClient.open(capped, 'one');
+    const other = await TerminalTestClient.open(capped, 'one', { cookie: await capped.newCookie() });
+    const third = { cookie: await capped.newCookie(), origin: capped.origin };
+    expect((await refusedUpgrade(terminalUrl(capped, 'one'), third)).body).toMatchObject({ statusCode: 429, message: expect.stringContaining('maximum of 2') });
+    await other.close();
+    await again.close();
+    await capped.close();
+  });
+});
