@@ -131,4 +131,60 @@ describe('welcome lesson in a real browser', () => {
     await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
     await waitForScreen('scratch', (t) => /^\/tmp$/m.test(t), 'pwd output in the scratch terminal');
   });
+
+  it('unfolds a minimized dock and focuses the right tab when a block runs', async () => {
+    await page.locator('[aria-label="Minimize terminals"]').click();
+    await page.locator('[data-testid="terminal-dock"][data-minimized="true"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-terminal-tab="tools"]').click(); // also restores the dock
+    await page.locator('[aria-label="Minimize terminals"]').click();
+    await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').click();
+    await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
+    // No click into the terminal: the keyboard must already be there.
+    await page.keyboard.type('echo focus-$((2*4))');
+    await page.keyboard.press('Enter');
+    await waitForScreen('scratch', (t) => t.includes('focus-8'), 'typed output in the focused tab');
+  });
+
+  it('fits the shell to the dock: full screen gives it more rows, restoring gives them back', async () => {
+    const size = async (tag: string) => {
+      await page.locator('.pb-xterm[data-terminal-id="scratch"]').click();
+      await page.keyboard.type(`clear; echo ${tag}=$(stty size | tr ' ' x)`);
+      await page.keyboard.press('Enter');
+      const text = await waitForScreen('scratch', (t) => new RegExp(`^${tag}=\\d+x\\d+`, 'm').test(t), `stty size (${tag})`);
+      const [rows, cols] = new RegExp(`^${tag}=(\\d+)x(\\d+)`, 'm').exec(text)!.slice(1).map(Number);
+      return { rows: rows!, cols: cols! };
+    };
+    const docked = await size('docked');
+    await page.locator('[aria-label="Full screen"]').click();
+    await page.locator('[aria-label="Exit full screen"]').waitFor({ timeout: WAIT_MS });
+    // The resize reaches the pty asynchronously (ResizeObserver, then a Resize frame): ask until it shows.
+    let full = await size('full');
+    for (let i = 0; i < 20 && full.rows === docked.rows; i++) full = await size('full');
+    expect(full.rows).toBeGreaterThan(docked.rows);
+    await page.locator('[aria-label="Exit full screen"]').click();
+    let back = await size('back');
+    for (let i = 0; i < 20 && back.rows !== docked.rows; i++) back = await size('back');
+    expect(back).toEqual(docked);
+  });
+
+  it('keeps the same shells when moving to the next page', async () => {
+    await page.locator('[data-terminal-tab="tools"]').click();
+    await page.keyboard.type('echo "here=$$"');
+    await page.keyboard.press('Enter');
+    const here = /here=(\d+)/.exec(await waitForScreen('tools', (t) => /here=\d+/.test(t), 'pid before moving'))![1];
+    await page.evaluate(() => ((window as unknown as { pbbSamePage: boolean }).pbbSamePage = true));
+    // Scrolled to the very end, the page's last links sit above the dock, not behind it.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.screenshot({ path: `/tmp/${PREFIX}-page-end.png` });
+    await page.locator('a.pagination-nav__link--next').click();
+    await page.waitForURL((url) => url.pathname !== '/', { timeout: WAIT_MS });
+    // A client-side move: the page (and so the dock and its sockets) was never reloaded.
+    expect(await page.evaluate(() => (window as unknown as { pbbSamePage?: boolean }).pbbSamePage)).toBe(true);
+    await waitConnected('tools');
+    await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
+    await page.keyboard.type('echo "there=$$"');
+    await page.keyboard.press('Enter');
+    await waitForScreen('tools', (t) => t.includes(`there=${here}`), 'the same shell on the next page');
+  });
 });

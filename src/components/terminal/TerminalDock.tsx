@@ -2,7 +2,7 @@
  * The dock: a bar fixed to the bottom of every page with a tab per declared terminal. Mounted once in
  * src/theme/Root (inside BrowserOnly), so its terminals and sockets survive moving between lessons.
  */
-import { Suspense, lazy, useCallback, useEffect, useRef, type PointerEvent as ReactPointerEvent } from 'react';
+import { Suspense, lazy, useCallback, useEffect, type PointerEvent as ReactPointerEvent } from 'react';
 import clsx from 'clsx';
 import LabStatus from '../LabStatus/index.tsx';
 import {
@@ -43,16 +43,17 @@ export default function TerminalDock() {
   const state = useDockState();
   const { terminals, activeId, minimized, fullscreen, height, status } = state;
   const visible = terminals.length > 0;
-  const dockRef = useRef<HTMLDivElement>(null);
 
-  // Keep the end of the lesson reachable above the dock.
+  // Keep the end of the lesson reachable above the dock: a spacer at the end of the page's flow
+  // (body padding does not work: Docusaurus gives body a fixed height), and scroll padding so anchors,
+  // focus and scrollIntoView stop above the dock instead of behind it.
+  const space = !visible ? 0 : minimized ? HEADER_HEIGHT : fullscreen ? 0 : height;
   useEffect(() => {
-    const space = !visible ? 0 : minimized ? HEADER_HEIGHT : fullscreen ? 0 : height;
-    document.body.style.paddingBottom = space ? `${space}px` : '';
+    document.documentElement.style.scrollPaddingBottom = space ? `${space}px` : '';
     return () => {
-      document.body.style.paddingBottom = '';
+      document.documentElement.style.scrollPaddingBottom = '';
     };
-  }, [visible, minimized, fullscreen, height]);
+  }, [space]);
 
   const startDrag = useCallback((event: ReactPointerEvent<HTMLDivElement>) => {
     if (event.button !== 0) return;
@@ -80,72 +81,74 @@ export default function TerminalDock() {
   if (!visible) return null;
 
   return (
-    <div
-      ref={dockRef}
-      className={clsx(styles.dock, minimized && styles.minimized, fullscreen && styles.fullscreen)}
-      style={minimized || fullscreen ? undefined : { height }}
-      role="region"
-      aria-label="Terminals"
-      data-testid="terminal-dock"
-      data-minimized={minimized}
-    >
-      {!minimized && !fullscreen && (
-        <div className={styles.handle} onPointerDown={startDrag} role="separator" aria-orientation="horizontal" aria-label="Drag to resize the terminals" />
-      )}
-      <div className={styles.header}>
-        <div className={styles.tabs} role="tablist">
-          {terminals.map((t) => {
-            const s = status[t.id];
-            return (
-              <button
-                key={t.id}
-                type="button"
-                role="tab"
-                aria-selected={t.id === activeId}
-                className={clsx(styles.tab, t.id === activeId && styles.activeTab)}
-                onClick={() => dockStore.activate(t.id)}
-                title={describeState(s)}
-                data-terminal-tab={t.id}
-                data-state={s?.kind ?? 'connecting'}
-              >
-                <span className={clsx(styles.dot, styles[`dot_${s?.kind ?? 'connecting'}`])} aria-hidden />
-                {t.name}
-                {s && s.kind !== 'connected' && <span className={styles.stateText}>{describeState(s)}</span>}
-              </button>
-            );
-          })}
+    <>
+      <div className={styles.spacer} style={{ height: space }} aria-hidden />
+      <div
+        className={clsx(styles.dock, minimized && styles.minimized, fullscreen && styles.fullscreen)}
+        style={minimized || fullscreen ? undefined : { height }}
+        role="region"
+        aria-label="Terminals"
+        data-testid="terminal-dock"
+        data-minimized={minimized}
+      >
+        {!minimized && !fullscreen && (
+          <div className={styles.handle} onPointerDown={startDrag} role="separator" aria-orientation="horizontal" aria-label="Drag to resize the terminals" />
+        )}
+        <div className={styles.header}>
+          <div className={styles.tabs} role="tablist">
+            {terminals.map((t) => {
+              const s = status[t.id];
+              return (
+                <button
+                  key={t.id}
+                  type="button"
+                  role="tab"
+                  aria-selected={t.id === activeId}
+                  className={clsx(styles.tab, t.id === activeId && styles.activeTab)}
+                  onClick={() => dockStore.activate(t.id)}
+                  title={describeState(s)}
+                  data-terminal-tab={t.id}
+                  data-state={s?.kind ?? 'connecting'}
+                >
+                  <span className={clsx(styles.dot, styles[`dot_${s?.kind ?? 'connecting'}`])} aria-hidden />
+                  {t.name}
+                  {s && s.kind !== 'connected' && <span className={styles.stateText}>{describeState(s)}</span>}
+                </button>
+              );
+            })}
+          </div>
+          <div className={styles.actions}>
+            <LabStatus compact />
+            <button
+              type="button"
+              className={styles.iconButton}
+              onClick={() => dockStore.setFullscreen(!fullscreen)}
+              aria-label={fullscreen ? 'Exit full screen' : 'Full screen'}
+              title={fullscreen ? 'Exit full screen' : 'Full screen'}
+            >
+              {fullscreen ? '⤡' : '⤢'}
+            </button>
+            <button
+              type="button"
+              className={styles.iconButton}
+              onClick={() => dockStore.setMinimized(!minimized)}
+              aria-label={minimized ? 'Restore terminals' : 'Minimize terminals'}
+              title={minimized ? 'Restore' : 'Minimize'}
+            >
+              {minimized ? '▴' : '▾'}
+            </button>
+          </div>
         </div>
-        <div className={styles.actions}>
-          <LabStatus compact />
-          <button
-            type="button"
-            className={styles.iconButton}
-            onClick={() => dockStore.setFullscreen(!fullscreen)}
-            aria-label={fullscreen ? 'Exit full screen' : 'Full screen'}
-            title={fullscreen ? 'Exit full screen' : 'Full screen'}
-          >
-            {fullscreen ? '⤡' : '⤢'}
-          </button>
-          <button
-            type="button"
-            className={styles.iconButton}
-            onClick={() => dockStore.setMinimized(!minimized)}
-            aria-label={minimized ? 'Restore terminals' : 'Minimize terminals'}
-            title={minimized ? 'Restore' : 'Minimize'}
-          >
-            {minimized ? '▴' : '▾'}
-          </button>
+        <div className={styles.body} hidden={minimized}>
+          <Suspense fallback={<div className={styles.loading}>Loading terminal…</div>}>
+            {terminals.map((t) => (
+              <div key={t.id} className={styles.pane} style={{ display: t.id === activeId ? 'block' : 'none' }} role="tabpanel">
+                <XtermPane spec={t} />
+              </div>
+            ))}
+          </Suspense>
         </div>
       </div>
-      <div className={styles.body} hidden={minimized}>
-        <Suspense fallback={<div className={styles.loading}>Loading terminal…</div>}>
-          {terminals.map((t) => (
-            <div key={t.id} className={styles.pane} style={{ display: t.id === activeId ? 'block' : 'none' }} role="tabpanel">
-              <XtermPane spec={t} />
-            </div>
-          ))}
-        </Suspense>
-      </div>
-    </div>
+    </>
   );
 }
