@@ -271,15 +271,15 @@ async function cpuWindow(procs: Proc[], ms: number): Promise<number[]> {
 }
 
 /**
- * Polls until `until(value of key)` holds and the value has not changed for a settle period (twice
- * the resync time, at least a second, while resyncs_total also stays put); returns the last samples.
+ * Polls every second until `until(value of key)` holds and neither that value nor resyncs_total moved
+ * since the previous poll; returns the last samples. One-second polls reuse the keep-alive connection,
+ * so the polling itself makes no new tracked connections (no new events).
  */
-async function settle(url: string, key: string, until: (v: number) => boolean, resyncMs: number): Promise<Map<string, number>> {
-  const quiet = Math.max(1_000, 2 * resyncMs);
+async function settle(url: string, key: string, until: (v: number) => boolean): Promise<Map<string, number>> {
   const deadline = performance.now() + 120_000;
   let m = await samples(url);
   for (;;) {
-    await sleep(quiet);
+    await sleep(1_000);
     const next = await samples(url);
     const same = (k: string) => next.get(k) === m.get(k);
     const done = until(next.get(key)!) && same(key) && same('conntrack_exporter_resyncs_total');
@@ -330,7 +330,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   clearInterval(hup);
   // The collector thread runs niced, so on a busy machine its resyncs lag the signals: wait until at
   // least one has finished and the count has stopped moving.
-  const afterResync = await settle(ours.url, 'conntrack_exporter_resyncs_total', (v) => v > r0, initialResync);
+  const afterResync = await settle(ours.url, 'conntrack_exporter_resyncs_total', (v) => v > r0);
   const resyncs = afterResync.get('conntrack_exporter_resyncs_total')! - r0;
   const resyncCpuMs = (((cpuTicks(ours.child.pid!) - cpu0) / CLK_TCK) * 1000) / Math.max(1, resyncs);
   const resyncMs = afterResync.get('conntrack_exporter_last_resync_duration_seconds')! * 1000;
@@ -351,7 +351,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   const events = eventsIn(churnEnd) - eventsIn(e0);
   const churnResyncs = churnEnd.get('conntrack_exporter_resyncs_total')! - e0.get('conntrack_exporter_resyncs_total')!;
   // Drift check once the collector has caught up (no new events, no resync running).
-  const e1 = await settle(ours.url, 'conntrack_exporter_events_total{type="new"}', () => true, initialResync);
+  const e1 = await settle(ours.url, 'conntrack_exporter_events_total{type="new"}', () => true);
   const kernel = await procEntries();
   const entries = e1.get('conntrack_exporter_table_entries')!;
   const memChurn = memoryKiB(ours.child.pid!);

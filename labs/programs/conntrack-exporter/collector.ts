@@ -4,9 +4,13 @@
  * lost or the stream stopped) that repairs drift. Runs in its own worker thread, so parsing a large
  * table never delays a scrape; a scrape only sends the last published text.
  *
- * Resync and events: events that arrive while the table is being read are held back and applied after
- * the dump replaces the table, so changes made during the read are not lost (an event the dump already
- * reflects is applied again, which at worst shows an older state until the next event or resync).
+ * Resync and events: the dump is applied line by line as it is read, and events keep being applied
+ * while it is read (they are not held back: a resync of a big table on a busy machine can take
+ * seconds, and the counts must stay current meanwhile). Both carry the new generation, so the end of
+ * the resync removes only entries that neither the dump nor an event has seen. Events arrive in order
+ * and after the fact, so the last word on an entry is its latest event; the one race left is a dump
+ * line parsed just after the DESTROY event of the same entry, which brings it back until it expires
+ * or the next resync.
  */
 import { readFile } from 'node:fs/promises';
 import { parseEventLine, type ConntrackEvent } from './conntrack-line.ts';
@@ -41,7 +45,6 @@ export class Collector {
   private sourceBackoffMs: number = Tunables.eventSourceRestartMinMs;
   private resyncing = false;
   private resyncAgain = false;
-  private held: ConntrackEvent[] | undefined;
   private resyncCount = 0;
   private lastPublish = 0;
   private publishTimer: NodeJS.Timeout | undefined;
@@ -94,7 +97,6 @@ export class Collector {
       return;
     }
     this.resyncing = true;
-    this.held = [];
     const t0 = performance.now();
     const started = Date.now();
     this.table.beginResync();
@@ -115,9 +117,6 @@ export class Collector {
       this.stats.resyncs++;
       if (read.count === 0 && (await hasTcpSockets(this.opts.procRoot))) status = 'not_tracking';
     }
-    const held = this.held;
-    this.held = undefined;
-    for (const e of held) this.table.apply(e, this.naming, now);
     this.stats.lastResyncSeconds = (performance.now() - t0) / 1000;
     this.stats.lastResyncTimestamp = Date.now() / 1000;
     this.setStatus(status, detail);
@@ -153,8 +152,7 @@ export class Collector {
       const event = r.value;
       this.stats.events[event.type]++;
       if (this.opts.logEvents) this.logEvent(line, event);
-      if (this.held !== undefined) this.held.push(event);
-      else this.table.apply(event, this.naming, now);
+      this.table.apply(event, this.naming, now);
     }
     this.markDirty();
   }
