@@ -72,14 +72,9 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
     return done({ passed: false, normalizedQuery, hints, error, window: evaluation });
   };
 
-  const normalized = normalizeQuery(rawQuery, variables);
-  if (!normalized.ok) return fail(normalized.query, normalized.error);
-  const query = normalized.query;
-  const syntax = checkSyntax(query);
-  if (!syntax.ok) return fail(query, syntax.error);
-  const facts = queryFacts(query, syntax.tree);
-  const costly = costError(query, facts);
-  if (costly) return fail(query, costly);
+  const stat = staticCheck(rawQuery, variables);
+  if (!stat.ok) return fail(stat.query, stat.error);
+  const { query, facts } = stat;
 
   const reference = normalizeQuery(challenge.reference, variables).query;
   const refFacts = queryFacts(reference);
@@ -115,6 +110,28 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
     window: evaluation,
     ...(sameText ? { sameText: true } : {}),
   });
+}
+
+/** The stages that need no Prometheus: normalise, syntax and types, cost guard. */
+function staticCheck(rawQuery: string, variables: Record<string, string>): { ok: true; query: string; facts: QueryFacts } | { ok: false; query: string; error: CheckError } {
+  const normalized = normalizeQuery(rawQuery, variables);
+  if (!normalized.ok) return normalized;
+  const query = normalized.query;
+  const syntax = checkSyntax(query);
+  if (!syntax.ok) return { ok: false, query, error: syntax.error };
+  const facts = queryFacts(query, syntax.tree);
+  const costly = costError(query, facts);
+  return costly ? { ok: false, query, error: costly } : { ok: true, query, facts };
+}
+
+/**
+ * The answer's problem found without evaluating it (empty, binary, syntax, type, cost), or null when it
+ * must be evaluated. Lets a caller skip starting a Prometheus for an answer that cannot pass.
+ */
+export function precheckAnswer(challenge: Challenge, rawQuery: string, window: RangeWindow, scrapeSeconds: number): CheckOutcome | null {
+  const stat = staticCheck(rawQuery, variablesFor(challenge, window, scrapeSeconds));
+  if (stat.ok) return null;
+  return { challengeId: challenge.id, passed: false, normalizedQuery: stat.query, hints: [], error: stat.error, window: { start: window.start, end: window.end, stepSeconds: window.step }, durationMs: 0 };
 }
 
 /**

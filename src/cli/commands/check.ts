@@ -4,7 +4,7 @@ import type { Command } from '../command.ts';
 import { wantsHelp } from '../command.ts';
 import type { CheckResponse } from '../../protocol/challenges.ts';
 import { loadChallenges } from '../../checker/challenges.ts';
-import { checkAnswer, liveWindow, offlineWindow, type CheckOutcome } from '../../checker/checkAnswer.ts';
+import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutcome } from '../../checker/checkAnswer.ts';
 import { startOfflinePrometheus } from '../../checker/offlinePrometheus.ts';
 import { PrometheusClient } from '../../checker/prometheusClient.ts';
 import { formatPositionedError } from '../../checker/yamlPositions.ts';
@@ -91,8 +91,11 @@ export const check: Command = {
       return 2;
     }
     let outcome: CheckOutcome;
-    if (parsed.values.offline) {
-      const offline = await startOfflinePrometheus(set);
+    const early = parsed.values.offline ? precheckAnswer(challenge, query, offlineWindow(set), set.scrapeInterval) : null;
+    if (early) outcome = early;
+    else if (parsed.values.offline) {
+      // PATCHBAY_OFFLINE_PREFIX names the temp directory (tests give their own prefix).
+      const offline = await startOfflinePrometheus(set, process.env.PATCHBAY_OFFLINE_PREFIX ? { prefix: process.env.PATCHBAY_OFFLINE_PREFIX } : {});
       if (!offline.ok) {
         console.error(`patchbay check: ${offline.message}`);
         return 1;
