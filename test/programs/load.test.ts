@@ -33,6 +33,17 @@ describe('load', () => {
     expect(json.DurationHistogram.Percentiles).toHaveLength(5);
   });
 
+  it('opens a connection per call with -keepalive=false, as fortio does', async () => {
+    const up = new Upstream();
+    const port = await up.listen();
+    cleanups.push(() => up.close());
+    const out = await runProgram('load', ['-c', '2', '-qps=0', '-n', '10', '-keepalive=false', `http://127.0.0.1:${port}/`]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Code 200 : 10 (100.0 %)');
+    expect(out.stdout).toContain('Sockets used: 10 (for perfect keepalive, would be 2)');
+    expect(up.connections).toBe(10);
+  });
+
   it('reports socket errors as Code -1 and still exits 0', async () => {
     const port = await freePort(); // nothing listens here
     const out = await runProgram('load', ['-c', '2', '-qps', '0', '-n', '6', `http://127.0.0.1:${port}/`]);

@@ -21,6 +21,7 @@ const HELP = `Usage: load [flags] URL
   -qps-swing R  vary the rate by +/- R around -qps (sine), for background traffic
   -period D     period of that variation (default 120s)
   -quiet        print only the summary
+  -keepalive=false  a new connection per call (default: keep-alive per connection)
 `;
 
 /** Latency samples kept for the summary; beyond this the oldest half is dropped (runs with -t 0). */
@@ -46,16 +47,26 @@ interface Options {
   swing: number;
   periodMs: number;
   quiet: boolean;
+  keepalive: boolean;
   url: URL;
 }
 
 function parse(argv: string[]): Options {
-  const o: Partial<Options> & { c: number; qps: number; durationMs: number; timeoutMs: number; swing: number; periodMs: number; quiet: boolean } = {
-    c: 8, qps: 8, durationMs: 5000, timeoutMs: 3000, swing: 0, periodMs: 120_000, quiet: false,
+  const o: Partial<Options> & { c: number; qps: number; durationMs: number; timeoutMs: number; swing: number; periodMs: number; quiet: boolean; keepalive: boolean } = {
+    c: 8, qps: 8, durationMs: 5000, timeoutMs: 3000, swing: 0, periodMs: 120_000, quiet: false, keepalive: true,
   };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!.replace(/^--/, '-');
+    // Go-style flags as fortio takes them: `-t 5s`, `-t=5s`, `--t 5s`.
+    const raw = argv[i]!.replace(/^--/, '-');
+    const eq = raw.startsWith('-') ? raw.indexOf('=') : -1;
+    const a = eq > 0 ? raw.slice(0, eq) : raw;
+    let inline = eq > 0 ? raw.slice(eq + 1) : undefined;
     const val = () => {
+      if (inline !== undefined) {
+        const v = inline;
+        inline = undefined;
+        return v;
+      }
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
@@ -76,8 +87,17 @@ function parse(argv: string[]): Options {
       case '-qps-swing': o.swing = num(val()); break;
       case '-period': o.periodMs = parseDuration(val()); break;
       case '-quiet': o.quiet = true; break;
+      case '-keepalive': {
+        // A bare -keepalive means true; -keepalive=false (fortio's spelling) opens a connection per call.
+        const v = inline ?? 'true';
+        inline = undefined;
+        if (v !== 'true' && v !== 'false') throw new Error(`-keepalive takes true or false (got "${v}")`);
+        o.keepalive = v === 'true';
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new Error(`unknown flag ${a}`);
+        if (inline !== undefined) throw new Error(`${a} takes no value`);
         if (o.url) throw new Error(`only one URL, got "${o.url.href}" and "${a}"`);
         o.url = new URL(a.includes('://') ? a : `http://${a}`);
     }
@@ -96,7 +116,7 @@ interface Result {
 
 /** One fortio "thread": a keep-alive connection sending calls on its share of the schedule. */
 async function runClient(o: Options, share: number, deadline: number, calls: number | undefined, res: Result, stop: { now: boolean }): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  const agent = o.keepalive ? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 }) : false;
   const start = performance.now();
   let done = 0;
   let nextAt = start;
@@ -118,10 +138,10 @@ async function runClient(o: Options, share: number, deadline: number, calls: num
     res.calls++;
     done++;
   }
-  agent.destroy();
+  if (agent) agent.destroy();
 }
 
-function call(o: Options, agent: Agent, res: Result): Promise<number> {
+function call(o: Options, agent: Agent | false, res: Result): Promise<number> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (code: number) => {
@@ -130,7 +150,7 @@ function call(o: Options, agent: Agent, res: Result): Promise<number> {
         resolve(code);
       }
     };
-    const req = request(o.url, { agent, timeout: o.timeoutMs, headers: { 'user-agent': 'patchbay-load/0.1 (fortio-like)' } }, (r) => {
+    const req = request(o.url, { agent, timeout: o.timeoutMs, headers: { 'user-agent': 'patchbay-load/0.1 (fortio-like)', ...(agent ? {} : { connection: 'close' }) } }, (r) => {
       r.resume();
       r.on('end', () => settle(r.statusCode ?? -1));
       r.on('error', () => settle(-1));
