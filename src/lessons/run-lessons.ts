@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab } from '../lab/start-lab.ts';
 import type { LabInstance, LabProgress } from '../lab/types.ts';
-import { liveWindow, type CheckTarget } from '../checker/checkAnswer.ts';
+import { liveWindow, offlineWindow, type CheckTarget } from '../checker/checkAnswer.ts';
+import { startOfflinePrometheus, type OfflinePrometheus } from '../checker/offlinePrometheus.ts';
 import { grafanaVariables, normalizeQuery } from '../checker/normalize.ts';
 import { PrometheusClient } from '../checker/prometheusClient.ts';
 import { removeCgroupParent } from '../terminal/ProcessCgroup.ts';
@@ -52,7 +53,7 @@ export interface RunLessonsOptions {
   files: string[];
   /** Lab name under labs/ (or a path). */
   lab: string;
-  /** No lab: check references and challenges against the checker's offline fixture; skip commands. */
+  /** No lab: check references, assert challenges against the checker's offline fixture; skip commands and graphs. */
   offline?: boolean;
   /** Leave the lab running afterwards (its instance id is reported). */
   keepLab?: boolean;
@@ -94,7 +95,19 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
   if (o.offline) {
     // Without a lab there is nothing to type into; references are still checked, and each lesson
     // reports what it skipped so a green offline run is never mistaken for a full one.
-    for (const p of prepared) await runOffline(p, emit, report);
+    const needsFixture = prepared.some((p) => !p.referenceErrors.length && p.plan.steps.some((s) => s.kind === 'challenge'));
+    let offline: OfflinePrometheus | null = null;
+    if (needsFixture) {
+      const t0 = performance.now();
+      const r = await startOfflinePrometheus(ctx.challenges, { prefix: `${o.prefix}-offline` });
+      setupStep({ status: r.ok ? 'pass' : 'fail', label: 'start Prometheus on the offline fixture', ...(!r.ok && { reasons: [r.message] }), durationMs: performance.now() - t0 });
+      if (r.ok) offline = r.prometheus;
+    }
+    try {
+      for (const p of prepared) await runOffline(p, ctx, offline, emit, report);
+    } finally {
+      await offline?.stop();
+    }
     return finish();
   }
 
@@ -160,16 +173,41 @@ function prepare(file: string, ctx: LabContext): Prepared {
   return { plan, referenceErrors };
 }
 
-async function runOffline(p: Prepared, emit: (e: RunEvent) => void, report: RunReport): Promise<void> {
+/**
+ * Without a lab: references are checked, commands and graphs are skipped (they need the live lab), and
+ * challenges are asserted against the checker's offline fixture, a fixed stretch of recorded-like data.
+ */
+async function runOffline(p: Prepared, ctx: LabContext, offline: OfflinePrometheus | null, emit: (e: RunEvent) => void, report: RunReport): Promise<void> {
   const t0 = performance.now();
   emit({ kind: 'lesson', file: p.plan.file, title: p.plan.title });
-  const steps: StepResult[] = [...p.referenceErrors];
+  const steps: StepResult[] = [];
+  const record = (s: StepResult) => {
+    steps.push(s);
+    emit({ kind: 'step', step: s });
+  };
+  for (const s of p.referenceErrors) record(s);
   if (!p.referenceErrors.length) {
-    steps.push({ status: 'pass', label: `references: ${p.plan.terminals.length} terminals, ${p.plan.steps.length} steps resolve against the lab`, durationMs: 0 });
+    record({ status: 'pass', label: `references: ${p.plan.terminals.length} terminals, ${p.plan.steps.length} steps resolve against the lab`, durationMs: 0 });
+    const skipped = p.plan.steps.filter((s) => s.kind !== 'challenge').length;
+    if (skipped) record({ status: 'skip', label: `${skipped} commands and graphs not run (--offline: no lab)`, durationMs: 0 });
+    let metricNames: string[] | null = null;
+    for (const step of p.plan.steps) {
+      if (step.kind !== 'challenge') continue;
+      const started = performance.now();
+      const challenge = ctx.challenges.byId.get(step.id);
+      if (!challenge || !offline) {
+        record({ status: 'fail', label: `challenge ${step.id} (offline fixture)`, at: step.at, reasons: [offline ? 'not defined by the lab' : 'no offline Prometheus'], durationMs: 0 });
+        continue;
+      }
+      if (!metricNames) {
+        const names = await offline.client.labelValues('__name__');
+        metricNames = names.ok ? names.data : [];
+      }
+      const target: CheckTarget = { prometheus: offline.client, window: offlineWindow(ctx.challenges), scrapeSeconds: ctx.challenges.scrapeInterval };
+      const checks = await assertChallenge(challenge, target, metricNames);
+      record({ status: checks.every((c) => c.ok) ? 'pass' : 'fail', label: `challenge ${step.id} (offline fixture)`, at: step.at, checks, durationMs: performance.now() - started });
+    }
   }
-  const skipped = p.plan.steps.filter((s) => s.kind !== 'graph').length;
-  steps.push({ status: 'skip', label: `${skipped} commands and challenges not run (--offline: no lab)`, durationMs: 0 });
-  for (const s of steps) emit({ kind: 'step', step: s });
   const lesson = { file: p.plan.file, title: p.plan.title, steps, durationMs: performance.now() - t0 };
   report.lessons.push(lesson);
   emit({ kind: 'lesson-done', lesson });

@@ -69,6 +69,15 @@ describe('reference errors (no lab)', () => {
     expect(failures(report).map((f) => [f.at?.line, f.label])).toEqual([[3, 'reference: bad-query']]);
   });
 
+  it('asserts a challenge against the offline fixture when there is no lab', async () => {
+    const file = lesson('offline-challenge.mdx', `# Offline\n\n<Challenge id="circuit-breaker-open"/>\n`);
+    const report = await runLessons({ files: [file], lab: LAB, offline: true, prefix: PREFIX });
+    const step = steps(report).find((s) => s.label.startsWith('challenge'));
+    expect(step?.status).toBe('pass');
+    const labels = step?.checks?.map((c) => c.label.split(':')[0]) ?? [];
+    expect(labels).toEqual(expect.arrayContaining(['reference passes', 'empty answer fails', 'mutant']));
+  });
+
   it('makes `patchbay test` exit 1 with the file and line in its output', async () => {
     const file = lesson('cli.mdx', `# CLI\n\n<Challenge id="no-such-challenge"/>\n`);
     const run = promisify(execFile)(process.execPath, [join(PROJECT_DIR, 'bin/patchbay.mjs'), 'test', '--offline', '--no-color', file], { cwd: PROJECT_DIR });

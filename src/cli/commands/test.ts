@@ -25,7 +25,8 @@ connection-metrics). Without one, every lesson under ${COURSE_DIR}/ runs, in ord
 
 Options:
   --lab NAME         lab to run against (default ${DEFAULT_LAB})
-  --offline          no lab: check references only, skip commands and challenges
+  --offline          no lab: check references, assert challenges on the checker's offline
+                     fixture; commands and graphs are skipped
   --keep-lab         leave the lab running afterwards (prints its instance id)
   --timeout SECONDS  default per-command limit (default ${LessonRunDefaults.COMMAND_TIMEOUT_SECONDS}; a <Command timeout={N}> overrides)
   --no-color         plain output (also when NO_COLOR is set or output is not a terminal)
