@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import type { LabHealth } from '../../src/protocol/health.ts';
 import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
 
 const PREFIX = 'pbb';
@@ -26,6 +27,8 @@ let page: Page;
 let userDataDir: string;
 /** The shells' HOME and workspace: the machine's own dotfiles (slow, shared) stay out of the test. */
 let home: string;
+/** What GET /api/health reports as the lab; a test changes it to see the navbar follow. */
+let labHealth: LabHealth | null = null;
 
 /** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
 async function screenText(terminalId: string): Promise<string> {
@@ -60,6 +63,7 @@ beforeAll(async () => {
     siteDir: SITE_DIR,
     cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
     resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
+    healthProvider: () => labHealth,
   });
   userDataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-chromium-`));
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -186,5 +190,53 @@ describe('welcome lesson in a real browser', () => {
     await page.keyboard.type('echo "there=$$"');
     await page.keyboard.press('Enter');
     await waitForScreen('tools', (t) => t.includes(`there=${here}`), 'the same shell on the next page');
+  });
+
+  it('grows the shell when the dock is dragged taller', async () => {
+    const rowsOf = async (tag: string) => {
+      await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
+      await page.keyboard.type(`clear; echo ${tag}=$(stty size | cut -d' ' -f1)`);
+      await page.keyboard.press('Enter');
+      const text = await waitForScreen('tools', (t) => new RegExp(`^${tag}=\\d+`, 'm').test(t), `stty rows (${tag})`);
+      return Number(new RegExp(`^${tag}=(\\d+)`, 'm').exec(text)![1]);
+    };
+    const before = await rowsOf('before');
+    const dock = page.locator('[data-testid="terminal-dock"]');
+    const heightBefore = (await dock.boundingBox())!.height;
+    const handle = (await page.locator('[role="separator"][aria-label="Drag to resize the terminals"]').boundingBox())!;
+    const x = handle.x + handle.width / 2;
+    const y = handle.y + handle.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x, y - 200, { steps: 5 });
+    await page.mouse.up();
+    expect((await dock.boundingBox())!.height).toBeGreaterThan(heightBefore + 150);
+    let after = await rowsOf('after');
+    for (let i = 0; i < 20 && after === before; i++) after = await rowsOf('after');
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('shows the lab state from /api/health in the navbar: starting, ready, degraded with the failing process', async () => {
+    const pill = page.locator('.navbar [data-testid="lab-status"]');
+    const base: LabHealth = {
+      name: 'connections',
+      instance: 'pbb1',
+      state: 'starting',
+      hosts: [{ name: 'api', address: '10.213.9.2', processes: [{ name: 'sidecar', state: 'starting', restarts: 0 }] }],
+      failing: [],
+    };
+    labHealth = base;
+    await pill.getByText('connections starting').waitFor({ timeout: WAIT_MS });
+    labHealth = { ...base, state: 'ready', hosts: [{ ...base.hosts[0]!, processes: [{ name: 'sidecar', state: 'ready', restarts: 0 }] }] };
+    await pill.getByText('connections ready').waitFor({ timeout: WAIT_MS });
+    labHealth = {
+      ...base,
+      state: 'degraded',
+      failing: ['api/sidecar'],
+      hosts: [{ ...base.hosts[0]!, processes: [{ name: 'sidecar', state: 'failed', restarts: 5, lastError: 'exited with code 1' }] }],
+    };
+    await pill.getByText('connections degraded: api/sidecar').waitFor({ timeout: WAIT_MS });
+    expect(await pill.getAttribute('title')).toContain('exited with code 1');
+    await page.screenshot({ path: `/tmp/${PREFIX}-degraded.png` });
   });
 });

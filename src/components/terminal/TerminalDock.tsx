@@ -18,6 +18,7 @@ const XtermPane = lazy(() => import('./XtermPane.tsx'));
 
 /** The header's height when minimized; the page keeps this much room free at its bottom. */
 const HEADER_HEIGHT = 38;
+const HEIGHT_KEY = 'patchbay:dock-height';
 
 export function describeState(state: ConnectionState | undefined): string {
   if (!state) return 'starting';
@@ -70,6 +71,15 @@ export default function TerminalDock() {
     handle.addEventListener('pointerup', up);
     handle.addEventListener('pointercancel', up);
   }, []);
+
+  // The learner's chosen height survives a reload (per tab, like the shells themselves).
+  useEffect(() => {
+    const saved = Number(sessionStorage.getItem(HEIGHT_KEY));
+    if (saved > 0) dockStore.setHeight(clampHeight(saved));
+  }, []);
+  useEffect(() => {
+    sessionStorage.setItem(HEIGHT_KEY, String(height));
+  }, [height]);
 
   // A window that shrinks must not leave the dock taller than the window.
   useEffect(() => {
