@@ -29,7 +29,7 @@ export interface NetworkRecord {
   bridge: string | null;
   veths: string[];
   netns: string[];
-  /** Inode of each namespace, to recognise processes inside it. */
+  /** Inode of each namespace when created (informational: once a namespace is gone its inode may be reused). */
   netnsInodes: number[];
   utsFiles: string[];
   etcNetns: string[];

@@ -100,7 +100,9 @@ async function setUpHost(h: PlannedHost): Promise<DriverResult> {
  * namespaces, the UTS mounts and the /etc/netns files. Idempotent; missing things are fine.
  */
 export async function destroyNetwork(record: NetworkRecord): Promise<void> {
-  const inodes = new Set(record.netnsInodes);
+  // Only namespaces still mounted under our names: a mounted namespace's inode is pinned. A recorded
+  // inode whose namespace is gone may already belong to someone else's new namespace (inodes are reused).
+  const inodes = new Set<number>();
   for (const ns of record.netns) {
     const ino = netnsInode(ns);
     if (ino !== null) inodes.add(ino);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { listInstances } from '../../src/lab/instance-state.ts';
 import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
 import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
-import { leftovers, NOTHING } from './leftovers.ts';
+import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
 const rt = runtimeDir();
@@ -64,10 +64,12 @@ describe('the lab CLI', () => {
     expect(logs.out).toMatch(/\[patchbay .*\] starting: node .*web\.mjs/);
     expect(logs.out).toMatch(/\] ready/);
 
+    const processes = processesIn(record!.network.netns);
+    expect(processes.length).toBeGreaterThanOrEqual(4);
     const down = await patchbay(['down']);
     expect(down.code).toBe(0);
     expect(down.out).toMatch(new RegExp(`stopped ${record!.id} \\(lab mini\\)`));
-    expect(leftovers(record!.id, record!.network.netnsInodes, rt.dir)).toEqual(NOTHING);
+    expect(leftovers(record!.id, processes, rt.dir)).toEqual(NOTHING);
   });
 
   it('prints file:line:column errors for a malformed lab and starts nothing', async () => {

@@ -8,7 +8,7 @@ import type { HealthResponse } from '../../src/protocol/health.ts';
 import { listInstances } from '../../src/lab/instance-state.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
-import { leftovers, NOTHING } from './leftovers.ts';
+import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 import { refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
 
 describe('a gateway with a lab', () => {
@@ -86,9 +86,11 @@ describe('patchbay serve with a lab', () => {
       expect(health.lab!.name).toBe('mini');
       const [record] = listInstances(rt.dir);
       expect(record).toBeDefined();
+      const processes = processesIn(record!.network.netns);
+      expect(processes.length).toBeGreaterThanOrEqual(4);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(leftovers(record!.id, record!.network.netnsInodes, rt.dir)).toEqual(NOTHING);
+      expect(leftovers(record!.id, processes, rt.dir)).toEqual(NOTHING);
     } finally {
       child.kill('SIGKILL');
       rt.remove();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRecord } from '../../src/lab/instance-state.ts';
+import { processesIn, type ProcessSnapshot } from './leftovers.ts';
 import { startLab } from '../../src/lab/start-lab.ts';
 import type { LabInstance, StartLabOptions } from '../../src/lab/types.ts';
 
@@ -21,9 +22,9 @@ export async function start(lab: string, dir: string, options: Partial<StartLabO
   return result.instance;
 }
 
-/** Network namespace inodes of an instance, from its record (for the leak check after stop). */
-export function inodesOf(instance: LabInstance): number[] {
-  return readRecord(instance.dir)?.network.netnsInodes ?? [];
+/** The instance's processes right now (take it before stop; the leak check looks for survivors). */
+export function processesOf(instance: LabInstance): ProcessSnapshot[] {
+  return processesIn(readRecord(instance.dir)?.network.netns ?? []);
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */

@@ -5,8 +5,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidsInNamespaces } from '../../src/lab/namespace-processes.ts';
-import { SUBNET_CLAIMS_DIR } from '../../src/lab/instance-state.ts';
+import { netnsInode, pidsInNamespaces } from '../../src/lab/namespace-processes.ts';
+import { processStartTime, SUBNET_CLAIMS_DIR } from '../../src/lab/instance-state.ts';
+
+export interface ProcessSnapshot {
+  pid: number;
+  startTime: string;
+}
+
+/**
+ * Every process in the named namespaces, taken while they are mounted (so their inodes are pinned and
+ * not reused by another namespace). After teardown, `leftovers` checks none of them is still alive.
+ */
+export function processesIn(netnsNames: string[]): ProcessSnapshot[] {
+  const inodes = new Set(netnsNames.map(netnsInode).filter((i): i is number => i !== null));
+  return pidsInNamespaces(inodes).map((pid) => ({ pid, startTime: processStartTime(pid) ?? '' }));
+}
 
 export interface Leftovers {
   netns: string[];
@@ -18,7 +32,7 @@ export interface Leftovers {
   claims: string[];
 }
 
-export function leftovers(id: string, netnsInodes: number[], runtimeDir: string): Leftovers {
+export function leftovers(id: string, processes: ProcessSnapshot[], runtimeDir: string): Leftovers {
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.includes(id));
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l.includes(id));
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
@@ -37,7 +51,7 @@ export function leftovers(id: string, netnsInodes: number[], runtimeDir: string)
     links,
     mounts,
     etcNetns,
-    pids: pidsInNamespaces(new Set(netnsInodes)),
+    pids: processes.filter((p) => processStartTime(p.pid) === p.startTime).map((p) => p.pid),
     dirs: existsSync(join(runtimeDir, id)) ? [join(runtimeDir, id)] : [],
     claims,
   };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { listInstances } from '../../src/lab/instance-state.ts';
 import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
-import { leftovers, NOTHING } from './leftovers.ts';
+import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
 const rt = runtimeDir();
@@ -29,9 +29,9 @@ describe('after the runtime is killed with SIGKILL', () => {
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGKILL');
     await exited;
-    const inodes = orphan!.network.netnsInodes;
+    const processes = processesIn(orphan!.network.netns);
     // Killed: its processes and namespaces are still there.
-    const left = leftovers(orphan!.id, inodes, rt.dir);
+    const left = leftovers(orphan!.id, processes, rt.dir);
     expect(left.netns).toHaveLength(3);
     expect(left.pids.length).toBeGreaterThanOrEqual(4);
 
@@ -39,7 +39,7 @@ describe('after the runtime is killed with SIGKILL', () => {
     const next = await start('mini', rt.dir, { onProgress: (e) => e.kind === 'cleanup' && events.push(e.instance) });
     try {
       expect(events).toEqual([orphan!.id]);
-      expect(leftovers(orphan!.id, inodes, rt.dir)).toEqual(NOTHING);
+      expect(leftovers(orphan!.id, processes, rt.dir)).toEqual(NOTHING);
       expect(next.health().state).toBe('ready');
     } finally {
       await next.stop();

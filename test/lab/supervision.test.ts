@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ProcessHealth } from '../../src/protocol/health.ts';
 import { readRecord } from '../../src/lab/instance-state.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
-import { inodesOf, runtimeDir, start, waitFor } from './helpers.ts';
+import { processesOf, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING } from './leftovers.ts';
 
 const rt = runtimeDir();
@@ -64,8 +64,8 @@ describe('a process that crashes in a loop', () => {
     expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
     expect(Math.max(...delays)).toBe(400);
     expect(log).toContain('crashing');
-    const inodes = inodesOf(lab);
+    const processes = processesOf(lab);
     await lab.stop();
-    expect(leftovers(lab.id, inodes, rt.dir)).toEqual(NOTHING);
+    expect(leftovers(lab.id, processes, rt.dir)).toEqual(NOTHING);
   });
 });
