@@ -111,10 +111,9 @@ export async function destroyNetwork(record: NetworkRecord): Promise<void> {
   // Deleting the veth synchronously removes its peer; `netns del` alone frees links asynchronously.
   const batch = [...record.veths.map((v) => `link del ${v}`), ...(record.bridge ? [`link del ${record.bridge}`] : []), ...record.netns.map((n) => `netns del ${n}`)];
   if (batch.length) await runCommand('ip', ['-force', '-batch', '-'], { input: `${batch.join('\n')}\n` });
-  for (const f of record.utsFiles) {
-    await runCommand('umount', [f]);
-    rmSync(f, { force: true });
-  }
+  // One umount for all hosts (it takes several targets); files that are not mounts just fail.
+  if (record.utsFiles.length) await runCommand('umount', record.utsFiles);
+  for (const f of record.utsFiles) rmSync(f, { force: true });
   for (const d of record.etcNetns) if (d.startsWith(`${ETC_NETNS}/`)) rmSync(d, { recursive: true, force: true });
 }
 
