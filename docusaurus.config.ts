@@ -2,7 +2,20 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import type { Plugin } from '@docusaurus/types';
-import remarkValidate from './src/lessons/remark-validate.ts';
+
+/**
+ * Lesson reference checks (src/lessons/remark-validate.ts) as a remark plugin. That module is Node-only
+ * (it reads the lab and the checker), so it is imported when the docs compile, through a path the web
+ * typecheck does not follow.
+ */
+function remarkValidate(options: { lab: string }) {
+  const modulePath = './src/lessons/remark-validate.ts';
+  let transformer: Promise<(tree: unknown, file: unknown) => Promise<void>> | null = null;
+  return async (tree: unknown, file: unknown): Promise<void> => {
+    transformer ??= import(/* webpackIgnore: true */ modulePath).then((m: { default: (o: { lab: string }) => (tree: unknown, file: unknown) => Promise<void> }) => m.default(options));
+    return (await transformer)(tree, file);
+  };
+}
 
 /**
  * The package is `"type": "module"`, so webpack parses Docusaurus's generated `.docusaurus/*.js` as
