@@ -40,6 +40,10 @@ let browser: TestBrowser;
 let page: Page;
 let set: ChallengeSet;
 const temp: string[] = [];
+/** Everything the page has typed into each terminal (Input frames on its socket), by terminal id. */
+const typed = new Map<string, string>();
+/** The dock's Enter (src/components/terminal/dockStore.ts). */
+const ENTER = '\r';
 
 function tempDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-${name}-`));
@@ -81,6 +85,17 @@ beforeAll(async () => {
   });
   browser = await launchBrowser(PREFIX);
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  // The dock types a button's commands one by one as output settles; watching its Input frames tells
+  // when it has typed the last one, so the test's own keystrokes never interleave with them.
+  page.on('websocket', (ws) => {
+    const m = /\/api\/terminals\/([^?]+)/.exec(ws.url());
+    if (!m) return;
+    const id = decodeURIComponent(m[1]!);
+    ws.on('framesent', (frame) => {
+      const bytes = typeof frame.payload === 'string' ? Buffer.from(frame.payload) : frame.payload;
+      if (bytes[0] === 0x00) typed.set(id, (typed.get(id) ?? '') + bytes.subarray(1).toString('utf8'));
+    });
+  });
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -93,6 +108,14 @@ afterAll(async () => {
 /** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
 async function screenText(terminalId: string): Promise<string> {
   return (await page.locator(`.pb-xterm[data-terminal-id="${terminalId}"] .xterm-rows`).innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function waitForTyped(terminalId: string, from: number, text: string): Promise<void> {
+  const deadline = Date.now() + BUTTON_SLACK_MS + 60_000;
+  while (!(typed.get(terminalId) ?? '').slice(from).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`the dock never typed ${JSON.stringify(text)} into ${terminalId}`);
+    await page.waitForTimeout(50);
+  }
 }
 
 async function waitForScreen(terminalId: string, test: RegExp, timeoutMs: number): Promise<void> {
@@ -132,7 +155,9 @@ describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_tit
       const block = buttons.nth(n - 1);
       expect(await block.getAttribute('data-target')).toBe(terminal);
       await block.scrollIntoViewIfNeeded();
+      const from = (typed.get(terminal) ?? '').length;
       await block.locator('button[aria-label^="Run in terminal"]').click();
+      await waitForTyped(terminal, from, cmds.at(-1)!.text + ENTER);
       // The shell runs typed lines in order: a marker typed after the button's commands prints only
       // once they have all finished.
       const marker = `pbh-done-${n}-${randomBytes(3).toString('hex')}`;
