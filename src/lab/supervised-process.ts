@@ -38,6 +38,9 @@ export class SupervisedProcess {
   private readonly firstStart: Promise<StartOutcome>;
   private settleFirstStart!: (outcome: StartOutcome) => void;
   private exited: Promise<void> = Promise.resolve();
+  /** When the first launch happened: `startTimeout` counts from here, across restarts. */
+  private firstLaunchAt = 0;
+  private firstStartSettled = false;
 
   constructor(
     readonly plan: PlannedProcess,
@@ -45,11 +48,10 @@ export class SupervisedProcess {
     private readonly onChange: (p: SupervisedProcess) => void,
   ) {
     this.log = new LogFile(plan.logFile);
-    let settled = false;
     this.firstStart = new Promise((resolve) => {
       this.settleFirstStart = (outcome) => {
-        if (settled) return;
-        settled = true;
+        if (this.firstStartSettled) return;
+        this.firstStartSettled = true;
         resolve(outcome);
       };
     });
@@ -61,6 +63,7 @@ export class SupervisedProcess {
 
   /** Launches the process; resolves when it is first ready, or with why it could not become ready. */
   start(): Promise<StartOutcome> {
+    this.firstLaunchAt = Date.now();
     this.launch();
     return this.firstStart;
   }
@@ -104,17 +107,17 @@ export class SupervisedProcess {
       if (this.restarts === 0) this.becomeReady(generation);
       else this.later(RESTART_MIN_UPTIME_MS, () => this.becomeReady(generation));
     }
-    else this.probeUntilReady(generation, Date.now());
+    else this.probeUntilReady(generation);
   }
 
-  private probeUntilReady(generation: number, startedAt: number): void {
+  private probeUntilReady(generation: number): void {
     const probe = this.plan.probe!;
     const attempt = async () => {
       if (this.stopping || generation !== this.generation || this.child?.exitCode !== null || this.child.signalCode !== null) return;
       const result = await runProbe(this.host, probe, this.plan.env);
       if (this.stopping || generation !== this.generation) return;
       if (result.ok) return this.becomeReady(generation);
-      if (Date.now() - startedAt > probe.startTimeout) {
+      if (!this.firstStartSettled && Date.now() - this.firstLaunchAt > probe.startTimeout) {
         const message = `not ready after ${probe.startTimeout} ms: ${result.message}`;
         this.log.note(message);
         this.setState('failed', message);
@@ -155,6 +158,11 @@ export class SupervisedProcess {
     this.lastError = how;
     this.log.note(`restarting in ${delay} ms (restart ${this.restarts})`);
     this.setState('restarting', how);
+    // Crashing before it was ever ready: the start fails once startTimeout has passed (restarts go on).
+    const limit = this.plan.probe?.startTimeout;
+    if (!this.firstStartSettled && limit !== undefined && Date.now() - this.firstLaunchAt > limit) {
+      this.settleFirstStart({ ok: false, message: `${this.id}: not ready after ${limit} ms (${how}, ${this.restarts} restarts)` });
+    }
     this.later(delay, () => this.launch());
   }
 

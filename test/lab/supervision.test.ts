@@ -69,3 +69,20 @@ describe('a process that crashes in a loop', () => {
     expect(leftovers(lab.id, processes, rt.dir)).toEqual(NOTHING);
   });
 });
+
+describe('a process that crashes before it is ever ready', () => {
+  it('fails the start after its startTimeout, keeps restarting, and its dependents are not started', async () => {
+    const lab = await start('neverready', rt.dir);
+    labs.push(lab);
+    const outcome = await lab.ready();
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : outcome.message).toMatch(/box\/broken: not ready after 1000 ms \(exited with code 1, \d+ restarts\)/);
+    const health = lab.health();
+    expect(health.state).toBe('degraded');
+    expect(health.failing).toEqual(expect.arrayContaining(['box/broken', 'box/after']));
+    expect(processHealth(lab, 'box', 'after')).toMatchObject({ state: 'failed', lastError: expect.stringContaining('a dependency failed') });
+    expect(processHealth(lab, 'box', 'independent').state).toBe('ready');
+    const restarts = processHealth(lab, 'box', 'broken').restarts;
+    await waitFor('another restart', () => (processHealth(lab, 'box', 'broken').restarts > restarts ? true : undefined));
+  });
+});
