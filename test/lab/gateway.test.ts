@@ -6,6 +6,7 @@ import { createGateway, type Gateway } from '../../src/server/createGateway.ts';
 import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
 import type { HealthResponse } from '../../src/protocol/health.ts';
 import { listInstances } from '../../src/lab/instance-state.ts';
+import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
@@ -92,7 +93,10 @@ describe('patchbay serve with a lab', () => {
       expect(await exited).toBe(0);
       expect(leftovers(record!.id, processes, rt.dir)).toEqual(NOTHING);
     } finally {
+      // If a step failed with the gateway still running: kill it, then remove the lab it left.
       child.kill('SIGKILL');
+      await exited;
+      await cleanStaleInstances(rt.dir, PREFIX);
       rt.remove();
     }
   });

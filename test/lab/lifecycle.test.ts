@@ -104,7 +104,14 @@ describe('a running lab instance', () => {
 describe('two instances of one lab', () => {
   it('run side by side with the same ports and names, each with its own subnet', async () => {
     const rt = runtimeDir();
-    const [a, b] = await Promise.all([start('mini', rt.dir), start('mini', rt.dir)]);
+    const started = await Promise.allSettled([start('mini', rt.dir), start('mini', rt.dir)]);
+    const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (running.length < 2) {
+      await Promise.all(running.map((l) => l.stop()));
+      rt.remove();
+      throw (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    const [a, b] = running as [LabInstance, LabInstance];
     try {
       expect(a.subnet).not.toBe(b.subnet);
       for (const lab of [a, b]) {
@@ -117,10 +124,13 @@ describe('two instances of one lab', () => {
     } finally {
       const ia = processesOf(a);
       const ib = processesOf(b);
-      await Promise.all([a.stop(), b.stop()]);
-      expect(leftovers(a.id, ia, rt.dir)).toEqual(NOTHING);
-      expect(leftovers(b.id, ib, rt.dir)).toEqual(NOTHING);
-      rt.remove();
+      try {
+        await Promise.all([a.stop(), b.stop()]);
+        expect(leftovers(a.id, ia, rt.dir)).toEqual(NOTHING);
+        expect(leftovers(b.id, ib, rt.dir)).toEqual(NOTHING);
+      } finally {
+        rt.remove();
+      }
     }
   });
 });
