@@ -11,6 +11,7 @@ import type { TerminalClient } from './TerminalClient.ts';
 import { DEFAULT_TERMINAL_LIMITS, type TerminalLimits } from './TerminalLimits.ts';
 import { TerminalSession } from './TerminalSession.ts';
 import { removeCgroupParent } from './ProcessCgroup.ts';
+import { ScreenWorkerPool } from './ScreenWorkerPool.ts';
 
 export type Prepared =
   | { ok: true; existing: TerminalSession | null; spec: SpawnSpec | null }
@@ -26,6 +27,8 @@ export interface TerminalRegistryOptions {
    * (tests pass one with their prefix) and is removed on close.
    */
   cgroupParent?: string | null;
+  /** Where the server's screen copies are parsed: a worker thread (default) or the main thread. */
+  screens?: 'worker' | 'inline';
 }
 
 export class TerminalRegistry {
@@ -36,10 +39,12 @@ export class TerminalRegistry {
   private readonly ending = new Set<TerminalSession>();
   private readonly cgroupParent: string | null;
   private closed = false;
+  private readonly screens: ScreenWorkerPool | null;
 
   constructor(private readonly options: TerminalRegistryOptions) {
     this.limits = { ...DEFAULT_TERMINAL_LIMITS, ...options.limits };
     this.cgroupParent = options.cgroupParent === undefined ? 'patchbay' : options.cgroupParent;
+    this.screens = options.screens === 'inline' ? null : new ScreenWorkerPool();
   }
 
   get size(): number {
@@ -99,6 +104,7 @@ export class TerminalRegistry {
       rows: size.rows,
       limits: this.limits,
       cgroupParent: this.cgroupParent,
+      ...(this.screens ? { openScreen: (size) => this.screens!.open(size) } : {}),
       onEnd: (ended) => {
         this.cancelGrace(ended);
         if (this.sessions.get(k) === ended) this.sessions.delete(k);
@@ -132,6 +138,7 @@ export class TerminalRegistry {
     const all = [...this.sessions.values(), ...this.ending];
     await Promise.all(all.map((s) => s.dispose()));
     this.sessions.clear();
+    await this.screens?.close();
     if (this.options.cgroupParent) removeCgroupParent(this.options.cgroupParent);
   }
 

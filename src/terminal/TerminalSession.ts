@@ -5,10 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import * as pty from 'node-pty';
-import xtermHeadless from '@xterm/headless';
-import xtermSerialize from '@xterm/addon-serialize';
-import type { Terminal as HeadlessTerminal } from '@xterm/headless';
-import type { SerializeAddon as SerializeAddonType } from '@xterm/addon-serialize';
 import {
   ClientMessage,
   CloseCode,
@@ -27,9 +23,8 @@ import type { TerminalClient } from './TerminalClient.ts';
 import type { TerminalLimits } from './TerminalLimits.ts';
 import { FlowGate } from './FlowGate.ts';
 import { ProcessCgroup } from './ProcessCgroup.ts';
+import { InlineScreenMirror, type ScreenMirror, type ScreenSize } from './ScreenMirror.ts';
 
-const { Terminal: Headless } = xtermHeadless;
-const { SerializeAddon } = xtermSerialize;
 
 /** How often the watchdogs (ack stall, input stall) look; a fraction of their limits is enough. */
 const WATCHDOG_TICK_MS = 1_000;
@@ -46,6 +41,8 @@ export interface TerminalSessionOptions {
   limits: TerminalLimits;
   /** cgroup directory (under the pids controller) that holds this gateway's terminals; null: none. */
   cgroupParent: string | null;
+  /** Makes the server's screen copy (default: parsed inline; the registry passes its worker pool's). */
+  openScreen?: (size: ScreenSize) => ScreenMirror;
   /** Called once when the terminal has ended (shell exit, limit, or dispose); the owner forgets it. */
   onEnd: (session: TerminalSession) => void;
 }
@@ -57,8 +54,7 @@ export class TerminalSession {
   /** Last input from the learner; the idle limit counts from here. */
   lastInput = Date.now();
   private readonly pty: pty.IPty;
-  private readonly screen: HeadlessTerminal;
-  private readonly serializer: SerializeAddonType;
+  private readonly screen: ScreenMirror;
   private readonly gate = new FlowGate();
   private readonly cgroup: ProcessCgroup | null;
   private client: TerminalClient | null = null;
@@ -90,9 +86,8 @@ export class TerminalSession {
     ({ cols: this.cols, rows: this.rows } = clampSize(options.cols, options.rows));
     this.cgroup = options.cgroupParent === null ? null : ProcessCgroup.create(options.cgroupParent);
     const command = this.cgroup ? this.cgroup.joinCommand(this.spec.file, this.spec.args) : this.spec;
-    this.screen = new Headless({ cols: this.cols, rows: this.rows, scrollback: options.limits.scrollback, allowProposedApi: true });
-    this.serializer = new SerializeAddon();
-    this.screen.loadAddon(this.serializer);
+    const size = { cols: this.cols, rows: this.rows, scrollback: options.limits.scrollback };
+    this.screen = options.openScreen ? options.openScreen(size) : new InlineScreenMirror(size);
     this.pty = pty.spawn(command.file, command.args, {
       name: this.spec.env.TERM ?? 'xterm-256color',
       cols: this.cols,
@@ -170,9 +165,9 @@ export class TerminalSession {
     // The serialized screen must include every byte written so far: wait for the headless parser to
     // catch up, holding back output that arrives meanwhile.
     this.held = [];
-    this.screen.write('', () => {
+    void this.screen.snapshot().then((text) => {
       if (this.client !== client) return;
-      const replay = Buffer.from(this.serializer.serialize({ scrollback: this.options.limits.scrollback }));
+      const replay = Buffer.from(text);
       const held = this.held ?? [];
       this.held = null;
       this.sendOutput(ServerMessage.Replay, replay);
