@@ -40,15 +40,18 @@ export function hintsFor(input: HintInput): Hint[] {
   if (input.passed) return hints.filter((h) => h.id === 'range-fragile');
 
   const refMetrics = new Set(input.reference.selectors.map((s) => s.metric).filter((m): m is string => m !== null));
+  // A reference may select metrics by a `__name__` regex; names it matches are not wrong.
+  const refNamePatterns = input.reference.selectors.flatMap((s) => s.matchers.filter((m) => m.name === '__name__' && m.op === '=~').map((m) => anchored(m.value)));
+  const isRefMetric = (name: string) => refMetrics.has(name) || refNamePatterns.some((re) => re?.test(name));
   const known = input.metricNames ? new Set(input.metricNames) : null;
   for (const sel of input.answer.selectors) {
-    if (sel.metric === null || refMetrics.has(sel.metric)) continue;
+    if (sel.metric === null || isRefMetric(sel.metric)) continue;
     if (known && !known.has(sel.metric)) {
       const guess = closestName(sel.metric, known);
       add('wrong-metric', `There is no metric \`${sel.metric}\` in this lab's Prometheus${guess ? `; did you mean \`${guess}\`?` : '.'}`);
     } else add('wrong-metric', `\`${sel.metric}\` is not the metric this question is about.`);
   }
-  if (input.answer.selectors.length > 0 && !input.answer.selectors.some((s) => s.metric !== null && refMetrics.has(s.metric)) && hints.every((h) => h.id !== 'wrong-metric')) {
+  if (refMetrics.size > 0 && input.answer.selectors.length > 0 && !input.answer.selectors.some((s) => s.metric !== null && isRefMetric(s.metric)) && hints.every((h) => h.id !== 'wrong-metric')) {
     add('wrong-metric', 'Your query does not use the metric this question is about.');
   }
 
@@ -79,6 +82,15 @@ export function hintsFor(input: HintInput): Hint[] {
 }
 
 type Add = (id: HintId, message: string) => void;
+
+/** PromQL regex matchers are anchored at both ends; an invalid one (Prometheus would reject it) is null. */
+function anchored(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    return null;
+  }
+}
 
 function rangeHints(input: HintInput, add: Add): void {
   const scrape = input.scrapeSeconds;

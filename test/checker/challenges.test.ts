@@ -90,7 +90,7 @@ describe('checkAnswer details', () => {
 
   it('accepts at once when Prometheus formats the answer like the reference', async () => {
     const c = byId('api-active-connections');
-    const r = await checkAnswer(c, 'envoy_listener_downstream_cx_active{envoy_listener_address=~".*_20000",job="api"}', lab.target);
+    const r = await checkAnswer(c, 'envoy_listener_downstream_cx_active{ job = "api" }', lab.target);
     expect(r).toMatchObject({ passed: true, sameText: true });
   });
 
