@@ -183,6 +183,12 @@ describe('TerminalConnection against a real gateway', () => {
     expect(t.text().split('echo out-$((40+2))').length - 1).toBe(1);
   });
 
+  it('holds input given before the shell is attached and sends it once attached', async () => {
+    const t = openTerminal('conn-early');
+    t.connection.sendInput('echo early-$((3*3))\r');
+    await t.waitFor(() => t.text().includes('early-9'), 'output of input sent before Hello');
+  });
+
   it('acks what it parses, so a flood far above the high watermark completes', async () => {
     const t = openTerminal('conn-flood');
     await t.waitFor(() => last(t)?.kind === 'connected', 'connected');

@@ -53,6 +53,9 @@ export const RECONNECT_MAX_MS = 10_000;
 /** Up to this fraction of the delay is added at random, so many tabs do not retry in lockstep. */
 export const RECONNECT_JITTER = 0.3;
 
+/** Input typed or run before the shell attaches; beyond this it is dropped (a page is not a buffer). */
+export const MAX_HELD_INPUT_BYTES = 64 * 1024;
+
 const decoder = new TextDecoder();
 
 export function terminalSocketUrl(origin: string, terminalId: string, request: TerminalRequest): string {
@@ -97,6 +100,10 @@ export class TerminalConnection {
   private finished = false;
   /** Whether the current socket got past the upgrade: tells a drop from a refused or unreachable gateway. */
   private opened = false;
+  /** Whether Hello arrived on the current socket: input before it is held, not lost. */
+  private attached = false;
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   private disposed = false;
 
   constructor(private readonly options: TerminalConnectionOptions) {
@@ -113,6 +120,7 @@ export class TerminalConnection {
     this.parsedSinceAck = 0;
     this.lastError = null;
     this.opened = false;
+    this.attached = false;
     if (this.attempt === 0) this.options.onState({ kind: 'connecting' });
     socket.onopen = () => {
       if (socket === this.socket) this.opened = true;
@@ -127,14 +135,25 @@ export class TerminalConnection {
 
   /** Keystrokes and pasted text from xterm's onData: the only input path, so nothing is sent twice. */
   sendInput(data: string): void {
-    this.send(encodeFrame(ClientMessage.Input, data));
+    this.sendOrHold(encodeFrame(ClientMessage.Input, data));
+  }
+
+  /** Input before the shell is attached (a run button clicked as the page loads) waits for Hello. */
+  private sendOrHold(frame: Uint8Array): void {
+    if (this.attached && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(frame);
+      return;
+    }
+    if (this.heldBytes + frame.length > MAX_HELD_INPUT_BYTES) return;
+    this.held.push(frame);
+    this.heldBytes += frame.length;
   }
 
   /** xterm's onBinary (some mouse reports): one byte per char. */
   sendBinary(data: string): void {
     const bytes = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 0xff;
-    this.send(encodeFrame(ClientMessage.Input, bytes));
+    this.sendOrHold(encodeFrame(ClientMessage.Input, bytes));
   }
 
   resize(cols: number, rows: number): void {
@@ -178,6 +197,9 @@ export class TerminalConnection {
         if (hello.resumed) this.options.sink.reset();
         this.options.onState({ kind: 'connected', host: hello.host, resumed: hello.resumed });
         if (hello.cols !== this.size.cols || hello.rows !== this.size.rows) this.send(encodeResize(this.size.cols, this.size.rows));
+        this.attached = true;
+        for (const frame of this.held.splice(0)) this.send(frame);
+        this.heldBytes = 0;
         return;
       }
       case ServerMessage.Exit: {

@@ -88,6 +88,16 @@ export default function XtermPane({ spec }: XtermPaneProps) {
 
     const detach = dockStore.attachPort(spec.id, {
       send: (text) => connection.sendInput(text),
+      // Two frames: one for React to show the tab, one for layout; then fit (sends the Resize first).
+      shown: () =>
+        new Promise<void>((resolve) =>
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              refit();
+              resolve();
+            }),
+          ),
+        ),
       settled: () =>
         new Promise<void>((resolve) => {
           const started = performance.now();
@@ -121,7 +131,10 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       connection.dispose();
       term.dispose();
     };
-  }, [spec.id, spec.target, spec.shell, spec.user, spec.workdir]);
+    // The id names the shell: a later page declaring the same id with other details (a workdir, a
+    // user) gets the running shell, not a torn-down view and a reattach.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [spec.id]);
 
   return <div ref={host} className="pb-xterm" data-terminal-id={spec.id} />;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DockStore, ENTER, type InputPort } from './dockStore.ts';
 
 function recordingPort(sent: string[], settle: () => Promise<void> = () => Promise.resolve()): InputPort {
-  return { send: (text) => sent.push(text), settled: settle };
+  return { send: (text) => sent.push(text), settled: settle, shown: () => Promise.resolve() };
 }
 
 describe('DockStore', () => {

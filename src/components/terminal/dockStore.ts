@@ -28,6 +28,11 @@ export interface InputPort {
   send(text: string): void;
   /** Resolves when the terminal's output has been quiet for a moment (or a cap passes). */
   settled(): Promise<void>;
+  /**
+   * Resolves once a terminal just brought forward has been fitted, so its resize reaches the shell
+   * before the command does (a resize mid-line makes the shell redraw the line it is reading).
+   */
+  shown(): Promise<void>;
 }
 
 export interface DockState {
@@ -152,7 +157,8 @@ export class DockStore {
       for (const [i, command] of commands.entries()) {
         const port = this.ports.get(id);
         if (!port) return;
-        if (i > 0) await port.settled();
+        if (i === 0) await port.shown();
+        else await port.settled();
         port.send(command + ENTER);
       }
     });
