@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { SITE_DIR, ensureSiteBuilt } from './challenge-site.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
 
 /** Strings that survive minification, one per library (class names and messages, not identifiers). */
 const MARKERS = {
@@ -14,16 +14,20 @@ const MARKERS = {
   uplot: 'u-legend',
 } as const;
 
-const JS_DIR = join(SITE_DIR, 'assets', 'js');
+let site: SiteCopy | undefined;
 
 function chunks(): { name: string; text: string }[] {
-  return readdirSync(JS_DIR)
+  const jsDir = join(site!.dir, 'assets', 'js');
+  return readdirSync(jsDir)
     .filter((f) => f.endsWith('.js'))
-    .map((name) => ({ name, text: readFileSync(join(JS_DIR, name), 'utf8') }));
+    .map((name) => ({ name, text: readFileSync(join(jsDir, name), 'utf8') }));
 }
 
 describe('the built site', () => {
-  beforeAll(() => ensureSiteBuilt(), 600_000);
+  beforeAll(() => {
+    site = copyBuiltSite('pbg');
+  }, 600_000);
+  afterAll(() => site?.remove());
 
   it('keeps CodeMirror, codemirror-promql and uPlot out of the main bundle', () => {
     const all = chunks();

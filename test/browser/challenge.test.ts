@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import { loadChallenges, type Challenge } from '../../src/checker/challenges.ts';
+import { loadChallenges, type Challenge, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
 import { ProgressStore } from '../../src/checker/progressStore.ts';
-import { SITE_DIR, ensureSiteBuilt } from './challenge-site.ts';
+import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
 import { launchBrowser, type TestBrowser } from './challenge-browser.ts';
 
 const PREFIX = 'pbg';
@@ -30,23 +30,26 @@ describe('<Challenge> in the browser', () => {
   let gw: TestGateway | undefined;
   let browser: TestBrowser | undefined;
   let challenge: Challenge;
+  let set: ChallengeSet;
   let dataDir: string;
   let workspace: string;
+  let site: SiteCopy | undefined;
 
   beforeAll(async () => {
-    ensureSiteBuilt();
+    site = copyBuiltSite(PREFIX);
     const loaded = await loadChallenges('connections');
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
     const found = loaded.set.challenges.find((c) => c.id === CHALLENGE_ID);
     if (!found) throw new Error(`challenge ${CHALLENGE_ID} is not in labs/connections/challenges.yaml`);
     challenge = found;
+    set = loaded.set;
     const started = await startOfflinePrometheus(loaded.set, { prefix: PREFIX });
     if (!started.ok) throw new Error(started.message);
     prometheus = started.prometheus;
     dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
     workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
     gw = await startGateway({
-      siteDir: SITE_DIR,
+      siteDir: site.dir,
       resolver: new LocalTargetResolver({ workspace }),
       cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
       routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(loaded.set) }),
@@ -60,6 +63,7 @@ describe('<Challenge> in the browser', () => {
     await prometheus?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (workspace) rmSync(workspace, { recursive: true, force: true });
+    site?.remove();
   });
 
   it('fails a wrong answer with its hint, reveals the answer, passes the reference and stays done after a reload', async () => {
@@ -103,6 +107,111 @@ describe('<Challenge> in the browser', () => {
     await expect.poll(() => summary.textContent()).toContain('1 of 1 done');
     expect(await box.locator('[data-verdict]').count()).toBe(0);
     await page.close();
+  });
+
+
+  it('shows a syntax error with a caret under it and underlines it in the editor', async () => {
+    const page = await browser!.context.newPage();
+    await page.goto(`${gw!.url}/`);
+    const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+    const input = box.getByTestId('promql-input');
+    await input.waitFor();
+    await typeQuery(page, input, 'envoy_listener_downstream_cx_active +');
+    // The editor's own linter marks the problem before any check (a point mark: it is at the end).
+    await box.locator('.cm-lintRange-error, .cm-lintPoint-error').first().waitFor({ state: 'attached' });
+    await box.getByRole('button', { name: 'Check' }).click();
+    const verdict = box.locator('[data-verdict]');
+    await verdict.waitFor();
+    expect(await verdict.getAttribute('data-verdict')).toBe('error');
+    expect(await verdict.getAttribute('data-error-kind')).toBe('syntax');
+    const caret = await verdict.locator('pre').textContent();
+    expect(caret).toContain('envoy_listener_downstream_cx_active +');
+    expect(caret).toMatch(/\n\s*\^/);
+    await page.close();
+  });
+
+  it("completes metric names from the lab's Prometheus through the gateway", async () => {
+    // The editor asks for names seen in the last hours before "now": set the page's clock to the end of
+    // the fixture (a context of its own, as a fake clock applies to a whole context).
+    const own = await launchBrowser(PREFIX);
+    try {
+      const page = await own.context.newPage();
+      await page.clock.install({ time: set.offline.end * 1000 });
+      await page.goto(`${gw!.url}/`);
+      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      await input.click();
+      await page.keyboard.type('envoy_listener_downstream_cx_act');
+      await page.keyboard.press('Control+Space');
+      const option = page.locator('.cm-tooltip-autocomplete li', { hasText: /^envoy_listener_downstream_cx_active$/ }).first();
+      await option.click();
+      await expect.poll(() => input.textContent()).toBe('envoy_listener_downstream_cx_active');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('draws a live MetricsGraph with its legend template and polls only while on screen and visible', async () => {
+    // A context of its own: a fake clock applies to a whole context. "Now" is the end of the fixture,
+    // so the graph's window holds the offline Prometheus' data.
+    const own = await launchBrowser(PREFIX);
+    try {
+      const page = await own.context.newPage();
+      await page.addInitScript(() => {
+        const w = window as unknown as { __rangeQueries: number };
+        w.__rangeQueries = 0;
+        const original = window.fetch.bind(window);
+        window.fetch = (input, init) => {
+          if (String(input instanceof Request ? input.url : input).includes('/api/v1/query_range')) w.__rangeQueries++;
+          return original(input, init);
+        };
+      });
+      await page.clock.install({ time: set.offline.end * 1000 });
+      await page.goto(`${gw!.url}/`);
+      const graph = page.getByTestId('metrics-graph');
+      await graph.scrollIntoViewIfNeeded();
+      await expect.poll(() => graph.getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+      // legend="{{service}}": series are named by their service alone.
+      const legend = graph.locator('.u-legend .u-series th');
+      await expect.poll(() => legend.count(), { timeout: 30_000 }).toBeGreaterThan(1);
+      const names = (await legend.allTextContents()).map((t) => t.trim()).filter((t) => t !== '' && t !== 'Time');
+      expect(names).toContain('api');
+      expect(names.every((n) => !n.includes('{'))).toBe(true);
+
+      const count = () => page.evaluate(() => (window as unknown as { __rangeQueries: number }).__rangeQueries);
+      const setHidden = (hidden: boolean) =>
+        page.evaluate((h) => {
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, hidden);
+      await page.clock.pauseAt(set.offline.end * 1000 + 60_000);
+
+      // On screen and visible: the timer polls.
+      let before = await count();
+      await page.clock.runFor(30_000);
+      await expect.poll(count).toBeGreaterThan(before);
+
+      // Hidden tab: no polls, however long; visible again: a poll at once.
+      await setHidden(true);
+      before = await count();
+      await page.clock.runFor(60_000);
+      expect(await count()).toBe(before);
+      await setHidden(false);
+      await expect.poll(count).toBeGreaterThan(before);
+
+      // Scrolled out of view: no polls either; back in view: a poll at once.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await expect.poll(() => graph.evaluate((el) => el.getBoundingClientRect().top > window.innerHeight)).toBe(true);
+      await page.clock.runFor(60_000);
+      const offScreen = await count();
+      await page.clock.runFor(60_000);
+      expect(await count()).toBe(offScreen);
+      await graph.scrollIntoViewIfNeeded();
+      await expect.poll(count).toBeGreaterThan(offScreen);
+    } finally {
+      await own.close();
+    }
   });
 });
 

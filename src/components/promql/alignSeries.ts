@@ -23,7 +23,9 @@ export interface AlignedSeries {
 export function alignSeries(matrix: readonly MatrixSeries[]): AlignedSeries {
   const times = new Set<number>();
   for (const s of matrix) for (const [t] of s.values) times.add(t);
-  const timestamps = [...times].sort((a, b) => a - b);
+  // Array.from, not [...times]: Docusaurus compiles browser code with Babel's loose mode, where spreading
+  // a Set yields [Set] instead of its values.
+  const timestamps = Array.from(times).sort((a, b) => a - b);
   const index = new Map(timestamps.map((t, i) => [t, i] as const));
   const series = matrix.map((s) => {
     const values: (number | null)[] = new Array(timestamps.length).fill(null);
