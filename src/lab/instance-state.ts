@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TerminalPolicy } from './plan.ts';
@@ -132,12 +132,33 @@ export function claimSubnet(id: string): number | null {
     try {
       mkdirSync(join(dir, String(n)));
     } catch {
-      continue;
+      if (!reclaimIfStale(join(dir, String(n)))) continue;
+      try {
+        mkdirSync(join(dir, String(n)));
+      } catch {
+        continue; // another runtime reclaimed it first
+      }
     }
     writeFileSync(join(dir, String(n), 'owner'), id);
     return n;
   }
   return null;
+}
+
+/** A claim older than this whose instance has no bridge is left by a runtime that died before releasing it. */
+const STALE_CLAIM_MS = 60_000;
+
+function reclaimIfStale(claim: string): boolean {
+  try {
+    const owner = readFileSync(join(claim, 'owner'), 'utf8');
+    const age = Date.now() - statSync(claim).mtimeMs;
+    // The bridge (`<id>br`) exists from a moment after the claim until teardown.
+    if (age < STALE_CLAIM_MS || existsSync(`/sys/class/net/${owner}br`)) return false;
+    rmSync(claim, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function releaseSubnet(n: number, id: string): void {
