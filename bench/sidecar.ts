@@ -24,7 +24,12 @@ const THROUGHPUT_CONNECTIONS = 32;
 /** The issue's target rate for the added-latency figure. */
 const FIXED_RATE = 1000;
 const FIXED_RATE_CONNECTIONS = 10;
-const FIXED_RATE_SECONDS = 15;
+const FIXED_RATE_SECONDS = 10;
+/**
+ * Direct and via-sidecar runs alternate this many times and the median of each is reported: on a shared
+ * machine a single pair is dominated by whatever else runs at that moment.
+ */
+const ROUNDS = 3;
 
 const UPSTREAM = `
 const http = require('node:http');
@@ -85,6 +90,12 @@ function cpuSeconds(pid: number): number {
 }
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
+/** Each figure's median over the rounds (rates and percentiles separately). */
+function median(rs: WrkResult[]): WrkResult {
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { rps: mid(rs.map((r) => r.rps)), p50ms: mid(rs.map((r) => r.p50ms)), p99ms: mid(rs.map((r) => r.p99ms)), errors: [...new Set(rs.map((r) => r.errors))].join('; ') };
+}
+
 /** The load generator at a fixed rate; p50/p99 from its JSON (seconds) in ms. */
 function paced(url: string, jsonFile: string): WrkResult {
   execFileSync(process.execPath, ['build/programs/load.mjs', '-c', String(FIXED_RATE_CONNECTIONS), '-qps', String(FIXED_RATE), '-t', `${FIXED_RATE_SECONDS}s`, '-quiet', '-json', jsonFile, url], { cwd: ROOT, stdio: 'ignore' });
@@ -133,23 +144,38 @@ static_resources:
     const rssIdle = rssMiB(sidecar.pid!);
 
     wrk(via, THROUGHPUT_CONNECTIONS, 2); // warm-up (JIT, pool)
-    const tDirect = wrk(direct, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
-    const cpu0 = cpuSeconds(sidecar.pid!);
-    const tVia = wrk(via, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
-    const cpuUsed = cpuSeconds(sidecar.pid!) - cpu0;
+    const tDirects: WrkResult[] = [];
+    const tVias: WrkResult[] = [];
+    let cpuUsed = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      tDirects.push(wrk(direct, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS));
+      const cpu0 = cpuSeconds(sidecar.pid!);
+      tVias.push(wrk(via, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS));
+      cpuUsed += cpuSeconds(sidecar.pid!) - cpu0;
+    }
+    const tDirect = median(tDirects);
+    const tVia = median(tVias);
+    const viaRequests = tVias.reduce((a, r) => a + r.rps * THROUGHPUT_SECONDS, 0);
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const rssAfterThroughput = rssMiB(sidecar.pid!);
 
-    const lDirect = paced(direct, join(dir, 'direct.json'));
-    const lVia = paced(via, join(dir, 'via.json'));
+    const lDirects: WrkResult[] = [];
+    const lVias: WrkResult[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      lDirects.push(paced(direct, join(dir, 'direct.json')));
+      lVias.push(paced(via, join(dir, 'via.json')));
+    }
+    const lDirect = median(lDirects);
+    const lVia = median(lVias);
     const rssEnd = rssMiB(sidecar.pid!);
 
     const f = (n: number, d = 0) => n.toFixed(d);
-    console.log(`\nbench:sidecar (one worker, ${THROUGHPUT_CONNECTIONS} keep-alive connections, ${THROUGHPUT_SECONDS}s per run; node ${process.version})`);
+    console.log(`\nbench:sidecar (one worker, ${THROUGHPUT_CONNECTIONS} keep-alive connections, ${THROUGHPUT_SECONDS}s per run, median of ${ROUNDS} alternating rounds; node ${process.version})`);
     console.log(`  throughput  direct to upstream : ${f(tDirect.rps)} req/s (p99 ${f(tDirect.p99ms, 2)} ms)`);
     console.log(`  throughput  through sidecar    : ${f(tVia.rps)} req/s (p99 ${f(tVia.p99ms, 2)} ms)  errors: ${tVia.errors}   [aim >= 5000]`);
     // The machine is shared: requests per CPU-second is what one worker does with a core to itself.
-    console.log(`  sidecar CPU: ${f(cpuUsed, 2)} s for ${f(tVia.rps * THROUGHPUT_SECONDS)} requests = ${f((tVia.rps * THROUGHPUT_SECONDS) / cpuUsed)} requests per CPU-second (load average ${load})`);
+    console.log(`  sidecar CPU: ${f(cpuUsed, 2)} s for ${f(viaRequests)} requests = ${f(viaRequests / cpuUsed)} requests per CPU-second (load average ${load})`);
+    console.log(`  per-round via sidecar: ${tVias.map((r) => f(r.rps)).join(', ')} req/s; paced p99 direct ${lDirects.map((r) => f(r.p99ms, 2)).join(', ')} ms, via ${lVias.map((r) => f(r.p99ms, 2)).join(', ')} ms`);
     console.log(`  fixed rate ${FIXED_RATE}/s, ${FIXED_RATE_CONNECTIONS} connections, ${FIXED_RATE_SECONDS}s (load generator, fixed schedule):`);
     console.log(`    direct       : achieved ${f(lDirect.rps)} req/s, p50 ${f(lDirect.p50ms, 3)} ms, p99 ${f(lDirect.p99ms, 3)} ms`);
     console.log(`    via sidecar  : achieved ${f(lVia.rps)} req/s, p50 ${f(lVia.p50ms, 3)} ms, p99 ${f(lVia.p99ms, 3)} ms`);
