@@ -28,6 +28,12 @@ import { InlineScreenMirror, type ScreenMirror, type ScreenSize } from './Screen
 
 /** How often the watchdogs (ack stall, input stall) look; a fraction of their limits is enough. */
 const WATCHDOG_TICK_MS = 1_000;
+/**
+ * Output a terminal may produce while no socket is attached before its pty is paused until one is:
+ * a `yes` left running in a closed tab must not burn a core for the whole grace period. The screen
+ * copy still shows the latest output (1 MB is many screens).
+ */
+const UNWATCHED_OUTPUT_BYTES = 1_000_000;
 /** Largest coalesced Output frame: well under the client's ACK/LOW windows' granularity and ws's defaults. */
 const OUTPUT_BATCH_MAX_BYTES = 64 * 1024;
 /** Poll for the shell's exit during teardown. */
@@ -65,6 +71,8 @@ export class TerminalSession {
   /** Output that arrived while a replay was being prepared; sent right after the replay. */
   private held: Uint8Array[] | null = null;
   private ptyPaused = false;
+  /** Output produced since the last client left. */
+  private unwatchedBytes = 0;
   private ackPausedSince = 0;
   private lastAckAt = 0;
   private inputQueuedSince = 0;
@@ -144,6 +152,7 @@ export class TerminalSession {
     if (previous) previous.close(CloseCode.TakenOver, 'terminal taken over by another tab');
     this.gate.resetClient();
     this.ackPausedSince = 0;
+    this.unwatchedBytes = 0;
     if (size) this.resize(size.cols, size.rows);
     const resumed = this.attaches++ > 0;
     this.client = client;
@@ -267,6 +276,7 @@ export class TerminalSession {
       this.gate.parserDone(bytes);
       this.updatePause();
     });
+    if (!this.client) this.unwatchedBytes += bytes;
     if (this.held) this.held.push(data);
     else if (this.client) {
       // Coalesce the pty's small reads (≤ 4 KiB each) into one frame per event-loop turn: far fewer
@@ -314,7 +324,8 @@ export class TerminalSession {
     if (this.gate.has('ack')) {
       if (this.ackPausedSince === 0) this.ackPausedSince = Date.now();
     } else this.ackPausedSince = 0;
-    const want = this.gate.paused && !this.exited;
+    const unwatched = !this.client && this.unwatchedBytes > UNWATCHED_OUTPUT_BYTES;
+    const want = (this.gate.paused || unwatched) && !this.exited;
     if (want === this.ptyPaused || this.exited) return;
     this.ptyPaused = want;
     if (want) this.pty.pause();

@@ -83,3 +83,29 @@ describe('flow control over a real pty and socket', () => {
     await again.close();
   });
 });
+
+describe('a terminal nobody watches', () => {
+  it('pauses a flood after its socket leaves and resumes it on reattach', async () => {
+    gw = await startGateway();
+    const t = await TerminalTestClient.open(gw, 'unwatched');
+    t.type('yes unwatched\r');
+    await t.waitFor(() => t.received > 100_000, 30_000);
+    await t.close();
+    const session = gw.gateway.registry.all()[0]!;
+    await new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 30_000;
+      const poll = () => (session.flow.paused ? resolve() : Date.now() > deadline ? reject(new Error('never paused')) : setTimeout(poll, 20));
+      poll();
+    });
+    // Not the parser guard: it stays paused once the screen copy has caught up.
+    await new Promise<void>((resolve) => {
+      const poll = () => (session.flow.parserPending === 0 ? resolve() : setTimeout(poll, 20));
+      poll();
+    });
+    expect(session.flow.paused).toBe(true);
+    const again = await TerminalTestClient.open(gw, 'unwatched');
+    await again.waitFor(() => again.received > FlowControl.HIGH_WATERMARK * 2, 30_000);
+    again.type('\x03');
+    await again.close();
+  });
+});
