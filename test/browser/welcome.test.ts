@@ -144,6 +144,8 @@ describe('welcome lesson in a real browser', () => {
     await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').click();
     await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: WAIT_MS });
     await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
+    // Let the block finish (its pwd prints /tmp a second time), so typing does not interleave with it.
+    await waitForScreen('scratch', (t) => (t.match(/^\/tmp$/gm) ?? []).length >= 2, 'the block run a second time');
     // No click into the terminal: the keyboard must already be there.
     await page.keyboard.type('echo focus-$((2*4))');
     await page.keyboard.press('Enter');

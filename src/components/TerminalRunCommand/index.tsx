@@ -22,11 +22,15 @@ export default function TerminalRunCommand({ target, children }: TerminalRunComm
     setProblem(ok ? null : `No terminal with id "${target}" is declared on this page.`);
   };
   return (
-    <div className={styles.runCommand} data-testid="run-command" data-target={target}>
-      <CodeBlock language="shell">{commands.join('\n')}</CodeBlock>
-      <button type="button" className={styles.run} onClick={run} aria-label={`Run in terminal ${target}`} title={`Run in terminal ${target}`}>
-        ▶ Run
-      </button>
+    <div className={styles.wrapper} data-testid="run-command" data-target={target}>
+      <div className={styles.runCommand}>
+        <div className={styles.code}>
+          <CodeBlock language="shell">{commands.join('\n')}</CodeBlock>
+        </div>
+        <button type="button" className={styles.run} onClick={run} aria-label={`Run in terminal ${target}`} title={`Run in terminal ${target}`}>
+          ▶ Run
+        </button>
+      </div>
       {problem && (
         <p className={styles.problem} role="alert">
           {problem}

@@ -35,7 +35,7 @@ export interface TerminalConnectionOptions {
   request: Omit<TerminalRequest, 'cols' | 'rows'>;
   sink: TerminalSink;
   onState(state: ConnectionState): void;
-  /** Called with each Output payload size, for "has the output settled" checks. */
+  /** Called on each Output or Replay, for "has the output settled" checks. */
   onOutput?(): void;
   /**
    * Asked when a socket fails before opening (the browser hides the gateway's HTTP refusal):
@@ -188,6 +188,7 @@ export class TerminalConnection {
         this.writeCounted(payload);
         return;
       case ServerMessage.Replay:
+        this.options.onOutput?.();
         this.writeCounted(payload);
         return;
       case ServerMessage.Hello: {

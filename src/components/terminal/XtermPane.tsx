@@ -103,8 +103,9 @@ export default function XtermPane({ spec }: XtermPaneProps) {
           const started = performance.now();
           const check = () => {
             const now = performance.now();
-            if (now - lastOutput >= SETTLE_QUIET_MS || now - started >= SETTLE_MAX_MS) resolve();
-            else setTimeout(check, SETTLE_QUIET_MS - (now - lastOutput));
+            const quiet = lastOutput > 0 && now - lastOutput >= SETTLE_QUIET_MS;
+            if (quiet || now - started >= SETTLE_MAX_MS) resolve();
+            else setTimeout(check, lastOutput > 0 ? Math.max(1, SETTLE_QUIET_MS - (now - lastOutput)) : SETTLE_QUIET_MS);
           };
           setTimeout(check, SETTLE_QUIET_MS);
         }),

@@ -45,17 +45,21 @@ describe('DockStore', () => {
     expect(sent).toEqual([`hostname${ENTER}`]);
   });
 
-  it('waits for output to settle before each later command', async () => {
+  it('waits for output to settle before each command, the first included', async () => {
     const store = new DockStore();
     store.declare({ id: 'a', target: 'tools', name: 'A' });
     const sent: string[] = [];
-    let release: () => void = () => {};
-    store.attachPort('a', recordingPort(sent, () => new Promise<void>((resolve) => (release = resolve))));
+    const releases: (() => void)[] = [];
+    store.attachPort('a', recordingPort(sent, () => new Promise<void>((resolve) => releases.push(resolve))));
     store.run('a', ['first', 'second']);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    await tick();
+    expect(sent).toEqual([]);
+    releases.shift()!();
+    await tick();
     expect(sent).toEqual([`first${ENTER}`]);
-    release();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    releases.shift()!();
+    await tick();
     expect(sent).toEqual([`first${ENTER}`, `second${ENTER}`]);
   });
 

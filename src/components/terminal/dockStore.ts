@@ -157,8 +157,10 @@ export class DockStore {
       for (const [i, command] of commands.entries()) {
         const port = this.ports.get(id);
         if (!port) return;
+        // Even the first waits for output to settle: a shell still starting has no prompt yet, and
+        // input typed ahead of it is echoed twice (by the tty now, by the shell later).
         if (i === 0) await port.shown();
-        else await port.settled();
+        await port.settled();
         port.send(command + ENTER);
       }
     });
