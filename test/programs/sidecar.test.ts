@@ -3,7 +3,7 @@
  * overflow, the admin API (promtool, jq) and run-time thresholds. The sidecar runs in this process; the
  * upstream is a real HTTP server; the load generator and the API service run as real processes.
  */
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +240,30 @@ describe('upstream failures', () => {
     expect(stat(s, 'cluster.payments.upstream_cx_active')).toBe(0);
     expect(stat(s, 'cluster.payments.upstream_rq_pending_active')).toBe(0);
     expect(stat(s, 'cluster.payments.upstream_rq_503')).toBe(1);
+  });
+});
+
+describe('clients that leave', () => {
+  it('takes a waiting request out of the queue and closes the upstream of one in flight', async () => {
+    const r = await rig({ thresholds: breakers(1, 10) });
+    r.upstream.hold = true;
+    const inFlight = request(r.url);
+    inFlight.on('error', () => {});
+    inFlight.end();
+    await waitFor(() => r.upstream.held.length === 1, 'first request at the upstream');
+    const waiting = request(r.url);
+    waiting.on('error', () => {});
+    waiting.end();
+    await waitFor(async () => stat(await stats(r.admin), 'cluster.payments.upstream_rq_pending_active') === 1, 'second request queued');
+    waiting.destroy();
+    await waitFor(async () => stat(await stats(r.admin), 'cluster.payments.upstream_rq_pending_active') === 0, 'queue empty again');
+    inFlight.destroy();
+    await waitFor(async () => stat(await stats(r.admin), 'cluster.payments.upstream_cx_destroy') === 1, 'upstream connection closed');
+    const s = await stats(r.admin);
+    expect(stat(s, 'cluster.payments.upstream_rq_active')).toBe(0);
+    expect(stat(s, 'cluster.payments.circuit_breakers.default.cx_open')).toBe(0);
+    r.upstream.hold = false;
+    expect((await get(r.url)).status).toBe(200);
   });
 });
 

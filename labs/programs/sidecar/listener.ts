@@ -210,6 +210,7 @@ export class Listener {
             const chunks: Buffer[] = [];
             up.on('data', (d: Buffer) => chunks.push(d));
             up.once('end', () => {
+              if (done) return; // timed out or the client left meanwhile: the reply is settled
               res.writeHead(status, out);
               res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
               release();
@@ -220,7 +221,8 @@ export class Listener {
             up.once('end', release);
           }
         });
-        upstream.once('error', () => {
+        // `on`, not `once`: a second error event after the first must not go unhandled.
+        upstream.on('error', () => {
           if (done) return;
           finish();
           cluster.pool(worker).release(c, false);
