@@ -76,7 +76,7 @@ describe('a process that crashes before it is ever ready', () => {
     labs.push(lab);
     const outcome = await lab.ready();
     expect(outcome.ok).toBe(false);
-    expect(outcome.ok ? '' : outcome.message).toMatch(/box\/broken: not ready after 1000 ms \(exited with code 1, \d+ restarts\)/);
+    expect(outcome.ok ? '' : outcome.message).toMatch(/^box\/broken: not ready after 1000 ms/);
     const health = lab.health();
     expect(health.state).toBe('degraded');
     expect(health.failing).toEqual(expect.arrayContaining(['box/broken', 'box/after']));
