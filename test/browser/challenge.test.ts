@@ -213,6 +213,37 @@ describe('<Challenge> in the browser', () => {
       await own.close();
     }
   });
+  it('says plainly when the lab is not running, in the graph and on Check', async () => {
+    const noLab = await startGateway({
+      siteDir: site!.dir,
+      resolver: new LocalTargetResolver({ workspace }),
+      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+      routes: challengeRoutes({ set, prometheus: () => null, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
+    });
+    const page = await browser!.context.newPage();
+    try {
+      await page.goto(`${noLab.url}/`);
+      const graph = page.getByTestId('metrics-graph');
+      await graph.scrollIntoViewIfNeeded();
+      await expect.poll(() => graph.getAttribute('data-state')).toBe('not-ready');
+      const graphText = await graph.textContent();
+      expect(graphText).toContain("Waiting for the lab's Prometheus");
+      expect(graphText).toContain('patchbay up');
+
+      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      await typeQuery(page, input, challenge.reference);
+      await box.getByRole('button', { name: 'Check' }).click();
+      const verdict = box.locator('[data-verdict]');
+      await verdict.waitFor();
+      expect(await verdict.getAttribute('data-verdict')).toBe('error');
+      expect(await verdict.textContent()).toMatch(/Could not check:.*not running/);
+    } finally {
+      await page.close();
+      await noLab.close();
+    }
+  });
 });
 
 /** Replaces the editor's text by typing, as a learner would (brackets and quotes auto-close and are typed over). */

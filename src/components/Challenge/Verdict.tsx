@@ -3,7 +3,7 @@
  * syntax error), and the advisory hints. Rendered inside the challenge's aria-live region.
  */
 import type { Outcome } from './ChallengePanel.tsx';
-import { splitInlineCode } from './inlineCode.ts';
+import Message from '../promql/Message.tsx';
 import styles from './styles.module.css';
 
 const ERROR_TITLES = {
@@ -63,11 +63,3 @@ function Hints({ r }: { r: Extract<Outcome, { kind: 'checked' }>['response'] }) 
   );
 }
 
-/** A server message with its `names` shown as code; never HTML. */
-function Message({ text }: { text: string }) {
-  return (
-    <>
-      {splitInlineCode(text).map((p, i) => (p.code ? <code key={i}>{p.text}</code> : <span key={i}>{p.text}</span>))}
-    </>
-  );
-}

@@ -7,6 +7,7 @@ import { rangeQuery, type RangeQueryResult } from '../promql/rangeQuery.ts';
 import type { AlignedSeries } from '../promql/alignSeries.ts';
 import { useVisible } from '../promql/useVisible.ts';
 import SeriesChart from '../promql/LazySeriesChart.tsx';
+import Message from '../promql/Message.tsx';
 import { resolveGraphSettings } from './graphSettings.ts';
 import type { MetricsGraphProps } from './index.tsx';
 import styles from './styles.module.css';
@@ -52,11 +53,16 @@ export default function LiveGraph({ query, title, legend, window, step, refresh 
       </figcaption>
       {failure && (
         <p className={styles.problem} role="status">
-          {failure.kind === 'not-ready'
-            ? `Waiting for the lab: ${failure.message}. The graph retries every ${settings.refreshSeconds} s.`
-            : failure.kind === 'network'
-              ? `${failure.message} The graph retries every ${settings.refreshSeconds} s.`
-              : `The query failed: ${failure.message}`}
+          {failure.kind === 'query' ? (
+            <>
+              The query failed: <Message text={failure.message} />
+            </>
+          ) : (
+            <>
+              {failure.kind === 'not-ready' ? "Waiting for the lab's Prometheus: " : ''}
+              <Message text={sentence(failure.message)} /> Retrying every {settings.refreshSeconds} s.
+            </>
+          )}
         </p>
       )}
       {data === undefined && !failure && <p className={styles.status}>Loading…</p>}
@@ -69,4 +75,9 @@ export default function LiveGraph({ query, title, legend, window, step, refresh 
       ))}
     </figure>
   );
+}
+
+/** Server messages may lack a full stop; the retry note follows as its own sentence. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text : `${text.trim()}.`;
 }

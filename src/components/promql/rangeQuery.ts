@@ -48,9 +48,11 @@ export async function rangeQuery(query: string, w: RangeWindow, signal?: AbortSi
   if (res.ok && body?.status === 'success' && body.data?.resultType === 'matrix') {
     return { ok: true, data: alignSeries(body.data.result) };
   }
-  const detail = body?.error ?? body?.message ?? `${res.status} ${res.statusText}`;
+  // A gateway ApiError carries `code` and `message` (its `error` is the HTTP reason); Prometheus' own
+  // error answer carries `error`.
+  const detail = (body?.code !== undefined ? body.message : body?.error) ?? `${res.status} ${res.statusText}`;
   if (NOT_READY_STATUS.has(res.status) || res.status === 404) {
-    return { ok: false, kind: 'not-ready', message: `The lab's Prometheus is not ready: ${detail}` };
+    return { ok: false, kind: 'not-ready', message: detail };
   }
   return { ok: false, kind: 'query', message: detail };
 }
