@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabInstance } from '../../src/lab/types.ts';
-import { processesOf, runtimeDir, start } from './helpers.ts';
+import { processesOf, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, type ProcessSnapshot } from './leftovers.ts';
 
 describe('a running lab instance', () => {
@@ -70,8 +70,12 @@ describe('a running lab instance', () => {
     await lab.exec('web', ['curl', '-s', 'http://127.0.0.1:8080/']);
     const r = await lab.exec('web', ['conntrack', '-L', '-p', 'tcp', '--dport', '8080']);
     expect(r.stdout).toMatch(/src=127\.0\.0\.1 dst=127\.0\.0\.1/);
-    // The poller on api connects to web: web's table sees it arrive.
-    expect(r.stdout).toMatch(new RegExp(`src=${lab.hosts[1]!.address.replace(/\./g, '\\.')} dst=${lab.hosts[0]!.address.replace(/\./g, '\\.')}`));
+    // The poller on api connects to web every half second: web's table sees it arrive.
+    const fromApi = new RegExp(`src=${lab.hosts[1]!.address.replace(/\./g, '\\.')} dst=${lab.hosts[0]!.address.replace(/\./g, '\\.')}`);
+    await waitFor('a connection from api in web\'s table', async () => {
+      const table = await lab.exec('web', ['conntrack', '-L', '-p', 'tcp', '--dport', '8080']);
+      return fromApi.test(table.stdout) ? true : undefined;
+    });
   });
 
   it('renders files and lab variables into the host directory', () => {
