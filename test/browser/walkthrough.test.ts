@@ -42,6 +42,8 @@ let set: ChallengeSet;
 const temp: string[] = [];
 /** Everything the page has typed into each terminal (Input frames on its socket), by terminal id. */
 const typed = new Map<string, string>();
+/** Uncaught errors in the page, shown when a step fails. */
+const pageErrors: string[] = [];
 /** The dock's Enter (src/components/terminal/dockStore.ts). */
 const ENTER = '\r';
 
@@ -87,6 +89,10 @@ beforeAll(async () => {
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   // The dock types a button's commands one by one as output settles; watching its Input frames tells
   // when it has typed the last one, so the test's own keystrokes never interleave with them.
+  page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+  });
   page.on('websocket', (ws) => {
     const m = /\/api\/terminals\/([^?]+)/.exec(ws.url());
     if (!m) return;
@@ -137,8 +143,15 @@ function urlOf(plan: LessonPlan): string {
 
 describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_title, plan) => {
   it('opens with every declared terminal connected', async () => {
+    pageErrors.length = 0;
     await page.goto(urlOf(plan));
-    await page.locator('article h1').first().waitFor({ timeout: WAIT_MS });
+    await page
+      .locator('article h1')
+      .first()
+      .waitFor({ timeout: WAIT_MS })
+      .catch((e: Error) => {
+        throw new Error(`${urlOf(plan)} did not show its title (${e.message}); page errors: ${pageErrors.join(' | ') || 'none'}`);
+      });
     for (const t of plan.terminals) {
       await page.locator(`[data-terminal-tab="${t.id}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
     }
