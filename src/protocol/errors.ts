@@ -27,6 +27,7 @@ export const ApiErrors = {
   PB_TOO_MANY_TERMINALS: { statusCode: 429, error: 'Too Many Requests', message: 'Too many terminals: %s' },
   PB_UNKNOWN_CHALLENGE: { statusCode: 404, error: 'Not Found', message: 'No challenge %s in this lab' },
   PB_REVEAL_LOCKED: { statusCode: 409, error: 'Conflict', message: 'Try challenge %s at least once before asking for its answer' },
+  PB_TOO_MANY_CHECKS: { statusCode: 429, error: 'Too Many Requests', message: 'This session already has %s checks running; wait for their answers' },
   PB_LAB_NOT_READY: { statusCode: 503, error: 'Service Unavailable', message: 'The lab is %s' },
   PB_UPSTREAM: { statusCode: 502, error: 'Bad Gateway', message: '%s' },
   PB_INTERNAL: { statusCode: 500, error: 'Internal Server Error', message: '%s' },

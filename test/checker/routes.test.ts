@@ -131,6 +131,18 @@ describe('challenge API', () => {
     }
   });
 
+  it('limits the checks one session runs at once, and not other sessions', async () => {
+    const cookie = await gw.newCookie();
+    const slow = 'max_over_time(sum by (job) ({__name__=~"envoy_.*"})[10m:2s])';
+    const burst = await Promise.all(Array.from({ length: 4 }, () => api<{ code?: string; passed?: boolean }>('POST', checkPath(ID), { query: slow }, cookie)));
+    const statuses = burst.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(2);
+    expect(burst.filter((r) => r.status === 429).every((r) => r.body.code === 'PB_TOO_MANY_CHECKS')).toBe(true);
+    const other = await api<CheckResponse>('POST', checkPath(ID), { query: lab.set.byId.get(ID)!.reference });
+    expect(other.body.passed).toBe(true);
+  });
+
   it("passes Prometheus' API through for graphs and completion, only on allowed read paths", async () => {
     const names = await api<{ status: string; data: string[] }>('GET', '/api/prometheus/api/v1/label/__name__/values');
     expect(names.status).toBe(200);

@@ -35,6 +35,9 @@ export const ChallengeRouteLimits = {
   PROXY_CONCURRENCY: 8,
   PROXY_QUEUE: 64,
   MAX_PROXY_FORM_BYTES: 16 * 1024,
+  /** Checks one session may have in flight: a double click is fine, a script hammering the API is not
+   * allowed to fill the shared Prometheus queue that other learners wait in. */
+  MAX_CHECKS_PER_SESSION: 2,
 } as const;
 
 const PROXY_API = `${PROMETHEUS_PROXY_PREFIX}/api/v1/`;
@@ -53,6 +56,7 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
   const { set, progress } = options;
   const windowFor = options.window ?? (() => liveWindow(set));
   const proxyLimiter = new Limiter(ChallengeRouteLimits.PROXY_CONCURRENCY, ChallengeRouteLimits.PROXY_QUEUE);
+  const checksInFlight = new Map<string, number>();
 
   const find = (ctx: RouteContext): Challenge | null => {
     const challenge = set.byId.get(ctx.params.id ?? '');
@@ -104,7 +108,17 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
         if (typeof query !== 'string') return ctx.sendError('PB_BAD_REQUEST', 'Expected a JSON body {"query": "…"} with the PromQL answer as a string');
         const prometheus = options.prometheus();
         if (!prometheus) return ctx.sendError('PB_LAB_NOT_READY', 'not running: start it with `patchbay up`');
-        const outcome = await checkAnswer(c, query, { prometheus, window: windowFor(), scrapeSeconds: set.scrapeInterval });
+        const running = checksInFlight.get(ctx.sessionId) ?? 0;
+        if (running >= ChallengeRouteLimits.MAX_CHECKS_PER_SESSION) return ctx.sendError('PB_TOO_MANY_CHECKS', String(running));
+        checksInFlight.set(ctx.sessionId, running + 1);
+        let outcome;
+        try {
+          outcome = await checkAnswer(c, query, { prometheus, window: windowFor(), scrapeSeconds: set.scrapeInterval });
+        } finally {
+          const left = (checksInFlight.get(ctx.sessionId) ?? 1) - 1;
+          if (left > 0) checksInFlight.set(ctx.sessionId, left);
+          else checksInFlight.delete(ctx.sessionId);
+        }
         // An answer that never reached evaluation because the lab is down is not an attempt.
         const counted = outcome.error?.kind !== 'unavailable';
         const after = counted ? await progress.recordAttempt(ctx.sessionId, c.id, outcome.passed) : (await progress.get(ctx.sessionId))[c.id];
