@@ -127,6 +127,24 @@ export interface TerminalError {
   message: string;
 }
 
+/**
+ * Codes of the Error message the server sends before closing a terminal socket, each with the close
+ * code that follows it. (Refusals before the upgrade are HTTP ApiErrors from errors.ts instead.)
+ */
+export const TerminalErrors = {
+  /** Malformed frame, unknown type, or a text frame. */
+  PB_BAD_FRAME: CloseCode.BadFrame,
+  /** More than MAX_QUEUED_INPUT_BYTES waiting for a program that does not read. */
+  PB_INPUT_OVERFLOW: CloseCode.InputOverflow,
+  /** The program stopped reading its input; the terminal was ended. */
+  PB_INPUT_STALLED: CloseCode.InputOverflow,
+  /** Output waited for an ack too long; the terminal lives on for a reattach. */
+  PB_ACK_STALL: CloseCode.PolicyViolation,
+  /** The idle or absolute limit passed; the terminal was ended. */
+  PB_LIMIT: CloseCode.LimitReached,
+} as const;
+export type TerminalErrorCode = keyof typeof TerminalErrors;
+
 const encoder = new TextEncoder();
 
 export function encodeFrame(type: number, payload: Uint8Array | string = new Uint8Array(0)): Uint8Array {

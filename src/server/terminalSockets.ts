@@ -88,7 +88,7 @@ export class TerminalSockets {
       ws.on('pong', () => this.missed.set(ws, 0));
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!isBinary) {
-          session.reject(client, CloseCode.BadFrame, 'PB_BAD_FRAME', 'Text frames are not part of the terminal protocol');
+          session.reject(client, 'PB_BAD_FRAME', 'Text frames are not part of the terminal protocol');
           return;
         }
         session.handleFrame(client, data);

@@ -15,6 +15,8 @@ import {
   encodeFrame,
   encodeJsonFrame,
   type TerminalError,
+  TerminalErrors,
+  type TerminalErrorCode,
   type TerminalExit,
   type TerminalHello,
 } from '../protocol/terminal.ts';
@@ -110,7 +112,7 @@ export class TerminalSession {
     this.pty.onExit(({ exitCode, signal }) => this.onExit({ exitCode, ...(signal ? { signal } : {}) }));
     this.watchdog = setInterval(() => this.checkWatchdogs(), WATCHDOG_TICK_MS);
     this.lifetimeTimer = setTimeout(
-      () => this.end(CloseCode.LimitReached, 'PB_LIMIT', 'The terminal reached its maximum lifetime'),
+      () => this.end('PB_LIMIT', 'The terminal reached its maximum lifetime'),
       options.limits.maxLifetimeMs,
     );
   }
@@ -215,13 +217,14 @@ export class TerminalSession {
         this.updatePause();
         return;
       case 'invalid':
-        this.reject(client, CloseCode.BadFrame, 'PB_BAD_FRAME', message.reason);
+        this.reject(client, 'PB_BAD_FRAME', message.reason);
         return;
     }
   }
 
   /** Closes `client` with an Error message first, so the browser can say why. */
-  reject(client: TerminalClient, code: number, errorCode: string, message: string): void {
+  reject(client: TerminalClient, errorCode: TerminalErrorCode, message: string): void {
+    const code = TerminalErrors[errorCode];
     const error: TerminalError = { code: errorCode, message };
     client.send(encodeJsonFrame(ServerMessage.Error, error));
     client.close(code, message.slice(0, 120));
@@ -240,7 +243,7 @@ export class TerminalSession {
     this.lastInput = Date.now();
     // Invalid UTF-8 is passed through as bytes: a pty is a byte device and programs decide.
     if (this.queuedInput() + data.length > InputLimits.MAX_QUEUED_INPUT_BYTES) {
-      if (this.client) this.reject(this.client, CloseCode.InputOverflow, 'PB_INPUT_OVERFLOW', 'Too much input queued: the program is not reading it');
+      if (this.client) this.reject(this.client, 'PB_INPUT_OVERFLOW', 'Too much input queued: the program is not reading it');
       return;
     }
     this.pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -338,7 +341,7 @@ export class TerminalSession {
     // A client that keeps the pty paused without acking is broken or hostile: drop it; the terminal
     // lives on for a reattach, which starts the count from zero.
     if (this.client && this.ackPausedSince > 0 && now - Math.max(this.ackPausedSince, this.lastAckAt) > limits.ackStallMs) {
-      this.reject(this.client, CloseCode.PolicyViolation, 'PB_ACK_STALL', `No acknowledgement for ${limits.ackStallMs} ms while output was waiting`);
+      this.reject(this.client, 'PB_ACK_STALL', `No acknowledgement for ${limits.ackStallMs} ms while output was waiting`);
     }
     // Input node-pty cannot write because the child stopped reading: node-pty retries on every event
     // loop turn (a CPU spin). If it does not move for inputStallMs, end the terminal.
@@ -349,11 +352,11 @@ export class TerminalSession {
       this.inputQueuedSince = now;
       this.inputQueuedLevel = queued;
     } else if (now - this.inputQueuedSince > limits.inputStallMs) {
-      this.end(CloseCode.InputOverflow, 'PB_INPUT_STALLED', 'The program stopped reading its input; the terminal was ended');
+      this.end('PB_INPUT_STALLED', 'The program stopped reading its input; the terminal was ended');
       return;
     }
     if (now - this.lastInput > limits.idleMs) {
-      this.end(CloseCode.LimitReached, 'PB_LIMIT', 'The terminal was idle too long');
+      this.end('PB_LIMIT', 'The terminal was idle too long');
     }
   }
 
@@ -382,9 +385,9 @@ export class TerminalSession {
   }
 
   /** Ends the terminal for a reason other than shell exit: tells the client why, then tears down. */
-  end(code: number, errorCode: string, message: string): void {
+  end(errorCode: TerminalErrorCode, message: string): void {
     if (this.ended) return;
-    if (this.client) this.reject(this.client, code, errorCode, message);
+    if (this.client) this.reject(this.client, errorCode, message);
     this.finish();
   }
 

@@ -4,6 +4,8 @@ import {
   FlowControl,
   InputLimits,
   clampSize,
+  CloseCode,
+  TerminalErrors,
   decodeClientFrame,
   encodeAck,
   encodeFrame,
@@ -43,5 +45,14 @@ describe('terminal protocol', () => {
     expect(clampSize(100_000, 100_000)).toEqual({ cols: InputLimits.MAX_COLS, rows: InputLimits.MAX_ROWS });
     expect(clampSize(Number.NaN, 24.7)).toEqual({ cols: InputLimits.MIN_COLS, rows: 24 });
     expect(clampSize(80, 24)).toEqual({ cols: 80, rows: 24 });
+  });
+
+  it('closes every terminal error with a registered close code, never 1006', () => {
+    const codes = Object.values(CloseCode) as number[];
+    for (const [name, code] of Object.entries(TerminalErrors)) {
+      expect(name).toMatch(/^PB_[A-Z_]+$/);
+      expect(codes).toContain(code);
+      expect(code).not.toBe(1006);
+    }
   });
 });
