@@ -44,6 +44,9 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   }
   const runtimeDir = runtimeDirFrom(options.runtimeDir);
   const prefix = options.prefix ?? process.env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
+  if (!/^[a-z][a-z0-9]{0,4}$/.test(prefix)) {
+    return { ok: false, errors: [], message: `the instance prefix must be 1-5 lowercase letters or digits starting with a letter, got "${prefix}"` };
+  }
   mkdirSync(runtimeDir, { recursive: true });
   await cleanStaleInstances(runtimeDir, prefix, progress);
 
