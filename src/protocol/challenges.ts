@@ -5,7 +5,8 @@
  * Routes (all JSON; errors use the ApiError shape of ./errors.ts):
  * - GET  /api/challenges                 → ChallengeListResponse
  * - GET  /api/challenges/:id             → ChallengeDetail (no reference unless revealed)
- * - POST /api/challenges/:id/check       CheckRequest → CheckResponse (PB_UNKNOWN_CHALLENGE: 404)
+ * - POST /api/challenges/:id/check       CheckRequest → CheckResponse (PB_UNKNOWN_CHALLENGE: 404; more than
+ *                                          2 checks in flight for the session: 429 PB_TOO_MANY_CHECKS)
  * - POST /api/challenges/:id/reveal      → RevealResponse; only after a failed check in this session,
  *                                          else 409 PB_REVEAL_LOCKED
  * - GET  /api/progress                   → ProgressResponse (this learner session)
