@@ -244,6 +244,26 @@ describe('<Challenge> in the browser', () => {
       await noLab.close();
     }
   });
+  it('loads the editor and chart code only on pages that use them', async () => {
+    const page = await browser!.context.newPage();
+    const scripts: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('.js')) void r.text().then((t) => scripts.push(t), () => undefined);
+    });
+    try {
+      // A page with neither component: the markers of CodeMirror and uPlot are in none of its scripts.
+      await page.goto(`${gw!.url}/authoring/lab-definition`, { waitUntil: 'networkidle' });
+      expect(scripts.length).toBeGreaterThan(1);
+      expect(scripts.some((t) => t.includes('cm-content'))).toBe(false);
+      expect(scripts.some((t) => t.includes('u-legend'))).toBe(false);
+      // The welcome page has both: they arrive when it is opened.
+      await page.goto(`${gw!.url}/`);
+      await page.locator(`[data-challenge="${CHALLENGE_ID}"]`).getByTestId('promql-input').waitFor();
+      await expect.poll(() => scripts.some((t) => t.includes('cm-content'))).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 /** Replaces the editor's text by typing, as a learner would (brackets and quotes auto-close and are typed over). */
