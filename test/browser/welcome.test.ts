@@ -7,33 +7,29 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import type { LabHealth } from '../../src/protocol/health.ts';
 import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
+import { launchChromium, screenText as readScreen, type TestBrowser } from './chromium.ts';
 
 const PREFIX = 'pbb';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 /** Long enough for a cold page load and a login shell on a busy 2-core machine. */
 const WAIT_MS = 30_000;
 /** Building the site takes a couple of minutes on this machine. */
 const BUILD_TIMEOUT_MS = 600_000;
 
 let gw: TestGateway;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
-let userDataDir: string;
 /** The shells' HOME and workspace: the machine's own dotfiles (slow, shared) stay out of the test. */
 let home: string;
 /** What GET /api/health reports as the lab; a test changes it to see the navbar follow. */
 let labHealth: LabHealth | null = null;
 
-/** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
-async function screenText(terminalId: string): Promise<string> {
-  const rows = page.locator(`.pb-xterm[data-terminal-id="${terminalId}"] .xterm-rows`);
-  return (await rows.innerText()).replace(/\u00a0/g, ' ');
+function screenText(terminalId: string): Promise<string> {
+  return readScreen(page, terminalId);
 }
 
 async function waitForScreen(terminalId: string, test: (text: string) => boolean, what: string): Promise<string> {
@@ -65,20 +61,13 @@ beforeAll(async () => {
     resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
     healthProvider: () => labHealth,
   });
-  userDataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-chromium-`));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium(PREFIX);
+  page = browser.page;
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await gw?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
