@@ -47,7 +47,12 @@ async function outer(): Promise<void> {
   execFileSync('ip', ['netns', 'add', ns]);
   try {
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', SELF, '--inside'], { stdio: 'inherit' });
+    // Ctrl-C reaches the inner run too (same process group); wait for it to stop its processes.
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    process.off('SIGINT', ignore);
     process.exitCode = code;
   } finally {
     execFileSync('ip', ['netns', 'del', ns]);
@@ -90,14 +95,32 @@ interface Proc {
   url: string;
 }
 
-/** utime + stime of all threads of pid and of its live children (our `conntrack -E`), in clock ticks. */
-function cpuTicks(pid: number): number {
-  const own = (p: number) => {
-    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+/** Every process the inner run starts, so an interrupted run stops them (by PID) before it exits. */
+const started: ChildProcess[] = [];
+function track<T extends ChildProcess>(c: T): T {
+  started.push(c);
+  return c;
+}
+let benchDir: string | undefined;
+function onInterrupt(): void {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (benchDir !== undefined) rmSync(benchDir, { recursive: true, force: true });
+  process.exit(130);
+}
+
+/**
+ * utime + stime, in clock ticks, of all threads of pid and of its live children (our `conntrack -E`);
+ * with `exceptMain`, leaving out the main thread, which is the exporter's HTTP thread: what remains is
+ * the collector (worker thread, libuv pool doing the /proc reads, GC helpers, the event child).
+ */
+function cpuTicks(pid: number, exceptMain = false): number {
+  const ticks = (path: string) => {
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
   };
-  let total = own(pid);
+  const own = (p: number) => ticks(`/proc/${p}/stat`);
+  let total = exceptMain ? own(pid) - ticks(`/proc/${pid}/task/${pid}/stat`) : own(pid);
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let children = '';
     try {
@@ -152,7 +175,7 @@ async function startOurs(): Promise<Proc> {
     ? [bundle]
     : ['--import', 'tsx', join(ROOT, 'labs/programs/conntrack-exporter/main.ts')];
   // Resyncs are forced by SIGHUP where measured, so the periodic one stays out of the CPU windows.
-  const child = spawn(process.execPath, [...args, '--bind-address=127.0.0.1', '--listen-port=0', `--resync-interval=${BENCH_RESYNC_S}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = track(spawn(process.execPath, [...args, '--bind-address=127.0.0.1', '--listen-port=0', `--resync-interval=${BENCH_RESYNC_S}`], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -168,9 +191,9 @@ async function startOurs(): Promise<Proc> {
 
 async function startNodeExporter(): Promise<Proc> {
   const port = await freePort();
-  const child = spawn('/usr/bin/prometheus-node-exporter', [
+  const child = track(spawn('/usr/bin/prometheus-node-exporter', [
     `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.conntrack', '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  ], { stdio: ['ignore', 'ignore', 'inherit'] }));
   const url = `http://127.0.0.1:${port}/metrics`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -322,7 +345,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   // Scrapes while resyncs run: SIGHUP asks for one every RESYNC_EVERY_MS (they queue behind each other),
   // and scrapes go on back to back for at least three resync durations.
   const r0 = (await samples(ours.url)).get('conntrack_exporter_resyncs_total')!;
-  const cpu0 = cpuTicks(ours.child.pid!);
+  const cpu0 = cpuTicks(ours.child.pid!, true);
   const hup = setInterval(() => ours.child.kill('SIGHUP'), RESYNC_EVERY_MS);
   const latResync: number[] = [];
   const until = performance.now() + Math.max(3_000, 3 * initialResync);
@@ -332,13 +355,13 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   // least one has finished and the count has stopped moving.
   const afterResync = await settle(ours.url, 'conntrack_exporter_resyncs_total', (v) => v > r0);
   const resyncs = afterResync.get('conntrack_exporter_resyncs_total')! - r0;
-  const resyncCpuMs = (((cpuTicks(ours.child.pid!) - cpu0) / CLK_TCK) * 1000) / Math.max(1, resyncs);
+  const resyncCpuMs = (((cpuTicks(ours.child.pid!, true) - cpu0) / CLK_TCK) * 1000) / Math.max(1, resyncs);
   const resyncMs = afterResync.get('conntrack_exporter_last_resync_duration_seconds')! * 1000;
   const memRest = memoryKiB(ours.child.pid!);
 
   // Churn: CHURN_RATE new connections per second for the window.
   const e0 = afterResync;
-  const gen = spawn(process.execPath, ['--import', 'tsx', SELF, '--churn', String(CHURN_RATE), String(WINDOW_MS / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gen = track(spawn(process.execPath, ['--import', 'tsx', SELF, '--churn', String(CHURN_RATE), String(WINDOW_MS / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   let genOut = '';
   gen.stdout!.setEncoding('utf8').on('data', (c: string) => (genOut += c));
   await sleep(500); // generator start-up
@@ -372,7 +395,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
     { what: 'table source: conntrack -L -p tcp + parse, wall / CPU (ms)', ours: `${f(toolRead.wall)} / ${f(toolRead.cpu)}`, node: '' },
     { what: 'initial full dump in the exporter, wall (ms)', ours: f(initialResync), node: '' },
     { what: `full resync, wall (ms, last of ${resyncs} forced)`, ours: f(resyncMs), node: '' },
-    { what: 'full resync, CPU (ms per resync)', ours: f(resyncCpuMs), node: '' },
+    { what: 'full resync, CPU of all but the HTTP thread (ms per resync)', ours: f(resyncCpuMs), node: '' },
     { what: `resync cost at the default ${DEFAULT_RESYNC_S} s interval (% of one core)`, ours: f((resyncCpuMs / (DEFAULT_RESYNC_S * 1000)) * 100, 2), node: '' },
     { what: 'scrape p50 / p99 / max at rest (ms)', ours: pct(latOurs), node: pct(latNode) },
     { what: `scrape p50 / p99 / max during ${resyncs} resyncs (ms)`, ours: pct(latResync), node: '' },
@@ -385,6 +408,8 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
 }
 
 async function inner(): Promise<void> {
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   execFileSync('ip', ['link', 'set', 'lo', 'up']);
   // Loopback connections are tracked only when a rule asks for it.
   execFileSync('nft', ['-f', '-'], {
@@ -392,6 +417,7 @@ async function inner(): Promise<void> {
   });
   execFileSync('sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65535']);
   const dir = mkdtempSync(join(tmpdir(), 'pbe-bench-'));
+  benchDir = dir;
   try {
     console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores shared with other work)`);
     console.log(`conntrack exporter bench: node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ${CLK_TCK} clock ticks/s`);

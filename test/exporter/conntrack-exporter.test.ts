@@ -36,7 +36,12 @@ describe('conntrack exporter in a network namespace', () => {
     await fromB.send({ op: 'listen', host: Net.d4, port: 7004 });
     await fromB.send({ op: 'listen', host: Net.b6, port: 7005 });
     await fromA.send({ op: 'listen', host: Net.a4, port: 8080 });
-    exporter = await startExporter(net, net.a, ['--ignore-hosts=delta', '--resync-interval=2']);
+    exporter = await startExporter(net, net.a, ['--ignore-hosts=delta', '--resync-interval=2', '--log-events', '--log-events-format=json']);
+    // The HTTP side answers before the collector thread has started its event stream: wait for both.
+    await waitFor('the collector to be up', () => {
+      const m = exporter.samples();
+      return m.get('conntrack_exporter_event_source_up') === 1 && (m.get('conntrack_exporter_resyncs_total') ?? 0) >= 1 ? true : undefined;
+    });
   });
 
   afterAll(async () => {
@@ -47,6 +52,18 @@ describe('conntrack exporter in a network namespace', () => {
     await fromA.send({ op: 'connect', host: Net.b4, port: 7001, n: 5 });
     await becomes('conntrack_open_connections{host="bravo:7001"}', 5);
     expect(value('conntrack_opening_connections{host="bravo:7001"}')).toBe(0);
+  });
+
+  it('logs each event as JSON with --log-events-format=json', async () => {
+    const established = () =>
+      exporter
+        .stdout()
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.host === 'bravo:7001' && e.state === 'ESTABLISHED');
+    const logged = await waitFor('5 ESTABLISHED event lines', () => (established().length >= 5 ? established() : undefined));
+    expect(logged.length).toBe(5);
+    expect(logged[0]).toMatchObject({ type: 'update', src: Net.a4, dst: Net.b4, dport: 7001 });
   });
 
   it('moves closed connections to closing, then keeps the host at zero once the kernel forgets them', async () => {

@@ -93,4 +93,16 @@ describe('ConnTable', () => {
     }
     expect(t.rows()).toEqual([['db', 0, 1000, 0, 0]]);
   });
+
+  it('keeps entries that events create or update while a resync reads the table', () => {
+    const t = new ConnTable(T0);
+    t.apply(ev('new', entry(1, 'ESTABLISHED')), naming, T0);
+    t.apply(ev('new', entry(2, 'ESTABLISHED')), naming, T0);
+    t.beginResync();
+    t.apply(ev('new', entry(3, 'SYN_SENT')), naming, T0); // made during the read, after its line
+    t.apply(ev('update', entry(2, 'FIN_WAIT')), naming, T0); // changed during the read
+    t.resyncEntry(entry(1, 'ESTABLISHED'), naming, T0);
+    expect(t.endResync(T0)).toBe(0);
+    expect(row(t, 'db:5432')).toEqual(['db:5432', 1, 1, 1, 0]);
+  });
 });

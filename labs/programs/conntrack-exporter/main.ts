@@ -4,8 +4,6 @@
  * worker thread, runs the collector (table reads, event stream, aggregation). The file starts itself
  * as the worker so the esbuild bundle stays one file.
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Collector, type CollectorOptions } from './collector.ts';
 import { emptyStats, renderConnections, renderStats } from './exposition.ts';
@@ -82,19 +80,6 @@ async function runServer(): Promise<void> {
 }
 
 /**
- * Nices this (collector) thread, and so the `conntrack -E` child it starts: on a busy machine the
- * HTTP thread then wins the CPU, and a scrape is not slowed by a resync's parsing.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(tid, Math.min(19, getPriority(tid) + Tunables.collectorNiceIncrement));
-  } catch {
-    // Not Linux, or not allowed: the collector runs at the process's priority.
-  }
-}
-
-/**
  * Starts this file as the collector thread. Bundled (.mjs) it is plain JavaScript; run from source
  * (.ts, under tsx) the worker must load it through tsx's API, because Node 20 does not pass the
  * `--import tsx` loader on to worker threads.
@@ -109,7 +94,6 @@ function collectorWorker(data: CollectorOptions): Worker {
 
 async function runCollector(options: CollectorOptions): Promise<void> {
   const port = parentPort!;
-  lowerThreadPriority();
   const send = (m: FromCollector) => port.postMessage(m);
   const collector = new Collector(options, {
     snapshot: (text) => send({ kind: 'snapshot', text }),

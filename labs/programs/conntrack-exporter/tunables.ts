@@ -34,12 +34,6 @@ export const Tunables = {
   /** On shutdown, how long the collector may take to stop its event stream before it is terminated. */
   collectorStopGraceMs: 2_000,
   /**
-   * How much lower the collector thread's priority is than the HTTP thread's (nice steps). Two steps
-   * (CPU weight 655 against 1024) favour scrapes on a busy machine; five starved the collector so
-   * much under load 15 on 2 cores that one resync of 100k entries took 48 s.
-   */
-  collectorNiceIncrement: 2,
-  /**
    * Netlink receive buffer of `conntrack -E`: 8 MiB holds about 40k events (≈200 bytes each), several
    * seconds of heavy churn, so a collector busy with a resync does not make the kernel drop events.
    */
