@@ -51,7 +51,7 @@ export class Collector {
   private readonly timers: NodeJS.Timeout[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private reportedStatus: TableStatus = 'ok';
+  private reportedStatus: TableStatus = 'starting';
 
   constructor(
     private readonly opts: CollectorOptions,
@@ -131,8 +131,9 @@ export class Collector {
 
   private setStatus(status: TableStatus, detail: string): void {
     this.stats.status = status;
-    if (status !== this.reportedStatus || (status !== 'ok' && this.stats.resyncs + this.stats.readErrors === 1)) {
-      if (status === 'ok') this.output.err('conntrack-exporter: the connection tracking table is readable again');
+    if (status !== this.reportedStatus) {
+      if (status === 'ok' && this.reportedStatus !== 'starting') this.output.err('conntrack-exporter: the connection tracking table is readable again');
+      else if (status === 'ok') this.debug(TableStatuses.ok);
       else this.output.err(`conntrack-exporter: ${TableStatuses[status]}${detail ? ` (${detail})` : ''}`);
       this.reportedStatus = status;
     }

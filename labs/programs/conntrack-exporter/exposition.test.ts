@@ -33,6 +33,7 @@ async function renderFixture(): Promise<string> {
     lastResyncSeconds: 0.004,
     lastResyncTimestamp: T0 / 1000,
     eventSourceUp: true,
+    status: 'ok' as const,
   };
   return renderConnections(table.rows()) + renderStats(stats);
 }

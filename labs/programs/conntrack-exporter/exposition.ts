@@ -54,7 +54,7 @@ export function emptyStats(): CollectorStats {
     lastResyncTimestamp: 0,
     eventSourceUp: false,
     eventSourceRestarts: 0,
-    status: 'ok',
+    status: 'starting',
   };
 }
 

@@ -27,7 +27,7 @@ async function runServer(): Promise<void> {
   }
   const options = parsed.options;
   const server = new MetricsServer(options.listenPath);
-  server.publish(renderConnections([]) + renderStats({ ...emptyStats(), status: 'ok' }));
+  server.publish(renderConnections([]) + renderStats({ ...emptyStats(), status: 'starting' }));
   let address;
   try {
     address = await server.listen(options.listenPort, options.bindAddress);

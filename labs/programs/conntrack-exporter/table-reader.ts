@@ -12,7 +12,7 @@ import { Tunables } from './tunables.ts';
 
 export type TableRead =
   | { kind: 'ok'; count: number; parseErrors: number }
-  | { kind: 'unreadable'; status: Exclude<TableStatus, 'ok'>; detail: string };
+  | { kind: 'unreadable'; status: Exclude<TableStatus, 'ok' | 'starting'>; detail: string };
 
 /**
  * Reads and parses the table, handing each TCP entry to onEntry as it is read (the table is never held

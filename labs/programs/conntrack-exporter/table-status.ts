@@ -4,6 +4,7 @@
  */
 export const TableStatuses = {
   ok: 'the connection tracking table is readable',
+  starting: 'the first read of the connection tracking table has not finished yet',
   no_permission:
     'cannot read /proc/net/nf_conntrack: permission denied. Run the exporter as root, or with CAP_NET_ADMIN in the network namespace it watches.',
   not_loaded:
