@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import styles from './SeriesChart.module.css';
 import type { AlignedSeries } from './alignSeries.ts';
-import { formatLegend } from './legend.ts';
+import { formatLegends, seriesName } from './legend.ts';
 import { DEFAULT_CHART_HEIGHT, seriesColor } from './chartTheme.ts';
 
 export interface SeriesChartProps {
@@ -27,7 +27,7 @@ const FALLBACK_WIDTH = 400;
 export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGHT, label }: SeriesChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const names = useMemo(() => data.series.map((s) => formatLegend(legend, s.labels)), [data, legend]);
+  const names = useMemo(() => formatLegends(legend, data.series.map((s) => s.labels)), [data, legend]);
   // Identity of the series set: when it changes the chart is rebuilt (uPlot series are fixed at creation).
   const shape = names.join('\u0000');
 
@@ -41,7 +41,8 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
       axes: [{ stroke: axisColor(el), grid: { stroke: gridColor(el) } }, { size: 60, stroke: axisColor(el), grid: { stroke: gridColor(el) } }],
       scales: { x: { time: true } },
       cursor: { drag: { x: false, y: false } },
-      legend: { live: true },
+      // Our own legend below (uPlot's is a <table>, which the site's table styles take apart).
+      legend: { show: false },
     };
     const p = new uPlot(opts, toUplot(data), el);
     plot.current = p;
@@ -62,7 +63,19 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
     plot.current?.setData(toUplot(data));
   }, [data]);
 
-  return <div ref={host} role="img" aria-label={`${label}: ${describe(data, names)}`} className={styles.chart} />;
+  return (
+    <div className={styles.chart}>
+      <div ref={host} role="img" aria-label={`${label}: ${describe(data, names)}`} />
+      <ul className={styles.legend} data-testid="chart-legend" aria-hidden="true">
+        {names.map((name, i) => (
+          <li key={i} title={seriesName(data.series[i]!.labels)}>
+            <span className={styles.swatch} style={{ background: seriesColor(i) }} />
+            {name}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 function axisColor(el: HTMLElement): string {

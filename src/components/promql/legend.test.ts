@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLegend, seriesName } from './legend.ts';
+import { formatLegend, formatLegends, seriesName } from './legend.ts';
 import { parseDuration } from './duration.ts';
 import { alignSeries } from './alignSeries.ts';
 
@@ -15,6 +15,25 @@ describe('formatLegend', () => {
     expect(formatLegend(undefined, { __name__: 'up', job: 'x', instance: 'a:1' })).toBe('up{instance="a:1", job="x"}');
     expect(formatLegend('  ', {})).toBe('{}');
     expect(seriesName({ service: 'api' })).toBe('{service="api"}');
+  });
+});
+
+describe('formatLegends', () => {
+  it('names series by the labels that tell them apart', () => {
+    const names = formatLegends(undefined, [
+      { __name__: 'cx', job: 'api', instance: 'api:1', addr: 'a' },
+      { __name__: 'cx', job: 'api', instance: 'api:2', addr: 'a' },
+      { __name__: 'cx', job: 'api', instance: 'api:2', addr: 'b' },
+    ]);
+    expect(names).toEqual(['{addr="a", instance="api:1"}', '{addr="a", instance="api:2"}', '{addr="b", instance="api:2"}']);
+  });
+  it('keeps the metric name when it differs, and full names for a lone series or identical label sets', () => {
+    expect(formatLegends(undefined, [{ __name__: 'a', j: 'x' }, { __name__: 'b', j: 'x' }])).toEqual(['a', 'b']);
+    expect(formatLegends(undefined, [{ __name__: 'a', j: 'x' }])).toEqual(['a{j="x"}']);
+    expect(formatLegends(undefined, [{ j: 'x' }, { j: 'x' }])).toEqual(['{j="x"}', '{j="x"}']);
+  });
+  it('applies a template to every series', () => {
+    expect(formatLegends('{{j}}', [{ j: 'x' }, { j: 'y' }])).toEqual(['x', 'y']);
   });
 });
 

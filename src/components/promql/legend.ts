@@ -1,17 +1,37 @@
 /**
  * Series names for legends. A template works like Grafana's legend format: `{{service}} {{le}}` puts each
  * label's value in place; a label the series lacks becomes empty. Without a template a series is named the
- * way Prometheus prints it: `metric{a="1", b="2"}`.
+ * way Prometheus prints it, `metric{a="1", b="2"}`, keeping only what tells the chart's series apart.
  */
 export type Labels = Readonly<Record<string, string>>;
 
 const PLACEHOLDER = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
 
 export function formatLegend(template: string | undefined, labels: Labels): string {
-  if (template !== undefined && template.trim() !== '') {
-    return template.replace(PLACEHOLDER, (_, name: string) => labels[name] ?? '');
-  }
-  return seriesName(labels);
+  return formatLegends(template, [labels])[0]!;
+}
+
+/**
+ * Names for all series of one chart. Without a template each series is named by the labels whose values
+ * differ between the series (what tells them apart in a small legend); a lone series, or series that
+ * differ in no label, get their full Prometheus name.
+ */
+export function formatLegends(template: string | undefined, all: readonly Labels[]): string[] {
+  if (template !== undefined && template.trim() !== '') return all.map((l) => applyTemplate(template, l));
+  if (all.length <= 1) return all.map(seriesName);
+  const keys = new Set<string>();
+  for (const l of all) for (const k of Object.keys(l)) keys.add(k);
+  const varying = Array.from(keys).filter((k) => all.some((l) => l[k] !== all[0]![k]));
+  if (varying.length === 0) return all.map(seriesName);
+  return all.map((l) => {
+    const picked: Record<string, string> = {};
+    for (const k of varying) if (l[k] !== undefined) picked[k] = l[k]!;
+    return seriesName(picked);
+  });
+}
+
+function applyTemplate(template: string, labels: Labels): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => labels[name] ?? '');
 }
 
 /** `name{a="1", b="2"}` with labels sorted, as the Prometheus UI shows a series; `{}` for no labels. */
