@@ -62,8 +62,13 @@ export function markPassed(id: string): void {
   });
 }
 
+/** The current state, outside React (tests, event handlers). */
+export function peekChallengeStore(): ChallengeStoreState {
+  return state;
+}
+
 export function useChallengeStore(): ChallengeStoreState {
-  return useSyncExternalStore(subscribe, () => state, () => state);
+  return useSyncExternalStore(subscribe, peekChallengeStore, peekChallengeStore);
 }
 
 export function isPassed(s: ChallengeStoreState, id: string): boolean {
