@@ -86,6 +86,8 @@ export class TerminalSession {
   /** The shell has exited (set at once; `exited` waits for trailing output): no more writes or resizes. */
   private ptyGone = false;
   private ended = false;
+  /** Teardown has begun: output is drained and dropped. */
+  private tornDown = false;
   private disposing: Promise<void> | null = null;
   private readonly watchdog: NodeJS.Timeout;
   private readonly lifetimeTimer: NodeJS.Timeout;
@@ -273,6 +275,7 @@ export class TerminalSession {
   }
 
   private onOutput(data: Buffer): void {
+    if (this.tornDown) return;
     const bytes = data.byteLength;
     this.gate.parserQueued(bytes);
     this.screen.write(data, () => {
@@ -329,7 +332,7 @@ export class TerminalSession {
     } else this.ackPausedSince = 0;
     const unwatched = !this.client && this.unwatchedBytes > UNWATCHED_OUTPUT_BYTES;
     const want = (this.gate.paused || unwatched) && !this.exited;
-    if (want === this.ptyPaused || this.exited) return;
+    if (want === this.ptyPaused || this.exited || this.tornDown) return;
     this.ptyPaused = want;
     if (want) this.pty.pause();
     else this.pty.resume();
@@ -418,6 +421,10 @@ export class TerminalSession {
     clearInterval(this.watchdog);
     clearTimeout(this.lifetimeTimer);
     this.dropQueuedInput();
+    this.tornDown = true;
+    // Drain whatever the shell still writes, so it is not blocked on a paused pty and node-pty sees EOF.
+    if (this.ptyPaused) this.pty.resume();
+    this.ptyPaused = false;
     const pid = this.pty.pid;
     if (!this.exited) {
       for (const signal of ['SIGHUP', 'SIGCONT', 'SIGTERM'] as const) signalGroup(pid, signal);
