@@ -8,7 +8,7 @@ const naming: Naming = { local: new Set(['10.0.0.1']), names: new Map([['10.0.0.
 const entry = (sport: number, state: string, timeout: number | undefined = 100, dst = '10.0.0.2'): ConntrackEntry => ({
   state, timeout, src: '10.0.0.1', sport, dst, dport: 5432,
 });
-const ev = (type: EventType, e: ConntrackEntry): ConntrackEvent => ({ type, timestamp: undefined, entry: e });
+const ev = (type: EventType, e: ConntrackEntry, id?: number): ConntrackEvent => ({ type, timestamp: undefined, id, entry: e });
 const row = (t: ConnTable, host: string) => t.rows().find((r) => r[0] === host);
 
 describe('ConnTable', () => {
@@ -104,5 +104,16 @@ describe('ConnTable', () => {
     t.resyncEntry(entry(1, 'ESTABLISHED'), naming, T0);
     expect(t.endResync(T0)).toBe(0);
     expect(row(t, 'db:5432')).toEqual(['db:5432', 1, 1, 1, 0]);
+  });
+
+  it('ignores a late DESTROY of an old entry whose tuple a new entry already reuses', () => {
+    const t = new ConnTable(T0);
+    t.apply(ev('new', entry(1, 'SYN_SENT'), 1), naming, T0);
+    t.apply(ev('update', entry(1, 'TIME_WAIT'), 1), naming, T0);
+    t.apply(ev('new', entry(1, 'SYN_SENT'), 2), naming, T0); // same tuple, new entry
+    t.apply(ev('destroy', entry(1, ''), 1), naming, T0); // the old entry's removal, delivered late
+    expect(row(t, 'db:5432')).toEqual(['db:5432', 1, 0, 0, 0]);
+    t.apply(ev('destroy', entry(1, ''), 2), naming, T0);
+    expect(t.size).toBe(0);
   });
 });

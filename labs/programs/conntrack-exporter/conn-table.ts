@@ -19,6 +19,8 @@ interface Slot {
   filedAt: number;
   /** The resync generation that last saw this entry; older ones are gone from the kernel. */
   gen: number;
+  /** The kernel's entry id, once an event has told it (/proc does not show ids). */
+  id: number | undefined;
 }
 
 export interface HostCounts {
@@ -56,8 +58,17 @@ export class ConnTable {
   /** Applies one event from the kernel's stream. */
   apply(event: ConntrackEvent, naming: Naming, now: number): void {
     const key = entryKey(event.entry);
-    if (event.type === 'destroy') this.remove(key, now);
-    else this.put(key, event.entry, naming, now);
+    if (event.type === 'destroy') {
+      // Events from different CPUs can arrive out of order: the DESTROY of an old entry after the NEW
+      // of a new one with the same tuple. The ids tell them apart.
+      const slot = this.entries.get(key);
+      if (slot !== undefined && slot.id !== undefined && event.id !== undefined && slot.id !== event.id) return;
+      this.remove(key, now);
+      return;
+    }
+    this.put(key, event.entry, naming, now);
+    const slot = this.entries.get(key);
+    if (slot !== undefined && event.id !== undefined && (event.type === 'new' || slot.id === undefined)) slot.id = event.id;
   }
 
   /**
@@ -155,7 +166,7 @@ export class ConnTable {
       return false;
     }
     if (old !== undefined) this.count(old.host, old.bucket, -1, now);
-    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen };
+    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen, id: old?.id };
     this.entries.set(key, slot);
     this.fileExpiry(key, slot);
     this.count(host, bucket, +1, now);

@@ -48,6 +48,7 @@ describe('parseEventLine', () => {
       value: {
         type: 'new',
         timestamp: 1795392727.569095,
+        id: undefined,
         entry: { state: 'SYN_SENT', timeout: 120, src: '127.0.0.1', dst: '127.0.0.1', sport: 51548, dport: 8080 },
       },
     });
@@ -73,5 +74,10 @@ describe('parseEventLine', () => {
   it('skips UDP events and rejects unknown event types', () => {
     expect(parseEventLine(lines[7]!)).toEqual({ kind: 'skip' });
     expect(parseEventLine(lines[8]!).kind).toBe('error');
+  });
+
+  it('reads the entry id printed with -o id', () => {
+    const r = parseEventLine('[1795392727.569182]\t [UPDATE] ipv4     2 tcp      6 432000 ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=51548 dport=8080 src=127.0.0.1 dst=127.0.0.1 sport=8080 dport=51548 [ASSURED] id=2091904119');
+    expect(r.kind === 'ok' && [r.value.id, r.value.entry.state]).toEqual([2091904119, 'ESTABLISHED']);
   });
 });

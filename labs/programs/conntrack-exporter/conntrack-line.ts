@@ -26,6 +26,12 @@ export interface ConntrackEvent {
   type: EventType;
   /** Seconds since the epoch, when the stream was started with `-o timestamp`. */
   timestamp: number | undefined;
+  /**
+   * The kernel's id of the entry, when the stream was started with `-o id`. Two entries with the same
+   * tuple (a port reused while the old entry was in TIME_WAIT) have different ids, which tells a late
+   * DESTROY of the old entry from the removal of the new one.
+   */
+  id: number | undefined;
   entry: ConntrackEntry;
 }
 
@@ -60,7 +66,9 @@ export function parseEventLine(line: string): LineResult<ConntrackEvent> {
   if (type === undefined) return { kind: 'error', reason: `no event type in: ${line.slice(0, 80)}` };
   const parsed = parseFrom(line, close + 1);
   if (parsed.kind !== 'ok') return parsed;
-  return { kind: 'ok', value: { type, timestamp, entry: parsed.value } };
+  const idAt = line.lastIndexOf(' id=');
+  const id = idAt < 0 ? undefined : Number(field(line, 'id=', idAt)![0]);
+  return { kind: 'ok', value: { type, timestamp, id: Number.isInteger(id) ? id : undefined, entry: parsed.value } };
 }
 
 function skipSpace(s: string, i: number): number {

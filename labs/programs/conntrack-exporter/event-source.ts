@@ -16,10 +16,10 @@ export interface EventSourceHandlers {
 }
 
 /**
- * Arguments for the event stream: TCP only, with timestamps and the address family on each line, and a
+ * Arguments for the event stream: TCP only, with timestamps, the address family and the entry id on each line, and a
  * large netlink receive buffer (Tunables.eventBufferBytes) so a busy moment does not lose events.
  */
-export const EVENT_ARGS = ['-E', '-p', 'tcp', '-o', 'timestamp,extended', '-b', String(Tunables.eventBufferBytes)] as const;
+export const EVENT_ARGS = ['-E', '-p', 'tcp', '-o', 'timestamp,extended,id', '-b', String(Tunables.eventBufferBytes)] as const;
 
 export class EventSource {
   private child: ChildProcess | undefined;
