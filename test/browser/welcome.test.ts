@@ -230,4 +230,22 @@ describe('welcome lesson in a real browser', () => {
     expect(await pill.getAttribute('title')).toContain('exited with code 1');
     await page.screenshot({ path: `/tmp/${PREFIX}-degraded.png` });
   });
+
+  it('reports an ended shell in its tab and starts a new one on restart', async () => {
+    await page.locator('[data-terminal-tab="scratch"]').click();
+    await page.keyboard.type('echo "old=$$"');
+    await page.keyboard.press('Enter');
+    const old = /old=(\d+)/.exec(await waitForScreen('scratch', (t) => /old=\d+/.test(t), 'the old pid'))![1];
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: WAIT_MS });
+    await waitForScreen('scratch', (t) => t.includes('[process exited with code 0]'), 'the exit line');
+    await page.locator('button[aria-label="Restart terminal Scratch"]').click();
+    await waitConnected('scratch');
+    await page.locator('.pb-xterm[data-terminal-id="scratch"]').click();
+    await page.keyboard.type('echo "new=$$"');
+    await page.keyboard.press('Enter');
+    const fresh = /new=(\d+)/.exec(await waitForScreen('scratch', (t) => /new=\d+/.test(t), 'the new pid'))![1];
+    expect(fresh).not.toBe(old);
+  });
 });

@@ -2,7 +2,7 @@
  * The dock: a bar fixed to the bottom of every page with a tab per declared terminal. Mounted once in
  * src/theme/Root (inside BrowserOnly), so its terminals and sockets survive moving between lessons.
  */
-import { Suspense, lazy, useCallback, useEffect, type PointerEvent as ReactPointerEvent } from 'react';
+import { Fragment, Suspense, lazy, useCallback, useEffect, type PointerEvent as ReactPointerEvent } from 'react';
 import clsx from 'clsx';
 import LabStatus from '../LabStatus/index.tsx';
 import {
@@ -108,22 +108,35 @@ export default function TerminalDock() {
           <div className={styles.tabs} role="tablist">
             {terminals.map((t) => {
               const s = status[t.id];
+              const ended = s?.kind === 'exited' || s?.kind === 'error';
               return (
-                <button
-                  key={t.id}
-                  type="button"
-                  role="tab"
-                  aria-selected={t.id === activeId}
-                  className={clsx(styles.tab, t.id === activeId && styles.activeTab)}
-                  onClick={() => dockStore.activate(t.id)}
-                  title={describeState(s)}
-                  data-terminal-tab={t.id}
-                  data-state={s?.kind ?? 'connecting'}
-                >
-                  <span className={clsx(styles.dot, styles[`dot_${s?.kind ?? 'connecting'}`])} aria-hidden />
-                  {t.name}
-                  {s && s.kind !== 'connected' && <span className={styles.stateText}>{describeState(s)}</span>}
-                </button>
+                <Fragment key={t.id}>
+                  <button
+                    type="button"
+                    role="tab"
+                    aria-selected={t.id === activeId}
+                    className={clsx(styles.tab, t.id === activeId && styles.activeTab)}
+                    onClick={() => dockStore.activate(t.id)}
+                    title={describeState(s)}
+                    data-terminal-tab={t.id}
+                    data-state={s?.kind ?? 'connecting'}
+                  >
+                    <span className={clsx(styles.dot, styles[`dot_${s?.kind ?? 'connecting'}`])} aria-hidden />
+                    {t.name}
+                    {s && s.kind !== 'connected' && <span className={styles.stateText}>{describeState(s)}</span>}
+                  </button>
+                  {ended && (
+                    <button
+                      type="button"
+                      className={styles.restart}
+                      onClick={() => dockStore.restart(t.id)}
+                      aria-label={`Restart terminal ${t.name}`}
+                      title="Start a new shell"
+                    >
+                      ↻
+                    </button>
+                  )}
+                </Fragment>
               );
             })}
           </div>
@@ -153,7 +166,7 @@ export default function TerminalDock() {
           <Suspense fallback={<div className={styles.loading}>Loading terminal…</div>}>
             {terminals.map((t) => (
               <div key={t.id} className={styles.pane} style={{ display: t.id === activeId ? 'block' : 'none' }} role="tabpanel">
-                <XtermPane spec={t} />
+                <XtermPane key={state.generation[t.id] ?? 0} spec={t} />
               </div>
             ))}
           </Suspense>

@@ -72,3 +72,15 @@ describe('DockStore', () => {
     expect(store.getState()).toMatchObject({ fullscreen: true, minimized: false });
   });
 });
+
+describe('DockStore.restart', () => {
+  it('starts a new generation of the terminal, clears its status and brings it forward', () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    store.declare({ id: 'b', target: 'tools', name: 'B' });
+    store.setStatus('b', { kind: 'exited', exitCode: 0 });
+    store.restart('b');
+    expect(store.getState()).toMatchObject({ activeId: 'b', generation: { b: 1 } });
+    expect(store.getState().status.b).toBeUndefined();
+  });
+});

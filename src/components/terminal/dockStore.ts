@@ -45,6 +45,8 @@ export interface DockState {
   status: Readonly<Record<string, ConnectionState>>;
   /** Bumped on each activation; the active pane takes keyboard focus when it changes. */
   focusSeq: number;
+  /** Bumped by restart(): a new view and socket for a terminal whose shell ended or was refused. */
+  generation: Readonly<Record<string, number>>;
 }
 
 /** Room for a prompt and about twenty lines at the default font; the learner can drag it. */
@@ -67,6 +69,7 @@ export class DockStore {
     height: DEFAULT_DOCK_HEIGHT,
     status: {},
     focusSeq: 0,
+    generation: {},
   };
   private readonly listeners = new Set<Listener>();
   private readonly ports = new Map<string, InputPort>();
@@ -116,6 +119,19 @@ export class DockStore {
   activate(id: string): void {
     if (!this.has(id)) return;
     this.set({ activeId: id, minimized: false, focusSeq: this.state.focusSeq + 1 });
+  }
+
+  /** Starts over after the shell exited or was refused: the gateway gives the id a fresh shell. */
+  restart(id: string): void {
+    if (!this.has(id)) return;
+    const { [id]: _old, ...status } = this.state.status;
+    this.set({
+      generation: { ...this.state.generation, [id]: (this.state.generation[id] ?? 0) + 1 },
+      status,
+      activeId: id,
+      minimized: false,
+      focusSeq: this.state.focusSeq + 1,
+    });
   }
 
   setStatus(id: string, status: ConnectionState): void {
