@@ -16,6 +16,7 @@ import {
 import type { ApiError } from '../../protocol/errors.ts';
 import { callApi } from '../promql/apiClient.ts';
 import PromQLEditor from '../promql/PromQLEditor.tsx';
+import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
 import Verdict from './Verdict.tsx';
 import ResultGraphs from './ResultGraphs.tsx';
@@ -78,7 +79,14 @@ export default function ChallengePanel({ id }: { id: string }) {
   if (detail.state === 'error') {
     return (
       <div className={styles.unavailable} role="alert">
-        Challenge <code>{id}</code> is not available: {detail.error.message}
+        Challenge <code>{id}</code> is not available:{' '}
+        {detail.error.code === 'PB_NOT_FOUND' ? (
+          <>
+            this server has no challenge API (it runs without a lab). Start it with <code>npm start</code>.
+          </>
+        ) : (
+          <Message text={detail.error.message} />
+        )}
       </div>
     );
   }
@@ -121,7 +129,7 @@ export default function ChallengePanel({ id }: { id: string }) {
         <button type="button" className="button button--primary" onClick={() => void check()} disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check'}
         </button>
-        {revealable && reference === undefined && (
+        {revealable && !passed && reference === undefined && (
           <button type="button" className="button button--secondary" onClick={() => void reveal()}>
             Show answer
           </button>
