@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
+import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
 import { launchChromium, screenText, type TestBrowser } from './chromium.ts';
 
 const PREFIX = 'pbb';
@@ -13,13 +13,15 @@ const WAIT_MS = 30_000;
 const BUILD_TIMEOUT_MS = 600_000;
 
 let gw: TestGateway;
+/** A private copy: another build empties build/site, which would pull lazy chunks from under the page. */
+let site: SiteCopy;
 let browser: TestBrowser;
 let upgrades = 0;
 
 beforeAll(async () => {
-  ensureSiteBuilt();
+  site = copyBuiltSite(PREFIX);
   gw = await startGateway({
-    siteDir: SITE_DIR,
+    siteDir: site.dir,
     cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
     resolver: {
       resolve: (request) => {
@@ -34,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await gw?.close();
+  site?.remove();
 });
 
 it('shows a refused terminal in the terminal and its tab, as a final error', async () => {

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import type { LabHealth } from '../../src/protocol/health.ts';
-import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
+import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
 import { launchChromium, screenText as readScreen, type TestBrowser } from './chromium.ts';
 
 const PREFIX = 'pbb';
@@ -21,6 +21,8 @@ const WAIT_MS = 30_000;
 const BUILD_TIMEOUT_MS = 600_000;
 
 let gw: TestGateway;
+/** A private copy: another build empties build/site, which would pull lazy chunks from under the page. */
+let site: SiteCopy;
 let browser: TestBrowser;
 let page: Page;
 /** The shells' HOME and workspace: the machine's own dotfiles (slow, shared) stay out of the test. */
@@ -53,10 +55,10 @@ async function waitConnected(terminalId: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureSiteBuilt();
+  site = copyBuiltSite(PREFIX);
   home = mkdtempSync(join(tmpdir(), `${PREFIX}-home-`));
   gw = await startGateway({
-    siteDir: SITE_DIR,
+    siteDir: site.dir,
     cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
     resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
     healthProvider: () => labHealth,
@@ -68,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await gw?.close();
+  site?.remove();
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
