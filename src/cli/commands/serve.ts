@@ -26,7 +26,7 @@ ${GATEWAY_OPTIONS_HELP}
   --site-dir DIR         Built site to serve (default build/site)
   -h, --help             This help
 
-Environment: PORT, HOST.
+Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).
 Example: PORT=8080 patchbay serve --grace 10m`;
 
 const GATEWAY_FLAGS = {
@@ -84,6 +84,8 @@ export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): Gatewa
       limits,
       ...(origins ? { allowedOrigins: origins } : {}),
       ...(values['site-dir'] ? { siteDir: values['site-dir'] } : {}),
+      // Parent cgroup (under the pids controller) of the terminals; tests and operators set their own.
+      ...(env.PATCHBAY_CGROUP_PARENT ? { cgroupParent: env.PATCHBAY_CGROUP_PARENT } : {}),
     },
   };
 }

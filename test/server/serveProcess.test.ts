@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PIDS_CGROUP_ROOT } from '../../src/terminal/ProcessCgroup.ts';
+import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const site = mkdtempSync(join(tmpdir(), 'pba-serve-site-'));
+afterAll(() => rmSync(site, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Cleanup after a failed run: kill what is left in our own cgroups and remove them. */
+async function removeCgroupTree(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir).filter((n) => n.startsWith('t-'))) {
+    for (let i = 0; i < 50 && existsSync(join(dir, name)); i++) {
+      for (const pid of readFileSync(join(dir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        rmdirSync(join(dir, name));
+      } catch {
+        /* busy until the last task is reaped */
+      }
+    }
+  }
+  rmdirSync(dir);
+}
+
+describe('patchbay serve', () => {
+  it('prints its URL, serves terminals, and on SIGTERM ends them all and exits 0', async () => {
+    const cgroupParent = `pba-serve-${randomBytes(4).toString('hex')}`;
+    const child = spawn(process.execPath, ['bin/patchbay.mjs', 'serve', '--no-lab', '--port', '0', '--site-dir', site], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PATCHBAY_CGROUP_PARENT: cgroupParent },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
+        const check = () => {
+          const m = /serving on http:\/\/localhost:(\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          } else setTimeout(check, 50);
+        };
+        check();
+      });
+      const url = `http://localhost:${port}`;
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+      expect(await res.json()).toMatchObject({ status: 'ok', lab: null });
+      const gw = { url: `http://127.0.0.1:${port}`, origin: url, cookie } as unknown as TestGateway;
+      const t = await TerminalTestClient.open(gw, 'served');
+      t.type('setsid nohup sleep 1004 >/dev/null 2>&1 & echo "sh=[$$]"\r');
+      await t.waitForText(/sh=\[(\d+)\]/);
+      const cgroupDir = join(PIDS_CGROUP_ROOT, cgroupParent);
+      // Every process of the terminal, the setsid job included, from its cgroup.
+      const pids = readdirSync(cgroupDir)
+        .filter((name) => name.startsWith('t-'))
+        .flatMap((name) => readFileSync(join(cgroupDir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+      const shellPid = Number(/sh=\[(\d+)\]/.exec(t.text)![1]);
+      expect(pids).toContain(shellPid);
+      expect(pids.filter(alive).length).toBeGreaterThanOrEqual(2);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect((await t.closed).code).toBe(1001);
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+      expect(existsSync(cgroupDir)).toBe(false);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await removeCgroupTree(join(PIDS_CGROUP_ROOT, cgroupParent));
+    }
+  });
+});
