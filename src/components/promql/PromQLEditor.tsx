@@ -9,10 +9,12 @@ import { EditorState } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { autocompletion, closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, syntaxHighlighting } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
+import { promqlHighlight } from './promqlHighlight.ts';
+import styles from './PromQLEditor.module.css';
 
 export interface PromQLEditorProps {
   /** Text at mount; later changes flow out through onChange (the editor owns its text). */
@@ -69,7 +71,7 @@ export default function PromQLEditor(props: PromQLEditorProps) {
         closeBrackets(),
         bracketMatching(),
         autocompletion(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        syntaxHighlighting(promqlHighlight),
         placeholderExt(props.placeholder ?? ''),
         // Enter and Mod-Enter check the answer (a query is one line); while the completion list is open,
         // autocompletion()'s own higher-precedence keymap takes Enter to accept the suggestion.
@@ -109,5 +111,5 @@ export default function PromQLEditor(props: PromQLEditorProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [revision]);
 
-  return <div ref={host} className="patchbay-promql-editor" />;
+  return <div ref={host} className={styles.editor} />;
 }
