@@ -17,9 +17,14 @@ export interface TerminalRunCommandProps {
 export default function TerminalRunCommand({ target, children }: TerminalRunCommandProps) {
   const commands = commandsOf(children);
   const [problem, setProblem] = useState<string | null>(null);
+  const [typing, setTyping] = useState(false);
   const run = () => {
     const ok = dockStore.run(target, commands);
     setProblem(ok ? null : `No terminal with id "${target}" is declared on this page.`);
+    if (!ok) return;
+    // Until the last command is typed, a second click would only interleave a second copy.
+    setTyping(true);
+    void dockStore.whenTyped(target).then(() => setTyping(false));
   };
   return (
     <div className={styles.wrapper} data-testid="run-command" data-target={target}>
@@ -27,8 +32,15 @@ export default function TerminalRunCommand({ target, children }: TerminalRunComm
         <div className={styles.code}>
           <CodeBlock language="shell">{commands.join('\n')}</CodeBlock>
         </div>
-        <button type="button" className={styles.run} onClick={run} aria-label={`Run in terminal ${target}`} title={`Run in terminal ${target}`}>
-          ▶ Run
+        <button
+          type="button"
+          className={styles.run}
+          onClick={run}
+          disabled={typing}
+          aria-label={`Run in terminal ${target}`}
+          title={`Run in terminal ${target}`}
+        >
+          {typing ? 'Typing…' : '▶ Run'}
         </button>
       </div>
       {problem && (

@@ -84,3 +84,15 @@ describe('DockStore.restart', () => {
     expect(store.getState().status.b).toBeUndefined();
   });
 });
+
+describe('DockStore.whenTyped', () => {
+  it('resolves once the last queued command has been typed', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    store.attachPort('a', { send: (text) => sent.push(text), settled: () => Promise.resolve(), shown: () => Promise.resolve() });
+    store.run('a', ['one', 'two']);
+    await store.whenTyped('a');
+    expect(sent).toEqual([`one${ENTER}`, `two${ENTER}`]);
+  });
+});

@@ -167,6 +167,11 @@ export class DockStore {
     return true;
   }
 
+  /** Resolves when every command queued so far for terminal `id` has been typed. */
+  whenTyped(id: string): Promise<void> {
+    return this.runChains.get(id) ?? Promise.resolve();
+  }
+
   private enqueue(id: string, commands: readonly string[]): Promise<void> {
     const previous = this.runChains.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
