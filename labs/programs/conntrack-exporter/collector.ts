@@ -50,6 +50,7 @@ export class Collector {
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  private lostTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reportedStatus: TableStatus = 'starting';
 
@@ -60,10 +61,7 @@ export class Collector {
     this.naming = { local: new Set(), names: new Map(), ignore: parseIgnoreList(opts.ignoreHosts) };
     this.source = new EventSource(opts.conntrackCommand, {
       lines: (lines) => this.onLines(lines),
-      lost: () => {
-        this.debug('the kernel dropped events (ENOBUFS); resyncing');
-        void this.resync();
-      },
+      lost: () => this.onLostEvents(),
       exit: (reason) => this.onSourceExit(reason),
     });
   }
@@ -87,6 +85,7 @@ export class Collector {
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.publishTimer);
     clearTimeout(this.restartTimer);
+    clearTimeout(this.lostTimer);
     await this.source.stop();
   }
 
@@ -172,6 +171,18 @@ export class Collector {
   private startSource(): void {
     this.source.start();
     this.stats.eventSourceUp = true;
+  }
+
+  /** Events were lost: resync, but no sooner than a gap after the last one (drift waits that long). */
+  private onLostEvents(): void {
+    this.stats.lostEventReports++;
+    if (this.lostTimer !== undefined || this.stopped) return;
+    const wait = Math.max(0, this.stats.lastResyncTimestamp * 1000 + Tunables.lostEventsResyncGapMs - Date.now());
+    this.debug(`the kernel dropped events (ENOBUFS); resyncing in ${wait} ms`);
+    this.lostTimer = setTimeout(() => {
+      this.lostTimer = undefined;
+      void this.resync();
+    }, wait);
   }
 
   private onSourceExit(reason: string): void {

@@ -37,6 +37,7 @@ export interface CollectorStats {
   lastResyncTimestamp: number;
   eventSourceUp: boolean;
   eventSourceRestarts: number;
+  lostEventReports: number;
   status: TableStatus;
 }
 
@@ -54,6 +55,7 @@ export function emptyStats(): CollectorStats {
     lastResyncTimestamp: 0,
     eventSourceUp: false,
     eventSourceRestarts: 0,
+    lostEventReports: 0,
     status: 'starting',
   };
 }
@@ -73,6 +75,7 @@ const M = {
   resyncTime: { name: 'conntrack_exporter_last_resync_timestamp_seconds', type: 'gauge', help: 'When the last full resync finished, in seconds since the epoch.' },
   sourceUp: { name: 'conntrack_exporter_event_source_up', type: 'gauge', help: 'Whether the kernel event stream (conntrack -E) is running (1) or the exporter is polling the table instead (0).' },
   sourceRestarts: { name: 'conntrack_exporter_event_source_restarts_total', type: 'counter', help: 'Times the event stream process was restarted after it stopped.' },
+  lost: { name: 'conntrack_exporter_lost_events_reports_total', type: 'counter', help: 'Times the kernel reported dropping events (ENOBUFS); a resync follows within a few seconds to repair the counts.' },
 } as const satisfies Record<string, Descriptor>;
 
 /** Escapes a label value per the text format: backslash, double quote and newline. */
@@ -114,5 +117,6 @@ export function renderStats(s: CollectorStats): string {
   out += line(M.resyncTime, s.lastResyncTimestamp);
   out += line(M.sourceUp, s.eventSourceUp);
   out += line(M.sourceRestarts, s.eventSourceRestarts);
+  out += line(M.lost, s.lostEventReports);
   return out;
 }

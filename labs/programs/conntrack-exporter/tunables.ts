@@ -38,6 +38,12 @@ export const Tunables = {
    * seconds of heavy churn, so a collector busy with a resync does not make the kernel drop events.
    */
   eventBufferBytes: 8 << 20,
+  /**
+   * Least time between the end of a resync and a resync asked for by lost events (ENOBUFS). Under
+   * churn on a loaded machine the kernel reported ENOBUFS every few seconds (even with a 64 MiB
+   * buffer); back-to-back resyncs of 100k entries would then take a whole core.
+   */
+  lostEventsResyncGapMs: 5_000,
   /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
   procReadChunkBytes: 1 << 20,
 } as const;
