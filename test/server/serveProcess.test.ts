@@ -21,6 +21,14 @@ function alive(pid: number): boolean {
   }
 }
 
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
 /** Cleanup after a failed run: kill what is left in our own cgroups and remove them. */
 async function removeCgroupTree(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
@@ -77,13 +85,20 @@ describe('patchbay serve', () => {
       t.type('setsid nohup sleep 1004 >/dev/null 2>&1 & echo "sh=[$$]"\r');
       await t.waitForText(/sh=\[(\d+)\]/);
       const cgroupDir = join(PIDS_CGROUP_ROOT, cgroupParent);
-      // Every process of the terminal, the setsid job included, from its cgroup.
-      const pids = readdirSync(cgroupDir)
-        .filter((name) => name.startsWith('t-'))
-        .flatMap((name) => readFileSync(join(cgroupDir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+      // Every process of the terminal, the setsid job included, from its cgroup (the job starts in
+      // the background, so wait for it to appear).
+      const cgroupPids = () =>
+        readdirSync(cgroupDir)
+          .filter((name) => name.startsWith('t-'))
+          .flatMap((name) => readFileSync(join(cgroupDir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+      const deadline = Date.now() + 15_000;
+      while (!cgroupPids().some((pid) => cmdline(pid) === 'sleep 1004')) {
+        if (Date.now() > deadline) throw new Error('the setsid job never appeared in the cgroup');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const pids = cgroupPids();
       const shellPid = Number(/sh=\[(\d+)\]/.exec(t.text)![1]);
       expect(pids).toContain(shellPid);
-      expect(pids.filter(alive).length).toBeGreaterThanOrEqual(2);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect((await t.closed).code).toBe(1001);
