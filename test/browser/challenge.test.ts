@@ -162,12 +162,15 @@ describe('<Challenge> in the browser', () => {
     try {
       const page = await own.context.newPage();
       await page.addInitScript(() => {
-        const w = window as unknown as { __rangeQueries: number };
+        const w = window as unknown as { __rangeQueries: number; __inFlight: number };
         w.__rangeQueries = 0;
+        w.__inFlight = 0;
         const original = window.fetch.bind(window);
         window.fetch = (input, init) => {
-          if (String(input instanceof Request ? input.url : input).includes('/api/v1/query_range')) w.__rangeQueries++;
-          return original(input, init);
+          if (!String(input instanceof Request ? input.url : input).includes('/api/v1/query_range')) return original(input, init);
+          w.__rangeQueries++;
+          w.__inFlight++;
+          return original(input, init).finally(() => w.__inFlight--);
         };
       });
       await page.clock.install({ time: set.offline.end * 1000 });
@@ -183,6 +186,8 @@ describe('<Challenge> in the browser', () => {
       expect(names.every((n) => !n.includes('{'))).toBe(true);
 
       const count = () => page.evaluate(() => (window as unknown as { __rangeQueries: number }).__rangeQueries);
+      // The next poll is scheduled when the current one answers: let it answer before moving the clock.
+      const settled = () => expect.poll(() => page.evaluate(() => (window as unknown as { __inFlight: number }).__inFlight)).toBe(0);
       const setHidden = (hidden: boolean) =>
         page.evaluate((h) => {
           Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
@@ -191,12 +196,16 @@ describe('<Challenge> in the browser', () => {
       await page.clock.pauseAt(set.offline.end * 1000 + 60_000);
 
       // On screen and visible: the timer polls.
+      await settled();
       let before = await count();
       await page.clock.runFor(30_000);
       await expect.poll(count).toBeGreaterThan(before);
 
-      // Hidden tab: no polls, however long; visible again: a poll at once.
+      // Hidden tab: no polls, however long (after at most one already due); visible again: a poll at once.
       await setHidden(true);
+      await settled();
+      await page.clock.runFor(60_000);
+      await settled();
       before = await count();
       await page.clock.runFor(60_000);
       expect(await count()).toBe(before);
@@ -206,6 +215,7 @@ describe('<Challenge> in the browser', () => {
       // Scrolled out of view: no polls either; back in view: a poll at once.
       await page.evaluate(() => window.scrollTo(0, 0));
       await expect.poll(() => graph.evaluate((el) => el.getBoundingClientRect().top > window.innerHeight)).toBe(true);
+      await settled();
       await page.clock.runFor(60_000);
       const offScreen = await count();
       await page.clock.runFor(60_000);
@@ -263,6 +273,25 @@ describe('<Challenge> in the browser', () => {
       await page.goto(`${gw!.url}/`);
       await page.locator(`[data-challenge="${CHALLENGE_ID}"]`).getByTestId('promql-input').waitFor();
       await expect.poll(() => scripts.some((t) => t.includes('cm-content'))).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+  it('shows a message, not a blank page, when the editor code cannot be loaded', async () => {
+    const page = await browser!.context.newPage();
+    try {
+      // Fail the chunk that holds CodeMirror, as after a redeploy or a network drop.
+      await page.route('**/assets/js/*.js', async (route) => {
+        const response = await route.fetch();
+        if ((await response.text()).includes('cm-content')) return route.abort();
+        return route.fulfill({ response });
+      });
+      await page.goto(`${gw!.url}/`);
+      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+      await expect.poll(() => box.getByRole('alert').textContent().catch(() => '')).toContain('Could not load the challenge editor');
+      // The rest of the lesson is still there.
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBeTruthy();
+      expect(await page.getByTestId('metrics-graph').count()).toBe(1);
     } finally {
       await page.close();
     }

@@ -7,6 +7,7 @@ import { Suspense, lazy, useEffect } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import { registerChallenge } from './challengeStore.ts';
 import { challengeAnchor } from './anchor.ts';
+import LoadBoundary from '../promql/LoadBoundary.tsx';
 import styles from './styles.module.css';
 
 const ChallengePanel = lazy(() => import('./ChallengePanel.tsx'));
@@ -23,9 +24,11 @@ export default function Challenge({ id }: ChallengeProps) {
     <section id={challengeAnchor(id)} className={styles.challenge} data-challenge={id}>
       <BrowserOnly fallback={loading}>
         {() => (
-          <Suspense fallback={loading}>
-            <ChallengePanel id={id} />
-          </Suspense>
+          <LoadBoundary what="the challenge editor">
+            <Suspense fallback={loading}>
+              <ChallengePanel id={id} />
+            </Suspense>
+          </LoadBoundary>
         )}
       </BrowserOnly>
     </section>

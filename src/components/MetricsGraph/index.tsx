@@ -4,6 +4,7 @@
  */
 import { Suspense, lazy } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
+import LoadBoundary from '../promql/LoadBoundary.tsx';
 import styles from './styles.module.css';
 
 const LiveGraph = lazy(() => import('./LiveGraph.tsx'));
@@ -31,9 +32,11 @@ export default function MetricsGraph(props: MetricsGraphProps) {
   return (
     <BrowserOnly fallback={placeholder}>
       {() => (
-        <Suspense fallback={placeholder}>
-          <LiveGraph {...props} />
-        </Suspense>
+        <LoadBoundary what="the graph">
+          <Suspense fallback={placeholder}>
+            <LiveGraph {...props} />
+          </Suspense>
+        </LoadBoundary>
       )}
     </BrowserOnly>
   );

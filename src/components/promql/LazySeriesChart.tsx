@@ -6,13 +6,16 @@
 import { Suspense, lazy } from 'react';
 import type { SeriesChartProps } from './SeriesChart.tsx';
 import { DEFAULT_CHART_HEIGHT } from './chartTheme.ts';
+import LoadBoundary from './LoadBoundary.tsx';
 
 const SeriesChart = lazy(() => import(/* webpackChunkName: "series-chart" */ './SeriesChart.tsx'));
 
 export default function LazySeriesChart(props: SeriesChartProps) {
   return (
-    <Suspense fallback={<div style={{ height: props.height ?? DEFAULT_CHART_HEIGHT }} aria-busy="true" />}>
-      <SeriesChart {...props} />
-    </Suspense>
+    <LoadBoundary what="the chart">
+      <Suspense fallback={<div style={{ height: props.height ?? DEFAULT_CHART_HEIGHT }} aria-busy="true" />}>
+        <SeriesChart {...props} />
+      </Suspense>
+    </LoadBoundary>
   );
 }

@@ -107,7 +107,8 @@ export default function PromQLEditor(props: PromQLEditorProps) {
   useEffect(() => {
     const v = view.current;
     if (!v || props.replacement === undefined) return;
-    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.replacement.text } });
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.replacement.text }, selection: { anchor: props.replacement.text.length } });
+    v.focus();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [revision]);
 
