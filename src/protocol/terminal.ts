@@ -80,6 +80,8 @@ export const CloseCode = {
   InputOverflow: 4413,
   /** The lab is not ready yet; retry later. */
   LabNotReady: 4503,
+  /** The gateway holds its maximum of terminals; retry later. */
+  TryAgainLater: 4429,
 } as const;
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -142,6 +144,16 @@ export const TerminalErrors = {
   PB_ACK_STALL: CloseCode.PolicyViolation,
   /** The idle or absolute limit passed; the terminal was ended. */
   PB_LIMIT: CloseCode.LimitReached,
+  /**
+   * Refusals of the target itself are sent inside the socket (Error, then close), not as an HTTP error
+   * before the upgrade: browsers hide an upgrade's HTTP answer from page code (all it sees is 1006).
+   */
+  PB_UNKNOWN_TARGET: CloseCode.TargetRefused,
+  PB_TARGET_REFUSED: CloseCode.TargetRefused,
+  /** Not final: the client retries with backoff until the lab is up. */
+  PB_LAB_NOT_READY: CloseCode.LabNotReady,
+  /** Not final either: a terminal may free up. */
+  PB_TOO_MANY_TERMINALS: CloseCode.TryAgainLater,
 } as const;
 export type TerminalErrorCode = keyof typeof TerminalErrors;
 

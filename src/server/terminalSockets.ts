@@ -1,8 +1,10 @@
 /**
- * Terminals over WebSocket. Everything a socket could be refused for is checked at the HTTP upgrade
- * and answered with an HTTP error (status + JSON ApiError) before upgrading: the session cookie, an
- * Origin on the allowlist (exact match; a missing Origin is refused), a well-formed terminal id, and
- * the target (the resolver, not the client, decides what shell, user and workdir it gets).
+ * Terminals over WebSocket. Who may open a socket is checked at the HTTP upgrade and refused with an
+ * HTTP error (status + JSON ApiError) before upgrading: the session cookie, an Origin on the allowlist
+ * (exact match; a missing Origin is refused) and a well-formed terminal id. What the socket may open
+ * (the resolver, not the client, decides what host, shell, user and workdir a target gets) is refused
+ * after the upgrade with an Error frame and a 4xxx close: a browser cannot read an upgrade's HTTP answer,
+ * and the learner must see why the terminal did not open.
  *
  * After the upgrade every frame goes to the terminal's session, which closes bad ones with a reason.
  * Text frames are refused (the protocol is binary); input bytes that are not valid UTF-8 are passed to
@@ -12,7 +14,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { apiError, type ApiErrorCode } from '../protocol/errors.ts';
-import { CloseCode, InputLimits, TERMINALS_PATH, clampSize, type TerminalRequest } from '../protocol/terminal.ts';
+import {
+  CloseCode,
+  InputLimits,
+  ServerMessage,
+  TERMINALS_PATH,
+  TerminalErrors,
+  clampSize,
+  encodeJsonFrame,
+  type TerminalError,
+  type TerminalRequest,
+} from '../protocol/terminal.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
 import { sessionFromRequest } from './sessionCookie.ts';
@@ -73,10 +85,16 @@ export class TerminalSockets {
     }
     const size = clampSize(Number(q.get('cols') ?? DEFAULT_SIZE.cols), Number(q.get('rows') ?? DEFAULT_SIZE.rows));
     const prepared = await this.options.registry.prepare(sessionId, terminalId, request);
-    if (!prepared.ok) {
-      return refuse(socket, prepared.code, prepared.code === 'PB_UNKNOWN_TARGET' ? JSON.stringify(target) : prepared.message);
-    }
     if (socket.destroyed) return;
+    if (!prepared.ok) {
+      const message = prepared.code === 'PB_UNKNOWN_TARGET' && !prepared.message ? apiError('PB_UNKNOWN_TARGET', JSON.stringify(target)).message : prepared.message;
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        ws.send(encodeJsonFrame(ServerMessage.Error, { code: prepared.code, message } satisfies TerminalError), { binary: true });
+        ws.close(TerminalErrors[prepared.code], prepared.code);
+      });
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client = adapt(ws);
       const session = this.options.registry.attach(sessionId, terminalId, prepared, client, size);

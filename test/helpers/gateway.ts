@@ -118,6 +118,24 @@ export function refusedUpgrade(url: string, headers: Record<string, string>): Pr
   });
 }
 
+/**
+ * Opens a terminal whose target should be refused: the upgrade succeeds, the gateway sends an Error
+ * frame and closes with a 4xxx code. Returns both.
+ */
+export function refusedTerminal(url: string, headers: Record<string, string>): Promise<{ closeCode: number; error: { code: string; message: string } | null }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    let error: { code: string; message: string } | null = null;
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === ServerMessage.Error) error = JSON.parse(data.subarray(1).toString()) as { code: string; message: string };
+      else if (data[0] === ServerMessage.Hello) reject(new Error('the terminal was opened'));
+    });
+    ws.on('close', (closeCode) => resolve({ closeCode, error }));
+    ws.on('error', () => {});
+  });
+}
+
 export class TerminalTestClient {
   readonly screen: HeadlessTerminal;
   hello: TerminalHello | null = null;

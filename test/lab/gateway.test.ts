@@ -10,7 +10,8 @@ import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
-import { refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
+import { CloseCode } from '../../src/protocol/terminal.ts';
+import { refusedTerminal, refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
 
 describe('a gateway with a lab', () => {
   const rt = runtimeDir();
@@ -128,11 +129,9 @@ describe('terminals through the gateway on lab hosts', () => {
     }
   });
 
-  it('refuses an unknown host with PB_UNKNOWN_TARGET naming the host', async () => {
-    // The gateway answers with the error registry's wording for the code (the resolver's own message,
-    // which lists the lab's hosts, is what spawnSpecFor returns; see terminal.test.ts).
-    const refused = await refusedUpgrade(terminalUrl(gw, 'pbc-term-3', { target: 'db' }), { cookie: gw.cookie, origin: gw.origin });
-    expect(refused.status).toBe(404);
-    expect(refused.body).toMatchObject({ code: 'PB_UNKNOWN_TARGET', message: expect.stringContaining('"db"') });
+  it('refuses an unknown host in the socket with PB_UNKNOWN_TARGET naming the host and the lab\'s hosts', async () => {
+    const refused = await refusedTerminal(terminalUrl(gw, 'pbc-term-3', { target: 'db' }), { cookie: gw.cookie, origin: gw.origin });
+    expect(refused.closeCode).toBe(CloseCode.TargetRefused);
+    expect(refused.error).toMatchObject({ code: 'PB_UNKNOWN_TARGET', message: expect.stringMatching(/"db".*hosts are: web, api, prom/) });
   });
 });

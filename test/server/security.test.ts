@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refusedUpgrade, startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { CloseCode, FINAL_CLOSE_CODES } from '../../src/protocol/terminal.ts';
+import { refusedTerminal, refusedUpgrade, startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 
 const CANARY = 'PBA_GATEWAY_CANARY';
 let gw: TestGateway;
@@ -43,12 +44,13 @@ describe('gateway security', () => {
     expect(res.body).toMatchObject({ code: 'PB_NO_SESSION' });
   });
 
-  it('refuses unknown targets, shells, users and workdirs outside the workspace', async () => {
+  it('refuses unknown targets, shells, users and workdirs in the socket, with an Error frame and close 4003', async () => {
     const headers = { cookie: gw.cookie, origin: gw.origin };
-    expect((await refusedUpgrade(terminalUrl(gw, 'x', { target: 'db' }), headers)).body).toMatchObject({ statusCode: 404, code: 'PB_UNKNOWN_TARGET' });
-    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { shell: '/usr/bin/python3' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
-    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { user: 'nobody-else' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
-    expect((await refusedUpgrade(terminalUrl(gw, 'x', { query: { workdir: '../..' } }), headers)).body).toMatchObject({ code: 'PB_TARGET_REFUSED' });
+    const unknown = await refusedTerminal(terminalUrl(gw, 'x', { target: 'db' }), headers);
+    expect(unknown).toMatchObject({ closeCode: CloseCode.TargetRefused, error: { code: 'PB_UNKNOWN_TARGET', message: expect.stringContaining('"db"') } });
+    for (const query of [{ shell: '/usr/bin/python3' }, { user: 'nobody-else' }, { workdir: '../..' }]) {
+      expect(await refusedTerminal(terminalUrl(gw, 'x', { query }), headers)).toMatchObject({ closeCode: CloseCode.TargetRefused, error: { code: 'PB_TARGET_REFUSED' } });
+    }
     expect((await refusedUpgrade(terminalUrl(gw, 'bad id with spaces'), headers)).body).toMatchObject({ code: 'PB_BAD_REQUEST' });
   });
 
@@ -81,17 +83,18 @@ describe('gateway security', () => {
 });
 
 describe('terminal caps', () => {
-  it('refuses terminals past the per-session and the gateway-wide caps with 429', async () => {
+  it('refuses terminals past the per-session and the gateway-wide caps with close 4429, a code the client retries', async () => {
     const capped = await startGateway({ limits: { maxTerminalsPerSession: 1, maxTerminals: 2 } });
     const one = await TerminalTestClient.open(capped, 'one');
     const headers = { cookie: capped.cookie, origin: capped.origin };
-    expect((await refusedUpgrade(terminalUrl(capped, 'two'), headers)).body).toMatchObject({ statusCode: 429, code: 'PB_TOO_MANY_TERMINALS' });
+    expect(await refusedTerminal(terminalUrl(capped, 'two'), headers)).toMatchObject({ closeCode: CloseCode.TryAgainLater, error: { code: 'PB_TOO_MANY_TERMINALS' } });
     // Reattaching to a terminal the session holds is not a new terminal.
     one.ws.close();
     const again = await TerminalTestClient.open(capped, 'one');
     const other = await TerminalTestClient.open(capped, 'one', { cookie: await capped.newCookie() });
     const third = { cookie: await capped.newCookie(), origin: capped.origin };
-    expect((await refusedUpgrade(terminalUrl(capped, 'one'), third)).body).toMatchObject({ statusCode: 429, message: expect.stringContaining('maximum of 2') });
+    expect(await refusedTerminal(terminalUrl(capped, 'one'), third)).toMatchObject({ closeCode: CloseCode.TryAgainLater, error: { message: expect.stringContaining('maximum of 2') } });
+    expect(FINAL_CLOSE_CODES).not.toContain(CloseCode.TryAgainLater);
     await other.close();
     await again.close();
     await capped.close();
