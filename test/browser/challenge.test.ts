@@ -2,7 +2,7 @@
  * The <Challenge> UI end to end: the built site served by a real gateway with the challenge routes,
  * checked against the offline Prometheus (promtool-backfilled fixture), driven in real Chromium.
  * A wrong answer fails with the expected hint; "Show answer" reveals the reference; the reference passes;
- * after a reload the challenge is marked done and the page summary counts it.
+ * after a reload the challenge is marked done, the page summary counts it and the query is still there.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +67,7 @@ describe('<Challenge> in the browser', () => {
     site?.remove();
   });
 
-  it('fails a wrong answer with its hint, reveals the answer, passes the reference and stays done after a reload', async () => {
+  it('fails a wrong answer with its hint, reveals the answer, passes the reference and stays done, with the query kept, after a reload', async () => {
     const page = await browser!.context.newPage();
     await page.goto(`${gw!.url}/`);
     const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
@@ -107,6 +107,8 @@ describe('<Challenge> in the browser', () => {
 
     await page.reload();
     await box.getByTestId('challenge-done').waitFor();
+    // What the learner typed is still in the editor.
+    expect(await input.textContent()).toBe(challenge.reference);
     await expect.poll(() => summary.textContent()).toContain('1 of 1 done');
     expect(await box.locator('[data-verdict]').count()).toBe(0);
     await page.close();

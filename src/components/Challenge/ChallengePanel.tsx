@@ -18,6 +18,7 @@ import { callApi } from '../promql/apiClient.ts';
 import PromQLEditor from '../promql/PromQLEditor.tsx';
 import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
+import { loadDraft, saveDraft } from './draftStore.ts';
 import Verdict from './Verdict.tsx';
 import ResultGraphs from './ResultGraphs.tsx';
 import styles from './styles.module.css';
@@ -29,7 +30,8 @@ export type Outcome = { kind: 'checked'; response: CheckResponse } | { kind: 'fa
 
 export default function ChallengePanel({ id }: { id: string }) {
   const [detail, setDetail] = useState<Loaded<ChallengeDetail>>({ state: 'loading' });
-  const query = useRef('');
+  const initialDraft = useMemo(() => loadDraft(id), [id]);
+  const query = useRef(initialDraft);
   const [checking, setChecking] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [reference, setReference] = useState<string | undefined>();
@@ -116,8 +118,11 @@ export default function ChallengePanel({ id }: { id: string }) {
       </p>
       <div className={styles.editor}>
         <PromQLEditor
-          initialValue=""
-          onChange={(q) => (query.current = q.slice(0, ChallengeLimits.MAX_QUERY_CHARS + 1))}
+          initialValue={initialDraft}
+          onChange={(q) => {
+            query.current = q.slice(0, ChallengeLimits.MAX_QUERY_CHARS + 1);
+            saveDraft(id, query.current);
+          }}
           onSubmit={() => void check()}
           labelledBy={ids.label}
           describedBy={`${ids.help} ${ids.verdict}`}
