@@ -124,9 +124,13 @@ describe('<Challenge> in the browser', () => {
     await typeQuery(page, input, 'envoy_listener_downstream_cx_active +');
     // The editor's own linter marks the problem before any check (a point mark: it is at the end).
     await box.locator('.cm-lintRange-error, .cm-lintPoint-error').first().waitFor({ state: 'attached' });
-    await box.getByRole('button', { name: 'Check' }).click();
+    // Keyboard only: Tab from the editor to Check, Enter; focus stays on the button through the check.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Check');
+    await page.keyboard.press('Enter');
     const verdict = box.locator('[data-verdict]');
     await verdict.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Check');
     expect(await verdict.getAttribute('data-verdict')).toBe('error');
     expect(await verdict.getAttribute('data-error-kind')).toBe('syntax');
     const caret = await verdict.locator('pre').textContent();

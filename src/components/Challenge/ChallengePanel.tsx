@@ -131,7 +131,8 @@ export default function ChallengePanel({ id }: { id: string }) {
         />
       </div>
       <div className={styles.actions}>
-        <button type="button" className="button button--primary" onClick={() => void check()} disabled={checking} aria-busy={checking}>
+        {/* aria-disabled, not disabled: a disabled button drops keyboard focus to the page body. */}
+        <button type="button" className="button button--primary" onClick={() => void check()} aria-disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check'}
         </button>
         {revealable && !passed && reference === undefined && (
