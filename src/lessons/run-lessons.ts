@@ -86,7 +86,10 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
   if (!instance) {
     const t0 = performance.now();
     emit({ kind: 'progress', message: `starting a fresh ${o.lab} lab…` });
-    const r = await startLab({ lab: o.lab, prefix: o.prefix, ...(o.projectDir && { projectDir: o.projectDir }), onProgress: (e) => emit({ kind: 'progress', message: describeProgress(e) }) });
+    const r = await startLab({ lab: o.lab, prefix: o.prefix, ...(o.projectDir && { projectDir: o.projectDir }), onProgress: (e) => {
+        const message = describeProgress(e);
+        if (message) emit({ kind: 'progress', message });
+      } });
     if (!r.ok) {
       setupStep({ status: 'fail', label: `start lab ${o.lab}`, reasons: [r.message, ...r.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`)], durationMs: performance.now() - t0 });
       return finish();
@@ -144,13 +147,15 @@ function prepare(file: string, ctx: LabContext): Prepared {
   return { plan, referenceErrors };
 }
 
-function describeProgress(e: LabProgress): string {
+/** One progress line per event worth reading; processes show when they are ready, stop or fail, not as they start. */
+function describeProgress(e: LabProgress): string | null {
   switch (e.kind) {
     case 'cleanup':
       return `removed stale instance ${e.instance}: ${e.message}`;
     case 'network':
       return `network: ${e.message}`;
     case 'process':
+      if (e.state === 'pending' || e.state === 'starting') return null;
       return `${e.host}/${e.process}: ${e.state}${e.message ? ` (${e.message})` : ''}`;
     case 'ready':
       return `lab ready in ${(e.elapsedMs / 1000).toFixed(1)} s`;
