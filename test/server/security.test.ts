@@ -48,7 +48,8 @@ describe('gateway security', () => {
     const headers = { cookie: gw.cookie, origin: gw.origin };
     const unknown = await refusedTerminal(terminalUrl(gw, 'x', { target: 'db' }), headers);
     expect(unknown).toMatchObject({ closeCode: CloseCode.TargetRefused, error: { code: 'PB_UNKNOWN_TARGET', message: expect.stringContaining('"db"') } });
-    for (const query of [{ shell: '/usr/bin/python3' }, { user: 'nobody-else' }, { workdir: '../..' }]) {
+    const refusedQueries: Record<string, string>[] = [{ shell: '/usr/bin/python3' }, { user: 'nobody-else' }, { workdir: '../..' }];
+    for (const query of refusedQueries) {
       expect(await refusedTerminal(terminalUrl(gw, 'x', { query }), headers)).toMatchObject({ closeCode: CloseCode.TargetRefused, error: { code: 'PB_TARGET_REFUSED' } });
     }
     expect((await refusedUpgrade(terminalUrl(gw, 'bad id with spaces'), headers)).body).toMatchObject({ code: 'PB_BAD_REQUEST' });
