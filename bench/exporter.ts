@@ -362,12 +362,13 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
   // Churn: CHURN_RATE new connections per second for the window.
   const e0 = afterResync;
   const gen = track(spawn(process.execPath, ['--import', 'tsx', SELF, '--churn', String(CHURN_RATE), String(WINDOW_MS / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const genExit = new Promise((r) => gen.once('exit', r)); // it may end before the window does
   let genOut = '';
   gen.stdout!.setEncoding('utf8').on('data', (c: string) => (genOut += c));
   await sleep(500); // generator start-up
   const [churnOurs = NaN, churnNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS - 1500);
   const latChurn = await latencies(ours.url, 100);
-  await new Promise((r) => gen.once('exit', r));
+  await genExit;
   const made = JSON.parse(genOut.trim().split('\n').pop() ?? '{}') as { made?: number; seconds?: number };
   const churnEnd = await samples(ours.url);
   const eventsIn = (m: Map<string, number>) => ['new', 'update', 'destroy'].reduce((a, t) => a + m.get(`conntrack_exporter_events_total{type="${t}"}`)!, 0);
