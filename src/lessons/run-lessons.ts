@@ -20,6 +20,7 @@ import type { RunReport, StepResult } from './report.ts';
 import { LessonRunner } from './lesson-runner.ts';
 import { runOffline } from './offline-run.ts';
 import { waitForData } from './wait-for-data.ts';
+import { cgroupName, homePrefix, removeStaleLeftovers } from './stale-leftovers.ts';
 import { LessonRunDefaults, type Prepared, type RunEvent } from './run-types.ts';
 
 export { LessonRunDefaults, type RunEvent } from './run-types.ts';
@@ -55,6 +56,7 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
     return report;
   };
 
+  for (const path of removeStaleLeftovers(o.prefix)) emit({ kind: 'progress', message: `removed ${path}, left by a run that was killed` });
   const ctxResult = await loadLabContext(o.lab, o.projectDir);
   if (!ctxResult.ok) {
     setupStep({ status: 'fail', label: `read lab ${o.lab}`, reasons: ctxResult.errors, durationMs: 0 });
@@ -103,10 +105,10 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
     }
   }
 
-  const cgroupParent = `${o.prefix}-lessons-${process.pid}`;
+  const cgroupParent = cgroupName(o.prefix);
   // A clean HOME for the runner's shells: the machine's own dotfiles (a slow ~/.bashrc, a stale lock in
   // it) must not decide whether a lesson passes. Lesson commands do not depend on HOME.
-  const home = mkdtempSync(join(tmpdir(), `${o.prefix}-home-`));
+  const home = mkdtempSync(join(tmpdir(), homePrefix(o.prefix)));
   try {
     const prometheus = instance.prometheusUrl ? new PrometheusClient(instance.prometheusUrl) : null;
     if (prometheus) {

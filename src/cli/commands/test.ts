@@ -74,6 +74,8 @@ export const test: Command = {
       console.error(`patchbay test: ${found.message}`);
       return 2;
     }
+    // A reader that goes away (`patchbay test | head`) must not kill the run before it cleans up.
+    process.stdout.on('error', () => {});
     const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
     const print = (e: RunEvent) => {
       if (e.kind === 'progress') console.log(`  … ${e.message}`);
