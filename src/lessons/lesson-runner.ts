@@ -60,6 +60,7 @@ export class LessonRunner {
           }
           const r = await this.runCommand(step, terminals.get(step.terminal));
           if (r.status === 'fail') failedCommand = true;
+          this.lastCommandEnd = Date.now() / 1000;
           record(r);
         } else {
           metricNames ??= await this.metricNames();
@@ -113,6 +114,7 @@ export class LessonRunner {
     if (!this.prometheus) return { status: 'fail', label, ...(at && { at }), reasons: ['the lab has no Prometheus to check against'], durationMs: 0 };
     const history = await this.ensureHistory();
     if (!history.ok) return { status: 'fail', label, ...(at && { at }), reasons: [history.message], durationMs: performance.now() - t0 };
+    await this.windowCoversCommands();
     const target: CheckTarget = { prometheus: this.prometheus, window: liveWindow(this.ctx.challenges), scrapeSeconds: this.ctx.challenges.scrapeInterval };
     const checks = await assertChallenge(challenge, target, metricNames);
     const ok = checks.every((c) => c.ok);
@@ -133,6 +135,21 @@ export class LessonRunner {
     if (!r.ok) return { status: 'fail', label, at: g.at, reasons: [`Prometheus: ${r.message}`], durationMs };
     if (r.data.length === 0) return { status: 'fail', label, at: g.at, reasons: ['the graph shows no data while the lesson runs'], durationMs };
     return { status: 'pass', label: `${label} (${r.data.length} series)`, at: g.at, durationMs };
+  }
+
+  /** When the last command finished (unix seconds); challenges are judged on data that includes it. */
+  private lastCommandEnd = 0;
+
+  /**
+   * The checker's live window ends a step and two scrapes in the past. A challenge right after the
+   * commands that produced its data would not see them yet, so wait until the window's end passes the
+   * last command plus one scrape: the challenge is judged on what the lesson just did.
+   */
+  private async windowCoversCommands(): Promise<void> {
+    const needed = this.lastCommandEnd + this.ctx.challenges.scrapeInterval;
+    while (liveWindow(this.ctx.challenges).end < needed) {
+      await new Promise((r) => setTimeout(r, LessonRunDefaults.DATA_POLL_MS));
+    }
   }
 
   private history: Promise<{ ok: true } | { ok: false; message: string }> | null = null;
