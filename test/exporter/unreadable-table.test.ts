@@ -34,8 +34,11 @@ describe('conntrack exporter with an unusable table', () => {
     await a.send({ op: 'connect', host: Net.a4, port: 8080, n: 2 });
     const exporter = await startExporter(net, net.a, ['--resync-interval=1']);
     await waitFor('the tracking message', () => (exporter.stderr().includes('nft add table') ? true : undefined));
-    const s = exporter.samples();
-    expect(s.get('conntrack_exporter_table_status{reason="not_tracking"}')).toBe(1);
+    // The snapshot follows the message within a publish interval.
+    const s = await waitFor('the status metric', () => {
+      const m = exporter.samples();
+      return m.get('conntrack_exporter_table_status{reason="not_tracking"}') === 1 ? m : undefined;
+    });
     expect(s.get('conntrack_exporter_table_readable')).toBe(0);
   });
 });

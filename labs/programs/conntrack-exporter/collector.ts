@@ -62,6 +62,7 @@ export class Collector {
     this.source = new EventSource(opts.conntrackCommand, {
       lines: (lines) => this.onLines(lines),
       lost: () => this.onLostEvents(),
+      subscribed: () => this.onSubscribed(),
       exit: (reason) => this.onSourceExit(reason),
     });
   }
@@ -170,7 +171,14 @@ export class Collector {
 
   private startSource(): void {
     this.source.start();
+  }
+
+  /** The stream is live: from here on events keep the table current; a resync covers the time before. */
+  private onSubscribed(): void {
+    const restarted = this.stats.eventSourceRestarts > 0 || this.resyncCount > 0;
     this.stats.eventSourceUp = true;
+    this.markDirty();
+    if (restarted) void this.resync();
   }
 
   /** Events were lost: resync, but no sooner than a gap after the last one (drift waits that long). */
@@ -193,8 +201,7 @@ export class Collector {
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
       this.stats.eventSourceRestarts++;
-      this.startSource();
-      void this.resync(); // and while it was starting
+      this.startSource(); // onSubscribed resyncs again, for the time it took to start
     }, this.sourceBackoffMs);
     this.sourceBackoffMs = Math.min(this.sourceBackoffMs * 2, Tunables.eventSourceRestartMaxMs);
     this.markDirty();

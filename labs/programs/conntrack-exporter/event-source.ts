@@ -11,6 +11,11 @@ export interface EventSourceHandlers {
   lines(lines: string[]): void;
   /** The kernel dropped events (socket buffer overrun): the copy of the table has drifted. */
   lost(): void;
+  /**
+   * The tool has subscribed to the kernel's events: it says so on stderr, after opening its netlink
+   * socket, when it sets the buffer size (`-b`). Events from now on will arrive.
+   */
+  subscribed(): void;
   /** The process ended, or never started (`error` says why when it could not be spawned). */
   exit(reason: string): void;
 }
@@ -51,6 +56,7 @@ export class EventSource {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       if (chunk.includes('ENOBUFS')) this.handlers.lost();
+      if (chunk.includes('buffer size has been set')) this.handlers.subscribed();
       errText = (errText + chunk).slice(-500);
     });
     const end = (reason: string) => {
