@@ -48,6 +48,14 @@ describe('a terminal on a lab host', () => {
     }
   });
 
+  it("gives root a home of the host's own, whose prompt names the host, not the machine's /root", async () => {
+    const r = lab.spawnSpecFor('web', { workdir: '/tmp' });
+    if (!r.ok) throw new Error(r.message);
+    const out = await runInTerminal(r.spec, 'echo "home=$HOME"');
+    expect(out).toMatch(/home=\S+\/hosts\/web\/home/);
+    expect(out).toContain('root@web:/tmp#');
+  });
+
   it('runs as an allowed non-root user when asked', async () => {
     const r = lab.spawnSpecFor('web', { user: 'nobody', shell: '/bin/sh', workdir: '/' });
     if (!r.ok) throw new Error(r.message);
@@ -62,7 +70,7 @@ describe('a terminal on a lab host', () => {
       if (!r.ok) throw new Error(r.message);
       expect(r.spec.env.TERM).toBe('xterm-256color');
       expect(r.spec.env.GREETING).toBe('hello-from-mini');
-      expect(r.spec.env.HOME).toBe('/root');
+      expect(r.spec.env.HOME).toMatch(/\/hosts\/web\/home$/);
       expect(r.spec.env.PBC_GATEWAY_SECRET).toBeUndefined();
     } finally {
       delete process.env.PBC_GATEWAY_SECRET;
