@@ -29,6 +29,8 @@ export interface CollectorOptions extends ExporterOptions {
 
 export interface CollectorOutput {
   snapshot(text: string): void;
+  /** The event-stream child's PID when one starts, 0 when it has ended; the owner ends it should this thread die. */
+  child(pid: number): void;
   /** Lines for stdout (event log). */
   out(line: string): void;
   /** Lines for stderr (problems, debug). */
@@ -88,6 +90,7 @@ export class Collector {
     clearTimeout(this.restartTimer);
     clearTimeout(this.lostTimer);
     await this.source.stop();
+    this.output.child(0);
   }
 
   /** A full read of the kernel table that replaces the copy. Concurrent calls coalesce into one more. */
@@ -171,6 +174,7 @@ export class Collector {
 
   private startSource(): void {
     this.source.start();
+    if (this.source.pid !== undefined) this.output.child(this.source.pid);
   }
 
   /** The stream is live: from here on events keep the table current; a resync covers the time before. */
@@ -194,6 +198,7 @@ export class Collector {
   }
 
   private onSourceExit(reason: string): void {
+    this.output.child(0);
     if (this.stopped) return;
     this.stats.eventSourceUp = false;
     this.output.err(`conntrack-exporter: event stream stopped: ${reason}; resyncing and restarting it in ${this.sourceBackoffMs} ms`);

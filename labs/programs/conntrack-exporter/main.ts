@@ -12,7 +12,22 @@ import { HELP, parseOptions } from './options.ts';
 import { Tunables } from './tunables.ts';
 
 /** Messages from the collector thread. */
-type FromCollector = { kind: 'snapshot'; text: string } | { kind: 'out'; line: string } | { kind: 'err'; line: string };
+type FromCollector =
+  | { kind: 'snapshot'; text: string }
+  | { kind: 'out'; line: string }
+  | { kind: 'err'; line: string }
+  /** The PID of the `conntrack -E` child (0: none now), so this thread can end it if the collector thread dies or is terminated. */
+  | { kind: 'child'; pid: number };
+
+/** Ends a child the collector thread left behind (it was terminated or crashed), by its PID. */
+function reap(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
 
 async function runServer(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
@@ -40,6 +55,7 @@ async function runServer(): Promise<void> {
   process.stdout.write(`conntrack-exporter: listening on http://${host}:${address.port}${options.listenPath}\n`);
 
   let worker: Worker | undefined;
+  let childPid: number | undefined;
   let stopping = false;
   const startWorker = () => {
     const data: CollectorOptions = { ...options, hostsPath: '/etc/hosts' };
@@ -47,11 +63,14 @@ async function runServer(): Promise<void> {
     worker = w;
     w.on('message', (m: FromCollector) => {
       if (m.kind === 'snapshot') server.publish(m.text);
+      else if (m.kind === 'child') childPid = m.pid === 0 ? undefined : m.pid;
       else if (m.kind === 'out') process.stdout.write(m.line + '\n');
       else process.stderr.write(m.line + '\n');
     });
     w.on('error', (err) => process.stderr.write(`conntrack-exporter: collector failed (a bug): ${err.stack ?? err.message}\n`));
     w.on('exit', () => {
+      reap(childPid);
+      childPid = undefined;
       if (stopping) return;
       process.stderr.write(`conntrack-exporter: collector thread ended; restarting it in ${Tunables.collectorRestartMs} ms\n`);
       setTimeout(() => !stopping && startWorker(), Tunables.collectorRestartMs);
@@ -97,6 +116,7 @@ async function runCollector(options: CollectorOptions): Promise<void> {
   const send = (m: FromCollector) => port.postMessage(m);
   const collector = new Collector(options, {
     snapshot: (text) => send({ kind: 'snapshot', text }),
+    child: (pid) => send({ kind: 'child', pid }),
     out: (line) => send({ kind: 'out', line }),
     err: (line) => send({ kind: 'err', line }),
   });
