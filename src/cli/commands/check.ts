@@ -1,7 +1,6 @@
 /** `patchbay check CHALLENGE --query Q`: grade one answer, live against the running lab or --offline on the fixture. */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import type { CheckResponse } from '../../protocol/challenges.ts';
 import { loadChallenges } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutcome } from '../../checker/checkAnswer.ts';
@@ -51,27 +50,15 @@ export const check: Command = {
   summary: 'Check a PromQL answer to a challenge (live lab or --offline fixture)',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
+    const args_ = parseCommandArgs('check', help, args, {
           query: { type: 'string', short: 'q' },
           offline: { type: 'boolean' },
           lab: { type: 'string' },
           prometheus: { type: 'string' },
           json: { type: 'boolean' },
-        },
-      });
-    } catch (error) {
-      console.error(`patchbay check: ${(error as Error).message}\n\n${help}`);
-      return 2;
-    }
+        });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     const [id, ...extra] = parsed.positionals;
     const query = parsed.values.query;
     if (!id || extra.length || query === undefined) {

@@ -1,7 +1,6 @@
 /** `patchbay down [INSTANCE]`: stop a lab instance and remove everything it created. */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instance-state.ts';
 import { findInstance, removeInstance } from '../../lab/start-lab.ts';
 
@@ -47,17 +46,9 @@ export const down: Command = {
   summary: 'Stop a lab instance and remove everything it created',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean' } } });
-    } catch (error) {
-      console.error(`patchbay down: ${(error as Error).message}\n\n${help}`);
-      return 2;
-    }
+    const args_ = parseCommandArgs('down', help, args, { all: { type: 'boolean' } });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     const runtimeDir = runtimeDirFrom();
     let records: InstanceRecord[];
     if (parsed.values.all) records = listInstances(runtimeDir);

@@ -1,8 +1,7 @@
 /** `patchbay logs HOST [PROCESS] [-f]`: print (and follow) the logs of a host's processes. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import { runtimeDirFrom } from '../../lab/instance-state.ts';
 import { findInstance } from '../../lab/start-lab.ts';
 
@@ -56,17 +55,9 @@ export const logs: Command = {
   summary: 'Print (or follow) the logs of a host\'s processes',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { follow: { type: 'boolean', short: 'f' }, instance: { type: 'string' } } });
-    } catch (error) {
-      console.error(`patchbay logs: ${(error as Error).message}\n\n${help}`);
-      return 2;
-    }
+    const args_ = parseCommandArgs('logs', help, args, { follow: { type: 'boolean', short: 'f' }, instance: { type: 'string' } });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     const [hostName, processName, ...extra] = parsed.positionals;
     if (!hostName || extra.length) {
       console.error(`patchbay logs: expected HOST [PROCESS]\n\n${help}`);

@@ -1,7 +1,6 @@
 /** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instance-state.ts';
 
 const help = `Usage: patchbay status [INSTANCE] [--json]
@@ -37,17 +36,9 @@ export const status: Command = {
   summary: 'Show lab instances, hosts and processes',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
-    } catch (error) {
-      console.error(`patchbay status: ${(error as Error).message}\n\n${help}`);
-      return 2;
-    }
+    const args_ = parseCommandArgs('status', help, args, { json: { type: 'boolean' } });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     const want = parsed.positionals[0];
     const records = listInstances(runtimeDirFrom()).filter((r) => !want || r.id === want);
     if (want && !records.length) {

@@ -1,7 +1,6 @@
 /** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/run-lessons.ts. */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/load-lab.ts';
 import { discoverLessons, COURSE_DIR } from '../../lessons/discover-lessons.ts';
 import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/run-lessons.ts';
@@ -42,27 +41,15 @@ export const test: Command = {
   summary: 'Run every lesson end to end against a fresh lab (or the ones named)',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
+    const args_ = parseCommandArgs('test', help, args, {
           lab: { type: 'string', default: DEFAULT_LAB },
           offline: { type: 'boolean', default: false },
           'keep-lab': { type: 'boolean', default: false },
           timeout: { type: 'string' },
           'no-color': { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      console.error(`patchbay test: ${(err as Error).message}\n\n${help}`);
-      return 2;
-    }
+        });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     const { values, positionals } = parsed;
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && !(timeout > 0)) {

@@ -1,9 +1,8 @@
 /** `patchbay up [LAB]`: start a lab instance and keep it running in the foreground (or detached). */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
 import { startLab } from '../../lab/start-lab.ts';
 import { formatLabError, type LabInstance, type LabProgress } from '../../lab/types.ts';
 
@@ -59,21 +58,9 @@ export const up: Command = {
   summary: 'Start a lab instance (foreground, or --detach)',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { detach: { type: 'boolean' }, prefix: { type: 'string' }, 'detached-child': { type: 'boolean' } },
-      });
-    } catch (error) {
-      console.error(`patchbay up: ${(error as Error).message}\n\n${help}`);
-      return 2;
-    }
+    const args_ = parseCommandArgs('up', help, args, { detach: { type: 'boolean' }, prefix: { type: 'string' }, 'detached-child': { type: 'boolean' } });
+    if (!args_.ok) return args_.exitCode;
+    const parsed = args_.parsed;
     if (parsed.positionals.length > 1) {
       console.error(`patchbay up: expected at most one LAB, got ${parsed.positionals.join(' ')}`);
       return 2;
