@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowGate } from './FlowGate.ts';
+import { FlowGate, ScreenBacklog } from './FlowGate.ts';
 import { FlowControl } from '../protocol/terminal.ts';
 
 describe('FlowGate', () => {
@@ -44,12 +44,21 @@ describe('FlowGate', () => {
     expect(gate.paused).toBe(false);
   });
 
-  it('pauses while the server-side parser lags, independent of the client', () => {
+  it('lets the server-side parser lag up to its own window, then pauses independent of the client', () => {
     const gate = new FlowGate();
-    gate.parserQueued(FlowControl.HIGH_WATERMARK + 1);
+    gate.parserQueued(ScreenBacklog.HIGH);
+    expect(gate.has('parser')).toBe(false);
+    gate.parserQueued(1);
     gate.resetClient();
     expect(gate.has('parser')).toBe(true);
-    gate.parserDone(FlowControl.HIGH_WATERMARK);
+    gate.parserDone(ScreenBacklog.HIGH - ScreenBacklog.LOW + 1);
+    expect(gate.has('parser')).toBe(true);
+    gate.parserDone(1);
     expect(gate.paused).toBe(false);
+  });
+
+  it('keeps the screen copy window at least the client window, so a lagging copy never throttles a client that keeps up', () => {
+    expect(ScreenBacklog.LOW).toBeLessThan(ScreenBacklog.HIGH);
+    expect(ScreenBacklog.HIGH).toBeGreaterThanOrEqual(FlowControl.HIGH_WATERMARK);
   });
 });

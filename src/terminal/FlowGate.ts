@@ -8,6 +8,17 @@ import { FlowControl } from '../protocol/terminal.ts';
 
 export type PauseReason = 'ack' | 'socket' | 'parser';
 
+/**
+ * How far the server's screen copy may lag behind the pty. The copy is bookkeeping for a reattach and
+ * runs at a lower CPU priority (screenWorker.ts), so a burst (a `cat` of a few MB) reaches the learner
+ * first and the copy catches up in idle time; past HIGH the pty waits for it, which bounds the memory a
+ * flooding terminal holds to about HIGH. A snapshot always waits for the copy to catch up.
+ */
+export const ScreenBacklog = {
+  HIGH: 4_000_000,
+  LOW: 1_000_000,
+} as const;
+
 export class FlowGate {
   /** Output bytes sent to the attached client and not yet acknowledged. */
   unacked = 0;
@@ -19,6 +30,8 @@ export class FlowGate {
     private readonly high: number = FlowControl.HIGH_WATERMARK,
     private readonly low: number = FlowControl.LOW_WATERMARK,
     private readonly socketLimit: number = FlowControl.SOCKET_BUFFER_LIMIT,
+    private readonly parserHigh: number = ScreenBacklog.HIGH,
+    private readonly parserLow: number = ScreenBacklog.LOW,
   ) {}
 
   get paused(): boolean {
@@ -55,11 +68,11 @@ export class FlowGate {
 
   parserQueued(bytes: number): void {
     this.parserPending += bytes;
-    if (this.parserPending > this.high) this.reasons.add('parser');
+    if (this.parserPending > this.parserHigh) this.reasons.add('parser');
   }
 
   parserDone(bytes: number): void {
     this.parserPending = Math.max(0, this.parserPending - bytes);
-    if (this.parserPending < this.low) this.reasons.delete('parser');
+    if (this.parserPending < this.parserLow) this.reasons.delete('parser');
   }
 }

@@ -2,9 +2,22 @@
  * Worker thread that hosts the headless screens of many terminals (see ScreenMirror.ts). Messages in
  * order per port, so a snapshot includes every write posted before it.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { InlineScreenMirror } from './ScreenMirror.ts';
 import type { ScreenRequest, ScreenReply } from './ScreenWorkerPool.ts';
+
+/**
+ * The screen copy is bookkeeping for a reattach: keystroke echo and output to learners come first.
+ * On Linux the nice value is per thread, so this lowers only this worker (the copy may lag by up to
+ * ScreenBacklog.HIGH bytes and catches up when the CPU is free).
+ */
+const SCREEN_WORKER_NICE = 10;
+try {
+  setPriority(0, SCREEN_WORKER_NICE);
+} catch {
+  // Not fatal: the copy then competes at normal priority.
+}
 
 const screens = new Map<number, InlineScreenMirror>();
 const port = parentPort!;

@@ -114,8 +114,26 @@ interface Result {
   sockets: number;
 }
 
+/** Set by SIGINT/SIGTERM; `wake` ends every client's pacing wait at once, so a stop is not held up by it. */
+interface StopSignal {
+  now: boolean;
+  readonly wake: Set<() => void>;
+}
+
+function pause(ms: number, stop: StopSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop.wake.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop.wake.add(done);
+  });
+}
+
 /** One fortio "thread": a keep-alive connection sending calls on its share of the schedule. */
-async function runClient(o: Options, share: number, deadline: number, calls: number | undefined, res: Result, stop: { now: boolean }): Promise<void> {
+async function runClient(o: Options, share: number, deadline: number, calls: number | undefined, res: Result, stop: StopSignal): Promise<void> {
   const agent = o.keepalive ? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 }) : false;
   const start = performance.now();
   let done = 0;
@@ -125,7 +143,7 @@ async function runClient(o: Options, share: number, deadline: number, calls: num
     const rate = (o.qps > 0 ? Math.max(MIN_QPS, o.qps + o.swing * Math.sin((2 * Math.PI * (Date.now() % o.periodMs)) / o.periodMs)) : 0) / share;
     if (rate > 0) {
       const wait = nextAt - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await pause(wait, stop);
       nextAt = Math.max(nextAt + 1000 / Math.max(rate, 0.01), performance.now() - 1000 / Math.max(rate, 0.01));
       if (stop.now || (calls === undefined && o.durationMs !== 0 && performance.now() >= deadline)) break;
     }
@@ -177,9 +195,13 @@ async function main(): Promise<void> {
   const say = (s: string) => process.stdout.write(s);
   say(`Fortio-like load (patchbay) running at ${o.qps > 0 ? o.qps : 'max'} queries per second, ${o.c} connection(s), ${o.n !== undefined ? `${o.n} calls` : forever ? 'until interrupted' : `for ${o.durationMs / 1000}s`}: ${o.url.href}\n`);
   const res: Result = { calls: 0, latenciesS: [], codes: new Map(), sockets: 0 };
-  const stop = { now: false };
-  process.on('SIGINT', () => (stop.now = true));
-  process.on('SIGTERM', () => (stop.now = true));
+  const stop: StopSignal = { now: false, wake: new Set() };
+  const onStop = () => {
+    stop.now = true;
+    for (const wake of [...stop.wake]) wake();
+  };
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
   const t0 = performance.now();
   const deadline = t0 + o.durationMs;
   await Promise.all(
