@@ -1,5 +1,6 @@
 /** Shared set-up for the lab runtime's tests: a private runtime dir and the `pbc` prefix. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,26 @@ export async function start(lab: string, dir: string, options: Partial<StartLabO
   const result = await startLab({ lab: join(FIXTURES, lab), prefix: PREFIX, runtimeDir: dir, ...options });
   if (!result.ok) throw new Error(`lab ${lab} did not start: ${result.message} ${JSON.stringify(result.errors)}`);
   return result.instance;
+}
+
+/**
+ * One instance of fixture `lab` for the enclosing describe block: started before its tests, stopped
+ * and its runtime dir removed after them. Returns a getter (the instance exists only once started).
+ */
+export function useLab(lab: string): () => LabInstance {
+  const rt = runtimeDir();
+  let instance: LabInstance | undefined;
+  beforeAll(async () => {
+    instance = await start(lab, rt.dir);
+  });
+  afterAll(async () => {
+    await instance?.stop();
+    rt.remove();
+  });
+  return () => {
+    if (!instance) throw new Error(`lab ${lab} is not started`);
+    return instance;
+  };
 }
 
 /** The instance's processes right now (take it before stop; the leak check looks for survivors). */

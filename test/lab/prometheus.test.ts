@@ -1,10 +1,10 @@
 /** The lab's own Prometheus (the Debian binary) scrapes targets in other hosts. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabInstance } from '../../src/lab/types.ts';
-import { runtimeDir, start, waitFor } from './helpers.ts';
+import { useLab, waitFor } from './helpers.ts';
 
 interface Sample {
   metric: Record<string, string>;
@@ -18,14 +18,10 @@ async function query(base: string, q: string): Promise<Sample[]> {
 }
 
 describe('the lab Prometheus', () => {
-  const rt = runtimeDir();
+  const labOf = useLab('mini');
   let lab: LabInstance;
-  beforeAll(async () => {
-    lab = await start('mini', rt.dir);
-  });
-  afterAll(async () => {
-    await lab?.stop();
-    rt.remove();
+  beforeAll(() => {
+    lab = labOf();
   });
 
   it('is reachable from the root namespace under its route prefix', async () => {

@@ -1,8 +1,8 @@
 /** Terminals on lab hosts: a real pty (node-pty) spawned from the lab's SpawnSpec. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
 import type { LabInstance, SpawnSpec } from '../../src/lab/types.ts';
-import { runtimeDir, start, waitFor } from './helpers.ts';
+import { useLab, waitFor } from './helpers.ts';
 
 /** Runs `command` in a shell on a pty and returns everything the terminal printed until the marker. */
 async function runInTerminal(spec: SpawnSpec, command: string): Promise<string> {
@@ -19,14 +19,10 @@ async function runInTerminal(spec: SpawnSpec, command: string): Promise<string> 
 }
 
 describe('a terminal on a lab host', () => {
-  const rt = runtimeDir();
+  const labOf = useLab('mini');
   let lab: LabInstance;
-  beforeAll(async () => {
-    lab = await start('mini', rt.dir);
-  });
-  afterAll(async () => {
-    await lab?.stop();
-    rt.remove();
+  beforeAll(() => {
+    lab = labOf();
   });
 
   it('runs in the host: hostname, address and names of the lab', async () => {

@@ -7,27 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PIDS_CGROUP_ROOT } from '../../src/terminal/ProcessCgroup.ts';
 import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { alive, cmdline } from '../helpers/procfs.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const site = mkdtempSync(join(tmpdir(), 'pba-serve-site-'));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '';
-  }
-}
 
 /** Cleanup after a failed run: kill what is left in our own cgroups and remove them. */
 async function removeCgroupTree(dir: string): Promise<void> {

@@ -1,22 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PIDS_CGROUP_ROOT } from '../../src/terminal/ProcessCgroup.ts';
 import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { alive, cmdline } from '../helpers/procfs.ts';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
   await gw?.close();
   gw = undefined;
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Starts jobs that escape a process-group kill (nohup ignores SIGHUP; setsid leaves the group and the
@@ -35,14 +27,6 @@ async function startEscapees(gw: TestGateway, t: TerminalTestClient): Promise<nu
   const all = session.processIds();
   expect(all).toContain(session.pid);
   return all;
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '';
-  }
 }
 
 async function waitUntil(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {

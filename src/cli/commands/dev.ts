@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
 import { devProxy } from '../../server/devProxy.ts';
-import { GATEWAY_OPTIONS_HELP, parseGatewayArgs, runGateway } from './serve.ts';
+import { GATEWAY_OPTIONS_HELP, parseGatewayCommand, runGateway } from './serve.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The dev server has this long to exit on SIGTERM before it is killed. */
@@ -41,15 +40,8 @@ export const dev: Command = {
   summary: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    const parsed = parseGatewayArgs(args, process.env);
-    if (!parsed.ok) {
-      console.error(`patchbay dev: ${parsed.message}\n\n${help}`);
-      return 2;
-    }
+    const parsed = parseGatewayCommand('dev', help, args);
+    if (!parsed.ok) return parsed.exitCode;
     const internalPort = await freePort();
     // Own process group, so stopping it also stops the workers it starts.
     const child = spawn(

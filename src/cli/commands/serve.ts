@@ -52,6 +52,23 @@ export function parseDuration(text: string): number | null {
 /** `lab`: the lab to start (undefined: the default), or null for --no-lab. */
 export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null } | { ok: false; message: string };
 
+/**
+ * The start of `serve` and `dev`: `--help` prints the help (exit 0), bad flags print the problem and
+ * the help (exit 2); either way the caller returns `exitCode`.
+ */
+export function parseGatewayCommand(name: string, help: string, args: string[]): Extract<GatewayArgs, { ok: true }> | { ok: false; exitCode: number } {
+  if (wantsHelp(args)) {
+    console.log(help);
+    return { ok: false, exitCode: 0 };
+  }
+  const parsed = parseGatewayArgs(args, process.env);
+  if (!parsed.ok) {
+    console.error(`patchbay ${name}: ${parsed.message}\n\n${help}`);
+    return { ok: false, exitCode: 2 };
+  }
+  return parsed;
+}
+
 export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
   let values;
   try {
@@ -137,15 +154,8 @@ export const serve: Command = {
   summary: 'Serve the built site, the API and terminals on one port',
   help,
   async run(args) {
-    if (wantsHelp(args)) {
-      console.log(help);
-      return 0;
-    }
-    const parsed = parseGatewayArgs(args, process.env);
-    if (!parsed.ok) {
-      console.error(`patchbay serve: ${parsed.message}\n\n${help}`);
-      return 2;
-    }
+    const parsed = parseGatewayCommand('serve', help, args);
+    if (!parsed.ok) return parsed.exitCode;
     return runGateway({ siteDir: 'build/site', ...parsed.options }, parsed.lab !== undefined ? { lab: parsed.lab } : {});
   },
 };
