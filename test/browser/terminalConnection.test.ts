@@ -178,6 +178,9 @@ describe('TerminalConnection against a real gateway', () => {
   it('connects, sends input once and shows the output', async () => {
     const t = openTerminal('conn-basic');
     await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    // Wait for the prompt: a line typed before readline starts is echoed once by the tty in cooked
+    // mode and again by readline, which would count as doubled input without being sent twice.
+    await t.waitFor(() => /[$#]$/.test(t.text().trimEnd()), 'the prompt');
     t.connection.sendInput('echo out-$((40+2))\r');
     await t.waitFor(() => t.text().includes('out-42'), 'command output');
     expect(t.text().split('echo out-$((40+2))').length - 1).toBe(1);
