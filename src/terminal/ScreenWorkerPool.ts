@@ -1,23 +1,29 @@
 /**
- * One worker thread holding the headless screens of all of a registry's terminals. Writes of one
- * event-loop turn are coalesced into one message per terminal; parse completions come back as
- * messages that drive each terminal's parser flow guard.
+ * One worker thread holding the screen copies of all of a registry's terminals. Output for the worker
+ * is gathered from every terminal and posted as one message: at once when a flood has gathered
+ * FLUSH_NOW_BYTES, otherwise after FLUSH_DELAY_MS, so a hundred learners typing do not wake the worker
+ * for every keystroke. Consumed counts come back in batches and drive each terminal's parser guard.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { ScreenMirror, ScreenSize } from './ScreenMirror.ts';
+import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.ts';
 
 export type ScreenRequest =
   | { op: 'open'; id: number; size: ScreenSize }
-  | { op: 'write'; id: number; token: number; data: Uint8Array }
+  | { op: 'write'; ids: number[]; chunks: Uint8Array[] }
   | { op: 'resize'; id: number; cols: number; rows: number }
   | { op: 'snapshot'; id: number; token: number }
   | { op: 'close'; id: number };
 
 export type ScreenReply =
-  | { op: 'parsed'; id: number; token: number; bytes: number }
-  | { op: 'snapshot'; id: number; token: number; text: string };
+  | { op: 'consumed'; ids: number[]; bytes: number[] }
+  | { op: 'snapshot'; token: number; text: string };
+
+/** Gathered output is posted at the next turn once it reaches this much… */
+const FLUSH_NOW_BYTES = 64 * 1024;
+/** …else after this delay. The copy only has to be complete when a snapshot is asked for (which flushes). */
+const FLUSH_DELAY_MS = 10;
 
 const WORKER_URL = new URL('./screenWorker.ts', import.meta.url);
 /**
@@ -27,84 +33,135 @@ const WORKER_URL = new URL('./screenWorker.ts', import.meta.url);
 const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
 const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
 
+interface OpenScreen {
+  worker: Worker;
+  onConsumed: ConsumedListener;
+  /** Bytes written and not yet reported consumed (given back if the worker dies). */
+  outstanding: number;
+  gathered: Uint8Array[];
+  gatheredBytes: number;
+}
+
 export class ScreenWorkerPool {
   private worker: Worker | null = null;
   private nextId = 1;
   private nextToken = 1;
-  private readonly pending = new Map<number, (reply: ScreenReply) => void>();
+  private readonly screens = new Map<number, OpenScreen>();
+  private readonly snapshots = new Map<number, { id: number; resolve: (text: string) => void }>();
+  private gatheredBytes = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
 
-  open(size: ScreenSize): ScreenMirror {
+  open(size: ScreenSize, onConsumed: ConsumedListener): ScreenMirror {
     const worker = this.ensureWorker();
     const id = this.nextId++;
+    const screen: OpenScreen = { worker, onConsumed, outstanding: 0, gathered: [], gatheredBytes: 0 };
+    this.screens.set(id, screen);
     worker.postMessage({ op: 'open', id, size } satisfies ScreenRequest);
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    let callbacks: (() => void)[] = [];
-    let scheduled = false;
-    let disposed = false;
-    const flush = () => {
-      scheduled = false;
-      if (batch.length === 0 || disposed) return;
-      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-      const done = callbacks;
-      batch = [];
-      batchBytes = 0;
-      callbacks = [];
-      const token = this.nextToken++;
-      this.pending.set(token, () => {
-        for (const cb of done) cb();
-      });
-      worker.postMessage({ op: 'write', id, token, data } satisfies ScreenRequest);
-    };
     return {
-      write: (data, onParsed) => {
-        if (disposed) return;
-        batch.push(data);
-        batchBytes += data.byteLength;
-        callbacks.push(onParsed);
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      },
+      write: (data) => this.write(id, data),
       resize: (cols, rows) => {
-        flush();
+        if (!this.alive(id)) return;
+        this.flush();
         worker.postMessage({ op: 'resize', id, cols, rows } satisfies ScreenRequest);
       },
       snapshot: () => {
-        flush();
+        if (!this.alive(id)) return Promise.resolve('');
+        this.flush();
         const token = this.nextToken++;
         return new Promise<string>((resolve) => {
-          this.pending.set(token, (reply) => resolve(reply.op === 'snapshot' ? reply.text : ''));
+          this.snapshots.set(token, { id, resolve });
           worker.postMessage({ op: 'snapshot', id, token } satisfies ScreenRequest);
         });
       },
       dispose: () => {
-        if (disposed) return;
-        disposed = true;
-        batch = [];
-        callbacks = [];
-        worker.postMessage({ op: 'close', id } satisfies ScreenRequest);
+        const open = this.screens.get(id);
+        if (!open) return;
+        this.screens.delete(id);
+        this.gatheredBytes -= open.gatheredBytes;
+        if (open.worker === this.worker) open.worker.postMessage({ op: 'close', id } satisfies ScreenRequest);
       },
     };
+  }
+
+  /** The screen is open and its worker still runs. */
+  private alive(id: number): boolean {
+    const open = this.screens.get(id);
+    return open !== undefined && open.worker === this.worker;
+  }
+
+  private write(id: number, data: Uint8Array): void {
+    const open = this.screens.get(id);
+    if (!open) return;
+    if (open.worker !== this.worker) {
+      // Its worker died: there is no copy to keep, so the bytes count as dealt with.
+      open.onConsumed(data.byteLength);
+      return;
+    }
+    open.outstanding += data.byteLength;
+    open.gathered.push(data);
+    open.gatheredBytes += data.byteLength;
+    this.gatheredBytes += data.byteLength;
+    if (this.gatheredBytes >= FLUSH_NOW_BYTES) this.flushImmediate ??= setImmediate(() => this.flush());
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
+    this.flushTimer = null;
+    this.flushImmediate = null;
+    if (this.gatheredBytes === 0 || !this.worker) return;
+    const ids: number[] = [];
+    const chunks: Uint8Array[] = [];
+    for (const [id, open] of this.screens) {
+      if (open.gatheredBytes === 0) continue;
+      ids.push(id);
+      chunks.push(open.gathered.length === 1 ? open.gathered[0]! : Buffer.concat(open.gathered, open.gatheredBytes));
+      open.gathered = [];
+      open.gatheredBytes = 0;
+    }
+    this.gatheredBytes = 0;
+    this.worker.postMessage({ op: 'write', ids, chunks } satisfies ScreenRequest);
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(BOOTSTRAP, { eval: true });
     worker.on('message', (reply: ScreenReply) => {
-      const handler = this.pending.get(reply.token);
-      this.pending.delete(reply.token);
-      handler?.(reply);
+      if (reply.op === 'consumed') {
+        for (let i = 0; i < reply.ids.length; i++) {
+          const open = this.screens.get(reply.ids[i]!);
+          if (!open) continue;
+          open.outstanding -= reply.bytes[i]!;
+          open.onConsumed(reply.bytes[i]!);
+        }
+      } else {
+        const snapshot = this.snapshots.get(reply.token);
+        this.snapshots.delete(reply.token);
+        snapshot?.resolve(reply.text);
+      }
     });
     const failed = (why: string) => {
-      // A bug in the worker must not take the gateway down or leave a reattach waiting forever:
-      // answer what is pending (replays come out empty) and start a new worker for new terminals.
+      // A bug in the worker must not take the gateway down, pause a terminal for good or leave a
+      // reattach waiting: give back what is outstanding, answer pending snapshots (replays come out
+      // empty), and start a new worker for new terminals.
       console.error(`patchbay: screen worker ${why}`);
       if (this.worker === worker) this.worker = null;
-      const pending = [...this.pending.values()];
-      this.pending.clear();
-      for (const handler of pending) handler({ op: 'snapshot', id: 0, token: 0, text: '' });
+      for (const [token, snapshot] of this.snapshots) {
+        if (this.screens.get(snapshot.id)?.worker !== worker) continue;
+        this.snapshots.delete(token);
+        snapshot.resolve('');
+      }
+      for (const open of this.screens.values()) {
+        if (open.worker !== worker) continue;
+        this.gatheredBytes -= open.gatheredBytes;
+        open.gathered = [];
+        open.gatheredBytes = 0;
+        const outstanding = open.outstanding;
+        open.outstanding = 0;
+        if (outstanding > 0) open.onConsumed(outstanding);
+      }
     };
     worker.on('error', (error) => failed(`failed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => {
@@ -118,7 +175,12 @@ export class ScreenWorkerPool {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    this.pending.clear();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
+    this.flushTimer = null;
+    this.flushImmediate = null;
+    for (const snapshot of this.snapshots.values()) snapshot.resolve('');
+    this.snapshots.clear();
     if (worker) await worker.terminate();
   }
 }

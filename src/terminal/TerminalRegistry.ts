@@ -104,7 +104,7 @@ export class TerminalRegistry {
       rows: size.rows,
       limits: this.limits,
       cgroupParent: this.cgroupParent,
-      ...(this.screens ? { openScreen: (size) => this.screens!.open(size) } : {}),
+      ...(this.screens ? { openScreen: (size, onConsumed) => this.screens!.open(size, onConsumed) } : {}),
       onEnd: (ended) => {
         this.cancelGrace(ended);
         if (this.sessions.get(k) === ended) this.sessions.delete(k);

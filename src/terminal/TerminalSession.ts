@@ -25,8 +25,8 @@ import type { TerminalClient } from './TerminalClient.ts';
 import type { TerminalLimits } from './TerminalLimits.ts';
 import { FlowGate } from './FlowGate.ts';
 import { ProcessCgroup } from './ProcessCgroup.ts';
-import { InlineScreenMirror, type ScreenMirror, type ScreenSize } from './ScreenMirror.ts';
-
+import { HeadlessScreen } from './HeadlessScreen.ts';
+import type { OpenScreen, ScreenMirror } from './ScreenMirror.ts';
 
 /** How often the watchdogs (ack stall, input stall) look; a fraction of their limits is enough. */
 const WATCHDOG_TICK_MS = 1_000;
@@ -50,7 +50,7 @@ export interface TerminalSessionOptions {
   /** cgroup directory (under the pids controller) that holds this gateway's terminals; null: none. */
   cgroupParent: string | null;
   /** Makes the server's screen copy (default: parsed inline; the registry passes its worker pool's). */
-  openScreen?: (size: ScreenSize) => ScreenMirror;
+  openScreen?: OpenScreen;
   /** Called once when the terminal has ended (shell exit, limit, or dispose); the owner forgets it. */
   onEnd: (session: TerminalSession) => void;
 }
@@ -99,7 +99,11 @@ export class TerminalSession {
     this.cgroup = options.cgroupParent === null ? null : ProcessCgroup.create(options.cgroupParent);
     const command = this.cgroup ? this.cgroup.joinCommand(this.spec.file, this.spec.args) : this.spec;
     const size = { cols: this.cols, rows: this.rows, scrollback: options.limits.scrollback };
-    this.screen = options.openScreen ? options.openScreen(size) : new InlineScreenMirror(size);
+    const onConsumed = (bytes: number) => {
+      this.gate.parserDone(bytes);
+      this.updatePause();
+    };
+    this.screen = options.openScreen ? options.openScreen(size, onConsumed) : new HeadlessScreen(size, onConsumed);
     this.pty = pty.spawn(command.file, command.args, {
       name: this.spec.env.TERM ?? 'xterm-256color',
       cols: this.cols,
@@ -278,10 +282,7 @@ export class TerminalSession {
     if (this.tornDown) return;
     const bytes = data.byteLength;
     this.gate.parserQueued(bytes);
-    this.screen.write(data, () => {
-      this.gate.parserDone(bytes);
-      this.updatePause();
-    });
+    this.screen.write(data);
     if (!this.client) this.unwatchedBytes += bytes;
     if (this.held) this.held.push(data);
     else if (this.client) {

@@ -1,0 +1,209 @@
+/**
+ * A screen copy (ScreenMirror) on the calling thread: a queue of output, resizes and snapshot requests
+ * fed in order into a headless xterm, a slice at a time. When a burst of plain text piles up (the copy
+ * is behind: a `yes`, a `cat` of a big log), the part of it that would scroll out of the scrollback
+ * anyway is skipped (scrolledOutput.ts), so a flood costs a scan instead of a second full parse.
+ */
+import xtermHeadless from '@xterm/headless';
+import xtermSerialize from '@xterm/addon-serialize';
+import { findScrolledOutput, type ScreenGeometry } from './scrolledOutput.ts';
+import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.ts';
+
+/** Largest piece handed to xterm at once, so resizes, snapshots and other screens are not kept waiting. */
+const SLICE_BYTES = 64 * 1024;
+/**
+ * Queued output at which skipping is tried. Well above what one keystroke or prompt produces, so a copy
+ * that keeps up parses everything; a skip keeps about rows + scrollback lines, so the burst must be
+ * several times that to be worth scanning.
+ */
+const SKIP_TRY_BYTES = 512 * 1024;
+
+export interface HeadlessScreenOptions {
+  /** Queued output at which skipping is tried (tests use a small value). */
+  skipTryBytes?: number;
+}
+
+type QueueItem =
+  | { kind: 'output'; data: Uint8Array; counted: boolean }
+  | { kind: 'resize'; cols: number; rows: number }
+  | { kind: 'snapshot'; resolve: (text: string) => void };
+
+type Terminal = InstanceType<typeof xtermHeadless.Terminal>;
+
+export class HeadlessScreen implements ScreenMirror {
+  private readonly term: Terminal;
+  private readonly serializer: InstanceType<typeof xtermSerialize.SerializeAddon>;
+  private readonly scrollback: number;
+  private readonly queue: QueueItem[] = [];
+  /** Output bytes queued and not yet consumed (replays of skipped output do not count). */
+  private queuedBytes = 0;
+  /** Queued bytes at which the next skip is tried (doubles after a try that found nothing). */
+  private nextSkipTry: number;
+  private readonly skipTryBytes: number;
+  /** A slice is inside xterm: the parser state is known only between slices. */
+  private parsing = false;
+  private pumping = false;
+  private disposed = false;
+  /** Bytes skipped so far, for tests and the bench. */
+  skippedBytes = 0;
+
+  constructor(
+    size: ScreenSize,
+    private readonly onConsumed: ConsumedListener = () => {},
+    options: HeadlessScreenOptions = {},
+  ) {
+    this.skipTryBytes = options.skipTryBytes ?? SKIP_TRY_BYTES;
+    this.nextSkipTry = this.skipTryBytes;
+    this.term = new xtermHeadless.Terminal({ cols: size.cols, rows: size.rows, scrollback: size.scrollback, allowProposedApi: true });
+    this.serializer = new xtermSerialize.SerializeAddon();
+    this.term.loadAddon(this.serializer);
+    this.scrollback = size.scrollback;
+  }
+
+  write(data: Uint8Array): void {
+    if (this.disposed || data.byteLength === 0) return;
+    this.queue.push({ kind: 'output', data, counted: true });
+    this.queuedBytes += data.byteLength;
+    this.pump();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.disposed) return;
+    this.queue.push({ kind: 'resize', cols, rows });
+    this.pump();
+  }
+
+  snapshot(): Promise<string> {
+    if (this.disposed) return Promise.resolve('');
+    return new Promise((resolve) => {
+      this.queue.push({ kind: 'snapshot', resolve });
+      this.pump();
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const item of this.queue) if (item.kind === 'snapshot') item.resolve('');
+    this.queue.length = 0;
+    this.term.dispose();
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.parsing && !this.disposed && this.queue.length > 0) {
+        const head = this.queue[0]!;
+        if (head.kind === 'resize') {
+          this.queue.shift();
+          this.term.resize(head.cols, head.rows);
+        } else if (head.kind === 'snapshot') {
+          this.queue.shift();
+          head.resolve(this.serializer.serialize({ scrollback: this.scrollback }));
+        } else {
+          if (this.queuedBytes >= this.nextSkipTry) this.trySkip();
+          this.parseSlice();
+        }
+      }
+      if (this.queuedBytes < this.skipTryBytes) this.nextSkipTry = this.skipTryBytes;
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private parseSlice(): void {
+    const head = this.queue[0];
+    if (head?.kind !== 'output') return;
+    let slice = head.data;
+    if (slice.byteLength > SLICE_BYTES) {
+      slice = head.data.subarray(0, SLICE_BYTES);
+      head.data = head.data.subarray(SLICE_BYTES);
+    } else this.queue.shift();
+    const counted = head.counted ? slice.byteLength : 0;
+    this.parsing = true;
+    this.term.write(slice, () => {
+      this.parsing = false;
+      if (this.disposed) return;
+      this.consumed(counted);
+      this.pump();
+    });
+  }
+
+  /** Replaces the scrolled-out part of the output at the head of the queue by what it leaves behind. */
+  private trySkip(): void {
+    // Inside a sequence or a UTF-8 character: try again after the next slice.
+    const geometry = this.skipGeometry();
+    if (!geometry) return;
+    const run: Uint8Array[] = [];
+    let runBytes = 0;
+    for (const item of this.queue) {
+      if (item.kind !== 'output' || !item.counted) break;
+      run.push(item.data);
+      runBytes += item.data.byteLength;
+    }
+    const plan = run.length > 0 ? findScrolledOutput(run.length === 1 ? run[0]! : concat(run, runBytes), geometry) : null;
+    if (!plan) {
+      this.nextSkipTry = Math.max(this.queuedBytes * 2, this.queuedBytes + this.skipTryBytes);
+      return;
+    }
+    let left = plan.skip;
+    while (left > 0) {
+      const head = this.queue[0] as Extract<QueueItem, { kind: 'output' }>;
+      if (head.data.byteLength <= left) {
+        left -= head.data.byteLength;
+        this.queue.shift();
+      } else {
+        head.data = head.data.subarray(left);
+        left = 0;
+      }
+    }
+    this.queue.unshift({ kind: 'output', data: plan.replay, counted: false });
+    this.skippedBytes += plan.skip;
+    this.consumed(plan.skip);
+    this.nextSkipTry = this.queuedBytes + this.skipTryBytes;
+  }
+
+  private consumed(bytes: number): void {
+    if (bytes === 0) return;
+    this.queuedBytes -= bytes;
+    this.onConsumed(bytes);
+  }
+
+  /**
+   * The screen's geometry when skipping is safe here, else null: the parser must be between sequences
+   * (not inside an escape sequence or a UTF-8 character), with the normal buffer and a full-screen
+   * scroll region. These are xterm internals (pinned version); if their shape changes, skipping stops
+   * and everything is parsed, which is slower but still exact.
+   */
+  private skipGeometry(): ScreenGeometry | null {
+    const core = (this.term as unknown as { _core?: XtermCore })._core;
+    const parser = core?._inputHandler?._parser;
+    const decoder = core?._inputHandler?._utf8Decoder;
+    const buffer = core?.buffer;
+    if (typeof parser?.currentState !== 'number' || !decoder?.interim || typeof buffer?.scrollTop !== 'number') return null;
+    const rows = this.term.rows;
+    const atRest = parser.currentState === PARSER_GROUND && decoder.interim[0] === 0;
+    const plainBuffer = this.term.buffer.active.type === 'normal' && buffer.scrollTop === 0 && buffer.scrollBottom === rows - 1;
+    if (!atRest || !plainBuffer) return null;
+    return { cols: this.term.cols, rows, scrollback: this.scrollback, wraparound: this.term.modes.wraparoundMode };
+  }
+}
+
+/** xterm's EscapeSequenceParser state between sequences. */
+const PARSER_GROUND = 0;
+
+interface XtermCore {
+  _inputHandler?: { _parser?: { currentState?: number }; _utf8Decoder?: { interim?: Uint8Array } };
+  buffer?: { scrollTop?: number; scrollBottom?: number };
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
