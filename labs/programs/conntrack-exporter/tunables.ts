@@ -44,6 +44,12 @@ export const Tunables = {
    * buffer); back-to-back resyncs of 100k entries would then take a whole core.
    */
   lostEventsResyncGapMs: 5_000,
-  /** Read size for /proc/net/nf_conntrack: large reads mean fewer syscalls on a 100k-entry table. */
-  procReadChunkBytes: 1 << 20,
+  /**
+   * A full read of /proc/net/nf_conntrack goes in slices of this many bytes (about 1,700 entries), read
+   * into one reused buffer and parsed before the collector thread yields to pending events: about 10 ms
+   * of work per slice at 100k entries, so events wait at most that long during a resync.
+   */
+  procSliceBytes: 256 << 10,
+  /** Stop filling a slice when less than a page is left: /proc hands out at most a page per read(2). */
+  procMinReadBytes: 4096,
 } as const;
