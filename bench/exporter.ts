@@ -6,20 +6,37 @@
  * process and scrape it makes sees that namespace's conntrack table; the outer run removes the namespace.
  * Entries are inserted with `conntrack -R` (cheap and exact); churn is real loopback TCP connections
  * (a `--churn` child of this script), tracked through an nft rule.
+ *
+ * Options (after `npm run bench:exporter --`), to run part of it while iterating:
+ *   --sizes 10000,100000      table sizes to measure (default both)
+ *   --only source,rest,resync,churn
+ *                             phases to run (default all): table sources compared; CPU and scrape
+ *                             latency at rest; forced resyncs (alone, then under back-to-back scrapes);
+ *                             churn of 1,000 connections per second
+ *   --exporter PATH           the exporter to run (default the bundle, else main.ts from source), e.g. an
+ *                             older bundle for a before/after comparison
+ *
+ * The exporter runs with --debug; its resync lines (reason, read(2), parse+apply, GC) and its thread
+ * names (the collector thread is `ct-collector`) give the breakdown printed below the table.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { readTable } from '../labs/programs/conntrack-exporter/table-reader.ts';
 import { parseTableLine } from '../labs/programs/conntrack-exporter/conntrack-line.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const SIZES = [10_000, 100_000];
+const DEFAULT_SIZES = [10_000, 100_000];
+const PHASES = ['source', 'rest', 'resync', 'churn'] as const;
+type Phase = (typeof PHASES)[number];
+/** The collector thread's name (set by the exporter's main.ts), for the per-thread CPU split. */
+const COLLECTOR_THREAD = 'ct-collector';
 /** Connections per second during the churn phase, as the task asks. */
 const CHURN_RATE = 1_000;
 /** Length of each measuring window: long enough for CPU figures at 100 Hz clock ticks. */
@@ -46,7 +63,7 @@ async function outer(): Promise<void> {
   }
   execFileSync('ip', ['netns', 'add', ns]);
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', SELF, '--inside'], { stdio: 'inherit' });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', SELF, '--inside', ...process.argv.slice(2)], { stdio: 'inherit' });
     // Ctrl-C reaches the inner run too (same process group); wait for it to stop its processes.
     const ignore = () => {};
     process.on('SIGINT', ignore);
@@ -108,35 +125,66 @@ function onInterrupt(): void {
   process.exit(130);
 }
 
-/**
- * utime + stime, in clock ticks, of all threads of pid and of its live children (our `conntrack -E`);
- * with `exceptMain`, leaving out the main thread, which is the exporter's HTTP thread: what remains is
- * the collector (worker thread, libuv pool doing the /proc reads, GC helpers, the event child).
- */
-function cpuTicks(pid: number, exceptMain = false): number {
-  const ticks = (path: string) => {
-    const stat = readFileSync(path, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const own = (p: number) => ticks(`/proc/${p}/stat`);
-  let total = exceptMain ? own(pid) - ticks(`/proc/${pid}/task/${pid}/stat`) : own(pid);
+function statTicks(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Live children of pid (our `conntrack -E`), from every thread's children list. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let children = '';
     try {
-      children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      out.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
-      continue;
-    }
-    for (const c of children.trim().split(/\s+/).filter(Boolean)) {
-      try {
-        total += own(Number(c));
-      } catch {
-        // ended meanwhile
-      }
+      // thread ended meanwhile
     }
   }
-  return total;
+  return out;
+}
+
+/**
+ * CPU (utime + stime, clock ticks) of pid split by thread: `http` is the main thread, which serves
+ * scrapes; `collector` is the thread named ct-collector; `other` is every other thread of the process,
+ * living or ended (libuv's pool, V8's GC helpers; the process total includes ended threads); `child` is
+ * the live children (the `conntrack -E` event stream).
+ */
+interface ThreadCpu {
+  http: number;
+  collector: number;
+  other: number;
+  child: number;
+}
+
+function threadTicks(pid: number): ThreadCpu {
+  const total = statTicks(`/proc/${pid}/stat`);
+  const http = statTicks(`/proc/${pid}/task/${pid}/stat`);
+  let collector = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === COLLECTOR_THREAD) collector += statTicks(`/proc/${pid}/task/${tid}/stat`);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  let child = 0;
+  for (const c of childPids(pid)) {
+    try {
+      child += statTicks(`/proc/${c}/stat`);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return { http, collector, other: total - http - collector, child };
+}
+
+const ticksMinus = (a: ThreadCpu, b: ThreadCpu): ThreadCpu => ({ http: a.http - b.http, collector: a.collector - b.collector, other: a.other - b.other, child: a.child - b.child });
+const ticksSum = (t: ThreadCpu) => t.http + t.collector + t.other + t.child;
+
+/** utime + stime, in clock ticks, of the whole process and its live children. */
+function cpuTicks(pid: number): number {
+  return ticksSum(threadTicks(pid));
 }
 
 function memoryKiB(pid: number): { rss: number; hwm: number } {
@@ -169,13 +217,64 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
-async function startOurs(): Promise<Proc> {
+/** A resync as the exporter's --debug line tells it. */
+interface ResyncLine {
+  reason: string;
+  entries: number;
+  wallMs: number;
+  readMs: number;
+  reads: number;
+  parseMs: number;
+  gcPauses: number;
+  gcMs: number;
+}
+
+/** The exporter's --debug lines about resyncs, as they come. */
+class ResyncLog {
+  readonly done: ResyncLine[] = [];
+  readonly reasons: string[] = [];
+  /** When the last resync line came (performance.now()). */
+  lastDone = 0;
+  feed(line: string): void {
+    const start = /resync started \((.*)\)$/.exec(line);
+    if (start) this.reasons.push(start[1]!);
+    // An exporter from before the breakdown (--exporter, for a before/after run) prints only the first part.
+    const m = /resync: (\d+) entries in ([\d.]+) ms(?: \(read\(2\) ([\d.]+) ms in (\d+) calls, parse\+apply ([\d.]+) ms, removal [\d.]+ ms, GC (\d+) pauses ([\d.]+) ms\))?/.exec(line);
+    if (m) {
+      const [entries, wallMs, readMs, reads, parseMs, gcPauses, gcMs] = m.slice(1).map((x) => (x === undefined ? NaN : Number(x))) as [number, number, number, number, number, number, number];
+      this.lastDone = performance.now();
+      this.done.push({ reason: this.reasons[this.done.length] ?? '?', entries, wallMs, readMs, reads, parseMs, gcPauses, gcMs });
+    }
+  }
+  get running(): boolean {
+    return this.reasons.length > this.done.length;
+  }
+}
+
+interface Ours extends Proc {
+  resyncs: ResyncLog;
+}
+
+function exporterArgs(): string[] {
+  if (options.exporter !== undefined) return [options.exporter];
   const bundle = join(ROOT, 'build/programs/conntrack-exporter.mjs');
-  const args = existsSync(bundle)
-    ? [bundle]
-    : ['--import', 'tsx', join(ROOT, 'labs/programs/conntrack-exporter/main.ts')];
+  return existsSync(bundle) ? [bundle] : ['--import', 'tsx', join(ROOT, 'labs/programs/conntrack-exporter/main.ts')];
+}
+
+async function startOurs(): Promise<Ours> {
   // Resyncs are forced by SIGHUP where measured, so the periodic one stays out of the CPU windows.
-  const child = track(spawn(process.execPath, [...args, '--bind-address=127.0.0.1', '--listen-port=0', `--resync-interval=${BENCH_RESYNC_S}`], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(spawn(process.execPath, [...exporterArgs(), '--bind-address=127.0.0.1', '--listen-port=0', `--resync-interval=${BENCH_RESYNC_S}`, '--debug'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const resyncs = new ResyncLog();
+  let errRest = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    const lines = (errRest + c).split('\n');
+    errRest = lines.pop() ?? '';
+    for (const l of lines) {
+      resyncs.feed(l);
+      // Problems still show; the debug chatter does not.
+      if (!/resync|readable|relabelling/.test(l)) process.stderr.write(l + '\n');
+    }
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -186,7 +285,7 @@ async function startOurs(): Promise<Proc> {
     child.once('exit', () => reject(new Error('exporter exited')));
   });
   child.stdout!.resume();
-  return { child, url: `http://127.0.0.1:${port}/metrics` };
+  return { child, url: `http://127.0.0.1:${port}/metrics`, resyncs };
 }
 
 async function startNodeExporter(): Promise<Proc> {
@@ -295,20 +394,30 @@ async function cpuWindow(procs: Proc[], ms: number): Promise<number[]> {
 
 /**
  * Polls every second until `until(value of key)` holds and neither that value nor resyncs_total moved
- * since the previous poll; returns the last samples. One-second polls reuse the keep-alive connection,
- * so the polling itself makes no new tracked connections (no new events).
+ * since the previous poll, and no resync is running (from the debug log); returns the last samples.
+ * One-second polls reuse the keep-alive connection, so the polling itself makes no new tracked
+ * connections (no new events).
  */
-async function settle(url: string, key: string, until: (v: number) => boolean): Promise<Map<string, number>> {
+async function settle(p: Ours, key: string, until: (v: number) => boolean): Promise<Map<string, number>> {
   const deadline = performance.now() + 120_000;
-  let m = await samples(url);
+  let m = await samples(p.url);
   for (;;) {
     await sleep(1_000);
-    const next = await samples(url);
+    const next = await samples(p.url);
     const same = (k: string) => next.get(k) === m.get(k);
-    const done = until(next.get(key)!) && same(key) && same('conntrack_exporter_resyncs_total');
+    const done = until(next.get(key)!) && same(key) && same('conntrack_exporter_resyncs_total') && !p.resyncs.running;
     m = next;
     if (done || performance.now() > deadline) return m;
   }
+}
+
+/** Waits until no resync is running (the debug log has a result line for every start line). */
+async function resyncsDone(p: Ours): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  const log = p.resyncs;
+  // An older exporter does not log starts: wait until no resync has ended for twice the last one's length.
+  const quiet = () => log.reasons.length > 0 || performance.now() - log.lastDone > Math.max(2_000, 2 * (log.done.at(-1)?.wallMs ?? 0));
+  while ((log.running || !quiet()) && performance.now() < deadline) await sleep(20);
 }
 
 async function latencies(url: string, n: number): Promise<number[]> {
@@ -321,11 +430,27 @@ interface Row {
   [k: string]: string;
 }
 
+const f = (x: number, d = 1) => x.toFixed(d);
+const pct = (xs: number[]) => (xs.length === 0 ? 'n/a' : `${f(percentile(xs, 50), 2)} / ${f(percentile(xs, 99), 2)} / ${f(Math.max(...xs), 2)}`);
+const ms = (ticks: number, per = 1) => ((ticks / CLK_TCK) * 1000) / Math.max(1, per);
+/** "collector / other threads / HTTP / conntrack -E" CPU in ms, per resync. */
+const split = (t: ThreadCpu, per: number) => `${f(ms(t.collector, per), 0)} / ${f(ms(t.other, per), 0)} / ${f(ms(t.http, per), 0)} / ${f(ms(t.child, per), 0)}`;
+const median = (xs: number[]) => (xs.length === 0 ? NaN : percentile(xs, 50));
+
 async function measureSize(n: number, dir: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const row = (what: string, ours: string, node = '') => rows.push({ size: n.toLocaleString('en'), what, ours, node });
+  const notes: string[] = [];
   execFileSync('conntrack', ['-F'], { stdio: 'ignore' });
   const insertMs = insertEntries(n, dir);
-  const procRead = await timeIt(procEntries);
-  const toolRead = await timeIt(() => listWithTool());
+  notes.push(`inserted in ${f(insertMs / 1000, 2)} s`);
+
+  if (phases.has('source')) {
+    const procRead = await timeIt(procEntries);
+    const toolRead = await timeIt(() => listWithTool());
+    row('table source: /proc/net/nf_conntrack read + parse, wall / CPU (ms)', `${f(procRead.wall)} / ${f(procRead.cpu)}`);
+    row('table source: conntrack -L -p tcp + parse, wall / CPU (ms)', `${f(toolRead.wall)} / ${f(toolRead.cpu)}`);
+  }
 
   const ours = await startOurs();
   const nodeExp = await startNodeExporter();
@@ -336,76 +461,103 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
     m = await samples(ours.url);
   }
   const initialResync = m.get('conntrack_exporter_last_resync_duration_seconds')! * 1000;
-  const readyMs = performance.now() - loaded;
+  notes.push(`ready ${f(performance.now() - loaded)} ms after start`);
+  row('initial full dump in the exporter, wall (ms)', f(initialResync));
+  // The catch-up resync once the event stream has subscribed may run now: let it finish.
+  await settle(ours, 'conntrack_exporter_table_entries', () => true);
 
-  const [restOurs = NaN, restNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS);
-  const latOurs = await latencies(ours.url, SCRAPES);
-  const latNode = await latencies(nodeExp.url, SCRAPES);
+  if (phases.has('rest')) {
+    const [restOurs = NaN, restNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS);
+    const latOurs = await latencies(ours.url, SCRAPES);
+    const latNode = await latencies(nodeExp.url, SCRAPES);
+    row(`scrape p50 / p99 / max at rest, ${SCRAPES} scrapes (ms)`, pct(latOurs), pct(latNode));
+    row('CPU at rest, 1 scrape/s (% of one core)', f(restOurs, 2), f(restNode, 2));
+  }
 
-  // Scrapes while resyncs run: SIGHUP asks for one every RESYNC_EVERY_MS (they queue behind each other),
-  // and scrapes go on back to back for at least three resync durations.
-  const r0 = (await samples(ours.url)).get('conntrack_exporter_resyncs_total')!;
-  const cpu0 = cpuTicks(ours.child.pid!, true);
-  const hup = setInterval(() => ours.child.kill('SIGHUP'), RESYNC_EVERY_MS);
-  const latResync: number[] = [];
-  const until = performance.now() + Math.max(3_000, 3 * initialResync);
-  while (performance.now() < until) latResync.push(await scrapeMs(ours.url));
-  clearInterval(hup);
-  // The collector thread runs niced, so on a busy machine its resyncs lag the signals: wait until at
-  // least one has finished and the count has stopped moving.
-  const afterResync = await settle(ours.url, 'conntrack_exporter_resyncs_total', (v) => v > r0);
-  const resyncs = afterResync.get('conntrack_exporter_resyncs_total')! - r0;
-  const resyncCpuMs = (((cpuTicks(ours.child.pid!, true) - cpu0) / CLK_TCK) * 1000) / Math.max(1, resyncs);
-  const resyncMs = afterResync.get('conntrack_exporter_last_resync_duration_seconds')! * 1000;
+  if (phases.has('resync')) {
+    // A resync alone: one SIGHUP, nothing else running.
+    const alone0 = ours.resyncs.done.length;
+    const a0 = threadTicks(ours.child.pid!);
+    ours.child.kill('SIGHUP');
+    const aloneDeadline = performance.now() + 120_000;
+    while (ours.resyncs.done.length === alone0 && performance.now() < aloneDeadline) await sleep(20);
+    await resyncsDone(ours);
+    const aloneCpu = ticksMinus(threadTicks(ours.child.pid!), a0);
+    const alone = ours.resyncs.done.slice(alone0);
+    row('full resync alone, wall (ms): total / read(2) / parse+apply', alone.map((r) => `${f(r.wallMs)} / ${f(r.readMs)} / ${f(r.parseMs)}`).join('; '));
+    row('  CPU (ms): collector / other threads / HTTP / conntrack -E', split(aloneCpu, alone.length));
+
+    // Scrapes while resyncs run: SIGHUP asks for one every RESYNC_EVERY_MS (they coalesce: at most one
+    // waits behind the running one), and scrapes go on back to back for at least three resync durations.
+    const first = ours.resyncs.done.length;
+    const cpu0 = threadTicks(ours.child.pid!);
+    const hup = setInterval(() => ours.child.kill('SIGHUP'), RESYNC_EVERY_MS);
+    const latResync: number[] = [];
+    const until = performance.now() + Math.max(3_000, 3 * initialResync);
+    while (performance.now() < until) latResync.push(await scrapeMs(ours.url));
+    clearInterval(hup);
+    await resyncsDone(ours);
+    const cpu = ticksMinus(threadTicks(ours.child.pid!), cpu0);
+    const forced = ours.resyncs.done.slice(first);
+    const k = forced.length;
+    const walls = forced.map((r) => r.wallMs);
+    row(`full resync under back-to-back scrapes, wall (ms): median / max of ${k}`, `${f(median(walls))} / ${f(Math.max(...walls))}`);
+    row('  read(2) / parse+apply, median (ms)', `${f(median(forced.map((r) => r.readMs)))} / ${f(median(forced.map((r) => r.parseMs)))}`);
+    row('  collector GC per resync, median: pauses / ms', `${median(forced.map((r) => r.gcPauses))} / ${f(median(forced.map((r) => r.gcMs)))}`);
+    row('  CPU per resync (ms): collector / other threads / HTTP / conntrack -E', split(cpu, k));
+    const resyncCpuMs = ms(cpu.collector + cpu.other + cpu.child, k);
+    row(`  resync CPU (all but HTTP) at the default ${DEFAULT_RESYNC_S} s interval (% of one core)`, f((resyncCpuMs / (DEFAULT_RESYNC_S * 1000)) * 100, 2));
+    row(`scrape p50 / p99 / max during those ${k} resyncs, ${latResync.length} scrapes (ms)`, pct(latResync));
+    notes.push(`${forced[0]?.reads ?? '?'} read(2) calls per resync`);
+  }
   const memRest = memoryKiB(ours.child.pid!);
 
-  // Churn: CHURN_RATE new connections per second for the window.
-  const e0 = afterResync;
-  const gen = track(spawn(process.execPath, ['--import', 'tsx', SELF, '--churn', String(CHURN_RATE), String(WINDOW_MS / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const genExit = new Promise((r) => gen.once('exit', r)); // it may end before the window does
-  let genOut = '';
-  gen.stdout!.setEncoding('utf8').on('data', (c: string) => (genOut += c));
-  await sleep(500); // generator start-up
-  const [churnOurs = NaN, churnNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS - 1500);
-  const latChurn = await latencies(ours.url, 100);
-  await genExit;
-  const made = JSON.parse(genOut.trim().split('\n').pop() ?? '{}') as { made?: number; seconds?: number };
-  const churnEnd = await samples(ours.url);
-  const eventsIn = (m: Map<string, number>) => ['new', 'update', 'destroy'].reduce((a, t) => a + m.get(`conntrack_exporter_events_total{type="${t}"}`)!, 0);
-  const events = eventsIn(churnEnd) - eventsIn(e0);
-  const churnResyncs = churnEnd.get('conntrack_exporter_resyncs_total')! - e0.get('conntrack_exporter_resyncs_total')!;
-  // Drift check once the collector has caught up (no new events, no resync running).
-  const e1 = await settle(ours.url, 'conntrack_exporter_events_total{type="new"}', () => true);
-  const kernel = await procEntries();
-  const entries = e1.get('conntrack_exporter_table_entries')!;
-  const memChurn = memoryKiB(ours.child.pid!);
-  const nodeMem = memoryKiB(nodeExp.child.pid!);
-  const series = [...e1.keys()].filter((k) => k.startsWith('conntrack_open_connections{')).length;
+  if (phases.has('churn')) {
+    // Churn: CHURN_RATE new connections per second for the window.
+    const e0 = await settle(ours, 'conntrack_exporter_table_entries', () => true);
+    const resyncs0 = ours.resyncs.reasons.length;
+    const gen = track(spawn(process.execPath, ['--import', 'tsx', SELF, '--churn', String(CHURN_RATE), String(WINDOW_MS / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const genExit = new Promise((r) => gen.once('exit', r)); // it may end before the window does
+    let genOut = '';
+    gen.stdout!.setEncoding('utf8').on('data', (c: string) => (genOut += c));
+    await sleep(500); // generator start-up
+    const c0 = threadTicks(ours.child.pid!);
+    const t0 = performance.now();
+    const [churnOurs = NaN, churnNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS - 1500);
+    const churnCpu = ticksMinus(threadTicks(ours.child.pid!), c0);
+    const churnSecs = (performance.now() - t0) / 1000;
+    const latChurn = await latencies(ours.url, 100);
+    await genExit;
+    const made = JSON.parse(genOut.trim().split('\n').pop() ?? '{}') as { made?: number; seconds?: number };
+    const churnEnd = await samples(ours.url);
+    const eventsIn = (x: Map<string, number>) => ['new', 'update', 'destroy'].reduce((a, t) => a + x.get(`conntrack_exporter_events_total{type="${t}"}`)!, 0);
+    const events = eventsIn(churnEnd) - eventsIn(e0);
+    const churnResyncs = ours.resyncs.reasons.slice(resyncs0);
+    // Drift check once the collector has caught up (no new events, no resync running).
+    const e1 = await settle(ours, 'conntrack_exporter_events_total{type="new"}', () => true);
+    const kernel = await procEntries();
+    const entries = e1.get('conntrack_exporter_table_entries')!;
+    const memChurn = memoryKiB(ours.child.pid!);
+    const share = (t: number) => f((t / CLK_TCK / churnSecs) * 100, 1);
+    row('scrape p50 / p99 / max during churn, 100 scrapes (ms)', pct(latChurn));
+    row(`CPU during churn of ${CHURN_RATE} conn/s (% of one core)`, f(churnOurs, 2), f(churnNode, 2));
+    row('  collector / other threads / HTTP / conntrack -E (%)', `${share(churnCpu.collector)} / ${share(churnCpu.other)} / ${share(churnCpu.http)} / ${share(churnCpu.child)}`);
+    row('memory RSS at rest / after churn (MiB)', `${f(memRest.rss / 1024)} / ${f(memChurn.rss / 1024)}`, f(memoryKiB(nodeExp.child.pid!).rss / 1024));
+    row('memory peak RSS (MiB)', f(memChurn.hwm / 1024), f(memoryKiB(nodeExp.child.pid!).hwm / 1024));
+    notes.push(
+      `churn generator made ${made.made} connections in ${made.seconds} s; ${events} events and ${churnResyncs.length} resyncs in the churn window` +
+        `${churnResyncs.length > 0 ? ` (${churnResyncs.join(', ')})` : ''}; after churn our copy has ${entries} entries, the kernel ${kernel}`,
+    );
+  } else {
+    row('memory RSS at rest (MiB)', f(memRest.rss / 1024), f(memoryKiB(nodeExp.child.pid!).rss / 1024));
+  }
+  const series = [...(await samples(ours.url)).keys()].filter((k) => k.startsWith('conntrack_open_connections{')).length;
+  notes.push(`${series} host series`);
 
   await stop(ours);
   await stop(nodeExp);
-  const f = (x: number, d = 1) => x.toFixed(d);
-  const pct = (xs: number[]) => `${f(percentile(xs, 50), 2)} / ${f(percentile(xs, 99), 2)} / ${f(Math.max(...xs), 2)}`;
-  console.log(
-    `  N=${n}: inserted in ${f(insertMs / 1000, 2)} s; ready ${f(readyMs)} ms after start; ${series} host series; ` +
-      `churn generator made ${made.made} connections in ${made.seconds} s; ${events} events and ${churnResyncs} resyncs in the churn window; ` +
-      `after churn our copy has ${entries} entries, the kernel ${kernel}.`,
-  );
-  return [
-    { what: 'table source: /proc/net/nf_conntrack read + parse, wall / CPU (ms)', ours: `${f(procRead.wall)} / ${f(procRead.cpu)}`, node: '' },
-    { what: 'table source: conntrack -L -p tcp + parse, wall / CPU (ms)', ours: `${f(toolRead.wall)} / ${f(toolRead.cpu)}`, node: '' },
-    { what: 'initial full dump in the exporter, wall (ms)', ours: f(initialResync), node: '' },
-    { what: `full resync, wall (ms, last of ${resyncs} forced)`, ours: f(resyncMs), node: '' },
-    { what: 'full resync, CPU of all but the HTTP thread (ms per resync)', ours: f(resyncCpuMs), node: '' },
-    { what: `resync cost at the default ${DEFAULT_RESYNC_S} s interval (% of one core)`, ours: f((resyncCpuMs / (DEFAULT_RESYNC_S * 1000)) * 100, 2), node: '' },
-    { what: 'scrape p50 / p99 / max at rest (ms)', ours: pct(latOurs), node: pct(latNode) },
-    { what: `scrape p50 / p99 / max during ${resyncs} resyncs (ms)`, ours: pct(latResync), node: '' },
-    { what: `scrape p50 / p99 / max during churn (ms)`, ours: pct(latChurn), node: '' },
-    { what: 'CPU at rest, 1 scrape/s (% of one core)', ours: f(restOurs, 2), node: f(restNode, 2) },
-    { what: `CPU during churn of ${CHURN_RATE} conn/s (% of one core)`, ours: f(churnOurs, 2), node: f(churnNode, 2) },
-    { what: 'memory RSS at rest / after churn (MiB)', ours: `${f(memRest.rss / 1024)} / ${f(memChurn.rss / 1024)}`, node: f(nodeMem.rss / 1024) },
-    { what: 'memory peak RSS (MiB)', ours: f(memChurn.hwm / 1024), node: f(nodeMem.hwm / 1024) },
-  ].map((r) => ({ size: n.toLocaleString('en'), ...r }));
+  console.log(`  N=${n}: ${notes.join('; ')}.`);
+  return rows;
 }
 
 async function inner(): Promise<void> {
@@ -423,7 +575,8 @@ async function inner(): Promise<void> {
     console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores shared with other work)`);
     console.log(`conntrack exporter bench: node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ${CLK_TCK} clock ticks/s`);
     const rows: Row[] = [];
-    for (const n of SIZES) rows.push(...(await measureSize(n, dir)));
+    console.log(`sizes ${options.sizes.join(', ')}; phases ${[...phases].join(', ')}; exporter ${exporterArgs().join(' ')}`);
+    for (const n of options.sizes) rows.push(...(await measureSize(n, dir)));
     const cols = ['size', 'what', 'ours', 'node'] as const;
     const head = { size: 'entries', what: 'measure', ours: 'conntrack-exporter', node: 'node_exporter conntrack' };
     const width = cols.map((c) => Math.max(head[c].length, ...rows.map((r) => (r[c] ?? '').length)));
@@ -438,7 +591,22 @@ async function inner(): Promise<void> {
   }
 }
 
+/** Options after `npm run bench:exporter --` (see the header comment). */
+function parseArgs(args: string[]): { sizes: number[]; only: Phase[]; exporter: string | undefined } {
+  const { values } = parseCliArgs({
+    args,
+    options: { sizes: { type: 'string' }, only: { type: 'string' }, exporter: { type: 'string' }, inside: { type: 'boolean' } },
+  });
+  const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(',').map(Number);
+  if (sizes.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`--sizes: whole numbers, comma-separated: ${values.sizes}`);
+  const only = values.only === undefined ? [...PHASES] : (values.only.split(',') as Phase[]);
+  for (const p of only) if (!PHASES.includes(p)) throw new Error(`--only: one or more of ${PHASES.join(',')}: ${p}`);
+  return { sizes, only, exporter: values.exporter === undefined ? undefined : resolve(values.exporter) };
+}
+
 const argv = process.argv.slice(2);
+const options = argv[0] === '--churn' ? parseArgs([]) : parseArgs(argv);
+const phases = new Set<Phase>(options.only);
 if (argv[0] === '--churn') await churn(Number(argv[1]), Number(argv[2]));
 else if (argv[0] === '--inside') await inner();
 else await outer();

@@ -24,6 +24,17 @@ import { TableStatuses, type TableStatus } from './table-status.ts';
 import { Tunables } from './tunables.ts';
 import type { ExporterOptions } from './options.ts';
 
+export type ResyncReason =
+  | 'start'
+  | 'interval'
+  | 'signal'
+  | 'lost events'
+  | 'event stream stopped'
+  | 'event stream subscribed'
+  | 'poll'
+  | 'names changed'
+  | 'asked for during the previous one';
+
 export interface CollectorOptions extends ExporterOptions {
   hostsPath: string;
 }
@@ -90,8 +101,8 @@ export class Collector {
     }
     await this.refreshNames();
     this.startSource();
-    await this.resync();
-    this.every(this.opts.resyncIntervalSeconds * 1000, () => void this.resync());
+    await this.resync('start');
+    this.every(this.opts.resyncIntervalSeconds * 1000, () => void this.resync('interval'));
     this.every(Tunables.namesRefreshMs, () => void this.refreshNames());
     this.every(1000, () => this.tick());
   }
@@ -107,13 +118,17 @@ export class Collector {
     this.output.child(0);
   }
 
-  /** A full read of the kernel table that replaces the copy. Concurrent calls coalesce into one more. */
-  async resync(): Promise<void> {
+  /**
+   * A full read of the kernel table that replaces the copy. Concurrent calls coalesce into one more.
+   * The reason shows in the debug log (the same code runs whatever asked for it).
+   */
+  async resync(reason: ResyncReason): Promise<void> {
     if (this.resyncing) {
       this.resyncAgain = true;
       return;
     }
     this.resyncing = true;
+    this.debug(`resync started (${reason})`);
     const t0 = performance.now();
     const gc0 = { ...this.gc };
     const started = Date.now();
@@ -153,7 +168,7 @@ export class Collector {
     this.markDirty();
     if (this.resyncAgain && !this.stopped) {
       this.resyncAgain = false;
-      await this.resync();
+      await this.resync('asked for during the previous one');
     }
   }
 
@@ -207,7 +222,7 @@ export class Collector {
     const restarted = this.stats.eventSourceRestarts > 0 || this.resyncCount > 0;
     this.stats.eventSourceUp = true;
     this.markDirty();
-    if (restarted) void this.resync();
+    if (restarted) void this.resync('event stream subscribed');
   }
 
   /** Events were lost: resync, but no sooner than a gap after the last one (drift waits that long). */
@@ -218,7 +233,7 @@ export class Collector {
     this.debug(`the kernel dropped events (ENOBUFS); resyncing in ${wait} ms`);
     this.lostTimer = setTimeout(() => {
       this.lostTimer = undefined;
-      void this.resync();
+      void this.resync('lost events');
     }, wait);
   }
 
@@ -227,7 +242,7 @@ export class Collector {
     if (this.stopped) return;
     this.stats.eventSourceUp = false;
     this.output.err(`conntrack-exporter: event stream stopped: ${reason}; resyncing and restarting it in ${this.sourceBackoffMs} ms`);
-    void this.resync(); // events were missed while it was down
+    void this.resync('event stream stopped'); // events were missed while it was down
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
       this.stats.eventSourceRestarts++;
@@ -242,7 +257,7 @@ export class Collector {
     this.stats.expired += this.table.expire(now);
     if (this.opts.hostTtlSeconds > 0) this.table.forgetIdleHosts(this.opts.hostTtlSeconds * 1000, now);
     // Without the event stream, the table is polled instead.
-    if (!this.stats.eventSourceUp && now - this.stats.lastResyncTimestamp * 1000 >= Tunables.fallbackPollMs) void this.resync();
+    if (!this.stats.eventSourceUp && now - this.stats.lastResyncTimestamp * 1000 >= Tunables.fallbackPollMs) void this.resync('poll');
     this.markDirty();
   }
 
@@ -263,7 +278,7 @@ export class Collector {
     this.naming = { local, names: parseHostsFile(hostsText), ignore: this.naming.ignore };
     if (!first) {
       this.debug('local addresses or /etc/hosts changed; relabelling');
-      void this.resync();
+      void this.resync('names changed');
     }
   }
 

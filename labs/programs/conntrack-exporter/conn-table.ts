@@ -21,6 +21,8 @@ interface Slot {
   gen: number;
   /** The kernel's entry id, once an event has told it (/proc does not show ids). */
   id: number | undefined;
+  /** The naming the host label was made with: while it is current, the same tuple gets the same label. */
+  naming: Naming;
 }
 
 export interface HostCounts {
@@ -155,18 +157,22 @@ export class ConnTable {
   /** Returns true when the entry is new or its host or bucket changed. */
   private put(key: string, e: ConntrackEntry, naming: Naming, now: number): boolean {
     const bucket = stateBucket(e.state);
-    const host = bucket === undefined ? undefined : hostLabel(e, naming);
-    if (bucket === undefined || host === undefined) return this.remove(key, now);
-    const expiresAt = e.timeout === undefined ? Infinity : now + e.timeout * 1000;
+    if (bucket === undefined) return this.remove(key, now);
     const old = this.entries.get(key);
+    // The key is the tuple, so an entry labelled with the current naming keeps its label: most entries
+    // of a resync are unchanged, and this skips making a label string for each of them.
+    const host = old !== undefined && old.naming === naming ? old.host : hostLabel(e, naming);
+    if (host === undefined) return this.remove(key, now);
+    const expiresAt = e.timeout === undefined ? Infinity : now + e.timeout * 1000;
     if (old !== undefined && old.host === host && old.bucket === bucket) {
       old.expiresAt = expiresAt;
       old.gen = this.gen;
+      old.naming = naming;
       this.fileExpiry(key, old);
       return false;
     }
     if (old !== undefined) this.count(old.host, old.bucket, -1, now);
-    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen, id: old?.id };
+    const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen, id: old?.id, naming };
     this.entries.set(key, slot);
     this.fileExpiry(key, slot);
     this.count(host, bucket, +1, now);

@@ -86,36 +86,61 @@ function field(line: string, key: string, from: number): [string, number] | unde
   return [line.slice(start, end), end];
 }
 
+/** End of the token that starts at i (the next space or tab, or `end`). */
+function tokenEnd(s: string, i: number, end: number): number {
+  while (i < end && s.charCodeAt(i) !== 0x20 && s.charCodeAt(i) !== 0x09) i++;
+  return i;
+}
+
+/** The decimal number s[i, end) spells, or -1 when it is empty or not all digits. */
+function digits(s: string, i: number, end: number): number {
+  if (i >= end) return -1;
+  let n = 0;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 /**
- * Scans with indexOf instead of splitting the line into tokens: a resync parses every line of a
- * table that can hold 100k+ entries, and this is several times faster than a regex split.
+ * Scans with indexOf and character codes instead of splitting the line into tokens: a resync parses
+ * every line of a table that can hold 100k+ entries, and this allocates only the strings it returns.
  */
 function parseFrom(line: string, from: number): LineResult<ConntrackEntry> {
   const srcAt = line.indexOf(' src=', from);
   // Everything before the tuple: [family number] protocol number [timeout] [state].
-  const head = line.slice(from, srcAt < 0 ? line.length : srcAt).trim().split(/\s+/);
-  let h = 0;
-  if (head[0] === 'ipv4' || head[0] === 'ipv6') h = 2;
-  const proto = head[h];
-  if (proto === undefined || proto === '') return { kind: 'error', reason: 'empty line' };
-  if (proto !== 'tcp') return SKIP;
+  const headEnd = srcAt < 0 ? line.length : srcAt;
+  let i = skipSpace(line, from);
+  let e = tokenEnd(line, i, headEnd);
+  if (e - i === 4 && (line.startsWith('ipv4', i) || line.startsWith('ipv6', i))) {
+    i = skipSpace(line, e); // the family number
+    i = skipSpace(line, tokenEnd(line, i, headEnd));
+    e = tokenEnd(line, i, headEnd);
+  }
+  if (i >= headEnd) return { kind: 'error', reason: 'empty line' };
+  if (e - i !== 3 || !line.startsWith('tcp', i)) return SKIP;
   if (srcAt < 0) return { kind: 'error', reason: 'no original tuple' };
+  i = skipSpace(line, tokenEnd(line, skipSpace(line, e), headEnd)); // the protocol number
   let timeout: number | undefined;
   let state = '';
-  for (let k = h + 2; k < head.length; k++) {
-    const t = head[k]!;
-    if (/^\d+$/.test(t)) timeout = Number(t);
-    else state = t;
+  while (i < headEnd) {
+    e = tokenEnd(line, i, headEnd);
+    const n = digits(line, i, e);
+    if (n >= 0) timeout = n;
+    else state = line.slice(i, e);
+    i = skipSpace(line, e);
   }
   const src = field(line, 'src=', srcAt);
   const dst = src && field(line, 'dst=', src[1]);
-  const sport = dst && field(line, 'sport=', dst[1]);
-  const dport = sport && field(line, 'dport=', sport[1]);
-  if (!src || !dst || !sport || !dport) return { kind: 'error', reason: 'incomplete original tuple' };
-  const sp = Number(sport[0]);
-  const dp = Number(dport[0]);
-  if (!Number.isInteger(sp) || !Number.isInteger(dp) || sport[0] === '' || dport[0] === '') {
-    return { kind: 'error', reason: 'bad port in original tuple' };
-  }
+  if (!src || !dst) return { kind: 'error', reason: 'incomplete original tuple' };
+  const sportAt = line.indexOf('sport=', dst[1]);
+  const sportEnd = sportAt < 0 ? -1 : tokenEnd(line, sportAt + 6, line.length);
+  const dportAt = sportAt < 0 ? -1 : line.indexOf('dport=', sportEnd);
+  if (sportAt < 0 || dportAt < 0) return { kind: 'error', reason: 'incomplete original tuple' };
+  const sp = digits(line, sportAt + 6, sportEnd);
+  const dp = digits(line, dportAt + 6, tokenEnd(line, dportAt + 6, line.length));
+  if (sp < 0 || dp < 0) return { kind: 'error', reason: 'bad port in original tuple' };
   return { kind: 'ok', value: { state, timeout, src: canonicalAddress(src[0]), dst: canonicalAddress(dst[0]), sport: sp, dport: dp } };
 }

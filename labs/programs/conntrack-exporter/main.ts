@@ -4,12 +4,16 @@
  * worker thread, runs the collector (table reads, event stream, aggregation). The file starts itself
  * as the worker so the esbuild bundle stays one file.
  */
+import { writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Collector, type CollectorOptions } from './collector.ts';
 import { emptyStats, renderConnections, renderStats } from './exposition.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { HELP, parseOptions } from './options.ts';
 import { Tunables } from './tunables.ts';
+
+/** The collector thread's name in /proc/<pid>/task/<tid>/comm (at most 15 bytes); bench/exporter.ts looks for it. */
+const COLLECTOR_THREAD_NAME = 'ct-collector';
 
 /** Messages from the collector thread. */
 type FromCollector =
@@ -111,7 +115,20 @@ function collectorWorker(data: CollectorOptions): Worker {
   return new Worker(code, { eval: true, workerData: data });
 }
 
+/**
+ * Names this thread, so `top -H` (and the bench) can tell the collector from the HTTP thread. Linux only;
+ * elsewhere, or without /proc, the thread keeps its name.
+ */
+function nameThread(name: string): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', name);
+  } catch {
+    // not Linux: no thread names
+  }
+}
+
 async function runCollector(options: CollectorOptions): Promise<void> {
+  nameThread(COLLECTOR_THREAD_NAME);
   const port = parentPort!;
   const send = (m: FromCollector) => port.postMessage(m);
   const collector = new Collector(options, {
@@ -122,7 +139,7 @@ async function runCollector(options: CollectorOptions): Promise<void> {
   });
   port.on('message', (m: { kind: string }) => {
     if (m.kind === 'stop') void collector.stop().then(() => port.close());
-    else if (m.kind === 'resync') void collector.resync();
+    else if (m.kind === 'resync') void collector.resync('signal');
   });
   await collector.start();
 }
