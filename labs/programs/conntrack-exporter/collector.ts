@@ -40,7 +40,10 @@ export interface CollectorOptions extends ExporterOptions {
 }
 
 export interface CollectorOutput {
+  /** A new snapshot: the whole exposition text, which differs from the last one. */
   snapshot(text: string): void;
+  /** The last snapshot is still current (nothing changed since): keeps its age honest at no cost. */
+  fresh(): void;
   /** The event-stream child's PID when one starts, 0 when it has ended; the owner ends it should this thread die. */
   child(pid: number): void;
   /** Lines for stdout (event log). */
@@ -61,6 +64,7 @@ export class Collector {
   private resyncAgain = false;
   private resyncCount = 0;
   private lastPublish = 0;
+  private lastText = '';
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
@@ -291,12 +295,21 @@ export class Collector {
     }, wait);
   }
 
-  /** Renders the snapshot now: O(hosts), never O(entries). */
+  /**
+   * Renders the snapshot now: O(hosts), never O(entries). Only a changed text is sent to the HTTP
+   * thread; an unchanged one (a table at rest) is only confirmed.
+   */
   publish(): void {
     this.lastPublish = Date.now();
     this.stats.tableEntries = this.table.size;
     this.stats.hosts = this.table.hostCount;
-    this.output.snapshot(renderConnections(this.table.rows()) + renderStats(this.stats));
+    const text = renderConnections(this.table.rows()) + renderStats(this.stats);
+    if (text === this.lastText) {
+      this.output.fresh();
+      return;
+    }
+    this.lastText = text;
+    this.output.snapshot(text);
   }
 
   private every(ms: number, fn: () => void): void {

@@ -17,7 +17,9 @@ const COLLECTOR_THREAD_NAME = 'ct-collector';
 
 /** Messages from the collector thread. */
 type FromCollector =
-  | { kind: 'snapshot'; text: string }
+  /** The exposition text as UTF-8, its buffer transferred (not copied) to this thread. */
+  | { kind: 'snapshot'; bytes: Uint8Array }
+  | { kind: 'fresh' }
   | { kind: 'out'; line: string }
   | { kind: 'err'; line: string }
   /** The PID of the `conntrack -E` child (0: none now), so this thread can end it if the collector thread dies or is terminated. */
@@ -46,7 +48,7 @@ async function runServer(): Promise<void> {
   }
   const options = parsed.options;
   const server = new MetricsServer(options.listenPath);
-  server.publish(renderConnections([]) + renderStats({ ...emptyStats(), status: 'starting' }));
+  server.publish(new TextEncoder().encode(renderConnections([]) + renderStats({ ...emptyStats(), status: 'starting' })));
   let address;
   try {
     address = await server.listen(options.listenPort, options.bindAddress);
@@ -66,7 +68,8 @@ async function runServer(): Promise<void> {
     const w = collectorWorker(data);
     worker = w;
     w.on('message', (m: FromCollector) => {
-      if (m.kind === 'snapshot') server.publish(m.text);
+      if (m.kind === 'snapshot') server.publish(m.bytes);
+      else if (m.kind === 'fresh') server.touch();
       else if (m.kind === 'child') childPid = m.pid === 0 ? undefined : m.pid;
       else if (m.kind === 'out') process.stdout.write(m.line + '\n');
       else process.stderr.write(m.line + '\n');
@@ -131,8 +134,15 @@ async function runCollector(options: CollectorOptions): Promise<void> {
   nameThread(COLLECTOR_THREAD_NAME);
   const port = parentPort!;
   const send = (m: FromCollector) => port.postMessage(m);
+  const encoder = new TextEncoder();
   const collector = new Collector(options, {
-    snapshot: (text) => send({ kind: 'snapshot', text }),
+    snapshot: (text) => {
+      // Encoded here, and the buffer moved: the HTTP thread gets bytes to write, with no string to
+      // deserialise or encode, and its heap stays small.
+      const bytes = encoder.encode(text);
+      port.postMessage({ kind: 'snapshot', bytes } satisfies FromCollector, [bytes.buffer]);
+    },
+    fresh: () => send({ kind: 'fresh' }),
     child: (pid) => send({ kind: 'child', pid }),
     out: (line) => send({ kind: 'out', line }),
     err: (line) => send({ kind: 'err', line }),
