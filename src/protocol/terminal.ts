@@ -167,6 +167,18 @@ export function encodeFrame(type: number, payload: Uint8Array | string = new Uin
   return frame;
 }
 
+/** One frame from several payload pieces, copied once (the gateway's coalesced output). */
+export function encodeFrameFromChunks(type: number, chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const frame = new Uint8Array(1 + length);
+  frame[0] = type;
+  let at = 1;
+  for (const chunk of chunks) {
+    frame.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return frame;
+}
+
 export function encodeJsonFrame(type: number, value: unknown): Uint8Array {
   return encodeFrame(type, JSON.stringify(value));
 }

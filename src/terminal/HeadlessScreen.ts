@@ -12,11 +12,19 @@ import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.
 /** Largest piece handed to xterm at once, so resizes, snapshots and other screens are not kept waiting. */
 const SLICE_BYTES = 64 * 1024;
 /**
- * Queued output at which skipping is tried. Well above what one keystroke or prompt produces, so a copy
- * that keeps up parses everything; a skip keeps about rows + scrollback lines, so the burst must be
- * several times that to be worth scanning.
+ * Queued output at which skipping is tried. Skipping adds no parse work (what it keeps would be parsed
+ * anyway), only a scan of the queued run, so this just spaces the scans out: a copy that keeps up
+ * never reaches it, and one that falls behind scans about once per this many bytes.
  */
-const SKIP_TRY_BYTES = 512 * 1024;
+const SKIP_TRY_BYTES = 64 * 1024;
+/**
+ * Output is parsed once no more has arrived for this long (or at once when a resize or snapshot waits,
+ * or skipping is impossible). Parsing a burst while it is still arriving would waste the CPU that
+ * skipping saves; a quiet terminal's keystrokes are simply parsed a moment later.
+ */
+const PARSE_DELAY_MS = 30;
+/** After a skip, the next try waits for this many times the bytes the skip kept. */
+const KEPT_RESCAN_FACTOR = 4;
 
 export interface HeadlessScreenOptions {
   /** Queued output at which skipping is tried (tests use a small value). */
@@ -43,6 +51,14 @@ export class HeadlessScreen implements ScreenMirror {
   /** A slice is inside xterm: the parser state is known only between slices. */
   private parsing = false;
   private pumping = false;
+  /** Resizes and snapshots in the queue: output before them is parsed without delay. */
+  private barriers = 0;
+  private lastWriteAt = 0;
+  /** The last try found nothing to skip: parse what is queued now rather than wait. */
+  private eager = false;
+  private settleTimer: NodeJS.Timeout | null = null;
+  /** Output has settled: worth one more try before parsing the rest of a burst. */
+  private settledTry = false;
   private disposed = false;
   /** Bytes skipped so far, for tests and the bench. */
   skippedBytes = 0;
@@ -64,12 +80,14 @@ export class HeadlessScreen implements ScreenMirror {
     if (this.disposed || data.byteLength === 0) return;
     this.queue.push({ kind: 'output', data, counted: true });
     this.queuedBytes += data.byteLength;
+    this.lastWriteAt = performance.now();
     this.pump();
   }
 
   resize(cols: number, rows: number): void {
     if (this.disposed) return;
     this.queue.push({ kind: 'resize', cols, rows });
+    this.barriers++;
     this.pump();
   }
 
@@ -77,6 +95,7 @@ export class HeadlessScreen implements ScreenMirror {
     if (this.disposed) return Promise.resolve('');
     return new Promise((resolve) => {
       this.queue.push({ kind: 'snapshot', resolve });
+      this.barriers++;
       this.pump();
     });
   }
@@ -84,6 +103,7 @@ export class HeadlessScreen implements ScreenMirror {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const item of this.queue) if (item.kind === 'snapshot') item.resolve('');
     this.queue.length = 0;
     this.term.dispose();
@@ -97,19 +117,43 @@ export class HeadlessScreen implements ScreenMirror {
         const head = this.queue[0]!;
         if (head.kind === 'resize') {
           this.queue.shift();
+          this.barriers--;
           this.term.resize(head.cols, head.rows);
-        } else if (head.kind === 'snapshot') {
-          this.queue.shift();
-          head.resolve(this.serializer.serialize({ scrollback: this.scrollback }));
-        } else {
-          if (this.queuedBytes >= this.nextSkipTry) this.trySkip();
-          this.parseSlice();
+          continue;
         }
+        if (head.kind === 'snapshot') {
+          this.queue.shift();
+          this.barriers--;
+          head.resolve(this.serializer.serialize({ scrollback: this.scrollback }));
+          continue;
+        }
+        const settledTry = this.settledTry && this.queuedBytes >= this.skipTryBytes;
+        this.settledTry = false;
+        if (head.counted && (this.queuedBytes >= this.nextSkipTry || settledTry)) this.trySkip();
+        const first = this.queue[0] as Extract<QueueItem, { kind: 'output' }>;
+        const settled = performance.now() - this.lastWriteAt >= PARSE_DELAY_MS;
+        // A replay (uncounted) is parsed at once: it is small, and the next try must start after it.
+        if (first.counted && !this.eager && this.barriers === 0 && !settled) {
+          this.settleLater();
+          break;
+        }
+        this.parseSlice();
       }
+      if (this.queuedBytes === 0) this.eager = false;
       if (this.queuedBytes < this.skipTryBytes) this.nextSkipTry = this.skipTryBytes;
     } finally {
       this.pumping = false;
     }
+  }
+
+  private settleLater(): void {
+    if (this.settleTimer) return;
+    const wait = Math.max(1, this.lastWriteAt + PARSE_DELAY_MS - performance.now());
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.settledTry = true;
+      this.pump();
+    }, wait);
   }
 
   private parseSlice(): void {
@@ -132,9 +176,13 @@ export class HeadlessScreen implements ScreenMirror {
 
   /** Replaces the scrolled-out part of the output at the head of the queue by what it leaves behind. */
   private trySkip(): void {
-    // Inside a sequence or a UTF-8 character: try again after the next slice.
+    // Inside a sequence, the alternate screen or a scroll region: parse on, and try again later.
     const geometry = this.skipGeometry();
-    if (!geometry) return;
+    if (!geometry) {
+      this.eager = true;
+      this.nextSkipTry = this.queuedBytes + this.skipTryBytes;
+      return;
+    }
     const run: Uint8Array[] = [];
     let runBytes = 0;
     for (const item of this.queue) {
@@ -144,9 +192,11 @@ export class HeadlessScreen implements ScreenMirror {
     }
     const plan = run.length > 0 ? findScrolledOutput(run.length === 1 ? run[0]! : concat(run, runBytes), geometry) : null;
     if (!plan) {
+      this.eager = true;
       this.nextSkipTry = Math.max(this.queuedBytes * 2, this.queuedBytes + this.skipTryBytes);
       return;
     }
+    this.eager = false;
     let left = plan.skip;
     while (left > 0) {
       const head = this.queue[0] as Extract<QueueItem, { kind: 'output' }>;
@@ -161,7 +211,10 @@ export class HeadlessScreen implements ScreenMirror {
     this.queue.unshift({ kind: 'output', data: plan.replay, counted: false });
     this.skippedBytes += plan.skip;
     this.consumed(plan.skip);
-    this.nextSkipTry = this.queuedBytes + this.skipTryBytes;
+    // What was kept is scanned again next time: wait for several times as much new output (long
+    // lines keep more bytes than short ones for the same rows + scrollback).
+    const kept = runBytes - plan.skip;
+    this.nextSkipTry = this.queuedBytes + Math.max(this.skipTryBytes, KEPT_RESCAN_FACTOR * kept);
   }
 
   private consumed(bytes: number): void {

@@ -13,6 +13,7 @@ import {
   clampSize,
   decodeClientFrame,
   encodeFrame,
+  encodeFrameFromChunks,
   encodeJsonFrame,
   type TerminalError,
   TerminalErrors,
@@ -38,6 +39,14 @@ const WATCHDOG_TICK_MS = 1_000;
 const UNWATCHED_OUTPUT_BYTES = 1_000_000;
 /** Largest coalesced Output frame: well under the client's ACK/LOW windows' granularity and ws's defaults. */
 const OUTPUT_BATCH_MAX_BYTES = 64 * 1024;
+/**
+ * Output after a quiet spell (a keystroke's echo, a prompt) is sent at the next event-loop turn. Output
+ * that follows a frame sent less than STREAMING_GAP_MS ago is a stream: it waits up to
+ * STREAM_BATCH_MS to share a frame, because the pty hands over at most 4 KiB per read and a frame per
+ * read costs the gateway a socket write and the browser a message and a parse call each.
+ */
+const STREAMING_GAP_MS = 2;
+const STREAM_BATCH_MS = 4;
 /** Poll for the shell's exit during teardown. */
 const EXIT_POLL_MS = 20;
 
@@ -70,6 +79,8 @@ export class TerminalSession {
   private batch: Buffer[] = [];
   private batchBytes = 0;
   private batchScheduled = false;
+  private batchTimer: NodeJS.Timeout | null = null;
+  private lastFlushAt = 0;
   /** Output that arrived while a replay was being prepared; sent right after the replay. */
   private held: Uint8Array[] | null = null;
   private ptyPaused = false;
@@ -294,7 +305,8 @@ export class TerminalSession {
       if (this.batchBytes >= OUTPUT_BATCH_MAX_BYTES) this.flushBatch();
       else if (!this.batchScheduled) {
         this.batchScheduled = true;
-        setImmediate(() => this.flushBatch());
+        if (performance.now() - this.lastFlushAt > STREAMING_GAP_MS) setImmediate(() => this.flushBatch());
+        else this.batchTimer = setTimeout(() => this.flushBatch(), STREAM_BATCH_MS);
       }
     }
     this.updatePause();
@@ -302,11 +314,14 @@ export class TerminalSession {
 
   private flushBatch(): void {
     this.batchScheduled = false;
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
     if (this.batch.length === 0) return;
-    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    const frame = encodeFrameFromChunks(ServerMessage.Output, this.batch, this.batchBytes);
     this.batch = [];
     this.batchBytes = 0;
-    this.sendFrame(ServerMessage.Output, data);
+    this.lastFlushAt = performance.now();
+    this.sendEncoded(frame);
   }
 
   /** Sends output that was not counted yet (Replay, output held during a replay). */
@@ -317,9 +332,13 @@ export class TerminalSession {
   }
 
   private sendFrame(type: number, data: Uint8Array): void {
+    this.sendEncoded(encodeFrame(type, data));
+  }
+
+  private sendEncoded(frame: Uint8Array): void {
     const client = this.client;
     if (!client) return;
-    client.send(encodeFrame(type, data), () => {
+    client.send(frame, () => {
       if (this.client !== client) return;
       this.gate.socketBuffered(client.bufferedAmount);
       this.updatePause();

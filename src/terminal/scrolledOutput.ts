@@ -39,14 +39,17 @@ export interface SkipPlan {
  */
 const MAX_REPLAY_SGR_BYTES = 16 * 1024;
 
+/** Cut candidates are at least this many advances apart: the cut keeps at most this many lines more than needed. */
+const CANDIDATE_STEP = 8;
+
 const ESC = 0x1b;
 const CR = 0x0d;
 const LF = 0x0a;
 const TAB = 0x09;
 
-/** Length of the SGR or EL sequence at `i`, 0 if there is none (or it is cut off by the end of data). */
-function zeroWidthSequence(data: Uint8Array, i: number): { length: number; sgr: boolean } | null {
-  if (data[i + 1] !== 0x5b /* [ */) return null;
+/** Length of the SGR or EL sequence at `i`; 0 if there is none (or the data ends inside it). */
+function zeroWidthSequence(data: Uint8Array, i: number): number {
+  if (data[i + 1] !== 0x5b /* [ */) return 0;
   let j = i + 2;
   let digitsOnly = true;
   while (j < data.length) {
@@ -57,11 +60,10 @@ function zeroWidthSequence(data: Uint8Array, i: number): { length: number; sgr: 
       j++;
     } else break;
   }
-  if (j >= data.length) return null;
+  if (j >= data.length) return 0;
   const final = data[j];
-  if (final === 0x6d /* m */) return { length: j + 1 - i, sgr: true };
-  if (final === 0x4b /* K */ && digitsOnly) return { length: j + 1 - i, sgr: false };
-  return null;
+  if (final === 0x6d /* m */ || (final === 0x4b /* K */ && digitsOnly)) return j + 1 - i;
+  return 0;
 }
 
 /** An SGR that resets every attribute: `ESC [ m` or `ESC [ 0 m`. */
@@ -69,17 +71,33 @@ function isFullReset(data: Uint8Array, start: number, length: number): boolean {
   return length === 3 || (length === 4 && data[start + 2] === 0x30);
 }
 
+/** The SGRs since the last full reset, as [start, length] pairs into the data; append-only. */
+interface SgrList {
+  parts: number[];
+  bytes: number;
+}
+
 /**
- * Walks the run of skippable text at the start of `data`, calling `onLineEnd(lfIndex, advances,
- * atColumnZero)` after each LF with the advances counted so far. Returns where the run ends.
- * `onSgr(start, length)` sees every SGR. The walk stops early when a callback returns false.
+ * The plan for `data` queued at a screen whose parser is in its ground state; null: parse it all.
+ * One pass over the run. Cut candidates (an LF in column 0 after at least `rows` advances) wait in a
+ * FIFO until `rows + scrollback` more advances have followed; the last one to leave it is the cut.
  */
-function walkRun(
-  data: Uint8Array,
-  geometry: ScreenGeometry,
-  onLineEnd: (lfIndex: number, advances: number, atColumnZero: boolean) => boolean,
-  onSgr?: (start: number, length: number) => void,
-): void {
+export function findScrolledOutput(data: Uint8Array, geometry: ScreenGeometry): SkipPlan | null {
+  const { rows, cols, scrollback, wraparound } = geometry;
+  const keep = rows + scrollback;
+  // At most `keep` candidates can be waiting: each has its own LF, and each LF is an advance.
+  const capacity = keep + 2;
+  const waitingAt = new Float64Array(capacity);
+  const waitingAdvances = new Float64Array(capacity);
+  const waitingSgrs: (SgrList | null)[] = new Array(capacity).fill(null);
+  const waitingSgrCount = new Uint32Array(capacity);
+  let head = 0;
+  let size = 0;
+  let cut = -1;
+  let cutSgrs: SgrList | null = null;
+  let cutSgrCount = 0;
+
+  let sgrs: SgrList = { parts: [], bytes: 0 };
   let advances = 0;
   // Column 0 is unknown at the start: the first line can never be a cut.
   let atColumnZero = false;
@@ -87,86 +105,86 @@ function walkRun(
   let measurable = true;
   let i = 0;
   const end = data.length;
-  while (i < end) {
-    const b = data[i]!;
+  let lastCandidate = -Infinity;
+  scan: while (i < end) {
+    let b = data[i]!;
     if (b >= 0x20 && b < 0x7f) {
-      width++;
+      // The hot loop: a stretch of printable ASCII.
+      const from = i;
+      do b = data[++i]!;
+      while (i < end && b >= 0x20 && b < 0x7f);
+      width += i - from;
       atColumnZero = false;
-      i++;
-    } else if (b === LF) {
-      const wraps = geometry.wraparound && measurable && width > geometry.cols ? Math.ceil(width / geometry.cols) - 1 : 0;
-      advances += wraps + 1;
-      if (!onLineEnd(i, advances, atColumnZero)) return;
-      width = 0;
-      measurable = true;
-      i++;
-    } else if (b === CR) {
-      // A CR inside a line (progress bars) makes its width unknowable here; one before the LF does not.
-      if (data[i + 1] !== LF && width > 0) measurable = false;
-      atColumnZero = true;
-      i++;
-    } else if (b === ESC) {
-      const sequence = zeroWidthSequence(data, i);
-      if (!sequence) return;
-      if (sequence.sgr) onSgr?.(i, sequence.length);
-      i += sequence.length;
-    } else if (b === TAB) {
-      measurable = false;
-      atColumnZero = false;
-      i++;
-    } else if (b >= 0x80) {
-      // UTF-8 text, but never an encoded C1 control (U+0080–U+009F is C2 80–C2 9F), which xterm acts on.
-      if (b === 0xc2 && i + 1 < end && data[i + 1]! < 0xa0) return;
-      if (b === 0xc2 && i + 1 >= end) return;
-      measurable = false;
-      atColumnZero = false;
-      i++;
-    } else {
-      return;
+      if (i >= end) break;
+    }
+    switch (b) {
+      case LF: {
+        advances += wraparound && measurable && width > cols ? Math.ceil(width / cols) : 1;
+        width = 0;
+        measurable = true;
+        // Candidates with `keep` advances after them can be cut; the latest such wins.
+        while (size > 0 && advances - waitingAdvances[head]! >= keep) {
+          cut = waitingAt[head]!;
+          cutSgrs = waitingSgrs[head]!;
+          cutSgrCount = waitingSgrCount[head]!;
+          waitingSgrs[head] = null;
+          head = (head + 1) % capacity;
+          size--;
+        }
+        // Every CANDIDATE_STEP advances is close enough to the best cut, and spares a FIFO entry per line.
+        if (atColumnZero && advances >= rows && advances - lastCandidate >= CANDIDATE_STEP) {
+          lastCandidate = advances;
+          const slot = (head + size) % capacity;
+          waitingAt[slot] = i + 1;
+          waitingAdvances[slot] = advances;
+          waitingSgrs[slot] = sgrs;
+          waitingSgrCount[slot] = sgrs.parts.length;
+          size++;
+        }
+        i++;
+        continue;
+      }
+      case CR:
+        // A CR inside a line (progress bars) makes its width unknowable here; one before the LF does not.
+        if (data[i + 1] !== LF && width > 0) measurable = false;
+        atColumnZero = true;
+        i++;
+        continue;
+      case TAB:
+        measurable = false;
+        atColumnZero = false;
+        i++;
+        continue;
+      case ESC: {
+        const length = zeroWidthSequence(data, i);
+        if (length === 0) break scan;
+        if (data[i + length - 1] === 0x6d /* m */) {
+          if (isFullReset(data, i, length)) sgrs = { parts: [], bytes: 0 };
+          sgrs.parts.push(i, length);
+          sgrs.bytes += length;
+        }
+        i += length;
+        continue;
+      }
+      default:
+        if (b < 0x80) break scan;
+        // UTF-8 text, but never an encoded C1 control (U+0080–U+009F is C2 80–C2 9F), which xterm acts on.
+        if (b === 0xc2 && (i + 1 >= end || data[i + 1]! < 0xa0)) break scan;
+        measurable = false;
+        atColumnZero = false;
+        i++;
     }
   }
-}
-
-/** The plan for `data` queued at a screen whose parser is in its ground state; null: parse it all. */
-export function findScrolledOutput(data: Uint8Array, geometry: ScreenGeometry): SkipPlan | null {
-  const { rows, scrollback } = geometry;
-  let total = 0;
-  walkRun(data, geometry, (_lf, advances) => {
-    total = advances;
-    return true;
-  });
-  const cutBefore = total - (rows + scrollback);
-  if (cutBefore < rows) return null;
-  let cut = -1;
-  walkRun(data, geometry, (lf, advances, atColumnZero) => {
-    if (advances > cutBefore) return false;
-    if (advances >= rows && atColumnZero) cut = lf + 1;
-    return true;
-  });
-  if (cut < 0) return null;
-  // The attributes in force at the cut: every SGR after the last full reset, in order.
-  let sgrs: [number, number][] = [];
+  if (cut < 0 || !cutSgrs) return null;
+  const parts = cutSgrs.parts.slice(0, cutSgrCount);
   let sgrBytes = 0;
-  walkRun(
-    data,
-    geometry,
-    (lf) => lf + 1 < cut,
-    (start, length) => {
-      if (start >= cut) return;
-      if (isFullReset(data, start, length)) {
-        sgrs = [];
-        sgrBytes = 0;
-      }
-      sgrs.push([start, length]);
-      sgrBytes += length;
-    },
-  );
+  for (let p = 1; p < parts.length; p += 2) sgrBytes += parts[p]!;
   if (sgrBytes > MAX_REPLAY_SGR_BYTES) return null;
   const replay = new Uint8Array(sgrBytes + 2 * rows);
   let at = 0;
-  for (const [start, length] of sgrs) {
-    replay.set(data.subarray(start, start + length), at);
-    at += length;
+  for (let p = 0; p < parts.length; p += 2) {
+    replay.set(data.subarray(parts[p]!, parts[p]! + parts[p + 1]!), at);
+    at += parts[p + 1]!;
   }
   for (let r = 0; r < rows; r++) {
     replay[at++] = CR;
