@@ -45,6 +45,16 @@ export const Tunables = {
    */
   lostEventsResyncGapMs: 5_000,
   /**
+   * How often the event stream's FIFO is drained while events come: under churn of 1,000 connections
+   * a second each drain takes ~100 lines in one wake-up instead of one wake-up per line, and lines
+   * wait at most this long (snapshots go out at most every publishIntervalMs anyway).
+   */
+  eventReadIntervalMs: 20,
+  /** After empty drains the interval doubles up to this: an idle stream costs ten reads a second. */
+  eventReadIdleMs: 100,
+  /** Bytes per read of the event FIFO: a whole pipe's worth (64 KiB on Linux) in one call. */
+  eventReadBytes: 64 << 10,
+  /**
    * A full read of /proc/net/nf_conntrack goes in slices of this many bytes (about 1,700 entries), read
    * into one reused buffer and parsed before the collector thread yields to pending events: about 10 ms
    * of work per slice at 100k entries, so events wait at most that long during a resync.
