@@ -114,15 +114,24 @@ export class ScreenWorkerPool {
     if (this.gatheredBytes === 0 || !this.worker) return;
     const ids: number[] = [];
     const chunks: Uint8Array[] = [];
+    // One copy per terminal into a buffer of its own, which is then moved to the worker, not cloned.
+    const transfer: ArrayBuffer[] = [];
     for (const [id, open] of this.screens) {
       if (open.gatheredBytes === 0) continue;
+      const chunk = new Uint8Array(open.gatheredBytes);
+      let at = 0;
+      for (const piece of open.gathered) {
+        chunk.set(piece, at);
+        at += piece.byteLength;
+      }
       ids.push(id);
-      chunks.push(open.gathered.length === 1 ? open.gathered[0]! : Buffer.concat(open.gathered, open.gatheredBytes));
+      chunks.push(chunk);
+      transfer.push(chunk.buffer);
       open.gathered = [];
       open.gatheredBytes = 0;
     }
     this.gatheredBytes = 0;
-    this.worker.postMessage({ op: 'write', ids, chunks } satisfies ScreenRequest);
+    this.worker.postMessage({ op: 'write', ids, chunks } satisfies ScreenRequest, transfer);
   }
 
   private ensureWorker(): Worker {
