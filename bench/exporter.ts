@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
@@ -426,6 +427,19 @@ async function latencies(url: string, n: number): Promise<number[]> {
   return xs;
 }
 
+/**
+ * The bench client's own event-loop delay while fn runs (p99 / max, ms): a scrape cannot be timed
+ * more precisely than the client's own stalls (its GC, waiting for a core), so a tail of about this
+ * size is the client's or the machine's, not the exporter's.
+ */
+async function clientDelay<T>(fn: () => Promise<T>): Promise<[T, string]> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const r = await fn();
+  h.disable();
+  return [r, `${f(h.percentile(99) / 1e6, 2)} / ${f(h.max / 1e6, 2)}`];
+}
+
 interface Row {
   [k: string]: string;
 }
@@ -468,9 +482,10 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
 
   if (phases.has('rest')) {
     const [restOurs = NaN, restNode = NaN] = await cpuWindow([ours, nodeExp], WINDOW_MS);
-    const latOurs = await latencies(ours.url, SCRAPES);
-    const latNode = await latencies(nodeExp.url, SCRAPES);
+    const [latOurs, delayOurs] = await clientDelay(() => latencies(ours.url, SCRAPES));
+    const [latNode, delayNode] = await clientDelay(() => latencies(nodeExp.url, SCRAPES));
     row(`scrape p50 / p99 / max at rest, ${SCRAPES} scrapes (ms)`, pct(latOurs), pct(latNode));
+    row('  bench client event-loop delay meanwhile, p99 / max (ms)', delayOurs, delayNode);
     row('CPU at rest, 1 scrape/s (% of one core)', f(restOurs, 2), f(restNode, 2));
   }
 
@@ -492,9 +507,12 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
     const first = ours.resyncs.done.length;
     const cpu0 = threadTicks(ours.child.pid!);
     const hup = setInterval(() => ours.child.kill('SIGHUP'), RESYNC_EVERY_MS);
-    const latResync: number[] = [];
     const until = performance.now() + Math.max(3_000, 3 * initialResync);
-    while (performance.now() < until) latResync.push(await scrapeMs(ours.url));
+    const [latResync, delayResync] = await clientDelay(async () => {
+      const xs: number[] = [];
+      while (performance.now() < until) xs.push(await scrapeMs(ours.url));
+      return xs;
+    });
     clearInterval(hup);
     await resyncsDone(ours);
     const cpu = ticksMinus(threadTicks(ours.child.pid!), cpu0);
@@ -508,6 +526,7 @@ async function measureSize(n: number, dir: string): Promise<Row[]> {
     const resyncCpuMs = ms(cpu.collector + cpu.other + cpu.child, k);
     row(`  resync CPU (all but HTTP) at the default ${DEFAULT_RESYNC_S} s interval (% of one core)`, f((resyncCpuMs / (DEFAULT_RESYNC_S * 1000)) * 100, 2));
     row(`scrape p50 / p99 / max during those ${k} resyncs, ${latResync.length} scrapes (ms)`, pct(latResync));
+    row('  bench client event-loop delay meanwhile, p99 / max (ms)', delayResync);
     notes.push(`${forced[0]?.reads ?? '?'} read(2) calls per resync`);
   }
   const memRest = memoryKiB(ours.child.pid!);
