@@ -2,11 +2,13 @@
  * How the runner knows a command finished and with what status: shell integration in the style of
  * OSC 133 (the "command finished" mark `ESC ] 133 ; D ; <exit> BEL` that VS Code and iTerm2 use),
  * emitted by bash's PROMPT_COMMAND before every prompt, plus a sequence number so a mark can never be
- * mistaken for a later command's. The browser terminal ignores this OSC; only the runner installs it.
+ * mistaken for a later command's. The runner's setup replaces the gateway's own PROMPT_COMMAND (which
+ * only marks prompt starts, for the page's run buttons).
  */
+import { PromptMark as GatewayPromptMark } from '../protocol/terminal.ts';
 
-/** The OSC number terminals already use for prompt marks; xterm.js ignores it unless a handler is registered. */
-export const PROMPT_MARK_OSC = 133;
+/** The OSC number terminals already use for prompt marks (the gateway's own marks use it too). */
+export const PROMPT_MARK_OSC = GatewayPromptMark.OSC;
 
 /**
  * Typed once into a fresh bash before any lesson command. A leading space keeps it out of history

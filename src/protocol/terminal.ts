@@ -117,7 +117,18 @@ export interface TerminalHello {
   resumed: boolean;
   cols: number;
   rows: number;
+  /** The shell marks each prompt with PromptMark.PROMPT_START, so a run button can wait for one. */
+  promptMarks: boolean;
 }
+
+/**
+ * Prompt marks in the style of OSC 133 shell integration (VS Code, iTerm2): `ESC ] 133 ; A BEL` just
+ * before the shell prints a prompt. xterm.js ignores the OSC unless a handler is registered.
+ */
+export const PromptMark = {
+  OSC: 133,
+  PROMPT_START: 'A',
+} as const;
 
 export interface TerminalExit {
   exitCode: number;

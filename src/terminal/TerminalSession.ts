@@ -27,6 +27,7 @@ import type { TerminalLimits } from './TerminalLimits.ts';
 import { FlowGate } from './FlowGate.ts';
 import { ProcessCgroup } from './ProcessCgroup.ts';
 import { HeadlessScreen } from './HeadlessScreen.ts';
+import { withPromptMarks } from './promptMarks.ts';
 import type { OpenScreen, ScreenMirror } from './ScreenMirror.ts';
 
 /** How often the watchdogs (ack stall, input stall) look; a fraction of their limits is enough. */
@@ -74,6 +75,7 @@ export class TerminalSession {
   private readonly screen: ScreenMirror;
   private readonly gate = new FlowGate();
   private readonly cgroup: ProcessCgroup | null;
+  private readonly promptMarks: boolean;
   private client: TerminalClient | null = null;
   /** Output read from the pty and not yet sent, for the current client (see onOutput). */
   private batch: Buffer[] = [];
@@ -115,13 +117,15 @@ export class TerminalSession {
       this.updatePause();
     };
     this.screen = options.openScreen ? options.openScreen(size, onConsumed) : new HeadlessScreen(size, onConsumed);
+    const shellEnv = withPromptMarks(this.spec);
+    this.promptMarks = shellEnv.promptMarks;
     this.pty = pty.spawn(command.file, command.args, {
       name: this.spec.env.TERM ?? 'xterm-256color',
       cols: this.cols,
       rows: this.rows,
       cwd: this.spec.cwd,
       // The complete environment comes from the resolver; node-pty adds nothing of the gateway's.
-      env: this.spec.env,
+      env: shellEnv.env,
       // Bytes, not strings: flow control counts bytes and the output is passed through untouched.
       encoding: null,
     });
@@ -184,6 +188,7 @@ export class TerminalSession {
       resumed,
       cols: this.cols,
       rows: this.rows,
+      promptMarks: this.promptMarks,
     };
     client.send(encodeJsonFrame(ServerMessage.Hello, hello));
     if (!resumed) {

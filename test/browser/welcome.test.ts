@@ -2,7 +2,7 @@
  * The learner's path end to end: the built site served by a real gateway, the welcome lesson in a real
  * Chromium, real shells behind the dock. Reads what the learner sees from xterm's DOM rows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,19 @@ async function waitForScreen(terminalId: string, test: (text: string) => boolean
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
+}
+
+/**
+ * Clicks a terminal's tab and waits until its xterm has the keyboard: focus follows a tab a frame
+ * later, and keys typed before that would go to the tab button.
+ */
+async function selectTab(terminalId: string): Promise<void> {
+  await page.locator(`[data-terminal-tab="${terminalId}"]`).click();
+  await page.waitForFunction(
+    (id) => document.activeElement?.closest('[data-terminal-id]')?.getAttribute('data-terminal-id') === id,
+    terminalId,
+    { timeout: WAIT_MS },
+  );
 }
 
 async function waitConnected(terminalId: string): Promise<void> {
@@ -167,7 +180,7 @@ describe('welcome lesson in a real browser', () => {
   });
 
   it('keeps the same shells when moving to the next page', async () => {
-    await page.locator('[data-terminal-tab="tools"]').click();
+    await selectTab('tools');
     await page.keyboard.type('echo "here=$$"');
     await page.keyboard.press('Enter');
     const here = /here=(\d+)/.exec(await waitForScreen('tools', (t) => /here=\d+/.test(t), 'pid before moving'))![1];
@@ -235,7 +248,7 @@ describe('welcome lesson in a real browser', () => {
   });
 
   it('reports an ended shell in its tab and starts a new one on restart', async () => {
-    await page.locator('[data-terminal-tab="scratch"]').click();
+    await selectTab('scratch');
     await page.keyboard.type('echo "old=$$"');
     await page.keyboard.press('Enter');
     const old = /old=(\d+)/.exec(await waitForScreen('scratch', (t) => /old=\d+/.test(t), 'the old pid'))![1];
@@ -250,5 +263,28 @@ describe('welcome lesson in a real browser', () => {
     await page.keyboard.press('Enter');
     const fresh = /new=(\d+)/.exec(await waitForScreen('scratch', (t) => /new=\d+/.test(t), 'the new pid'))![1];
     expect(fresh).not.toBe(old);
+  });
+
+  it('types a block into a slow-starting shell only at its first prompt, so each command is echoed once', async () => {
+    // A login shell that prints, then takes a moment before its first prompt. Typed during that
+    // moment, a command would be echoed twice: by the tty now and by readline later.
+    const profile = join(home, '.profile');
+    writeFileSync(profile, "echo 'profile: starting'; sleep 1\n");
+    try {
+      await page.goto(`${gw.url}/`);
+      await waitConnected('scratch');
+      await selectTab('scratch');
+      await page.keyboard.type('exit');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: WAIT_MS });
+      await page.locator('button[aria-label="Restart terminal Scratch"]').click();
+      await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').first().click();
+      const text = await waitForScreen('scratch', (t) => /\n\/tmp\s*\n/.test(t), 'the output of pwd');
+      expect(text).toContain('profile: starting');
+      expect(count(text, 'cd /tmp')).toBe(1);
+      expect(count(text, 'pwd')).toBe(1);
+    } finally {
+      rmSync(profile, { force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { PromptMark } from '../../src/protocol/terminal.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {
@@ -22,6 +23,28 @@ describe('a terminal across sockets', () => {
     expect(t.hello).toMatchObject({ terminalId: 'one', host: 'tools', resumed: false });
     t.type('echo $((6*7))\r');
     await t.waitForText('42');
+    await t.close();
+  });
+
+  it('marks each bash prompt, so the page can type a block only at a prompt', async () => {
+    const t = await TerminalTestClient.open(gw, 'marks');
+    expect(t.hello?.promptMarks).toBe(true);
+    const mark = `\x1b]${PromptMark.OSC};${PromptMark.PROMPT_START}\x07`;
+    await t.waitForText(mark);
+    t.mark();
+    t.type('true\r');
+    // One mark per prompt, printed before the prompt itself.
+    await t.waitFor(() => t.text.includes(mark) && /[#$] $/.test(t.text.slice(t.text.indexOf(mark))));
+    expect(t.text.split(mark).length - 1).toBe(1);
+    await t.close();
+  });
+
+  it('does not mark prompts of a shell it cannot hook (sh)', async () => {
+    const t = await TerminalTestClient.open(gw, 'plain-sh', { query: { shell: '/bin/sh' } });
+    expect(t.hello?.promptMarks).toBe(false);
+    t.type('echo $((6*7))\r');
+    await t.waitForText('42');
+    expect(t.text).not.toContain(`\x1b]${PromptMark.OSC};`);
     await t.close();
   });
 

@@ -37,6 +37,8 @@ export interface TerminalConnectionOptions {
   onState(state: ConnectionState): void;
   /** Called on each Output or Replay, for "has the output settled" checks. */
   onOutput?(): void;
+  /** Called with each Hello (what the shell is, whether it resumed, whether it marks prompts). */
+  onHello?(hello: TerminalHello): void;
   /**
    * Asked when a socket fails before opening (the browser hides the gateway's HTTP refusal):
    * says why, and whether retrying is pointless.
@@ -196,6 +198,7 @@ export class TerminalConnection {
         this.attempt = 0;
         this.parsedSinceAck = 0;
         if (hello.resumed) this.options.sink.reset();
+        this.options.onHello?.(hello);
         this.options.onState({ kind: 'connected', host: hello.host, resumed: hello.resumed });
         if (hello.cols !== this.size.cols || hello.rows !== this.size.rows) this.send(encodeResize(this.size.cols, this.size.rows));
         this.attached = true;

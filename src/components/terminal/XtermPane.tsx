@@ -8,14 +8,19 @@ import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import '@xterm/xterm/css/xterm.css';
+import { PromptMark } from '../../protocol/terminal.ts';
 import { TerminalConnection } from './TerminalConnection.ts';
 import { dockStore, type TerminalSpec } from './dockStore.ts';
 import { diagnoseRefusal } from './diagnoseRefusal.ts';
 
-/** Output quiet for this long means the previous command has probably finished printing. */
+/** Output quiet for this long means the previous command has probably finished printing (shells without prompt marks). */
 export const SETTLE_QUIET_MS = 150;
 /** A command that keeps printing (a load test) must not hold the next one back forever. */
 export const SETTLE_MAX_MS = 3_000;
+/** After a prompt mark, the prompt itself follows: wait until it has been printed. */
+const PROMPT_QUIET_MS = 20;
+/** A fresh shell that marks prompts is waited for this long (a login shell on a busy machine). */
+const FIRST_PROMPT_MAX_MS = 15_000;
 /** Enough history to scroll back over a lesson step; xterm keeps it in memory per terminal. */
 const SCROLLBACK_LINES = 5_000;
 
@@ -52,6 +57,18 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     term.open(element);
 
     let lastOutput = 0;
+    /** From Hello: this shell marks its prompts; and whether it is a fresh one (no Replay). */
+    let promptMarks = false;
+    let freshShell = false;
+    /** A prompt mark has arrived since the last Enter: the shell is reading a new command line. */
+    let atPrompt = false;
+    let marksSeen = false;
+    const markHandler = term.parser.registerOscHandler(PromptMark.OSC, (data) => {
+      if (data !== PromptMark.PROMPT_START) return false;
+      atPrompt = true;
+      marksSeen = true;
+      return true;
+    });
     const connection = new TerminalConnection({
       terminalId: spec.id,
       request: { target: spec.target, shell: spec.shell, user: spec.user, workdir: spec.workdir },
@@ -63,6 +80,11 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       diagnose: () => diagnoseRefusal(spec.target),
       onOutput: () => {
         lastOutput = performance.now();
+      },
+      onHello: (hello) => {
+        promptMarks = hello.promptMarks;
+        freshShell = !hello.resumed;
+        if (hello.resumed) atPrompt = false;
       },
       size: { cols: term.cols, rows: term.rows },
     });
@@ -81,13 +103,19 @@ export default function XtermPane({ spec }: XtermPaneProps) {
 
     const subscriptions = [
       term.onResize(({ cols, rows }) => connection.resize(cols, rows)),
-      term.onData((data) => connection.sendInput(data)),
+      term.onData((data) => {
+        if (data.includes('\r')) atPrompt = false;
+        connection.sendInput(data);
+      }),
       term.onBinary((data) => connection.sendBinary(data)),
     ];
     connection.connect();
 
     const detach = dockStore.attachPort(spec.id, {
-      send: (text) => connection.sendInput(text),
+      send: (text) => {
+        if (text.includes('\r')) atPrompt = false;
+        connection.sendInput(text);
+      },
       // Two frames: one for React to show the tab, one for layout; then fit (sends the Resize first).
       shown: () =>
         new Promise<void>((resolve) =>
@@ -98,16 +126,21 @@ export default function XtermPane({ spec }: XtermPaneProps) {
             }),
           ),
         ),
+      // Ready for the next command: at a marked prompt when the shell marks them (a fresh one is
+      // waited for longer, it may still be starting), else once output has been quiet for a moment.
       settled: () =>
         new Promise<void>((resolve) => {
           const started = performance.now();
           const check = () => {
             const now = performance.now();
-            const quiet = lastOutput > 0 && now - lastOutput >= SETTLE_QUIET_MS;
-            if (quiet || now - started >= SETTLE_MAX_MS) resolve();
-            else setTimeout(check, lastOutput > 0 ? Math.max(1, SETTLE_QUIET_MS - (now - lastOutput)) : SETTLE_QUIET_MS);
+            const useMarks = promptMarks && (marksSeen || freshShell);
+            const limit = useMarks && !marksSeen ? FIRST_PROMPT_MAX_MS : SETTLE_MAX_MS;
+            const quietFor = lastOutput > 0 ? now - lastOutput : 0;
+            const ready = useMarks ? atPrompt && quietFor >= PROMPT_QUIET_MS : quietFor >= SETTLE_QUIET_MS;
+            if (ready || now - started >= limit) resolve();
+            else setTimeout(check, useMarks ? PROMPT_QUIET_MS : Math.max(1, SETTLE_QUIET_MS - quietFor));
           };
-          setTimeout(check, SETTLE_QUIET_MS);
+          check();
         }),
     });
 
@@ -128,6 +161,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       unsubscribe();
       detach();
       observer.disconnect();
+      markHandler.dispose();
       for (const subscription of subscriptions) subscription.dispose();
       connection.dispose();
       term.dispose();

@@ -26,7 +26,7 @@ export type ConnectionState =
 export interface InputPort {
   /** Sends text as if typed. */
   send(text: string): void;
-  /** Resolves when the terminal's output has been quiet for a moment (or a cap passes). */
+  /** Resolves when the shell is ready for the next command: at a marked prompt, else quiet for a moment (or a cap passes). */
   settled(): Promise<void>;
   /**
    * Resolves once a terminal just brought forward has been fitted, so its resize reaches the shell
@@ -153,8 +153,8 @@ export class DockStore {
 
   /**
    * Runs commands in terminal `id`, in order, each followed by Enter, and brings its tab forward.
-   * Each command waits for the previous one's output to settle, so typed-ahead input is not echoed
-   * twice by the tty and the shell. Returns false when no terminal has that id.
+   * Each command waits for the shell's next prompt (or, without prompt marks, for output to settle),
+   * so typed-ahead input is not echoed twice by the tty and the shell. Returns false when no terminal has that id.
    */
   run(id: string, commands: readonly string[]): boolean {
     if (!this.has(id)) return false;
@@ -178,7 +178,7 @@ export class DockStore {
       for (const [i, command] of commands.entries()) {
         const port = this.ports.get(id);
         if (!port) return;
-        // Even the first waits for output to settle: a shell still starting has no prompt yet, and
+        // Even the first waits for a prompt: a shell still starting has none yet, and
         // input typed ahead of it is echoed twice (by the tty now, by the shell later).
         if (i === 0) await port.shown();
         await port.settled();
