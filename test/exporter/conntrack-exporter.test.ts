@@ -114,9 +114,12 @@ describe('conntrack exporter in a network namespace', () => {
   it('repairs the counts through a resync after the event stream is killed', async () => {
     const pid = eventSourcePid(exporter.child.pid!);
     const restartsBefore = value('conntrack_exporter_event_source_restarts_total') ?? 0;
+    const correctionsBefore = value('conntrack_exporter_resync_corrections_total') ?? 0;
     process.kill(pid, 'SIGKILL');
     await fromA.send({ op: 'connect', host: Net.b4, port: 7006, n: 4 });
     await becomes('conntrack_open_connections{host="bravo:7006"}', 4);
+    // No event told of these four: a resync found them, and counts them as repairs.
+    expect(value('conntrack_exporter_resync_corrections_total')).toBeGreaterThanOrEqual(correctionsBefore + 4);
     await waitFor('the event stream to restart', () => (value('conntrack_exporter_event_source_up') === 1 ? true : undefined));
     expect(value('conntrack_exporter_event_source_restarts_total')).toBeGreaterThan(restartsBefore);
     expect(eventSourcePid(exporter.child.pid!)).not.toBe(pid);

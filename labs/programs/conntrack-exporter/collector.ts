@@ -137,7 +137,12 @@ export class Collector {
     const gc0 = { ...this.gc };
     const started = Date.now();
     this.table.beginResync();
-    const read = await readTable(this.opts.procRoot, (e) => this.table.resyncEntry(e, this.naming, started));
+    const read = await readTable(
+      this.opts.procRoot,
+      (e) => this.table.resyncEntry(e, this.naming, started),
+      () => this.source.drain(),
+    );
+    this.source.drain(); // events up to the end of the read, before entries the dump lacked are removed
     const t1 = performance.now();
     const now = Date.now();
     let status: TableStatus = 'ok';

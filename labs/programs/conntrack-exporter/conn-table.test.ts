@@ -45,6 +45,30 @@ describe('ConnTable', () => {
     expect(t.rows()).toEqual([]);
   });
 
+  it('does not count as a correction a dump line that an event arriving later in the resync confirms', () => {
+    const t = new ConnTable(T0);
+    t.apply(ev('new', entry(1, 'SYN_SENT')), naming, T0);
+    t.beginResync();
+    // The dump already shows the connection established, and one it has not heard of yet; the events
+    // saying so were still on their way.
+    t.resyncEntry(entry(1, 'ESTABLISHED'), naming, T0);
+    t.resyncEntry(entry(2, 'ESTABLISHED'), naming, T0);
+    t.apply(ev('update', entry(1, 'ESTABLISHED')), naming, T0);
+    t.apply(ev('new', entry(2, 'SYN_SENT')), naming, T0);
+    t.apply(ev('update', entry(2, 'ESTABLISHED')), naming, T0);
+    expect(t.endResync(T0)).toBe(0);
+    expect(row(t, 'db:5432')).toEqual(['db:5432', 0, 2, 0, 0]);
+  });
+
+  it('still counts a dump change that no event confirms', () => {
+    const t = new ConnTable(T0);
+    t.apply(ev('new', entry(1, 'SYN_SENT')), naming, T0);
+    t.beginResync();
+    t.resyncEntry(entry(1, 'ESTABLISHED'), naming, T0);
+    t.apply(ev('new', entry(3, 'SYN_SENT')), naming, T0); // another entry: confirms nothing about 1
+    expect(t.endResync(T0)).toBe(1);
+  });
+
   it('counts a resync\'s additions, changes and removals as corrections and ends equal to the dump', () => {
     const t = new ConnTable(T0);
     t.apply(ev('new', entry(1, 'ESTABLISHED')), naming, T0);

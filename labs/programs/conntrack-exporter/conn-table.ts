@@ -43,7 +43,14 @@ export class ConnTable {
   private readonly wheel = new Map<number, string[]>();
   private sweptUpTo: number;
   private gen = 0;
-  private corrections = 0;
+  /**
+   * Entries the current resync's dump changed, with what it set (host undefined: removed). An event
+   * applied later in the same resync that leaves the entry the same way shows the stream knew it: the
+   * dump line was only newer than an event still on its way, not a repair. What is left at the end
+   * counts as corrections.
+   */
+  private readonly dumpChanged = new Map<string, { host: string | undefined; bucket: Bucket | undefined }>();
+  private removedByResync = 0;
 
   constructor(now: number) {
     this.sweptUpTo = Math.floor(now / 1000);
@@ -66,11 +73,16 @@ export class ConnTable {
       const slot = this.entries.get(key);
       if (slot !== undefined && slot.id !== undefined && event.id !== undefined && slot.id !== event.id) return;
       this.remove(key, now);
-      return;
+    } else {
+      this.put(key, event.entry, naming, now);
+      const slot = this.entries.get(key);
+      if (slot !== undefined && event.id !== undefined && (event.type === 'new' || slot.id === undefined)) slot.id = event.id;
     }
-    this.put(key, event.entry, naming, now);
-    const slot = this.entries.get(key);
-    if (slot !== undefined && event.id !== undefined && (event.type === 'new' || slot.id === undefined)) slot.id = event.id;
+    if (this.dumpChanged.size > 0) {
+      const set = this.dumpChanged.get(key);
+      const slot = this.entries.get(key);
+      if (set !== undefined && set.host === slot?.host && set.bucket === slot?.bucket) this.dumpChanged.delete(key);
+    }
   }
 
   /**
@@ -89,22 +101,31 @@ export class ConnTable {
    */
   beginResync(): void {
     this.gen++;
-    this.corrections = 0;
+    this.dumpChanged.clear();
+    this.removedByResync = 0;
   }
 
   resyncEntry(e: ConntrackEntry, naming: Naming, now: number): void {
-    if (this.put(entryKey(e), e, naming, now)) this.corrections++;
+    const key = entryKey(e);
+    if (!this.put(key, e, naming, now)) return;
+    const slot = this.entries.get(key);
+    this.dumpChanged.set(key, { host: slot?.host, bucket: slot?.bucket });
   }
 
-  /** Removes entries the dump did not contain; returns the resync's corrections. */
+  /**
+   * Removes entries the dump did not contain; returns the resync's corrections: entries the dump
+   * added, changed or removed that no event applied since has confirmed.
+   */
   endResync(now: number): number {
     for (const [key, slot] of this.entries) {
       if (slot.gen !== this.gen) {
         this.remove(key, now);
-        this.corrections++;
+        this.removedByResync++;
       }
     }
-    return this.corrections;
+    const corrections = this.dumpChanged.size + this.removedByResync;
+    this.dumpChanged.clear();
+    return corrections;
   }
 
   /** Drops entries whose kernel timeout has passed. Returns how many it dropped. */

@@ -37,8 +37,10 @@ export const EVENT_ARGS = ['-E', '-p', 'tcp', '-o', 'timestamp,extended,id', '-b
 export class EventSource {
   private child: ChildProcess | undefined;
   private ended = false;
-  /** Drains and closes the current child's FIFO (the read end and its timer). */
+  /** Closes the current child's FIFO (the read end and its timer). */
   private closeFifo: (() => void) | undefined;
+  /** Hands over the current child's pending lines now. */
+  private drainFifo: (() => void) | undefined;
   private readonly buf = Buffer.allocUnsafe(Tunables.eventReadBytes);
 
   constructor(
@@ -93,6 +95,9 @@ export class EventSource {
       closeSync(readFd);
     };
     this.closeFifo = closeFifo;
+    this.drainFifo = () => {
+      if (open) drain();
+    };
     let errText = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
@@ -113,6 +118,15 @@ export class EventSource {
       const why = errText.trim().split('\n').filter((l) => !l.includes('flow events have been shown')).pop();
       end(`${this.command} -E exited (${signal ?? `code ${code}`})${why ? `: ${why}` : ''}`);
     });
+  }
+
+  /**
+   * Hands over, now, the lines the child has written since the last drain. A resync calls this before
+   * each slice of the table, so that the dump is compared with a table that has every event up to
+   * that moment (an event still in the FIFO would otherwise count as a correction).
+   */
+  drain(): void {
+    this.drainFifo?.();
   }
 
   /** Everything the child has written so far, read without waiting. */

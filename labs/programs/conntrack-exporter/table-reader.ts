@@ -26,7 +26,8 @@ export type TableRead =
 
 /**
  * Reads and parses the table, handing each TCP entry to onEntry as it is read (the table is never held
- * whole in memory).
+ * whole in memory). beforeSlice runs before each slice is read (the collector applies pending events
+ * there).
  *
  * The file is read synchronously, into one buffer reused for the whole read, in slices of
  * Tunables.procSliceBytes; between slices the thread yields, so events keep being applied during a
@@ -36,7 +37,7 @@ export type TableRead =
  * fresh 1 MiB buffer (3.7 GB per resync): hundreds of garbage collections, and on busy cores thousands
  * of thread hand-offs that each waited for a CPU (a resync took 5-7 s of wall time instead of 0.5 s).
  */
-export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) => void): Promise<TableRead> {
+export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) => void, beforeSlice: () => void = () => {}): Promise<TableRead> {
   const path = join(procRoot, 'net/nf_conntrack');
   let count = 0;
   let parseErrors = 0;
@@ -56,6 +57,7 @@ export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) =
     let filled = 0;
     let rest = '';
     for (;;) {
+      beforeSlice();
       // Fill the buffer (one page per call) until it is nearly full or the file ends.
       const t0 = performance.now();
       let n = 1;
