@@ -33,9 +33,9 @@ export type TableRead =
  * Tunables.procSliceBytes; between slices the thread yields, so events keep being applied during a
  * long read. Why not a read stream: /proc/net/nf_conntrack is a seq_file, which returns at most one
  * page (about 27 entries) per read(2) call however large the buffer. A stream with a 1 MiB buffer made
- * some 3,700 reads at 100k entries, each a round trip through libuv's thread pool and each allocating a
- * fresh 1 MiB buffer (3.7 GB per resync): hundreds of garbage collections, and on busy cores thousands
- * of thread hand-offs that each waited for a CPU (a resync took 5-7 s of wall time instead of 0.5 s).
+ * some 4,350 reads at 100k entries, each a round trip through libuv's thread pool and each allocating
+ * a fresh 1 MiB buffer (4.3 GB per resync): hundreds of garbage collections, and on busy cores
+ * thousands of thread hand-offs that each waited for a CPU (resyncs took up to 7 s instead of 0.5 s).
  */
 export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) => void, beforeSlice: () => void = () => {}): Promise<TableRead> {
   const path = join(procRoot, 'net/nf_conntrack');
@@ -50,26 +50,33 @@ export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) =
       onEntry(r.value);
     } else if (r.kind === 'error') parseErrors++;
   };
-  let fd: number | undefined;
+  let fd: number;
   try {
     fd = openSync(path, 'r');
+  } catch (err) {
+    return unreadable(path, err);
+  }
+  try {
     const buf = Buffer.allocUnsafe(Tunables.procSliceBytes);
-    let filled = 0;
     let rest = '';
     for (;;) {
       beforeSlice();
       // Fill the buffer (one page per call) until it is nearly full or the file ends.
       const t0 = performance.now();
+      let filled = 0;
       let n = 1;
-      while (n > 0 && buf.length - filled >= Tunables.procMinReadBytes) {
-        n = readSync(fd, buf, filled, buf.length - filled, null);
-        filled += n;
-        times.reads++;
+      try {
+        while (n > 0 && buf.length - filled >= Tunables.procMinReadBytes) {
+          n = readSync(fd, buf, filled, buf.length - filled, null);
+          filled += n;
+          times.reads++;
+        }
+      } catch (err) {
+        return unreadable(path, err);
       }
       const t1 = performance.now();
       times.readMs += t1 - t0;
       const lines = (rest + buf.toString('latin1', 0, filled)).split('\n');
-      filled = 0;
       rest = lines.pop() ?? '';
       for (const line of lines) take(line);
       if (n === 0) take(rest);
@@ -77,15 +84,18 @@ export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) =
       if (n === 0) break;
       await yieldToEvents();
     }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'unreadable', status: 'not_loaded', detail: path };
-    if (code === 'EACCES' || code === 'EPERM') return { kind: 'unreadable', status: 'no_permission', detail: path };
-    return { kind: 'unreadable', status: 'read_error', detail: `${path}: ${(err as Error).message}` };
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
   return { kind: 'ok', count, parseErrors, times };
+}
+
+/** Why the table could not be read, from the error of opening or reading it. */
+function unreadable(path: string, err: unknown): TableRead {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { kind: 'unreadable', status: 'not_loaded', detail: path };
+  if (code === 'EACCES' || code === 'EPERM') return { kind: 'unreadable', status: 'no_permission', detail: path };
+  return { kind: 'unreadable', status: 'read_error', detail: `${path}: ${(err as Error).message}` };
 }
 
 /** Lets the event loop run (events, messages, timers) before the next slice of a long read. */
