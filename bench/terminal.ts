@@ -4,7 +4,8 @@
  * The gateway runs in its own process (as in production); this process is the client: it parses
  * output with @xterm/headless and acks from the write callback, like the browser.
  *   1. Throughput, newline-dense (`yes`) and long lines: bare pty (read only), bare pty + headless
- *      parse (the ceiling for a parsing client), and through the gateway.
+ *      parse (the ceiling for a parsing client), and through the gateway to a parsing and to a
+ *      non-parsing client; medians of THROUGHPUT_RUNS interleaved runs.
  *   2. Ctrl-C to prompt during a flood, several tries: p50 and max.
  *   3. Keystroke echo round trip with 100 terminals all typing: p50 and p99.
  *   4. Gateway memory (RSS) per idle terminal, shells excluded (they are other processes).
@@ -31,6 +32,8 @@ const THROUGHPUT_CASES = [
   ['newline-dense (yes)', `yes | head -c ${DENSE_BYTES}`],
   ['long lines (4000 chars)', `${LONG_LINE_CMD} | head -c ${LONG_BYTES}`],
 ] as const;
+/** Runs of each throughput measure; the median is reported. */
+const THROUGHPUT_RUNS = 3;
 const CTRL_C_TRIES = 10;
 const ECHO_TERMINALS = 100;
 const ECHO_SECONDS = 10;
@@ -277,6 +280,15 @@ async function idleMemory(gw: TestGateway, gatewayPid: number): Promise<{ before
   return { before, after, perTerminal: (after - before) / IDLE_TERMINALS };
 }
 
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** The item whose key is the median (the run whose other figures are reported with it). */
+function medianBy<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -292,11 +304,23 @@ async function main(): Promise<void> {
   const { child, gw } = await startGatewayProcess();
   try {
     for (const [name, cmd] of wanted('throughput') ? THROUGHPUT_CASES : []) {
-      const bare = await barePty(cmd, false);
-      const bareParsed = await barePty(cmd, true);
-      const run = await viaGateway(gw, child.pid!, `tp-${name.length}`, cmd);
-      // The same through the gateway to a client that acks without parsing: what the gateway itself can carry.
-      const unparsed = await viaGateway(gw, child.pid!, `tp-raw-${name.length}`, cmd, false);
+      // Each measure THROUGHPUT_RUNS times, interleaved, and the median taken: a single run of a few
+      // seconds on a shared 2-core machine swings by 10 % or more.
+      const bares: number[] = [];
+      const bareParseds: number[] = [];
+      const runs: GatewayRun[] = [];
+      const unparseds: GatewayRun[] = [];
+      for (let i = 0; i < THROUGHPUT_RUNS; i++) {
+        bares.push(await barePty(cmd, false));
+        bareParseds.push(await barePty(cmd, true));
+        runs.push(await viaGateway(gw, child.pid!, `tp-${name.length}-${i}`, cmd));
+        // The same to a client that acks without parsing: what the gateway itself can carry.
+        unparseds.push(await viaGateway(gw, child.pid!, `tp-raw-${name.length}-${i}`, cmd, false));
+      }
+      const bare = median(bares);
+      const bareParsed = median(bareParseds);
+      const run = medianBy(runs, (r) => r.mbps);
+      const unparsed = medianBy(unparseds, (r) => r.mbps);
       const gateway = run.mbps;
       add(`${name}: bare pty`, `${bare.toFixed(1)} MB/s`, '');
       add(`${name}: bare pty + headless parse`, `${bareParsed.toFixed(1)} MB/s`, '');

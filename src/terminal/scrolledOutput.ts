@@ -118,6 +118,15 @@ export function findScrolledOutput(data: Uint8Array, geometry: ScreenGeometry): 
       if (i >= end) break;
     }
     switch (b) {
+      case CR:
+        atColumnZero = true;
+        i++;
+        if (data[i] !== LF) {
+          // A CR inside a line (progress bars) makes its width unknowable here; one before the LF does not.
+          if (width > 0) measurable = false;
+          continue;
+        }
+      // falls through: the LF of a CRLF, handled in the same turn (the common line end)
       case LF: {
         advances += wraparound && measurable && width > cols ? Math.ceil(width / cols) : 1;
         width = 0;
@@ -144,12 +153,6 @@ export function findScrolledOutput(data: Uint8Array, geometry: ScreenGeometry): 
         i++;
         continue;
       }
-      case CR:
-        // A CR inside a line (progress bars) makes its width unknowable here; one before the LF does not.
-        if (data[i + 1] !== LF && width > 0) measurable = false;
-        atColumnZero = true;
-        i++;
-        continue;
       case TAB:
         measurable = false;
         atColumnZero = false;
