@@ -22,7 +22,7 @@ Options:
 ${GATEWAY_OPTIONS_HELP}
   -h, --help             This help
 
-Environment: PORT, HOST.`;
+Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,119 @@
+/**
+ * `patchbay dev` for real: the Docusaurus dev server behind the gateway, one port for the site (with
+ * its hot-reload socket), the API and terminals. `docusaurus start` and `docusaurus build` share the
+ * generated `.docusaurus/` directory, so the site is built (if stale) before the dev server starts:
+ * no other test file then has a reason to build while it runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { HEALTH_PATH } from '../../src/protocol/health.ts';
+import { ensureSiteBuilt } from '../browser/siteBuild.ts';
+import { removeCgroupParent } from '../../src/terminal/ProcessCgroup.ts';
+
+/** The first compile of the whole site on a busy 2-core machine. */
+const START_TIMEOUT_MS = 240_000;
+const WAIT_MS = 20_000;
+
+let child: ChildProcess;
+/** The terminals' parent cgroup: the test's own, removed at the end. */
+const cgroupParent = `pbd-${randomBytes(4).toString('hex')}`;
+let output = '';
+let url = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether a process with this PID still exists (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  // Built first, so no other test file starts a build while the dev server writes .docusaurus/.
+  ensureSiteBuilt();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['bin/patchbay.mjs', 'dev', '--port', String(port), '--no-lab'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATCHBAY_CGROUP_PARENT: cgroupParent },
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const res = await fetch(`${url}/`).catch(() => null);
+    if (res?.status === 200 && (await res.text()).includes('Docusaurus')) break;
+    if (child.exitCode !== null) throw new Error(`patchbay dev exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`the dev site did not come up:\n${output.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}, START_TIMEOUT_MS + 60_000);
+
+afterAll(async () => {
+  if (!child?.pid) return;
+  const devServerPid = Number(/Docusaurus dev server starting on internal port \d+ \(pid (\d+)\)/.exec(output)?.[1]);
+  const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  process.kill(child.pid, 'SIGTERM');
+  await exited;
+  removeCgroupParent(cgroupParent);
+  // The gateway stops the dev server (its own process group) before it exits.
+  expect(devServerPid).toBeGreaterThan(0);
+  expect(alive(devServerPid)).toBe(false);
+}, 60_000);
+
+describe('patchbay dev', () => {
+  it('serves the dev site and the API on one port, issuing the session cookie', async () => {
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('set-cookie')).toMatch(/^patchbay_session=/);
+    expect(await page.text()).toContain('/main.js');
+    const health = await fetch(`${url}${HEALTH_PATH}`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', lab: null });
+  });
+
+  it('proxies the hot-reload socket to the dev server', async () => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    const types: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no hot-reload messages; got ${JSON.stringify(types)}`)), WAIT_MS);
+      ws.on('message', (data) => {
+        types.push((JSON.parse(data.toString()) as { type: string }).type);
+        // webpack-dev-server greets a client with the build's hash, then ok (or its errors).
+        if (types.includes('hash') && (types.includes('ok') || types.includes('still-ok'))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.on('error', reject);
+    });
+    expect(types).toContain('hot');
+    ws.close();
+  });
+
+  it('opens a terminal on the same port', async () => {
+    const page = await fetch(`${url}/`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const gw = { url, origin: url, cookie } as TestGateway;
+    const t = await TerminalTestClient.open(gw, 'dev-shell');
+    t.type('echo dev-$((6*7))\r');
+    await t.waitForText('dev-42', WAIT_MS);
+    await t.close();
+  });
+});
