@@ -1,8 +1,9 @@
 /**
  * A screen copy (ScreenMirror) on the calling thread: a queue of output, resizes and snapshot requests
- * fed in order into a headless xterm, a slice at a time. When a burst of plain text piles up (the copy
- * is behind: a `yes`, a `cat` of a big log), the part of it that would scroll out of the scrollback
- * anyway is skipped (scrolledOutput.ts), so a flood costs a scan instead of a second full parse.
+ * fed in order into a headless xterm, a slice at a time, once output settles (PARSE_DELAY_MS). When a
+ * burst of plain text piles up meanwhile (a `yes`, a `cat` of a big log), the part of it that would
+ * scroll out of the scrollback anyway is skipped (scrolledOutput.ts), so a flood costs a scan
+ * instead of a second full parse.
  */
 import xtermHeadless from '@xterm/headless';
 import xtermSerialize from '@xterm/addon-serialize';
