@@ -2,7 +2,8 @@
  * YAML with positions: parse a file keeping its node tree, then turn zod issues (paths into the parsed
  * value) into `file:line:column` errors. Generic: any YAML definition validated with zod can use it.
  */
-import { isCollection, isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { offsetOfPath } from '../definitions/yamlPaths.ts';
 import type { ZodIssue } from 'zod';
 
 export interface PositionedError {
@@ -33,27 +34,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     return { line: Math.max(1, p.line), column: Math.max(1, p.col) };
   };
   const errors: PositionedError[] = doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: '', message: e.message.split('\n')[0]! }));
-  const positionOf = (path: readonly (string | number)[], preferKey = false) => {
-    let node: unknown = doc.contents;
-    let offset = (doc.contents as { range?: [number] } | null)?.range?.[0] ?? 0;
-    for (const segment of path) {
-      if (!isCollection(node)) break;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(segment));
-        if (!pair) break;
-        const keyRange = (pair.key as { range?: [number] } | null)?.range;
-        const valueRange = (pair.value as { range?: [number] } | null)?.range;
-        offset = (preferKey || !valueRange ? keyRange?.[0] : valueRange[0]) ?? offset;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        const item = node.items[Number(segment)] as { range?: [number] } | undefined;
-        if (!item) break;
-        offset = item.range?.[0] ?? offset;
-        node = item;
-      }
-    }
-    return at(offset);
-  };
+  const positionOf = (path: readonly (string | number)[], preferKey = false) => at(offsetOfPath(doc, path, preferKey));
   return { value: doc.errors.length ? undefined : doc.toJS(), positionOf, errors };
 }
 

@@ -6,12 +6,13 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { labSchema, type LabSpec } from './schema.ts';
 import { substitute, validateSpec, type SpecIssue } from './validate.ts';
 import type { LabError } from './types.ts';
 import { labPath } from './lab-env.ts';
+import { offsetOfPath } from '../definitions/yamlPaths.ts';
 
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -129,33 +130,9 @@ function sortErrors(errors: LabError[]): LabError[] {
 }
 
 export function toLabError(doc: Document, lines: LineCounter, file: string, issue: SpecIssue): LabError {
-  const offset = locate(doc, issue.path, issue.atKey ?? false);
+  const offset = offsetOfPath(doc, issue.path, issue.atKey ?? false);
   const { line, col } = lines.linePos(offset);
   return { file, line, column: col, path: issue.path.join('.'), message: issue.message };
-}
-
-/** Offset of the node at `path` (or of its key), else of the deepest ancestor that exists. */
-function locate(doc: Document, path: (string | number)[], atKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    const last = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) return offset;
-      const key = pair.key as Node;
-      if (last && atKey) return key.range?.[0] ?? offset;
-      node = pair.value;
-      offset = (pair.value as Node | null)?.range?.[0] ?? key.range?.[0] ?? offset;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (!item) return offset;
-      node = item;
-      offset = item.range?.[0] ?? offset;
-    } else return offset;
-  }
-  return offset;
 }
 
 /**
