@@ -5,11 +5,11 @@
  * no other test file then has a reason to build while it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { freePort } from '../programs/helpers.ts';
 import { HEALTH_PATH } from '../../src/protocol/health.ts';
 import { ensureSiteBuilt } from '../browser/siteBuild.ts';
 import { removeCgroupParent } from '../../src/terminal/ProcessCgroup.ts';
@@ -23,17 +23,6 @@ let child: ChildProcess;
 const cgroupParent = `pbd-${randomBytes(4).toString('hex')}`;
 let output = '';
 let url = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether a process with this PID still exists (a zombie counts as gone). */
 function alive(pid: number): boolean {
