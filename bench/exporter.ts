@@ -30,6 +30,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { readTable } from '../labs/programs/conntrack-exporter/table-reader.ts';
+import { parseSamples } from '../test/exporter/exporter-process.ts';
+import { freePort } from '../test/programs/helpers.ts';
 import { parseTableLine } from '../labs/programs/conntrack-exporter/conntrack-line.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -215,14 +217,7 @@ function scrapeMs(url: string): Promise<number> {
 }
 
 async function samples(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(url)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
+  return parseSamples(await (await fetch(url)).text());
 }
 
 function percentile(xs: number[], p: number): number {
@@ -316,14 +311,6 @@ async function startNodeExporter(): Promise<Proc> {
     }
   }
   throw new Error('node_exporter did not start');
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function stop(p: Proc): Promise<void> {

@@ -12,7 +12,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/programs/helpers.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,16 +37,6 @@ const s = http.createServer((req, res) => { res.writeHead(200, { 'content-type':
 s.keepAliveTimeout = 3600000;
 s.listen(Number(process.argv[1]), '127.0.0.1', () => process.stderr.write('ready\\n'));
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function startUntil(cmd: string, args: string[], ready: RegExp): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {

@@ -87,11 +87,20 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: TestGat
   return { child, gw };
 }
 
+/** The fields of a /proc stat line after the command name (state is [0], utime [11], nice [16]). */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU seconds (user + system) in stat fields. */
+function cpuOf(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far. */
 function cpuSeconds(pid: number, thread?: number): number {
-  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return cpuOf(statFields(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`));
 }
 
 /** CPU seconds per thread name (several threads can share one, e.g. V8's GC helpers). */
@@ -100,11 +109,10 @@ function cpuByThread(pid: number): Map<string, number> {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       // Node names its threads alike; the screen worker is the one that lowered its priority.
-      const label = Number(tid) === pid ? 'main' : nice > 0 ? 'screen worker' : name;
-      byName.set(label, (byName.get(label) ?? 0) + cpuSeconds(pid, Number(tid)));
+      const label = Number(tid) === pid ? 'main' : Number(fields[16]) > 0 ? 'screen worker' : name;
+      byName.set(label, (byName.get(label) ?? 0) + cpuOf(fields));
     } catch {
       // The thread ended between the listing and the read.
     }

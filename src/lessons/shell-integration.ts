@@ -6,6 +6,7 @@
  * only marks prompt starts, for the page's run buttons).
  */
 import { PromptMark as GatewayPromptMark } from '../protocol/terminal.ts';
+import { isBash } from '../terminal/promptMarks.ts';
 
 /** The OSC number terminals already use for prompt marks (the gateway's own marks use it too). */
 export const PROMPT_MARK_OSC = GatewayPromptMark.OSC;
@@ -32,5 +33,5 @@ export function parsePromptMark(data: string): PromptMark | null {
 
 /** Shells whose prompt hook we know how to install. */
 export function supportsShell(shell: string): boolean {
-  return /(^|\/)bash$/.test(shell);
+  return isBash(shell);
 }

@@ -61,7 +61,7 @@ export class HeadlessScreen implements ScreenMirror {
   /** Output has settled: worth one more try before parsing the rest of a burst. */
   private settledTry = false;
   private disposed = false;
-  /** Bytes skipped so far, for tests and the bench. */
+  /** Bytes skipped so far, for tests. */
   skippedBytes = 0;
 
   constructor(

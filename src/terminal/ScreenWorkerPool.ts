@@ -33,7 +33,7 @@ const WORKER_URL = new URL('./screenWorker.ts', import.meta.url);
 const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
 const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
 
-interface OpenScreen {
+interface PooledScreen {
   worker: Worker;
   onConsumed: ConsumedListener;
   /** Bytes written and not yet reported consumed (given back if the worker dies). */
@@ -46,7 +46,7 @@ export class ScreenWorkerPool {
   private worker: Worker | null = null;
   private nextId = 1;
   private nextToken = 1;
-  private readonly screens = new Map<number, OpenScreen>();
+  private readonly screens = new Map<number, PooledScreen>();
   private readonly snapshots = new Map<number, { id: number; resolve: (text: string) => void }>();
   private gatheredBytes = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -55,7 +55,7 @@ export class ScreenWorkerPool {
   open(size: ScreenSize, onConsumed: ConsumedListener): ScreenMirror {
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    const screen: OpenScreen = { worker, onConsumed, outstanding: 0, gathered: [], gatheredBytes: 0 };
+    const screen: PooledScreen = { worker, onConsumed, outstanding: 0, gathered: [], gatheredBytes: 0 };
     this.screens.set(id, screen);
     worker.postMessage({ op: 'open', id, size } satisfies ScreenRequest);
     return {

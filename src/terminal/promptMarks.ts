@@ -10,9 +10,13 @@ import type { SpawnSpec } from './target.ts';
 /** printf is a builtin: no process per prompt. */
 const MARK_PROMPT_COMMAND = `printf '\\033]${PromptMark.OSC};${PromptMark.PROMPT_START}\\007'`;
 
+/** A bash, whose prompt hook (PROMPT_COMMAND) the gateway and the lesson runner know how to set. */
+export function isBash(shell: string): boolean {
+  return /(^|\/)bash$/.test(shell);
+}
+
 /** The environment to start `spec` with, and whether its shell will mark prompts. */
 export function withPromptMarks(spec: SpawnSpec): { env: Record<string, string>; promptMarks: boolean } {
-  const isBash = /(^|\/)bash$/.test(spec.shell);
-  if (!isBash || spec.env.PROMPT_COMMAND !== undefined) return { env: spec.env, promptMarks: false };
+  if (!isBash(spec.shell) || spec.env.PROMPT_COMMAND !== undefined) return { env: spec.env, promptMarks: false };
   return { env: { ...spec.env, PROMPT_COMMAND: MARK_PROMPT_COMMAND }, promptMarks: true };
 }

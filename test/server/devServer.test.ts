@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 import { freePort } from '../programs/helpers.ts';
+import { alive } from '../helpers/procfs.ts';
 import { HEALTH_PATH } from '../../src/protocol/health.ts';
 import { ensureSiteBuilt } from '../browser/siteBuild.ts';
 import { removeCgroupParent } from '../../src/terminal/ProcessCgroup.ts';
@@ -23,16 +24,6 @@ let child: ChildProcess;
 const cgroupParent = `pbd-${randomBytes(4).toString('hex')}`;
 let output = '';
 let url = '';
-
-/** Whether a process with this PID still exists (a zombie counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(async () => {
   // Built first, so no other test file starts a build while the dev server writes .docusaurus/.

@@ -51,12 +51,12 @@ export const check: Command = {
   help,
   async run(args) {
     const args_ = parseCommandArgs('check', help, args, {
-          query: { type: 'string', short: 'q' },
-          offline: { type: 'boolean' },
-          lab: { type: 'string' },
-          prometheus: { type: 'string' },
-          json: { type: 'boolean' },
-        });
+      query: { type: 'string', short: 'q' },
+      offline: { type: 'boolean' },
+      lab: { type: 'string' },
+      prometheus: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const [id, ...extra] = parsed.positionals;

@@ -42,12 +42,12 @@ export const test: Command = {
   help,
   async run(args) {
     const args_ = parseCommandArgs('test', help, args, {
-          lab: { type: 'string', default: DEFAULT_LAB },
-          offline: { type: 'boolean', default: false },
-          'keep-lab': { type: 'boolean', default: false },
-          timeout: { type: 'string' },
-          'no-color': { type: 'boolean', default: false },
-        });
+      lab: { type: 'string', default: DEFAULT_LAB },
+      offline: { type: 'boolean', default: false },
+      'keep-lab': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      'no-color': { type: 'boolean', default: false },
+    });
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const { values, positionals } = parsed;
