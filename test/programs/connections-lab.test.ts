@@ -42,9 +42,11 @@ describe('connections lab', () => {
     const api = sidecarConfig('api');
     expect(api.listeners[1]).toMatchObject({ name: 'outbound_listener:127.0.0.1:15001', address: { host: '127.0.0.1', port: 15001 }, routes: [{ prefix: '/', cluster: 'payments' }] });
     expect(api.clusters.find((c) => c.name === 'payments')!.endpoints).toEqual([{ host: 'payments', port: 20000 }]);
-    // Only the pool to payments retires connections (so its connection counters move); the rest keep Envoy's defaults.
+    // The api's pool to payments and the payments sidecar's pool to its app retire connections (so
+    // upstream connections open on two clusters); the rest keep Envoy's defaults.
     expect(api.clusters.map((c) => [c.name, c.maxRequestsPerConnection])).toEqual([['local_app', undefined], ['payments', 100]]);
-    for (const h of ['ingress', 'payments']) for (const c of sidecarConfig(h).clusters) expect(c.maxRequestsPerConnection).toBeUndefined();
+    expect(sidecarConfig('payments').clusters.map((c) => [c.name, c.maxRequestsPerConnection])).toEqual([['local_app', 100]]);
+    for (const c of sidecarConfig('ingress').clusters) expect(c.maxRequestsPerConnection).toBeUndefined();
     expect(sidecarConfig('ingress').clusters.map((c) => [c.name, c.endpoints])).toEqual([['api', [{ host: 'api', port: 20000 }]]]);
   });
 

@@ -62,10 +62,11 @@ describe('parseBootstrap', () => {
   });
 
   it('reads max_requests_per_connection from typed_extension_protocol_options and from the deprecated field', () => {
-    const typed = labConfig('payments').replace('        explicit_http_config:', '        common_http_protocol_options: { max_requests_per_connection: 7 }\n        explicit_http_config:');
+    // The ingress's cluster sets neither, so each form is the only one present.
+    const typed = labConfig('ingress').replace('        explicit_http_config:', '        common_http_protocol_options: { max_requests_per_connection: 7 }\n        explicit_http_config:');
     const r = parseBootstrap(typed);
     expect(r.ok && r.bootstrap.clusters[0]!.maxRequestsPerConnection).toBe(7);
-    const old = labConfig('payments').replace('    connect_timeout: 1s', '    connect_timeout: 1s\n    max_requests_per_connection: 3');
+    const old = labConfig('ingress').replace('    connect_timeout: 1s', '    connect_timeout: 1s\n    max_requests_per_connection: 3');
     const r2 = parseBootstrap(old);
     expect(r2.ok && r2.bootstrap.clusters[0]!.maxRequestsPerConnection).toBe(3);
     expect(r2.ok && r2.bootstrap.warnings.join()).toContain('deprecated');
