@@ -10,5 +10,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits on real browsers and processes; 1 s (vitest's default) is short on a busy 2-core
+    // machine. A condition that never holds still fails, only later.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
