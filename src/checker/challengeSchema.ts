@@ -73,6 +73,9 @@ export const challengeSchema = strict({
   variables: z.record(z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name such as $service'), z.union([z.string(), z.number()]).transform(String)).default({}),
   ignoreLabels: z.array(z.string()).default([]),
   range: z.enum(['exact', 'at-least-4x-scrape'], { errorMap: () => ({ message: 'expected `exact` or `at-least-4x-scrape`' }) }).default('exact'),
+  /** What the lab must have produced in the window for the check to tell answers apart (e.g. the
+   * lesson's overload): a query that returns data only then, and what to tell a learner when it does not. */
+  needs: strict({ query, message: z.string().trim().min(1, 'expected what the learner should do first') }).optional(),
   mustPass: z.array(query).default([]),
   mustFail: z.array(strict({ query, hint: hintId })).default([]),
 });

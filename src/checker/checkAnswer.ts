@@ -84,13 +84,15 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
   if (!formattedAnswer.ok) return fail(query, promError(query, formattedAnswer), facts, refFacts);
   const sameText = formattedReference.ok && formattedReference.data === formattedAnswer.data;
 
-  const [expected, answer] = await Promise.all([
+  // The reference itself is right whatever the data; any other answer is graded only on data that can
+  // tell it apart, which the challenge's `needs` query vouches for.
+  const [expected, answer, evidence] = await Promise.all([
     prometheus.queryRange(effectiveReference, window),
     sameText ? null : prometheus.queryRange(query, window),
+    sameText ? null : needsMet(challenge, target, variables),
   ]);
-  if (!expected.ok) {
-    return fail(query, { kind: 'unavailable', message: expected.fault === 'unavailable' ? `Prometheus is not answering: ${expected.message}` : `The reference query of ${challenge.id} failed (${expected.message}); this is a bug in the challenge.` });
-  }
+  if (!expected.ok) return fail(query, challengeQueryFailure(challenge, 'reference', expected));
+  if (evidence && !evidence.ok) return fail(query, evidence.error);
   const answerResult: MatrixSeries[] = answer === null ? expected.data : answer.ok ? answer.data : [];
   if (answer && !answer.ok) return fail(query, promError(query, answer), facts, refFacts);
   if (answerResult.length > CheckerGuards.MAX_COMPARED_SERIES) {
@@ -110,6 +112,23 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
     window: evaluation,
     ...(sameText ? { sameText: true } : {}),
   });
+}
+
+/**
+ * Whether the window holds what the challenge needs (its `needs` query returns data there). A challenge
+ * without `needs` always has it. Lesson validation asks this before judging must-fail answers.
+ */
+export async function needsMet(challenge: Challenge, target: CheckTarget, variables = variablesFor(challenge, target.window, target.scrapeSeconds)): Promise<{ ok: true } | { ok: false; error: CheckError }> {
+  if (!challenge.needs) return { ok: true };
+  const r = await target.prometheus.queryRange(normalizeQuery(challenge.needs.query, variables).query, target.window);
+  if (!r.ok) return { ok: false, error: challengeQueryFailure(challenge, 'needs', r) };
+  return r.data.length > 0 ? { ok: true } : { ok: false, error: { kind: 'needs-data', message: challenge.needs.message } };
+}
+
+/** A challenge's own query (reference or needs) failed: the lab is down, or the challenge is wrong. */
+function challengeQueryFailure(challenge: Challenge, which: 'reference' | 'needs', f: PromFailure): CheckError {
+  if (f.fault === 'unavailable') return { kind: 'unavailable', message: `Prometheus is not answering: ${f.message}` };
+  return { kind: 'unavailable', message: `The ${which} query of ${challenge.id} failed (${f.message}); this is a bug in the challenge.` };
 }
 
 /** The stages that need no Prometheus: normalise, syntax and types, cost guard. */

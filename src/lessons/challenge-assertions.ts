@@ -1,10 +1,11 @@
 /**
  * What must hold for a challenge to be fair, checked with the checker itself against real data:
- * the reference passes (and returns data), an empty and an obviously wrong answer fail, every
- * must-pass answer passes, every must-fail answer fails with its hint, and every generated mutant of
- * the reference fails. A passing mutant means the data cannot tell a right answer from a wrong one.
+ * the reference passes (and returns data), the lab has the data the challenge `needs`, an empty and an
+ * obviously wrong answer fail, every must-pass answer passes, every must-fail answer fails with its
+ * hint, and every generated mutant of the reference fails. A passing mutant means the data cannot tell
+ * a right answer from a wrong one.
  */
-import { checkAnswer, normalizedReference, type CheckTarget } from '../checker/checkAnswer.ts';
+import { checkAnswer, needsMet, normalizedReference, type CheckTarget } from '../checker/checkAnswer.ts';
 import type { Challenge } from '../checker/challenges.ts';
 import { generateMutants } from '../checker/mutants.ts';
 
@@ -35,6 +36,13 @@ export async function assertChallenge(challenge: Challenge, target: CheckTarget,
   });
   // Without a working reference nothing else can be judged: every other check would fail as noise.
   if (!checks[0]!.ok) return checks;
+
+  // Nor without the data the challenge needs: the lesson's steps should have produced it in the window.
+  if (challenge.needs) {
+    const met = await needsMet(challenge, target);
+    checks.push({ ok: met.ok, label: `the lab has the data it needs: ${oneLine(challenge.needs.query)}`, ...(!met.ok && { detail: met.error.message }) });
+    if (!met.ok) return checks;
+  }
 
   for (const [label, q] of [
     ['empty answer fails', ''],

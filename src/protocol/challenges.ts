@@ -101,7 +101,10 @@ export type CheckErrorKind =
   | 'too-expensive'
   | 'execution'
   /** Prometheus could not be reached or the lab is not ready. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The lab has not produced, in the evaluation window, the data this challenge is about (say, the
+   * lesson's overload), so right and wrong answers would look alike; the message says what to run. */
+  | 'needs-data';
 
 export interface CheckError {
   kind: CheckErrorKind;

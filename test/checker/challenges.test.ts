@@ -9,7 +9,7 @@ import { loadChallenges } from '../../src/checker/challenges.ts';
 import { checkAnswer, normalizedReference } from '../../src/checker/checkAnswer.ts';
 import { generateMutants } from '../../src/checker/mutants.ts';
 import { loadLab } from '../../src/lab/load-lab.ts';
-import { startOfflineLab, type OfflineLab } from './offline.ts';
+import { startOfflineLab, windowWithout, type OfflineLab } from './offline.ts';
 
 const loaded = await loadChallenges('connections');
 if (!loaded.ok) throw new Error('labs/connections/challenges.yaml is invalid');
@@ -105,6 +105,25 @@ describe('checkAnswer details', () => {
     const c = byId('circuit-breaker-open');
     const r = await checkAnswer(c, 'envoy_cluster_circuit_breakers_default_cx_open{job="nowhere"}', lab.target);
     expect(r.hints.map((h) => h.id)).toContain('empty-result');
+  });
+
+  it('says the lab lacks what a challenge needs instead of grading on data that cannot tell answers apart', async () => {
+    const c = byId('pending-overflow-rate');
+    const calm = { ...lab.target, window: await windowWithout(lab, c.needs!.query, 60) };
+    const wrong = 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))';
+    // Why `needs` exists: with no overload in the window the wrong rate is as flat as the right one.
+    const { needs: _needs, ...withoutNeeds } = c;
+    expect((await checkAnswer(withoutNeeds, wrong, calm)).passed).toBe(true);
+
+    const r = await checkAnswer(c, wrong, calm);
+    expect(r).toMatchObject({ passed: false, error: { kind: 'needs-data', message: c.needs!.message } });
+    // The reference as written is right whatever the data.
+    expect(await checkAnswer(c, c.reference, calm)).toMatchObject({ passed: true, sameText: true });
+    // Over the whole fixture the overload is there, and the same answer is graded and fails.
+    const graded = await checkAnswer(c, wrong, lab.target);
+    expect(graded.error).toBeUndefined();
+    expect(graded.passed).toBe(false);
+    expect(graded.hints.map((h) => h.id)).toContain('wrong-metric');
   });
 
   it('bounds the series returned for graphs', async () => {

@@ -1,6 +1,7 @@
 /** Test helper: the connections lab's challenges and an offline Prometheus on its fixture (temp dirs prefixed `pbf`). */
 import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { offlineWindow, type CheckTarget } from '../../src/checker/checkAnswer.ts';
+import type { RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
 
 export const TEST_PREFIX = 'pbf';
@@ -18,4 +19,25 @@ export async function startOfflineLab(): Promise<OfflineLab> {
   if (!started.ok) throw new Error(started.message);
   const set = loaded.set;
   return { set, prometheus: started.prometheus, target: { prometheus: started.prometheus.client, window: offlineWindow(set), scrapeSeconds: set.scrapeInterval } };
+}
+
+/**
+ * A stretch of the fixture, on the offline window's steps, at least `seconds` long, in which `query`
+ * returns nothing: say, no overload, to see what a check does when the lab lacks what a challenge needs.
+ */
+export async function windowWithout(lab: OfflineLab, query: string, seconds: number): Promise<RangeWindow> {
+  const w = lab.target.window;
+  const r = await lab.target.prometheus.queryRange(query, w);
+  if (!r.ok) throw new Error(r.message);
+  const busy = new Set(r.data.flatMap((s) => s.values.map(([t]) => Number(t))));
+  let from: number | null = null;
+  for (let t = w.start; t <= w.end; t += w.step) {
+    if (busy.has(t)) {
+      from = null;
+      continue;
+    }
+    from ??= t;
+    if (t - from >= seconds) return { start: from, end: t, step: w.step };
+  }
+  throw new Error(`the fixture has no ${seconds} s in which ${query} returns nothing`);
 }

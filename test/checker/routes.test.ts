@@ -10,15 +10,17 @@ import type { ChallengeDetail, ChallengeListResponse, CheckResponse, ProgressRes
 import { checkPath, challengePath, revealPath, CHALLENGES_PATH, PROGRESS_PATH } from '../../src/protocol/challenges.ts';
 import { ProgressStore } from '../../src/checker/progressStore.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
-import type { PrometheusClient } from '../../src/checker/prometheusClient.ts';
+import type { PrometheusClient, RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { startOfflineLab, TEST_PREFIX, type OfflineLab } from './offline.ts';
+import { startOfflineLab, TEST_PREFIX, windowWithout, type OfflineLab } from './offline.ts';
 
 let lab: OfflineLab;
 let dataDir: string;
 let gw: TestGateway;
 let labUp = true;
+/** The window checks evaluate over; a test may point it at a stretch of the fixture. */
+let window: () => RangeWindow;
 
 async function gateway(): Promise<TestGateway> {
   return startGateway({
@@ -26,13 +28,14 @@ async function gateway(): Promise<TestGateway> {
       set: lab.set,
       prometheus: (): PrometheusClient | null => (labUp ? lab.prometheus.client : null),
       progress: new ProgressStore(dataDir),
-      window: () => offlineWindow(lab.set),
+      window: () => window(),
     }),
   });
 }
 
 beforeAll(async () => {
   lab = await startOfflineLab();
+  window = () => offlineWindow(lab.set);
   dataDir = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-routes-`));
   gw = await gateway();
 });
@@ -88,6 +91,24 @@ describe('challenge API', () => {
     expect(reveal.body.reference).toBe(lab.set.byId.get(ID)!.reference);
     const detail = await api<ChallengeDetail>('GET', challengePath(ID), undefined, cookie);
     expect(detail.body.reference).toBe(lab.set.byId.get(ID)!.reference);
+  });
+
+  it("does not count a check the lab has no data for as an attempt, and says what to run", async () => {
+    const id = 'pending-overflow-rate';
+    const c = lab.set.byId.get(id)!;
+    const calm = await windowWithout(lab, c.needs!.query, 60);
+    window = () => calm;
+    try {
+      const cookie = await gw.newCookie();
+      const r = await api<CheckResponse>('POST', checkPath(id), { query: 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))' }, cookie);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ passed: false, revealable: false, error: { kind: 'needs-data', message: c.needs!.message } });
+      const progress = await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie);
+      expect(progress.body.challenges[id]).toBeUndefined();
+      expect((await api('POST', revealPath(id), undefined, cookie)).status).toBe(409);
+    } finally {
+      window = () => offlineWindow(lab.set);
+    }
   });
 
   it('gives a syntax error its position and caret', async () => {

@@ -16,8 +16,8 @@ const help = `Usage: patchbay test [OPTIONS] [LESSON…]
 Validates lessons end to end: checks every reference (terminals, hosts, challenges, graph queries)
 with file:line:column, brings up a fresh lab, types every run-command into a real terminal of its
 host in order (non-zero exit fails unless the lesson marks it with expectExit/expectFail), asserts
-every challenge (reference passes; empty, wrong, must-fail answers and generated mutants fail), and
-checks every graph shows data. Exits 1 on any failure.
+every challenge (reference passes; the data holds what it needs; empty, wrong, must-fail answers and
+generated mutants fail), and checks every graph shows data. Exits 1 on any failure.
 
 LESSON is a path, a directory, or a lesson's file name or id (e.g. 01-connection-metrics or
 connection-metrics). Without one, every lesson under ${COURSE_DIR}/ runs, in order.

@@ -15,6 +15,7 @@ const ERROR_TITLES = {
   'too-expensive': 'The query is too expensive for the lab',
   execution: 'Prometheus could not run the query',
   unavailable: "The lab's Prometheus is not available",
+  'needs-data': 'The lab has no data for this question yet',
 } as const;
 
 export default function Verdict({ outcome }: { outcome: Outcome }) {

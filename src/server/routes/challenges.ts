@@ -119,8 +119,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
           if (left > 0) checksInFlight.set(ctx.sessionId, left);
           else checksInFlight.delete(ctx.sessionId);
         }
-        // An answer that never reached evaluation because the lab is down is not an attempt.
-        const counted = outcome.error?.kind !== 'unavailable';
+        // An answer that was never graded, because the lab is down or has not yet produced the data the
+        // question is about, is not an attempt.
+        const counted = outcome.error?.kind !== 'unavailable' && outcome.error?.kind !== 'needs-data';
         const after = counted ? await progress.recordAttempt(ctx.sessionId, c.id, outcome.passed) : (await progress.get(ctx.sessionId))[c.id];
         ctx.sendJson(200, { ...outcome, revealable: (after?.attempts ?? 0) > 0 } satisfies CheckResponse);
       },
