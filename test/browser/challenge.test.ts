@@ -17,6 +17,8 @@ import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checke
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
 import { ProgressStore } from '../../src/checker/progressStore.ts';
+import type { RangeWindow } from '../../src/checker/prometheusClient.ts';
+import { windowWithout } from '../checker/offline.ts';
 import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
 import { launchBrowser, type TestBrowser } from './challenge-browser.ts';
 
@@ -35,6 +37,8 @@ describe('<Challenge> in the browser', () => {
   let dataDir: string;
   let workspace: string;
   let site: SiteCopy | undefined;
+  /** The window checks evaluate over; a test may point it at a stretch of the fixture. */
+  let evaluationWindow: () => RangeWindow;
 
   beforeAll(async () => {
     site = copyBuiltSite(PREFIX);
@@ -47,13 +51,14 @@ describe('<Challenge> in the browser', () => {
     const started = await startOfflinePrometheus(loaded.set, { prefix: PREFIX });
     if (!started.ok) throw new Error(started.message);
     prometheus = started.prometheus;
+    evaluationWindow = () => offlineWindow(loaded.set);
     dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
     workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
     gw = await startGateway({
       siteDir: site.dir,
       resolver: new LocalTargetResolver({ workspace }),
       cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(loaded.set) }),
+      routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => evaluationWindow() }),
     });
     browser = await launchBrowser(PREFIX);
   }, 600_000);
@@ -114,6 +119,36 @@ describe('<Challenge> in the browser', () => {
     await page.close();
   });
 
+
+  it('says what to run, and neither passes nor fails, when the lab has not produced what a question needs', async () => {
+    const id = 'pending-overflow-rate';
+    const needs = set.byId.get(id)!.needs!;
+    const target = { prometheus: prometheus!.client, window: offlineWindow(set), scrapeSeconds: set.scrapeInterval };
+    const calm = await windowWithout(target, needs.query, 60);
+    evaluationWindow = () => calm;
+    const page = await browser!.context.newPage();
+    try {
+      await page.goto(`${gw!.url}/course/pools-and-circuit-breaking`);
+      const box = page.locator(`[data-challenge="${id}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      await typeQuery(page, input, 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))');
+      await box.getByRole('button', { name: 'Check' }).click();
+      const verdict = box.locator('[data-verdict]');
+      await verdict.waitFor();
+      expect(await verdict.getAttribute('data-verdict')).toBe('error');
+      expect(await verdict.getAttribute('data-error-kind')).toBe('needs-data');
+      const text = await verdict.textContent();
+      expect(text).toContain('The lab has no data for this question yet');
+      expect(text).toContain('Drive load until it trips');
+      // Not an attempt: the answer stays hidden.
+      expect(await box.getByRole('button', { name: 'Show answer' }).count()).toBe(0);
+      expect(await box.locator('[data-passed]').getAttribute('data-passed')).toBe('false');
+    } finally {
+      evaluationWindow = () => offlineWindow(set);
+      await page.close();
+    }
+  });
 
   it('shows a syntax error with a caret under it and underlines it in the editor', async () => {
     const page = await browser!.context.newPage();

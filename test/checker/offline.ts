@@ -25,9 +25,9 @@ export async function startOfflineLab(): Promise<OfflineLab> {
  * A stretch of the fixture, on the offline window's steps, at least `seconds` long, in which `query`
  * returns nothing: say, no overload, to see what a check does when the lab lacks what a challenge needs.
  */
-export async function windowWithout(lab: OfflineLab, query: string, seconds: number): Promise<RangeWindow> {
-  const w = lab.target.window;
-  const r = await lab.target.prometheus.queryRange(query, w);
+export async function windowWithout(target: CheckTarget, query: string, seconds: number): Promise<RangeWindow> {
+  const w = target.window;
+  const r = await target.prometheus.queryRange(query, w);
   if (!r.ok) throw new Error(r.message);
   const busy = new Set(r.data.flatMap((s) => s.values.map(([t]) => Number(t))));
   let from: number | null = null;

@@ -96,7 +96,7 @@ describe('challenge API', () => {
   it("does not count a check the lab has no data for as an attempt, and says what to run", async () => {
     const id = 'pending-overflow-rate';
     const c = lab.set.byId.get(id)!;
-    const calm = await windowWithout(lab, c.needs!.query, 60);
+    const calm = await windowWithout(lab.target, c.needs!.query, 60);
     window = () => calm;
     try {
       const cookie = await gw.newCookie();

@@ -29,7 +29,7 @@ export default function Verdict({ outcome }: { outcome: Outcome }) {
   const r = outcome.response;
   if (r.error) {
     return (
-      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
+      <div className={`${styles.verdict} ${r.error.kind === 'needs-data' ? styles.verdictNotice : styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
         <strong>{ERROR_TITLES[r.error.kind]}:</strong> <Message text={r.error.message} />
         {r.error.caret && (
           <pre className={styles.caret} aria-label={r.error.position ? `at line ${r.error.position.line}, column ${r.error.position.column}` : undefined}>
