@@ -24,7 +24,7 @@ import { TableStatuses, type TableStatus } from './table-status.ts';
 import { Tunables } from './tunables.ts';
 import type { ExporterOptions } from './options.ts';
 
-export type ResyncReason =
+type ResyncReason =
   | 'start'
   | 'interval'
   | 'signal'

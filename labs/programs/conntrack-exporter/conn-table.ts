@@ -50,7 +50,6 @@ export class ConnTable {
    * counts as corrections.
    */
   private readonly dumpChanged = new Map<string, { host: string | undefined; bucket: Bucket | undefined }>();
-  private removedByResync = 0;
 
   constructor(now: number) {
     this.sweptUpTo = Math.floor(now / 1000);
@@ -67,20 +66,20 @@ export class ConnTable {
   /** Applies one event from the kernel's stream. */
   apply(event: ConntrackEvent, naming: Naming, now: number): void {
     const key = entryKey(event.entry);
+    // One lookup per event (a hot path): the slot is passed on rather than looked up again.
+    const old = this.entries.get(key);
+    let slot: Slot | undefined;
     if (event.type === 'destroy') {
       // Events from different CPUs can arrive out of order: the DESTROY of an old entry after the NEW
       // of a new one with the same tuple. The ids tell them apart.
-      const slot = this.entries.get(key);
-      if (slot !== undefined && slot.id !== undefined && event.id !== undefined && slot.id !== event.id) return;
-      this.remove(key, now);
+      if (old !== undefined && old.id !== undefined && event.id !== undefined && old.id !== event.id) return;
+      this.remove(key, old, now);
     } else {
-      this.put(key, event.entry, naming, now);
-      const slot = this.entries.get(key);
+      slot = this.put(key, old, event.entry, naming, now);
       if (slot !== undefined && event.id !== undefined && (event.type === 'new' || slot.id === undefined)) slot.id = event.id;
     }
     if (this.dumpChanged.size > 0) {
       const set = this.dumpChanged.get(key);
-      const slot = this.entries.get(key);
       if (set !== undefined && set.host === slot?.host && set.bucket === slot?.bucket) this.dumpChanged.delete(key);
     }
   }
@@ -102,13 +101,13 @@ export class ConnTable {
   beginResync(): void {
     this.gen++;
     this.dumpChanged.clear();
-    this.removedByResync = 0;
   }
 
   resyncEntry(e: ConntrackEntry, naming: Naming, now: number): void {
     const key = entryKey(e);
-    if (!this.put(key, e, naming, now)) return;
-    const slot = this.entries.get(key);
+    const old = this.entries.get(key);
+    const slot = this.put(key, old, e, naming, now);
+    if (slot === old) return; // unchanged
     this.dumpChanged.set(key, { host: slot?.host, bucket: slot?.bucket });
   }
 
@@ -117,13 +116,14 @@ export class ConnTable {
    * added, changed or removed that no event applied since has confirmed.
    */
   endResync(now: number): number {
+    let removed = 0;
     for (const [key, slot] of this.entries) {
       if (slot.gen !== this.gen) {
-        this.remove(key, now);
-        this.removedByResync++;
+        this.remove(key, slot, now);
+        removed++;
       }
     }
-    const corrections = this.dumpChanged.size + this.removedByResync;
+    const corrections = this.dumpChanged.size + removed;
     this.dumpChanged.clear();
     return corrections;
   }
@@ -149,7 +149,7 @@ export class ConnTable {
           } else this.fileExpiry(key, slot);
           continue;
         }
-        this.remove(key, now);
+        this.remove(key, slot, now);
         dropped++;
       }
       if (later.length > 0) this.wheel.set(s, later);
@@ -175,37 +175,46 @@ export class ConnTable {
     return rows;
   }
 
-  /** Returns true when the entry is new or its host or bucket changed. */
-  private put(key: string, e: ConntrackEntry, naming: Naming, now: number): boolean {
+  /**
+   * Sets the entry at key, whose current slot (or undefined) the caller passes as old. Returns its slot
+   * afterwards, undefined when it is not kept (a state or host not counted). An unchanged entry keeps
+   * its slot; a new or changed one (host or bucket) gets a new slot, so the result differs from old
+   * exactly when the entry was added, changed or removed.
+   */
+  private put(key: string, old: Slot | undefined, e: ConntrackEntry, naming: Naming, now: number): Slot | undefined {
     const bucket = stateBucket(e.state);
-    if (bucket === undefined) return this.remove(key, now);
-    const old = this.entries.get(key);
+    if (bucket === undefined) {
+      this.remove(key, old, now);
+      return undefined;
+    }
     // The key is the tuple, so an entry labelled with the current naming keeps its label: most entries
     // of a resync are unchanged, and this skips making a label string for each of them.
     const host = old !== undefined && old.naming === naming ? old.host : hostLabel(e, naming);
-    if (host === undefined) return this.remove(key, now);
+    if (host === undefined) {
+      this.remove(key, old, now);
+      return undefined;
+    }
     const expiresAt = e.timeout === undefined ? Infinity : now + e.timeout * 1000;
     if (old !== undefined && old.host === host && old.bucket === bucket) {
       old.expiresAt = expiresAt;
       old.gen = this.gen;
       old.naming = naming;
       this.fileExpiry(key, old);
-      return false;
+      return old;
     }
     if (old !== undefined) this.count(old.host, old.bucket, -1, now);
     const slot: Slot = { host, bucket, expiresAt, filedAt: Infinity, gen: this.gen, id: old?.id, naming };
     this.entries.set(key, slot);
     this.fileExpiry(key, slot);
     this.count(host, bucket, +1, now);
-    return true;
+    return slot;
   }
 
-  private remove(key: string, now: number): boolean {
-    const old = this.entries.get(key);
-    if (old === undefined) return false;
+  /** Removes the entry at key, whose slot (or undefined: nothing to do) the caller has already looked up. */
+  private remove(key: string, old: Slot | undefined, now: number): void {
+    if (old === undefined) return;
     this.entries.delete(key);
     this.count(old.host, old.bucket, -1, now);
-    return true;
   }
 
   /** Files the slot under its expiry second unless it is already filed at or before it. */

@@ -10,10 +10,7 @@ import { Collector, type CollectorOptions } from './collector.ts';
 import { emptyStats, renderConnections, renderStats } from './exposition.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { HELP, parseOptions } from './options.ts';
-import { Tunables } from './tunables.ts';
-
-/** The collector thread's name in /proc/<pid>/task/<tid>/comm (at most 15 bytes); bench/exporter.ts looks for it. */
-const COLLECTOR_THREAD_NAME = 'ct-collector';
+import { COLLECTOR_THREAD_NAME, Tunables } from './tunables.ts';
 
 /** Messages from the collector thread. */
 type FromCollector =

@@ -11,7 +11,7 @@ import type { TableStatus } from './table-status.ts';
 import { Tunables } from './tunables.ts';
 
 /** Where a read's time went, for the debug log and the bench (milliseconds of wall time). */
-export interface ReadTimes {
+interface ReadTimes {
   /** In read(2) on the table file: the kernel formatting entries. */
   readMs: number;
   /** Decoding, splitting, parsing and handing each entry to onEntry (the table update). */
@@ -77,9 +77,9 @@ export async function readTable(procRoot: string, onEntry: (e: ConntrackEntry) =
       const t1 = performance.now();
       times.readMs += t1 - t0;
       const lines = (rest + buf.toString('latin1', 0, filled)).split('\n');
-      rest = lines.pop() ?? '';
+      // The last piece may be a partial line, kept for the next slice; once the file has ended it is whole.
+      rest = n === 0 ? '' : (lines.pop() ?? '');
       for (const line of lines) take(line);
-      if (n === 0) take(rest);
       times.parseMs += performance.now() - t1;
       if (n === 0) break;
       await yieldToEvents();

@@ -63,3 +63,10 @@ export const Tunables = {
   /** Stop filling a slice when less than a page is left: /proc hands out at most a page per read(2). */
   procMinReadBytes: 4096,
 } as const;
+
+/**
+ * The collector thread's name in /proc/<pid>/task/<tid>/comm (at most 15 bytes). Not a tunable; kept in
+ * this module because it has no side effects, so bench/exporter.ts can import it (importing main.ts would
+ * start the exporter).
+ */
+export const COLLECTOR_THREAD_NAME = 'ct-collector';

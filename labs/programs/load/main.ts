@@ -6,9 +6,11 @@
  * interrupted. Lab extension: -qps-swing Q and -period D vary the rate as a sine of that period
  * around -qps, so background traffic makes graphs move.
  */
+import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { renderSummary, summarize } from './histogram.ts';
 
 const HELP = `Usage: load [flags] URL
@@ -114,38 +116,32 @@ interface Result {
   sockets: number;
 }
 
-/** Set by SIGINT/SIGTERM; `wake` ends every client's pacing wait at once, so a stop is not held up by it. */
-interface StopSignal {
-  now: boolean;
-  readonly wake: Set<() => void>;
-}
-
-function pause(ms: number, stop: StopSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop.wake.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop.wake.add(done);
-  });
+/**
+ * Waits ms, or until stop is aborted (SIGINT/SIGTERM), so a stop is not held up by a client's pacing
+ * wait. The abort ends the wait; it is not an error here.
+ */
+async function pause(ms: number, stop: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal: stop });
+  } catch (err) {
+    if (!stop.aborted) throw err;
+  }
 }
 
 /** One fortio "thread": a keep-alive connection sending calls on its share of the schedule. */
-async function runClient(o: Options, share: number, deadline: number, calls: number | undefined, res: Result, stop: StopSignal): Promise<void> {
+async function runClient(o: Options, share: number, deadline: number, calls: number | undefined, res: Result, stop: AbortSignal): Promise<void> {
   const agent = o.keepalive ? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 }) : false;
   const start = performance.now();
   let done = 0;
   let nextAt = start;
-  while (!stop.now && (calls !== undefined ? done < calls : o.durationMs === 0 || performance.now() < deadline)) {
+  while (!stop.aborted && (calls !== undefined ? done < calls : o.durationMs === 0 || performance.now() < deadline)) {
     // With a swing the rate never drops below MIN_QPS (0 would mean "max speed").
     const rate = (o.qps > 0 ? Math.max(MIN_QPS, o.qps + o.swing * Math.sin((2 * Math.PI * (Date.now() % o.periodMs)) / o.periodMs)) : 0) / share;
     if (rate > 0) {
       const wait = nextAt - performance.now();
       if (wait > 0) await pause(wait, stop);
       nextAt = Math.max(nextAt + 1000 / Math.max(rate, 0.01), performance.now() - 1000 / Math.max(rate, 0.01));
-      if (stop.now || (calls === undefined && o.durationMs !== 0 && performance.now() >= deadline)) break;
+      if (stop.aborted || (calls === undefined && o.durationMs !== 0 && performance.now() >= deadline)) break;
     }
     const t0 = performance.now();
     const code = await call(o, agent, res);
@@ -195,17 +191,16 @@ async function main(): Promise<void> {
   const say = (s: string) => process.stdout.write(s);
   say(`Fortio-like load (patchbay) running at ${o.qps > 0 ? o.qps : 'max'} queries per second, ${o.c} connection(s), ${o.n !== undefined ? `${o.n} calls` : forever ? 'until interrupted' : `for ${o.durationMs / 1000}s`}: ${o.url.href}\n`);
   const res: Result = { calls: 0, latenciesS: [], codes: new Map(), sockets: 0 };
-  const stop: StopSignal = { now: false, wake: new Set() };
-  const onStop = () => {
-    stop.now = true;
-    for (const wake of [...stop.wake]) wake();
-  };
+  const stop = new AbortController();
+  // Each client's pacing wait listens for the abort: without this, more than 10 clients make Node warn of a leak.
+  setMaxListeners(o.c, stop.signal);
+  const onStop = () => stop.abort();
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   const t0 = performance.now();
   const deadline = t0 + o.durationMs;
   await Promise.all(
-    Array.from({ length: o.c }, (_, i) => runClient(o, o.c, deadline, perClient === undefined ? undefined : perClient + (i < (o.n ?? 0) % o.c ? 1 : 0), res, stop)),
+    Array.from({ length: o.c }, (_, i) => runClient(o, o.c, deadline, perClient === undefined ? undefined : perClient + (i < (o.n ?? 0) % o.c ? 1 : 0), res, stop.signal)),
   );
   const elapsedS = (performance.now() - t0) / 1000;
   const total = res.calls;
