@@ -30,17 +30,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { readTable } from '../labs/programs/conntrack-exporter/table-reader.ts';
+import { TableStatuses } from '../labs/programs/conntrack-exporter/table-status.ts';
+import { COLLECTOR_THREAD_NAME } from '../labs/programs/conntrack-exporter/tunables.ts';
 import { parseSamples } from '../test/exporter/exporter-process.ts';
+import { childrenCpuTicksOf, cpuTicks, cpuTicksOf, statFields, threads } from '../test/helpers/procfs.ts';
 import { freePort } from '../test/programs/helpers.ts';
 import { parseTableLine } from '../labs/programs/conntrack-exporter/conntrack-line.ts';
+import { median, percentile } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const DEFAULT_SIZES = [10_000, 100_000];
 const PHASES = ['source', 'rest', 'resync', 'churn'] as const;
 type Phase = (typeof PHASES)[number];
-/** The collector thread's name (set by the exporter's main.ts), for the per-thread CPU split. */
-const COLLECTOR_THREAD = 'ct-collector';
 /** Connections per second during the churn phase, as the task asks. */
 const CHURN_RATE = 1_000;
 /** Length of each measuring window: long enough for CPU figures at 100 Hz clock ticks. */
@@ -56,6 +58,15 @@ const DEFAULT_RESYNC_S = 30;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The exporter's --debug lines (every Collector.debug call in collector.ts), which the bench hides. Only
+ * these: its problem lines ("event stream stopped: …; resyncing …", "… table is readable again") show.
+ */
+const DEBUG_LINE = new RegExp(
+  '^conntrack-exporter: (?:resync started \\(|resync: |the kernel dropped events \\(ENOBUFS\\); resyncing in |' +
+    `local addresses or /etc/hosts changed; relabelling$|${TableStatuses.ok}$)`,
+);
 
 // ---------------------------------------------------------------- outer: the namespace
 async function outer(): Promise<void> {
@@ -129,12 +140,6 @@ function onInterrupt(): void {
   process.exit(130);
 }
 
-function statTicks(path: string): number {
-  const stat = readFileSync(path, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 /** Live children of pid (our `conntrack -E`), from every thread's children list. */
 function childPids(pid: number): number[] {
   const out: number[] = [];
@@ -162,33 +167,31 @@ interface ThreadCpu {
 }
 
 function threadTicks(pid: number): ThreadCpu {
-  const total = statTicks(`/proc/${pid}/stat`);
-  const http = statTicks(`/proc/${pid}/task/${pid}/stat`);
+  const total = cpuTicks(pid);
+  const http = cpuTicks(pid, pid);
   let collector = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === COLLECTOR_THREAD) collector += statTicks(`/proc/${pid}/task/${tid}/stat`);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  let child = 0;
+  for (const t of threads(pid)) if (t.name === COLLECTOR_THREAD_NAME) collector += cpuTicksOf(t.stat);
+  return { http, collector, other: total - http - collector, child: childTicks(pid) };
+}
+
+/** utime + stime, in clock ticks, of pid's live children. */
+function childTicks(pid: number): number {
+  let ticks = 0;
   for (const c of childPids(pid)) {
     try {
-      child += statTicks(`/proc/${c}/stat`);
+      ticks += cpuTicks(c);
     } catch {
       // ended meanwhile
     }
   }
-  return { http, collector, other: total - http - collector, child };
+  return ticks;
 }
 
 const ticksMinus = (a: ThreadCpu, b: ThreadCpu): ThreadCpu => ({ http: a.http - b.http, collector: a.collector - b.collector, other: a.other - b.other, child: a.child - b.child });
-const ticksSum = (t: ThreadCpu) => t.http + t.collector + t.other + t.child;
 
-/** utime + stime, in clock ticks, of the whole process and its live children. */
-function cpuTicks(pid: number): number {
-  return ticksSum(threadTicks(pid));
+/** utime + stime, in clock ticks, of the whole process (its own stat: every thread, ended ones too) and its live children. */
+function processTicks(pid: number): number {
+  return cpuTicks(pid) + childTicks(pid);
 }
 
 function memoryKiB(pid: number): { rss: number; hwm: number } {
@@ -218,11 +221,6 @@ function scrapeMs(url: string): Promise<number> {
 
 async function samples(url: string): Promise<Map<string, number>> {
   return parseSamples(await (await fetch(url)).text());
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
 /** A resync as the exporter's --debug line tells it. */
@@ -280,7 +278,7 @@ async function startOurs(): Promise<Ours> {
     for (const l of lines) {
       resyncs.feed(l);
       // Problems still show; the debug chatter does not.
-      if (!/resync|readable|relabelling/.test(l)) process.stderr.write(l + '\n');
+      if (!DEBUG_LINE.test(l)) process.stderr.write(l + '\n');
     }
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -361,9 +359,7 @@ async function timeIt(fn: () => Promise<unknown> | unknown, runs = 3): Promise<{
 
 /** CPU of this process's waited-for children (cutime + cstime), in ms. */
 function childCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[13]) + Number(fields[14])) / CLK_TCK) * 1000;
+  return (childrenCpuTicksOf(statFields('/proc/self/stat')) / CLK_TCK) * 1000;
 }
 
 /** `conntrack -L` output read and parsed the same way as /proc, for the comparison of table sources. */
@@ -382,14 +378,14 @@ async function procEntries(): Promise<number> {
 
 /** CPU of each process over a window, with one scrape per second of each (as Prometheus would). */
 async function cpuWindow(procs: Proc[], ms: number): Promise<number[]> {
-  const before = procs.map((p) => cpuTicks(p.child.pid!));
+  const before = procs.map((p) => processTicks(p.child.pid!));
   const t0 = performance.now();
   while (performance.now() - t0 < ms) {
     await Promise.all(procs.map((p) => scrapeMs(p.url)));
     await sleep(1000);
   }
   const secs = (performance.now() - t0) / 1000;
-  return procs.map((p, i) => ((cpuTicks(p.child.pid!) - before[i]!) / CLK_TCK / secs) * 100);
+  return procs.map((p, i) => ((processTicks(p.child.pid!) - before[i]!) / CLK_TCK / secs) * 100);
 }
 
 /**
@@ -448,7 +444,6 @@ const pct = (xs: number[]) => (xs.length === 0 ? 'n/a' : `${f(percentile(xs, 50)
 const ms = (ticks: number, per = 1) => ((ticks / CLK_TCK) * 1000) / Math.max(1, per);
 /** "collector / other threads / HTTP / conntrack -E" CPU in ms, per resync. */
 const split = (t: ThreadCpu, per: number) => `${f(ms(t.collector, per), 0)} / ${f(ms(t.other, per), 0)} / ${f(ms(t.http, per), 0)} / ${f(ms(t.child, per), 0)}`;
-const median = (xs: number[]) => (xs.length === 0 ? NaN : percentile(xs, 50));
 
 async function measureSize(n: number, dir: string): Promise<Row[]> {
   const rows: Row[] = [];

@@ -13,7 +13,7 @@
  * BENCH_CPU_PROFILE=DIR writes the gateway's V8 CPU profiles (one per thread) into DIR.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,8 @@ import xtermHeadless from '@xterm/headless';
 import { createGateway } from '../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../src/terminal/LocalTargetResolver.ts';
 import { TerminalTestClient, type TestGateway } from '../test/helpers/gateway.ts';
+import { cpuTicks, cpuTicksOf, Stat, threads } from '../test/helpers/procfs.ts';
+import { median, percentile } from './stats.ts';
 
 const DENSE_BYTES = 10_000_000;
 const LONG_BYTES = 30_000_000;
@@ -87,35 +89,18 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: TestGat
   return { child, gw };
 }
 
-/** The fields of a /proc stat line after the command name (state is [0], utime [11], nice [16]). */
-function statFields(path: string): string[] {
-  const stat = readFileSync(path, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** CPU seconds (user + system) in stat fields. */
-function cpuOf(fields: string[]): number {
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
 /** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far. */
 function cpuSeconds(pid: number, thread?: number): number {
-  return cpuOf(statFields(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`));
+  return cpuTicks(pid, thread) / CLOCK_TICKS;
 }
 
 /** CPU seconds per thread name (several threads can share one, e.g. V8's GC helpers). */
 function cpuByThread(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
-      // Node names its threads alike; the screen worker is the one that lowered its priority.
-      const label = Number(tid) === pid ? 'main' : Number(fields[16]) > 0 ? 'screen worker' : name;
-      byName.set(label, (byName.get(label) ?? 0) + cpuOf(fields));
-    } catch {
-      // The thread ended between the listing and the read.
-    }
+  for (const { tid, name, stat } of threads(pid)) {
+    // Node names its threads alike; the screen worker is the one that lowered its priority.
+    const label = tid === pid ? 'main' : Number(stat[Stat.nice]) > 0 ? 'screen worker' : name;
+    byName.set(label, (byName.get(label) ?? 0) + cpuTicksOf(stat) / CLOCK_TICKS);
   }
   return byName;
 }
@@ -288,18 +273,9 @@ async function idleMemory(gw: TestGateway, gatewayPid: number): Promise<{ before
   return { before, after, perTerminal: (after - before) / IDLE_TERMINALS };
 }
 
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-
 /** The item whose key is the median (the run whose other figures are reported with it). */
 function medianBy<T>(items: T[], key: (item: T) => number): T {
   return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
