@@ -22,7 +22,7 @@ import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import { createGateway } from '../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../src/terminal/LocalTargetResolver.ts';
-import { TerminalTestClient, type TestGateway } from '../test/helpers/gateway.ts';
+import { sessionCookie, TerminalTestClient, type GatewayAddress } from '../test/helpers/gateway.ts';
 import { cpuTicks, cpuTicksOf, Stat, threads } from '../test/helpers/procfs.ts';
 import { median, percentile } from './stats.ts';
 
@@ -50,9 +50,15 @@ const CLOCK_TICKS = 100;
 
 const { Terminal: Headless } = xtermHeadless;
 
+const PARTS = ['throughput', 'ctrl-c', 'echo', 'memory'] as const;
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
+const unknownPart = only?.find((p) => !(PARTS as readonly string[]).includes(p));
+if (unknownPart !== undefined) {
+  console.error(`bench:terminal: unknown part "${unknownPart}" in --only; known: ${PARTS.join(', ')}`);
+  process.exit(2);
+}
 /** Part of the bench to run (`--only a,b`; all by default). */
-function wanted(part: 'throughput' | 'ctrl-c' | 'echo' | 'memory'): boolean {
+function wanted(part: (typeof PARTS)[number]): boolean {
   return !only || only.includes(part);
 }
 
@@ -77,21 +83,18 @@ if (process.argv.includes('--serve')) {
 }
 
 // ---- client side -----------------------------------------------------------------------------
-async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: TestGateway }> {
+async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: GatewayAddress }> {
   // BENCH_CPU_PROFILE=DIR: the gateway writes V8 CPU profiles (main thread and screen worker) into DIR.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const url = `http://127.0.0.1:${port}`;
-  const newCookie = async () => ((await fetch(`${url}/api/health`)).headers.get('set-cookie') ?? '').split(';')[0]!;
-  const cookie = await newCookie();
-  const gw = { url, origin: url, cookie, newCookie } as unknown as TestGateway;
-  return { child, gw };
+  return { child, gw: { url, origin: url, cookie: await sessionCookie(url) } };
 }
 
-/** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far. */
-function cpuSeconds(pid: number, thread?: number): number {
-  return cpuTicks(pid, thread) / CLOCK_TICKS;
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  return cpuTicks(pid) / CLOCK_TICKS;
 }
 
 /** CPU seconds per thread name (several threads can share one, e.g. V8's GC helpers). */
@@ -154,7 +157,7 @@ interface GatewayRun {
   gatewayThreads: string;
 }
 
-async function viaGateway(gw: TestGateway, gatewayPid: number, id: string, cmd: string, parse = true): Promise<GatewayRun> {
+async function viaGateway(gw: GatewayAddress, gatewayPid: number, id: string, cmd: string, parse = true): Promise<GatewayRun> {
   const t = await TerminalTestClient.open(gw, id, { parse });
   t.type(`PS1='${PROMPT}'\r`);
   await t.waitForText(PROMPT);
@@ -162,7 +165,6 @@ async function viaGateway(gw: TestGateway, gatewayPid: number, id: string, cmd: 
   t.mark();
   const startBytes = t.parsed;
   const gatewayCpu = cpuSeconds(gatewayPid);
-  const gatewayMainCpu = cpuSeconds(gatewayPid, gatewayPid);
   const threadsBefore = cpuByThread(gatewayPid);
   const clientCpu = process.cpuUsage();
   const started = performance.now();
@@ -172,7 +174,8 @@ async function viaGateway(gw: TestGateway, gatewayPid: number, id: string, cmd: 
   const seconds = (performance.now() - started) / 1000;
   const megabytes = (t.parsed - startBytes) / 1e6;
   const client = process.cpuUsage(clientCpu);
-  const threads = [...cpuByThread(gatewayPid)]
+  const threadsAfter = cpuByThread(gatewayPid);
+  const threads = [...threadsAfter]
     .map(([name, cpu]) => [name, ((cpu - (threadsBefore.get(name) ?? 0)) * 1000) / megabytes] as const)
     .filter(([, ms]) => ms >= 1)
     .sort((a, b) => b[1] - a[1]);
@@ -181,14 +184,14 @@ async function viaGateway(gw: TestGateway, gatewayPid: number, id: string, cmd: 
     mbps: megabytes / seconds,
     megabytes,
     gatewayCpuPerMb: (cpuSeconds(gatewayPid) - gatewayCpu) / megabytes,
-    gatewayMainCpuPerMb: (cpuSeconds(gatewayPid, gatewayPid) - gatewayMainCpu) / megabytes,
+    gatewayMainCpuPerMb: ((threadsAfter.get('main') ?? 0) - (threadsBefore.get('main') ?? 0)) / megabytes,
     clientCpuPerMb: (client.user + client.system) / 1e6 / megabytes,
   };
   await t.close();
   return run;
 }
 
-async function ctrlC(gw: TestGateway): Promise<number[]> {
+async function ctrlC(gw: GatewayAddress): Promise<number[]> {
   const t = await TerminalTestClient.open(gw, 'ctrl-c');
   t.type(`PS1='${PROMPT}'\r`);
   await t.waitForText(PROMPT);
@@ -217,7 +220,7 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - fields[3]! - fields[4]!, total };
 }
 
-async function echo(gw: TestGateway): Promise<{ samples: number[]; machineBusy: number }> {
+async function echo(gw: GatewayAddress): Promise<{ samples: number[]; machineBusy: number }> {
   const clients: TerminalTestClient[] = [];
   for (let i = 0; i < ECHO_TERMINALS; i++) {
     const t = await TerminalTestClient.open(gw, `echo-${i}`, { parse: false });
@@ -255,7 +258,7 @@ async function echo(gw: TestGateway): Promise<{ samples: number[]; machineBusy: 
   return { samples, machineBusy: (after.busy - before.busy) / (after.total - before.total) };
 }
 
-async function idleMemory(gw: TestGateway, gatewayPid: number): Promise<{ before: number; after: number; perTerminal: number }> {
+async function idleMemory(gw: GatewayAddress, gatewayPid: number): Promise<{ before: number; after: number; perTerminal: number }> {
   // One terminal first, so the screen worker's own start-up is not counted per terminal.
   const warm = await TerminalTestClient.open(gw, 'idle-warm-up', { parse: false });
   await warm.waitFor(() => warm.received > 0, 30_000);

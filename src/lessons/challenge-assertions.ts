@@ -21,7 +21,9 @@ export const OBVIOUSLY_WRONG_ANSWER = 'vector(-1)';
 
 export async function assertChallenge(challenge: Challenge, target: CheckTarget, metricNames: readonly string[]): Promise<ChallengeCheck[]> {
   const checks: ChallengeCheck[] = [];
-  const check = (q: string) => checkAnswer(challenge, q, target);
+  // Once `needs` is found met for this window, the checks below need not ask Prometheus again each.
+  let judged = challenge;
+  const check = (q: string) => checkAnswer(judged, q, target);
 
   const ref = await check(challenge.reference);
   const refSeries = ref.expected?.totalSeries ?? 0;
@@ -42,6 +44,8 @@ export async function assertChallenge(challenge: Challenge, target: CheckTarget,
     const met = await needsMet(challenge, target);
     checks.push({ ok: met.ok, label: `the lab has the data it needs: ${oneLine(challenge.needs.query)}`, ...(!met.ok && { detail: met.error.message }) });
     if (!met.ok) return checks;
+    const { needs: _met, ...rest } = challenge;
+    judged = rest;
   }
 
   for (const [label, q] of [

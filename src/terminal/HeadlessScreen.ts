@@ -7,6 +7,7 @@
  */
 import xtermHeadless from '@xterm/headless';
 import xtermSerialize from '@xterm/addon-serialize';
+import { concatBytes } from './concatBytes.ts';
 import { findScrolledOutput, type ScreenGeometry } from './scrolledOutput.ts';
 import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.ts';
 
@@ -191,7 +192,7 @@ export class HeadlessScreen implements ScreenMirror {
       run.push(item.data);
       runBytes += item.data.byteLength;
     }
-    const plan = run.length > 0 ? findScrolledOutput(run.length === 1 ? run[0]! : concat(run, runBytes), geometry) : null;
+    const plan = run.length > 0 ? findScrolledOutput(run.length === 1 ? run[0]! : concatBytes(run, runBytes), geometry) : null;
     if (!plan) {
       this.eager = true;
       this.nextSkipTry = Math.max(this.queuedBytes * 2, this.queuedBytes + this.skipTryBytes);
@@ -250,14 +251,4 @@ const PARSER_GROUND = 0;
 interface XtermCore {
   _inputHandler?: { _parser?: { currentState?: number }; _utf8Decoder?: { interim?: Uint8Array } };
   buffer?: { scrollTop?: number; scrollBottom?: number };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }

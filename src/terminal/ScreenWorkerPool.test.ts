@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeadlessScreen } from './HeadlessScreen.ts';
 import { ScreenWorkerPool } from './ScreenWorkerPool.ts';
 
@@ -77,15 +77,14 @@ describe('ScreenWorkerPool', () => {
     const worker = (pool as unknown as { worker: import('node:worker_threads').Worker }).worker;
     const errors: unknown[] = [];
     let snapshot: Promise<string> | undefined;
-    const consoleError = console.error;
-    console.error = (...args: unknown[]) => errors.push(args);
+    const consoleError = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args));
     try {
       worker.postMessage({ op: 'write', ids: [1], chunks: [null] });
       // Asked after the fatal message, so the worker can never answer it.
       snapshot = screen.snapshot();
       await new Promise((resolve) => worker.once('exit', resolve));
     } finally {
-      console.error = consoleError;
+      consoleError.mockRestore();
     }
     expect(String(errors[0])).toContain('screen worker failed');
     expect(await snapshot).toBe('');

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { concatBytes } from './concatBytes.ts';
 import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.ts';
 
 export type ScreenRequest =
@@ -106,11 +107,15 @@ export class ScreenWorkerPool {
     else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }
 
-  private flush(): void {
+  private cancelFlush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.flushImmediate) clearImmediate(this.flushImmediate);
     this.flushTimer = null;
     this.flushImmediate = null;
+  }
+
+  private flush(): void {
+    this.cancelFlush();
     if (this.gatheredBytes === 0 || !this.worker) return;
     const ids: number[] = [];
     const chunks: Uint8Array[] = [];
@@ -118,12 +123,7 @@ export class ScreenWorkerPool {
     const transfer: ArrayBuffer[] = [];
     for (const [id, open] of this.screens) {
       if (open.gatheredBytes === 0) continue;
-      const chunk = new Uint8Array(open.gatheredBytes);
-      let at = 0;
-      for (const piece of open.gathered) {
-        chunk.set(piece, at);
-        at += piece.byteLength;
-      }
+      const chunk = concatBytes(open.gathered, open.gatheredBytes);
       ids.push(id);
       chunks.push(chunk);
       transfer.push(chunk.buffer);
@@ -184,10 +184,7 @@ export class ScreenWorkerPool {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.flushImmediate) clearImmediate(this.flushImmediate);
-    this.flushTimer = null;
-    this.flushImmediate = null;
+    this.cancelFlush();
     for (const snapshot of this.snapshots.values()) snapshot.resolve('');
     this.snapshots.clear();
     if (worker) await worker.terminate();

@@ -37,8 +37,8 @@ describe('<Challenge> in the browser', () => {
   let dataDir: string;
   let workspace: string;
   let site: SiteCopy | undefined;
-  /** The window checks evaluate over; a test may point it at a stretch of the fixture. */
-  let evaluationWindow: () => RangeWindow;
+  /** A stretch of the fixture for checks to evaluate over instead of the offline window. */
+  let windowOverride: RangeWindow | null = null;
 
   beforeAll(async () => {
     site = copyBuiltSite(PREFIX);
@@ -51,14 +51,13 @@ describe('<Challenge> in the browser', () => {
     const started = await startOfflinePrometheus(loaded.set, { prefix: PREFIX });
     if (!started.ok) throw new Error(started.message);
     prometheus = started.prometheus;
-    evaluationWindow = () => offlineWindow(loaded.set);
     dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
     workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
     gw = await startGateway({
       siteDir: site.dir,
       resolver: new LocalTargetResolver({ workspace }),
       cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => evaluationWindow() }),
+      routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => windowOverride ?? offlineWindow(loaded.set) }),
     });
     browser = await launchBrowser(PREFIX);
   }, 600_000);
@@ -122,17 +121,15 @@ describe('<Challenge> in the browser', () => {
 
   it('says what to run, and neither passes nor fails, when the lab has not produced what a question needs', async () => {
     const id = 'pending-overflow-rate';
-    const needs = set.byId.get(id)!.needs!;
-    const target = { prometheus: prometheus!.client, window: offlineWindow(set), scrapeSeconds: set.scrapeInterval };
-    const calm = await windowWithout(target, needs.query, 60);
-    evaluationWindow = () => calm;
+    const c = set.byId.get(id)!;
+    windowOverride = await windowWithout({ prometheus: prometheus!.client, window: offlineWindow(set) }, c.needs!.query, 60);
     const page = await browser!.context.newPage();
     try {
       await page.goto(`${gw!.url}/course/pools-and-circuit-breaking`);
       const box = page.locator(`[data-challenge="${id}"]`);
       const input = box.getByTestId('promql-input');
       await input.waitFor();
-      await typeQuery(page, input, 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))');
+      await typeQuery(page, input, c.mustFail.find((f) => f.hint === 'wrong-metric')!.query);
       await box.getByRole('button', { name: 'Check' }).click();
       const verdict = box.locator('[data-verdict]');
       await verdict.waitFor();
@@ -145,7 +142,7 @@ describe('<Challenge> in the browser', () => {
       expect(await box.getByRole('button', { name: 'Show answer' }).count()).toBe(0);
       expect(await box.locator('[data-passed]').getAttribute('data-passed')).toBe('false');
     } finally {
-      evaluationWindow = () => offlineWindow(set);
+      windowOverride = null;
       await page.close();
     }
   });
@@ -186,12 +183,14 @@ describe('<Challenge> in the browser', () => {
       const input = box.getByTestId('promql-input');
       await input.waitFor();
       await input.click();
+      // Typing opens the list (pressing Ctrl+Space as well would ask Prometheus a second time, and its
+      // answer would redraw the list under the click).
       await page.keyboard.type('envoy_listener_downstream_cx_act');
-      await page.keyboard.press('Control+Space');
       const option = page.locator('.cm-tooltip-autocomplete li', { hasText: /^envoy_listener_downstream_cx_active$/ }).first();
-      // On a busy machine the list can be redrawn between Playwright finding the option and its click,
-      // when a slower answer from Prometheus replaces the first one, and the click then misses. A learner
-      // clicks again; so does the test, a few times, reopening the list if the miss closed it.
+      await option.waitFor();
+      // Should the list still be redrawn between Playwright finding the option and its click, the click
+      // misses. A learner clicks again; so does the test, a few times, reopening the list with Ctrl+Space
+      // if the miss closed it.
       for (let attempt = 0; attempt < 5; attempt++) {
         if ((await input.textContent()) === 'envoy_listener_downstream_cx_active') break;
         if (!(await page.locator('.cm-tooltip-autocomplete').isVisible())) await page.keyboard.press('Control+Space');

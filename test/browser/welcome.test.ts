@@ -266,10 +266,10 @@ describe('welcome lesson in a real browser', () => {
   });
 
   it('types a block into a slow-starting shell only at its first prompt, so each command is echoed once', async () => {
-    // A login shell that prints, then takes a moment before its first prompt. Typed during that
-    // moment, a command would be echoed twice: by the tty now and by readline later.
+    // A login shell that prints, then waits before its first prompt until the test lets it go. Typed
+    // during that wait, a command would be echoed twice: by the tty now and by readline later.
     const profile = join(home, '.profile');
-    writeFileSync(profile, "echo 'profile: starting'; sleep 1\n");
+    const go = join(home, 'go');
     try {
       await page.goto(`${gw.url}/`);
       await waitConnected('scratch');
@@ -277,14 +277,20 @@ describe('welcome lesson in a real browser', () => {
       await page.keyboard.type('exit');
       await page.keyboard.press('Enter');
       await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: WAIT_MS });
+      writeFileSync(profile, `echo 'profile: starting'; while [ ! -e ${go} ]; do sleep 0.05; done\n`);
       await page.locator('button[aria-label="Restart terminal Scratch"]').click();
       await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').first().click();
+      // Long past the quiet spell (150 ms) after which a page that ignored prompt marks would type.
+      await waitForScreen('scratch', (t) => t.includes('profile: starting'), 'the profile running');
+      await page.waitForTimeout(1_000);
+      writeFileSync(go, '');
       const text = await waitForScreen('scratch', (t) => /\n\/tmp\s*\n/.test(t), 'the output of pwd');
       expect(text).toContain('profile: starting');
       expect(count(text, 'cd /tmp')).toBe(1);
       expect(count(text, 'pwd')).toBe(1);
     } finally {
       rmSync(profile, { force: true });
+      rmSync(go, { force: true });
     }
   });
 });

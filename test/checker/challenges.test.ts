@@ -110,7 +110,7 @@ describe('checkAnswer details', () => {
   it('says the lab lacks what a challenge needs instead of grading on data that cannot tell answers apart', async () => {
     const c = byId('pending-overflow-rate');
     const calm = { ...lab.target, window: await windowWithout(lab.target, c.needs!.query, 60) };
-    const wrong = 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))';
+    const wrong = c.mustFail.find((f) => f.hint === 'wrong-metric')!.query;
     // Why `needs` exists: with no overload in the window the wrong rate is as flat as the right one.
     const { needs: _needs, ...withoutNeeds } = c;
     expect((await checkAnswer(withoutNeeds, wrong, calm)).passed).toBe(true);

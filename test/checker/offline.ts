@@ -25,7 +25,7 @@ export async function startOfflineLab(): Promise<OfflineLab> {
  * A stretch of the fixture, on the offline window's steps, at least `seconds` long, in which `query`
  * returns nothing: say, no overload, to see what a check does when the lab lacks what a challenge needs.
  */
-export async function windowWithout(target: CheckTarget, query: string, seconds: number): Promise<RangeWindow> {
+export async function windowWithout(target: Pick<CheckTarget, 'prometheus' | 'window'>, query: string, seconds: number): Promise<RangeWindow> {
   const w = target.window;
   const r = await target.prometheus.queryRange(query, w);
   if (!r.ok) throw new Error(r.message);

@@ -19,8 +19,8 @@ let lab: OfflineLab;
 let dataDir: string;
 let gw: TestGateway;
 let labUp = true;
-/** The window checks evaluate over; a test may point it at a stretch of the fixture. */
-let window: () => RangeWindow;
+/** A stretch of the fixture for checks to evaluate over instead of the offline window. */
+let windowOverride: RangeWindow | null = null;
 
 async function gateway(): Promise<TestGateway> {
   return startGateway({
@@ -28,14 +28,13 @@ async function gateway(): Promise<TestGateway> {
       set: lab.set,
       prometheus: (): PrometheusClient | null => (labUp ? lab.prometheus.client : null),
       progress: new ProgressStore(dataDir),
-      window: () => window(),
+      window: () => windowOverride ?? offlineWindow(lab.set),
     }),
   });
 }
 
 beforeAll(async () => {
   lab = await startOfflineLab();
-  window = () => offlineWindow(lab.set);
   dataDir = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-routes-`));
   gw = await gateway();
 });
@@ -96,18 +95,17 @@ describe('challenge API', () => {
   it("does not count a check the lab has no data for as an attempt, and says what to run", async () => {
     const id = 'pending-overflow-rate';
     const c = lab.set.byId.get(id)!;
-    const calm = await windowWithout(lab.target, c.needs!.query, 60);
-    window = () => calm;
+    windowOverride = await windowWithout(lab.target, c.needs!.query, 60);
     try {
       const cookie = await gw.newCookie();
-      const r = await api<CheckResponse>('POST', checkPath(id), { query: 'sum(rate(envoy_cluster_upstream_cx_overflow{envoy_cluster_name="api"}[1m]))' }, cookie);
+      const r = await api<CheckResponse>('POST', checkPath(id), { query: c.mustFail.find((f) => f.hint === 'wrong-metric')!.query }, cookie);
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ passed: false, revealable: false, error: { kind: 'needs-data', message: c.needs!.message } });
       const progress = await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie);
       expect(progress.body.challenges[id]).toBeUndefined();
       expect((await api('POST', revealPath(id), undefined, cookie)).status).toBe(409);
     } finally {
-      window = () => offlineWindow(lab.set);
+      windowOverride = null;
     }
   });
 

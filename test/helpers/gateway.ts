@@ -48,6 +48,16 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** What a terminal client needs of a gateway: its address, the Origin a browser there sends, a cookie. */
+export type GatewayAddress = Pick<TestGateway, 'url' | 'origin' | 'cookie'>;
+
+/** A fresh `patchbay_session=…` cookie from the gateway at `url`, as a browser's first request gets. */
+export async function sessionCookie(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/health`);
+  await res.arrayBuffer();
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+}
+
 export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
   const suffix = randomBytes(4).toString('hex');
   const workspace = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}-ws-`));
@@ -60,12 +70,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     ...options,
   });
   const url = `http://127.0.0.1:${gateway.port}`;
-  const newCookie = async () => {
-    const res = await fetch(`${url}/api/health`);
-    await res.arrayBuffer();
-    const setCookie = res.headers.get('set-cookie') ?? '';
-    return setCookie.split(';')[0]!;
-  };
+  const newCookie = () => sessionCookie(url);
   return {
     gateway,
     url,
@@ -94,7 +99,7 @@ export interface OpenOptions {
   rows?: number;
 }
 
-export function terminalUrl(gw: TestGateway, terminalId: string, options: OpenOptions = {}): string {
+export function terminalUrl(gw: GatewayAddress, terminalId: string, options: OpenOptions = {}): string {
   const q = new URLSearchParams({ target: options.target ?? 'tools', ...(options.query ?? {}) });
   if (options.cols) q.set('cols', String(options.cols));
   if (options.rows) q.set('rows', String(options.rows));
@@ -166,7 +171,7 @@ export class TerminalTestClient {
     ws.on('error', () => {});
   }
 
-  static open(gw: TestGateway, terminalId: string, options: OpenOptions = {}): Promise<TerminalTestClient> {
+  static open(gw: GatewayAddress, terminalId: string, options: OpenOptions = {}): Promise<TerminalTestClient> {
     const ws = new WebSocket(terminalUrl(gw, terminalId, options), {
       headers: { cookie: options.cookie ?? gw.cookie, origin: options.origin ?? gw.origin },
       perMessageDeflate: false,

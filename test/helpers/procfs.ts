@@ -1,8 +1,9 @@
 /** Reading processes from /proc in tests and benches: is a PID still running, what command is it, what CPU has it used. */
 import { readdirSync, readFileSync } from 'node:fs';
+import { processStartTime } from '../../src/lab/instance-state.ts';
 
 /** Indices into statFields(): proc(5) numbers the fields from 1, and these start at its field 3. */
-export const Stat = { state: 0, utime: 11, stime: 12, cutime: 13, cstime: 14, nice: 16 } as const;
+export const Stat = { utime: 11, stime: 12, cutime: 13, cstime: 14, nice: 16 } as const;
 
 /** The fields of a /proc stat file after the command name (which may hold spaces and parentheses). */
 export function statFields(path: string): string[] {
@@ -41,11 +42,7 @@ export function threads(pid: number): { tid: number; name: string; stat: string[
 
 /** True while the process exists and is not a zombie (a zombie has exited; only its parent's wait is left). */
 export function alive(pid: number): boolean {
-  try {
-    return statFields(`/proc/${pid}/stat`)[Stat.state] !== 'Z';
-  } catch {
-    return false;
-  }
+  return processStartTime(pid) !== null;
 }
 
 /** The process's command line with spaces between arguments, or '' once it is gone. */

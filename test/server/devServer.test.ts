@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { sessionCookie, TerminalTestClient } from '../helpers/gateway.ts';
 import { freePort } from '../programs/helpers.ts';
 import { alive } from '../helpers/procfs.ts';
 import { HEALTH_PATH } from '../../src/protocol/health.ts';
@@ -88,10 +88,7 @@ describe('patchbay dev', () => {
   });
 
   it('opens a terminal on the same port', async () => {
-    const page = await fetch(`${url}/`);
-    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const gw = { url, origin: url, cookie } as TestGateway;
-    const t = await TerminalTestClient.open(gw, 'dev-shell');
+    const t = await TerminalTestClient.open({ url, origin: url, cookie: await sessionCookie(url) }, 'dev-shell');
     t.type('echo dev-$((6*7))\r');
     await t.waitForText('dev-42', WAIT_MS);
     await t.close();

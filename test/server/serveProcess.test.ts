@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PIDS_CGROUP_ROOT } from '../../src/terminal/ProcessCgroup.ts';
-import { TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { TerminalTestClient } from '../helpers/gateway.ts';
 import { alive, cmdline } from '../helpers/procfs.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,7 +64,7 @@ describe('patchbay serve', () => {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
       const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
       expect(await res.json()).toMatchObject({ status: 'ok', lab: null });
-      const gw = { url: `http://127.0.0.1:${port}`, origin: url, cookie } as unknown as TestGateway;
+      const gw = { url: `http://127.0.0.1:${port}`, origin: url, cookie };
       const t = await TerminalTestClient.open(gw, 'served');
       t.type('setsid nohup sleep 1004 >/dev/null 2>&1 & echo "sh=[$$]"\r');
       await t.waitForText(/sh=\[(\d+)\]/);

@@ -101,21 +101,20 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     const observer = new ResizeObserver(() => refit());
     observer.observe(element);
 
+    /** Input as typed or run: Enter leaves the prompt, until the shell marks the next one. */
+    const sendInput = (text: string) => {
+      if (text.includes('\r')) atPrompt = false;
+      connection.sendInput(text);
+    };
     const subscriptions = [
       term.onResize(({ cols, rows }) => connection.resize(cols, rows)),
-      term.onData((data) => {
-        if (data.includes('\r')) atPrompt = false;
-        connection.sendInput(data);
-      }),
+      term.onData(sendInput),
       term.onBinary((data) => connection.sendBinary(data)),
     ];
     connection.connect();
 
     const detach = dockStore.attachPort(spec.id, {
-      send: (text) => {
-        if (text.includes('\r')) atPrompt = false;
-        connection.sendInput(text);
-      },
+      send: sendInput,
       // Two frames: one for React to show the tab, one for layout; then fit (sends the Resize first).
       shown: () =>
         new Promise<void>((resolve) =>
