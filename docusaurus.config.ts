@@ -4,12 +4,12 @@ import { themes as prismThemes } from 'prism-react-renderer';
 import type { Plugin } from '@docusaurus/types';
 
 /**
- * Lesson reference checks (src/lessons/remark-validate.ts) as a remark plugin. That module is Node-only
+ * Lesson reference checks (src/lessons/remarkValidate.ts) as a remark plugin. That module is Node-only
  * (it reads the lab and the checker), so it is imported when the docs compile, through a path the web
  * typecheck does not follow.
  */
 function remarkValidate(options: { lab: string }) {
-  const modulePath = './src/lessons/remark-validate.ts';
+  const modulePath = './src/lessons/remarkValidate.ts';
   let transformer: Promise<(tree: unknown, file: unknown) => Promise<void>> | null = null;
   return async (tree: unknown, file: unknown): Promise<void> => {
     transformer ??= import(/* webpackIgnore: true */ modulePath).then((m: { default: (o: { lab: string }) => (tree: unknown, file: unknown) => Promise<void> }) => m.default(options));

@@ -9,7 +9,7 @@ import { loadChallenges, type ChallengeSet } from '../src/checker/challenges.ts'
 import { checkAnswer, liveWindow, offlineWindow, type CheckTarget } from '../src/checker/checkAnswer.ts';
 import { startOfflinePrometheus } from '../src/checker/offlinePrometheus.ts';
 import { PrometheusClient } from '../src/checker/prometheusClient.ts';
-import { startLab } from '../src/lab/start-lab.ts';
+import { startLab } from '../src/lab/startLab.ts';
 
 const BenchDefaults = {
   ROUNDS: 5,

@@ -29,13 +29,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
-import { readTable } from '../labs/programs/conntrack-exporter/table-reader.ts';
-import { TableStatuses } from '../labs/programs/conntrack-exporter/table-status.ts';
+import { readTable } from '../labs/programs/conntrack-exporter/tableReader.ts';
+import { TableStatuses } from '../labs/programs/conntrack-exporter/tableStatus.ts';
 import { COLLECTOR_THREAD_NAME } from '../labs/programs/conntrack-exporter/tunables.ts';
-import { parseSamples } from '../test/exporter/exporter-process.ts';
+import { parseSamples } from '../test/exporter/exporterProcess.ts';
 import { childrenCpuTicksOf, cpuTicks, cpuTicksOf, statFields, threads } from '../test/helpers/procfs.ts';
 import { freePort } from '../test/programs/helpers.ts';
-import { parseTableLine } from '../labs/programs/conntrack-exporter/conntrack-line.ts';
+import { parseTableLine } from '../labs/programs/conntrack-exporter/conntrackLine.ts';
 import { median, percentile } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,7 +72,7 @@ const DEBUG_LINE = new RegExp(
 async function outer(): Promise<void> {
   const ns = `pbe-bench-${randomBytes(3).toString('hex')}`;
   try {
-    execFileSync('node', [join(ROOT, 'scripts/build-programs.mjs')], { stdio: 'inherit' });
+    execFileSync('node', [join(ROOT, 'scripts/buildPrograms.mjs')], { stdio: 'inherit' });
   } catch {
     console.error('build:programs failed; the bench runs the exporter from source');
   }

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pidsInNamespaces } from '../src/lab/namespace-processes.ts';
-import { readRecord } from '../src/lab/instance-state.ts';
-import { startLab } from '../src/lab/start-lab.ts';
+import { pidsInNamespaces } from '../src/lab/namespaceProcesses.ts';
+import { readRecord } from '../src/lab/instanceState.ts';
+import { startLab } from '../src/lab/startLab.ts';
 
 const { values } = parseArgs({ options: { lab: { type: 'string', default: 'connections' }, runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);

@@ -101,7 +101,7 @@ function rssMiB(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, ['scripts/build-programs.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/buildPrograms.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'pbd-bench-'));
   const procs: ChildProcess[] = [];
   try {

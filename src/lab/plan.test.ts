@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabText } from './load-lab.ts';
+import { parseLabText } from './loadLab.ts';
 import { planLab } from './plan.ts';
-import { prometheusConfig } from './prometheus-config.ts';
-import type { LoadedLab } from './load-lab.ts';
+import { prometheusConfig } from './prometheusConfig.ts';
+import type { LoadedLab } from './loadLab.ts';
 
 function loaded(yaml: string): LoadedLab {
   const r = parseLabText(yaml, 'lab.yaml');

@@ -4,9 +4,9 @@
  * so it is tested on its own.
  */
 import { join } from 'node:path';
-import { baseEnv, lookupUser } from './lab-env.ts';
-import type { LoadedLab } from './load-lab.ts';
-import { prometheusArgs, prometheusConfig, prometheusUrl } from './prometheus-config.ts';
+import { baseEnv, lookupUser } from './labEnv.ts';
+import type { LoadedLab } from './loadLab.ts';
+import { prometheusArgs, prometheusConfig, prometheusUrl } from './prometheusConfig.ts';
 import type { ProbeSpec, TerminalPolicySpec } from './schema.ts';
 import { dependencyId, PROMETHEUS_PROCESS, substitute } from './validate.ts';
 

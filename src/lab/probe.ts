@@ -3,8 +3,8 @@
  * own loopback): HTTP via curl (ready on 2xx/3xx), TCP via bash's /dev/tcp, or a command (exit 0).
  */
 import type { ProbeSpec } from './schema.ts';
-import { hostArgv, type HostNamespaces } from './host-command.ts';
-import { runCommand } from './run-command.ts';
+import { hostArgv, type HostNamespaces } from './hostCommand.ts';
+import { runCommand } from './runCommand.ts';
 
 export type ProbeResult = { ok: true } | { ok: false; message: string };
 

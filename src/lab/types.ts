@@ -1,5 +1,5 @@
 /**
- * The lab runtime's programmatic API, as other layers see it: `startLab()` (in `start-lab.ts`) returns a
+ * The lab runtime's programmatic API, as other layers see it: `startLab()` (in `startLab.ts`) returns a
  * `LabInstance`. The server wires `instance.resolver` and `instance.health()` into the gateway; the checker
  * queries `instance.prometheusUrl`; lesson validation spawns terminals with `instance.spawnSpecFor()`.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatStep, formatSummary, reportFailed, type RunReport } from './report.ts';
-import { judge } from './run-lessons.ts';
+import { judge } from './runLessons.ts';
 
 const at = { file: 'docs/course/01-x.mdx', line: 12, column: 3 };
 

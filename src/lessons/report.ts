@@ -2,7 +2,7 @@
  * The lesson-validation report: plain data while running, text a person can read at the end (and
  * line by line as it goes, since a full run takes minutes). Pure formatting; no I/O.
  */
-import { formatPosition, type SourcePosition } from './lesson-plan.ts';
+import { formatPosition, type SourcePosition } from './lessonPlan.ts';
 
 export type StepStatus = 'pass' | 'fail' | 'skip';
 

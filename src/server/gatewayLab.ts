@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { Route } from './Route.ts';
-import { startLab } from '../lab/start-lab.ts';
-import { PROJECT_DIR } from '../lab/load-lab.ts';
+import { startLab } from '../lab/startLab.ts';
+import { PROJECT_DIR } from '../lab/loadLab.ts';
 import { formatLabError, type LabProgress } from '../lab/types.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { loadChallenges } from '../checker/challenges.ts';
 import { PrometheusClient } from '../checker/prometheusClient.ts';
-import { ProgressStore } from '../checker/progressStore.ts';
+import { ProgressStore } from './progressStore.ts';
 
 export interface GatewayLab {
   resolver: TargetResolver;

@@ -16,11 +16,11 @@ import { loadChallenges, type Challenge, type ChallengeSet } from '../../src/che
 import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
-import { ProgressStore } from '../../src/checker/progressStore.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
 import type { RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { windowWithout } from '../checker/offline.ts';
-import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
-import { launchBrowser, type TestBrowser } from './challenge-browser.ts';
+import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
 const PREFIX = 'pbg';
 /** The challenge on the welcome page, and the answer that must fail with a label-filter hint. */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
+import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, screenText, type TestBrowser } from './chromium.ts';
 
 const PREFIX = 'pbb';

@@ -1,5 +1,5 @@
 /**
- * The dock's socket client (src/components/terminal/TerminalConnection.ts) against a real gateway and
+ * The dock's socket client (src/components/dock/TerminalConnection.ts) against a real gateway and
  * real shells, outside the browser: `ws` stands in for the browser's WebSocket (same event API; it
  * sends the Origin and cookie a page would), and @xterm/headless is the terminal it writes into.
  * A TCP relay between them lets a test cut the connection the way a network blip does.
@@ -15,9 +15,9 @@ import xtermHeadless from '@xterm/headless';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
-import { TerminalConnection } from '../../src/components/terminal/TerminalConnection.ts';
-import { diagnose } from '../../src/components/terminal/diagnoseRefusal.ts';
-import type { ConnectionState } from '../../src/components/terminal/dockStore.ts';
+import { TerminalConnection } from '../../src/components/dock/TerminalConnection.ts';
+import { diagnose } from '../../src/components/dock/diagnoseRefusal.ts';
+import type { ConnectionState } from '../../src/components/dock/dockStore.ts';
 
 const PREFIX = 'pbb';
 const WAIT_MS = 20_000;

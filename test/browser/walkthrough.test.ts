@@ -11,18 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
-import { launchBrowser, type TestBrowser } from './challenge-browser.ts';
-import { startLab } from '../../src/lab/start-lab.ts';
+import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+import { startLab } from '../../src/lab/startLab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import type { TargetResolver } from '../../src/terminal/target.ts';
 import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { PrometheusClient } from '../../src/checker/prometheusClient.ts';
-import { ProgressStore } from '../../src/checker/progressStore.ts';
-import { listLessons } from '../../src/lessons/discover-lessons.ts';
-import { readLesson } from '../../src/lessons/read-lesson.ts';
-import { challengeSteps, commandSteps, type LessonPlan } from '../../src/lessons/lesson-plan.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
+import { listLessons } from '../../src/lessons/discoverLessons.ts';
+import { readLesson } from '../../src/lessons/readLesson.ts';
+import { challengeSteps, commandSteps, type LessonPlan } from '../../src/lessons/lessonPlan.ts';
 
 const PREFIX = 'pbh';
 const LAB = 'connections';
@@ -44,7 +44,7 @@ const temp: string[] = [];
 const typed = new Map<string, string>();
 /** Uncaught errors in the page, shown when a step fails. */
 const pageErrors: string[] = [];
-/** The dock's Enter (src/components/terminal/dockStore.ts). */
+/** The dock's Enter (src/components/dock/dockStore.ts). */
 const ENTER = '\r';
 
 function tempDir(name: string): string {

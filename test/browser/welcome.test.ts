@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import type { LabHealth } from '../../src/protocol/health.ts';
-import { copyBuiltSite, type SiteCopy } from './challenge-site.ts';
+import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, screenText as readScreen, type TestBrowser } from './chromium.ts';
 
 const PREFIX = 'pbb';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenges } from '../../src/checker/challenges.ts';
 import { checkAnswer, normalizedReference } from '../../src/checker/checkAnswer.ts';
 import { generateMutants } from '../../src/checker/mutants.ts';
-import { loadLab } from '../../src/lab/load-lab.ts';
+import { loadLab } from '../../src/lab/loadLab.ts';
 import { startOfflineLab, windowWithout, type OfflineLab } from './offline.ts';
 
 const loaded = await loadChallenges('connections');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProgressStore } from '../../src/checker/progressStore.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
 import { TEST_PREFIX } from './offline.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,7 +57,7 @@ describe('ProgressStore', () => {
     const script = path.join(dir, 'writer.mts');
     writeFileSync(
       script,
-      `import { ProgressStore } from ${JSON.stringify(path.join(ROOT, 'src/checker/progressStore.ts'))};
+      `import { ProgressStore } from ${JSON.stringify(path.join(ROOT, 'src/server/progressStore.ts'))};
 const store = new ProgressStore(${JSON.stringify(path.join(dir, 'data'))});
 let i = 0;
 process.stdout.write('started\\n');

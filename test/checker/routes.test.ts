@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChallengeDetail, ChallengeListResponse, CheckResponse, ProgressResponse } from '../../src/protocol/challenges.ts';
 import { checkPath, challengePath, revealPath, CHALLENGES_PATH, PROGRESS_PATH } from '../../src/protocol/challenges.ts';
-import { ProgressStore } from '../../src/checker/progressStore.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
 import type { PrometheusClient, RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';

@@ -1,6 +1,6 @@
 /** Reading processes from /proc in tests and benches: is a PID still running, what command is it, what CPU has it used. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { processStartTime } from '../../src/lab/instance-state.ts';
+import { processStartTime } from '../../src/lab/instanceState.ts';
 
 /** Indices into statFields(): proc(5) numbers the fields from 1, and these start at its field 3. */
 export const Stat = { utime: 11, stime: 12, cutime: 13, cstime: 14, nice: 16 } as const;

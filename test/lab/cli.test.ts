@@ -2,8 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { listInstances } from '../../src/lab/instance-state.ts';
-import { cleanStaleInstances } from '../../src/lab/start-lab.ts';
+import { listInstances } from '../../src/lab/instanceState.ts';
+import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 

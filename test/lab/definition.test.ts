@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLabText } from '../../src/lab/load-lab.ts';
-import { startLab } from '../../src/lab/start-lab.ts';
+import { parseLabText } from '../../src/lab/loadLab.ts';
+import { startLab } from '../../src/lab/startLab.ts';
 import { formatLabError, type LabError } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
 

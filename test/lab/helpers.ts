@@ -4,9 +4,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readRecord } from '../../src/lab/instance-state.ts';
+import { readRecord } from '../../src/lab/instanceState.ts';
 import { processesIn, type ProcessSnapshot } from './leftovers.ts';
-import { startLab } from '../../src/lab/start-lab.ts';
+import { startLab } from '../../src/lab/startLab.ts';
 import type { LabInstance, StartLabOptions } from '../../src/lab/types.ts';
 
 export const PREFIX = 'pbc';

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { netnsInode, pidsInNamespaces } from '../../src/lab/namespace-processes.ts';
-import { processStartTime, SUBNET_CLAIMS_DIR } from '../../src/lab/instance-state.ts';
+import { netnsInode, pidsInNamespaces } from '../../src/lab/namespaceProcesses.ts';
+import { processStartTime, SUBNET_CLAIMS_DIR } from '../../src/lab/instanceState.ts';
 
 export interface ProcessSnapshot {
   pid: number;

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessHealth } from '../../src/protocol/health.ts';
-import { readRecord } from '../../src/lab/instance-state.ts';
+import { readRecord } from '../../src/lab/instanceState.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { processesOf, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING } from './leftovers.ts';

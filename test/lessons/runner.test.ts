@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startLab } from '../../src/lab/start-lab.ts';
+import { startLab } from '../../src/lab/startLab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
-import { runLessons } from '../../src/lessons/run-lessons.ts';
+import { runLessons } from '../../src/lessons/runLessons.ts';
 import { formatSummary, reportFailed, type RunReport, type StepResult } from '../../src/lessons/report.ts';
-import { PROJECT_DIR } from '../../src/lab/load-lab.ts';
+import { PROJECT_DIR } from '../../src/lab/loadLab.ts';
 
 const LAB = 'connections';
 const PREFIX = 'pbh';

@@ -14,13 +14,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { parseEventLine, type ConntrackEvent } from './conntrack-line.ts';
-import { ConnTable } from './conn-table.ts';
-import { EventSource } from './event-source.ts';
+import { parseEventLine, type ConntrackEvent } from './conntrackLine.ts';
+import { ConnTable } from './connTable.ts';
+import { EventSource } from './eventSource.ts';
 import { emptyStats, renderConnections, renderStats, type CollectorStats } from './exposition.ts';
-import { hostLabel, localAddresses, parseHostsFile, parseIgnoreList, type Naming } from './host-namer.ts';
-import { hasTcpSockets, readTable } from './table-reader.ts';
-import { TableStatuses, type TableStatus } from './table-status.ts';
+import { hostLabel, localAddresses, parseHostsFile, parseIgnoreList, type Naming } from './hostNamer.ts';
+import { hasTcpSockets, readTable } from './tableReader.ts';
+import { TableStatuses, type TableStatus } from './tableStatus.ts';
 import { Tunables } from './tunables.ts';
 import type { ExporterOptions } from './options.ts';
 

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ConntrackEntry } from './conntrack-line.ts';
-import { ConnTable } from './conn-table.ts';
+import type { ConntrackEntry } from './conntrackLine.ts';
+import { ConnTable } from './connTable.ts';
 import { emptyStats, escapeLabel, renderConnections, renderStats } from './exposition.ts';
-import { parseHostsFile, parseIgnoreList } from './host-namer.ts';
-import { readTable } from './table-reader.ts';
+import { parseHostsFile, parseIgnoreList } from './hostNamer.ts';
+import { readTable } from './tableReader.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const GOLDEN = here('./fixtures/metrics.golden.txt');

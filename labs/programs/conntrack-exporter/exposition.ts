@@ -5,8 +5,8 @@
  * per-scrape registry walk, no async collect, no allocation per series on the HTTP thread).
  */
 import { Buckets } from './states.ts';
-import type { HostRow } from './conn-table.ts';
-import { tableStatusNames, type TableStatus } from './table-status.ts';
+import type { HostRow } from './connTable.ts';
+import { tableStatusNames, type TableStatus } from './tableStatus.ts';
 
 interface Descriptor {
   name: string;

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Collector, type CollectorOptions } from './collector.ts';
 import { emptyStats, renderConnections, renderStats } from './exposition.ts';
-import { MetricsServer } from './metrics-server.ts';
+import { MetricsServer } from './metricsServer.ts';
 import { HELP, parseOptions } from './options.ts';
 import { COLLECTOR_THREAD_NAME, Tunables } from './tunables.ts';
 

@@ -7,7 +7,7 @@ import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutco
 import { startOfflinePrometheus } from '../../checker/offlinePrometheus.ts';
 import { PrometheusClient } from '../../checker/prometheusClient.ts';
 import { formatPositionedError } from '../../checker/yamlPositions.ts';
-import { isRuntimeAlive, listInstances, runtimeDirFrom } from '../../lab/instance-state.ts';
+import { isRuntimeAlive, listInstances, runtimeDirFrom } from '../../lab/instanceState.ts';
 
 const help = `Usage: patchbay check CHALLENGE --query QUERY [--offline] [--lab LAB] [--json]
 

@@ -1,8 +1,8 @@
 /** `patchbay down [INSTANCE]`: stop a lab instance and remove everything it created. */
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instance-state.ts';
-import { findInstance, removeInstance } from '../../lab/start-lab.ts';
+import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
+import { findInstance, removeInstance } from '../../lab/startLab.ts';
 
 /** How long the runtime gets to stop its lab on SIGTERM before `down` removes what is left itself. */
 const RUNTIME_STOP_TIMEOUT_MS = 15_000;

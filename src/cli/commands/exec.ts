@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { wantsHelp } from '../command.ts';
-import { hostArgv } from '../../lab/host-command.ts';
-import { runtimeDirFrom } from '../../lab/instance-state.ts';
-import { baseEnv, lookupUser } from '../../lab/lab-env.ts';
-import { findInstance } from '../../lab/start-lab.ts';
+import { hostArgv } from '../../lab/hostCommand.ts';
+import { runtimeDirFrom } from '../../lab/instanceState.ts';
+import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
+import { findInstance } from '../../lab/startLab.ts';
 
 const help = `Usage: patchbay exec [--instance ID] [--user USER] HOST -- CMD [ARG…]
 

@@ -2,8 +2,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { runtimeDirFrom } from '../../lab/instance-state.ts';
-import { findInstance } from '../../lab/start-lab.ts';
+import { runtimeDirFrom } from '../../lab/instanceState.ts';
+import { findInstance } from '../../lab/startLab.ts';
 
 /** How often -f looks for new output: fast enough to feel live, cheap enough to leave running. */
 const FOLLOW_POLL_MS = 200;

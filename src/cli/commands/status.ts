@@ -1,7 +1,7 @@
 /** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instance-state.ts';
+import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 
 const help = `Usage: patchbay status [INSTANCE] [--json]
 

@@ -1,9 +1,9 @@
-/** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/run-lessons.ts. */
+/** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/runLessons.ts. */
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { PROJECT_DIR } from '../../lab/load-lab.ts';
-import { discoverLessons, COURSE_DIR } from '../../lessons/discover-lessons.ts';
-import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/run-lessons.ts';
+import { PROJECT_DIR } from '../../lab/loadLab.ts';
+import { discoverLessons, COURSE_DIR } from '../../lessons/discoverLessons.ts';
+import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/runLessons.ts';
 import { formatLessonHeader, formatStep, formatSummary, reportFailed } from '../../lessons/report.ts';
 
 /** The course's lab. */

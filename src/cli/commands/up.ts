@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { startLab } from '../../lab/start-lab.ts';
+import { startLab } from '../../lab/startLab.ts';
 import { formatLabError, type LabInstance, type LabProgress } from '../../lab/types.ts';
 
 /** Printed by a detached runtime once its lab is up; the launching `up` exits when it sees it. */

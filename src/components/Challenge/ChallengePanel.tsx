@@ -14,7 +14,7 @@ import {
   type RevealResponse,
 } from '../../protocol/challenges.ts';
 import type { ApiError } from '../../protocol/errors.ts';
-import { callApi } from '../promql/apiClient.ts';
+import { callApi } from '../api/apiClient.ts';
 import PromQLEditor from '../promql/PromQLEditor.tsx';
 import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';

@@ -5,7 +5,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { PROGRESS_PATH, type ChallengeProgress, type ProgressResponse } from '../../protocol/challenges.ts';
-import { callApi } from '../promql/apiClient.ts';
+import { callApi } from '../api/apiClient.ts';
 
 export interface PageChallenge {
   id: string;

@@ -4,7 +4,7 @@
  * workdir really are; these are requests.
  */
 import { useEffect } from 'react';
-import { dockStore } from '../terminal/dockStore.ts';
+import { dockStore } from '../dock/dockStore.ts';
 
 export interface TerminalProps {
   target: string;

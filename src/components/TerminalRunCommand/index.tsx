@@ -5,7 +5,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import CodeBlock from '@theme/CodeBlock';
-import { dockStore } from '../terminal/dockStore.ts';
+import { dockStore } from '../dock/dockStore.ts';
 import { commandsOf } from './commandText.ts';
 import styles from './styles.module.css';
 

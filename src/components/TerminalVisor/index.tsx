@@ -5,7 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import { Children, isValidElement, useEffect } from 'react';
-import { dockStore } from '../terminal/dockStore.ts';
+import { dockStore } from '../dock/dockStore.ts';
 import type { TerminalProps } from '../Terminal/index.tsx';
 import styles from './styles.module.css';
 

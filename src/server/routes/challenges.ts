@@ -21,7 +21,7 @@ import type { Challenge, ChallengeSet } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow } from '../../checker/checkAnswer.ts';
 import { Limiter } from '../../checker/limiter.ts';
 import type { PrometheusClient, RangeWindow } from '../../checker/prometheusClient.ts';
-import type { ProgressStore, SessionProgress } from '../../checker/progressStore.ts';
+import type { ProgressStore, SessionProgress } from '../progressStore.ts';
 import type { Route, RouteContext } from '../Route.ts';
 
 export const ChallengeRouteLimits = {

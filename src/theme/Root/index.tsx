@@ -4,7 +4,7 @@
  */
 import type { ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
-import TerminalDock from '../../components/terminal/TerminalDock.tsx';
+import TerminalDock from '../../components/dock/TerminalDock.tsx';
 
 export default function Root({ children }: { children: ReactNode }) {
   return (

@@ -1,0 +1,182 @@
+/**
+ * What an instance keeps on disk under the runtime root (`/run/patchbay/<id>/state.json`): every
+ * namespace, link and mount it created, its processes, its health, and the PID (plus start time, so
+ * a reused PID is not mistaken for it) of the runtime that owns it. Written before anything is
+ * created, so an instance whose runtime died (SIGKILL) can always be found and removed.
+ * The CLI (`status`, `exec`, `logs`, `down`) reads it from another process.
+ */
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabHealth } from '../protocol/health.ts';
+import type { TerminalPolicy } from './plan.ts';
+import { SUBNET_BASE } from './plan.ts';
+
+export const DEFAULT_RUNTIME_DIR = '/run/patchbay';
+export const DEFAULT_PREFIX = 'pb';
+/** Interface names are at most 15 bytes: prefix (≤5) + 6 random hex + `v` + host index (≤2) + slack. */
+export const MAX_PREFIX_LENGTH = 5;
+const SUBNETS = 256;
+/** Machine-wide, whatever the runtime dir: every runtime on the machine shares the 10.213.N.0/24 space. */
+export const SUBNET_CLAIMS_DIR = '/run/patchbay/subnets';
+
+export function runtimeDirFrom(option?: string): string {
+  return option ?? process.env.PATCHBAY_RUNTIME_DIR ?? DEFAULT_RUNTIME_DIR;
+}
+
+export interface NetworkRecord {
+  bridge: string | null;
+  veths: string[];
+  netns: string[];
+  /** Inode of each namespace when created (informational: once a namespace is gone its inode may be reused). */
+  netnsInodes: number[];
+  utsFiles: string[];
+  etcNetns: string[];
+}
+
+export interface HostRecord {
+  name: string;
+  address: string;
+  netns: string;
+  utsFile: string;
+  hostDir: string;
+  env: Record<string, string>;
+  terminal: TerminalPolicy;
+}
+
+export interface InstanceRecord {
+  id: string;
+  prefix: string;
+  lab: string;
+  labFile: string;
+  /** Which driver created it (see labDriver.ts). */
+  driver?: string;
+  dir: string;
+  subnetIndex: number;
+  runtime: { pid: number; startTime: string };
+  createdAt: string;
+  network: NetworkRecord;
+  hosts: HostRecord[];
+  processes: Record<string, { host: string; name: string; pid: number | null; logFile: string }>;
+  prometheusUrl: string | null;
+  health: LabHealth | null;
+}
+
+export function newInstanceId(prefix: string): string {
+  if (!/^[a-z][a-z0-9]{0,4}$/.test(prefix)) throw new Error(`instance prefix must be 1-${MAX_PREFIX_LENGTH} lowercase letters or digits, got "${prefix}"`);
+  return `${prefix}${randomBytes(3).toString('hex')}`;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null if the process is gone. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie has exited; its parent may be slow to reap it (a detached runtime's parent is init).
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function isRuntimeAlive(record: InstanceRecord): boolean {
+  return processStartTime(record.runtime.pid) === record.runtime.startTime;
+}
+
+export function selfRuntime(): { pid: number; startTime: string } {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
+}
+
+export function writeRecord(record: InstanceRecord): void {
+  const tmp = join(record.dir, `.state.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(record, null, 1));
+  renameSync(tmp, join(record.dir, 'state.json'));
+}
+
+export function readRecord(dir: string): InstanceRecord | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as InstanceRecord;
+  } catch {
+    return null;
+  }
+}
+
+export function listInstances(runtimeDir: string): InstanceRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(runtimeDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n !== 'subnets')
+    .map((n) => readRecord(join(runtimeDir, n)))
+    .filter((r): r is InstanceRecord => r !== null)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/**
+ * Claims a free 10.213.N.0/24: atomically (mkdir) against other runtimes, and skipping any N the root
+ * namespace already has an address in (another tool's network, or a dead instance's bridge).
+ */
+export function claimSubnet(id: string): number | null {
+  const dir = SUBNET_CLAIMS_DIR;
+  mkdirSync(dir, { recursive: true });
+  const used = usedSubnets();
+  const start = randomBytes(1)[0]!; // spread instances so a just-freed subnet is not reused at once
+  for (let i = 0; i < SUBNETS; i++) {
+    const n = (start + i) % SUBNETS;
+    if (used.has(n)) continue;
+    try {
+      mkdirSync(join(dir, String(n)));
+    } catch {
+      if (!reclaimIfStale(join(dir, String(n)))) continue;
+      try {
+        mkdirSync(join(dir, String(n)));
+      } catch {
+        continue; // another runtime reclaimed it first
+      }
+    }
+    writeFileSync(join(dir, String(n), 'owner'), id);
+    return n;
+  }
+  return null;
+}
+
+/** A claim older than this whose instance has no bridge is left by a runtime that died before releasing it. */
+const STALE_CLAIM_MS = 60_000;
+
+function reclaimIfStale(claim: string): boolean {
+  try {
+    const owner = readFileSync(join(claim, 'owner'), 'utf8');
+    const age = Date.now() - statSync(claim).mtimeMs;
+    // The bridge (`<id>br`) exists from a moment after the claim until teardown.
+    if (age < STALE_CLAIM_MS || existsSync(`/sys/class/net/${owner}br`)) return false;
+    rmSync(claim, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function releaseSubnet(n: number, id: string): void {
+  const claim = join(SUBNET_CLAIMS_DIR, String(n));
+  try {
+    if (readFileSync(join(claim, 'owner'), 'utf8') === id) rmSync(claim, { recursive: true, force: true });
+  } catch {
+    // Not ours or already gone.
+  }
+}
+
+function usedSubnets(): Set<number> {
+  const used = new Set<number>();
+  try {
+    const out = execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' });
+    for (const m of out.matchAll(new RegExp(`inet ${SUBNET_BASE.replace('.', '\\.')}\\.(\\d+)\\.`, 'g'))) used.add(Number(m[1]));
+  } catch {
+    // Without `ip` nothing can start anyway; the driver reports that.
+  }
+  return used;
+}

@@ -1,0 +1,153 @@
+/**
+ * `startLab()`: load and validate the definition, remove what dead runtimes of the same prefix left,
+ * claim a subnet, record the instance, create its network, write its files, start its processes in
+ * dependency order, and hand back a `LabInstance`. Any failure before the processes start removes
+ * everything it created.
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  claimSubnet,
+  DEFAULT_PREFIX,
+  isRuntimeAlive,
+  listInstances,
+  newInstanceId,
+  readRecord,
+  releaseSubnet,
+  runtimeDirFrom,
+  selfRuntime,
+  writeRecord,
+  type InstanceRecord,
+} from './instanceState.ts';
+import { loadLab, PROJECT_DIR } from './loadLab.ts';
+import { emptyNetworkRecord } from './netnsDriver.ts';
+import { DEFAULT_DRIVER, driverFor } from './labDriver.ts';
+import { planLab, type LabPlan } from './plan.ts';
+import { RunningLab } from './runningLab.ts';
+import type { LabProgress, StartLabOptions, StartLabResult } from './types.ts';
+import { substitute } from './validate.ts';
+
+/** Re-exported: CLI commands run commands in hosts of an instance recorded on disk. */
+export { execInHost } from './runningLab.ts';
+
+export async function startLab(options: StartLabOptions): Promise<StartLabResult> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const loaded = loadLab(options.lab, projectDir);
+  if (!loaded.ok) {
+    return { ok: false, errors: loaded.errors, message: `${loaded.errors.length} error(s) in the lab definition` };
+  }
+  const lab = loaded.lab;
+  if (process.getuid?.() !== 0) {
+    return { ok: false, errors: [], message: 'the netns lab driver needs root (network namespaces, veths, nft); run as root' };
+  }
+  const runtimeDir = runtimeDirFrom(options.runtimeDir);
+  const prefix = options.prefix ?? process.env.PATCHBAY_PREFIX ?? DEFAULT_PREFIX;
+  if (!/^[a-z][a-z0-9]{0,4}$/.test(prefix)) {
+    return { ok: false, errors: [], message: `the instance prefix must be 1-5 lowercase letters or digits starting with a letter, got "${prefix}"` };
+  }
+  mkdirSync(runtimeDir, { recursive: true });
+  await cleanStaleInstances(runtimeDir, prefix, progress);
+
+  const id = options.instanceId ?? newInstanceId(prefix);
+  const dir = join(runtimeDir, id);
+  mkdirSync(dir, { recursive: true });
+  const subnetIndex = claimSubnet(id);
+  if (subnetIndex === null) {
+    rmSync(dir, { recursive: true, force: true });
+    return { ok: false, errors: [], message: 'no free 10.213.N.0/24 subnet for a new lab instance' };
+  }
+  const plan = planLab(lab, { id, subnetIndex, dir });
+  const record: InstanceRecord = {
+    id,
+    prefix,
+    lab: lab.name,
+    labFile: lab.file,
+    driver: DEFAULT_DRIVER,
+    dir,
+    subnetIndex,
+    runtime: selfRuntime(),
+    createdAt: new Date().toISOString(),
+    network: emptyNetworkRecord(),
+    hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir, env: h.env, terminal: h.terminal })),
+    processes: Object.fromEntries(plan.processes.map((p) => [p.id, { host: p.host, name: p.name, pid: null, logFile: p.logFile }])),
+    prometheusUrl: plan.prometheusUrl,
+    health: null,
+  };
+  writeRecord(record);
+
+  const driver = driverFor(record.driver);
+  const teardown = async () => {
+    await driver.destroy(record.network);
+    releaseSubnet(subnetIndex, id);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const net = await driver.create(plan, record.network, () => writeRecord(record));
+  if (!net.ok) {
+    await teardown();
+    return { ok: false, errors: [], message: net.message };
+  }
+  progress({ kind: 'network', message: `${plan.hosts.length} hosts on ${plan.subnet}`, elapsedMs: Date.now() - started });
+  const files = writeFiles(plan);
+  if (!files.ok) {
+    await teardown();
+    return { ok: false, errors: [], message: files.message };
+  }
+
+  const instance = new RunningLab(plan, record, teardown, progress, started);
+  instance.launch();
+  if (options.waitReady !== false) await instance.ready();
+  return { ok: true, instance };
+}
+
+function writeFiles(plan: LabPlan): { ok: true } | { ok: false; message: string } {
+  for (const p of plan.processes) {
+    mkdirSync(dirname(p.logFile), { recursive: true });
+    for (const f of p.files) {
+      try {
+        mkdirSync(dirname(f.path), { recursive: true });
+        const content = f.content ?? substitute(readFileSync(f.from!, 'utf8'), f.vars ?? {});
+        writeFileSync(f.path, content);
+        if (f.mode !== undefined) chmodSync(f.path, f.mode);
+      } catch (error) {
+        return { ok: false, message: `${p.id}: cannot write ${f.path}: ${(error as Error).message}` };
+      }
+    }
+  }
+  return { ok: true };
+}
+
+/** Removes instances of this prefix whose runtime is gone (killed, crashed, machine rebooted). */
+export async function cleanStaleInstances(runtimeDir: string, prefix: string, progress: (e: LabProgress) => void = () => {}): Promise<string[]> {
+  const removed: string[] = [];
+  for (const record of listInstances(runtimeDir)) {
+    if (record.prefix !== prefix || isRuntimeAlive(record)) continue;
+    progress({ kind: 'cleanup', instance: record.id, message: `removing instance ${record.id} of lab ${record.lab} left by a runtime that is gone (pid ${record.runtime.pid})` });
+    await removeInstance(runtimeDir, record);
+    removed.push(record.id);
+  }
+  return removed;
+}
+
+/** Removes everything an instance record names; safe on a half-created or half-removed instance. */
+export async function removeInstance(_runtimeDir: string, record: InstanceRecord): Promise<void> {
+  await driverFor(record.driver).destroy(record.network);
+  releaseSubnet(record.subnetIndex, record.id);
+  rmSync(record.dir, { recursive: true, force: true });
+}
+
+
+
+/** The record of a running instance by id (or the only one), for CLI commands in another process. */
+export function findInstance(runtimeDir: string, id?: string): { ok: true; record: InstanceRecord } | { ok: false; message: string } {
+  if (id) {
+    const record = readRecord(join(runtimeDir, id));
+    return record ? { ok: true, record } : { ok: false, message: `no lab instance ${id} in ${runtimeDir}` };
+  }
+  const live = listInstances(runtimeDir).filter(isRuntimeAlive);
+  if (live.length === 1) return { ok: true, record: live[0]! };
+  if (live.length === 0) return { ok: false, message: 'no lab instance is running (start one with `patchbay up`)' };
+  return { ok: false, message: `${live.length} lab instances are running (${live.map((r) => `${r.id} (${r.lab})`).join(', ')}); name one with --instance` };
+}

@@ -1,0 +1,44 @@
+/**
+ * What lessons of a lab may refer to, read from the lab's own files: host names from its definition
+ * (the lab runtime's loader), challenge ids from its challenges file (the checker's loader), and the
+ * checker's PromQL syntax check for graph queries. Shared by `patchbay test` and the site build.
+ */
+import { loadLab } from '../lab/loadLab.ts';
+import { formatLabError } from '../lab/types.ts';
+import { loadChallenges, type ChallengeSet } from '../checker/challenges.ts';
+import { grafanaVariables, normalizeQuery } from '../checker/normalize.ts';
+import { checkSyntax } from '../checker/syntax.ts';
+import type { ReferenceContext } from './referenceChecks.ts';
+
+export interface LabContext {
+  lab: string;
+  hosts: string[];
+  challenges: ChallengeSet;
+  references: ReferenceContext;
+}
+
+export type LabContextResult = { ok: true; context: LabContext } | { ok: false; errors: string[] };
+
+export async function loadLabContext(lab: string, projectDir?: string): Promise<LabContextResult> {
+  const loaded = projectDir ? loadLab(lab, projectDir) : loadLab(lab);
+  const challenges = projectDir ? await loadChallenges(lab, projectDir) : await loadChallenges(lab);
+  const errors: string[] = [];
+  if (!loaded.ok) errors.push(...loaded.errors.map(formatLabError));
+  if (!challenges.ok) errors.push(...challenges.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`));
+  if (!loaded.ok || !challenges.ok) return { ok: false, errors };
+  const set = challenges.set;
+  const hosts = Object.keys(loaded.lab.spec.hosts);
+  // Graphs use Grafana's variables as challenges do; a graph's step is not known here, so the scrape
+  // interval stands in for $__interval (the substitution only has to produce a parsable duration).
+  const variables = grafanaVariables({ scrapeSeconds: set.scrapeInterval, intervalSeconds: set.scrapeInterval, rangeSeconds: set.live.window });
+  const parseQuery = (query: string): { ok: true } | { ok: false; message: string } => {
+    const n = normalizeQuery(query, variables);
+    if (!n.ok) return { ok: false, message: n.error.message };
+    const s = checkSyntax(n.query);
+    return s.ok ? { ok: true } : { ok: false, message: s.error.message };
+  };
+  return {
+    ok: true,
+    context: { lab, hosts, challenges: set, references: { hosts, challengeIds: [...set.byId.keys()], parseQuery } },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * A lesson as plain data: what its MDX declares (terminals, run-command buttons, challenges, graphs),
+ * each with the position it came from, so every later error can point at a line. Produced by
+ * `readLesson` (readLesson.ts); consumed by the reference checks, the runner and the site build.
+ */
+
+/** 1-based line and column in the lesson file, as editors and `file:line:column` links expect. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export function formatPosition(at: SourcePosition): string {
+  return `${at.file}:${at.line}:${at.column}`;
+}
+
+/** `<Terminal target shell workdir user id name/>` inside a `<TerminalVisor>`. */
+export interface TerminalDecl {
+  id: string;
+  /** Host name of the lab. */
+  target: string;
+  name?: string;
+  shell?: string;
+  user?: string;
+  workdir?: string;
+  at: SourcePosition;
+}
+
+/** What a command is expected to exit with: `0` unless the lesson says otherwise. */
+export type ExpectedExit = { kind: 'code'; code: number } | { kind: 'nonzero' };
+
+/** One `<Command>` of a `<TerminalRunCommand>` button. */
+export interface CommandStep {
+  kind: 'command';
+  /** Id of the `<Terminal>` the button types into (the button's `target` attribute). */
+  terminal: string;
+  /** The exact text typed, as the browser types it. */
+  text: string;
+  expect: ExpectedExit;
+  /** Per-command limit from a `timeout={SECONDS}` attribute; the runner's default otherwise. */
+  timeoutSeconds?: number;
+  /** Ordinal of the button in the lesson (1-based), so a report can group commands by button. */
+  button: number;
+  at: SourcePosition;
+}
+
+/** `<Challenge id="…"/>`. */
+export interface ChallengeStep {
+  kind: 'challenge';
+  id: string;
+  at: SourcePosition;
+}
+
+/** `<MetricsGraph query="…"/>`. */
+export interface GraphStep {
+  kind: 'graph';
+  query: string;
+  title?: string;
+  at: SourcePosition;
+}
+
+export type LessonStep = CommandStep | ChallengeStep | GraphStep;
+
+/** A problem found while reading the MDX itself (syntax, a malformed attribute, an unreadable command). */
+export interface LessonProblem {
+  at: SourcePosition;
+  message: string;
+}
+
+export interface LessonPlan {
+  file: string;
+  /** Front-matter `id` (or the file name without extension). */
+  id: string;
+  title: string;
+  terminals: TerminalDecl[];
+  /** Commands, challenges and graphs in document order. */
+  steps: LessonStep[];
+  problems: LessonProblem[];
+}
+
+export function commandSteps(plan: LessonPlan): CommandStep[] {
+  return plan.steps.filter((s): s is CommandStep => s.kind === 'command');
+}
+
+export function challengeSteps(plan: LessonPlan): ChallengeStep[] {
+  return plan.steps.filter((s): s is ChallengeStep => s.kind === 'challenge');
+}
+
+export function graphSteps(plan: LessonPlan): GraphStep[] {
+  return plan.steps.filter((s): s is GraphStep => s.kind === 'graph');
+}

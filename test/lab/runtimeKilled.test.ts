@@ -1,0 +1,74 @@
+/** A runtime killed with SIGKILL leaves its lab behind; the next start with the same prefix removes it. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { listInstances } from '../../src/lab/instanceState.ts';
+import { cleanStaleInstances } from '../../src/lab/startLab.ts';
+import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
+import { leftovers, NOTHING, processesIn } from './leftovers.ts';
+
+const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
+const rt = runtimeDir();
+afterAll(async () => {
+  await cleanStaleInstances(rt.dir, PREFIX);
+  rt.remove();
+});
+
+/** Runs `patchbay up` as a child, waits until the lab is up, kills it with SIGKILL; returns the orphan. */
+async function orphanedInstance() {
+  const child = spawn(process.execPath, [bin, 'up', `${FIXTURES}/mini`, '--prefix', PREFIX], {
+    env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    await waitFor('the lab to be up', () => (out.includes('Press Ctrl-C') ? true : undefined), 60_000);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const [orphan] = listInstances(rt.dir);
+  return orphan!;
+}
+
+describe('after the runtime is killed with SIGKILL', () => {
+  it('the next start finds the orphaned instance and removes everything it left', async () => {
+    const orphan = await orphanedInstance();
+    expect(orphan).toBeDefined();
+    const processes = processesIn(orphan.network.netns);
+    // Killed: its processes and namespaces are still there.
+    const left = leftovers(orphan.id, processes, rt.dir);
+    expect(left.netns).toHaveLength(3);
+    expect(left.pids.length).toBeGreaterThanOrEqual(4);
+
+    const events: string[] = [];
+    const next = await start('mini', rt.dir, { onProgress: (e) => e.kind === 'cleanup' && events.push(e.instance) });
+    try {
+      expect(events).toEqual([orphan.id]);
+      expect(leftovers(orphan.id, processes, rt.dir)).toEqual(NOTHING);
+      expect(next.health().state).toBe('ready');
+    } finally {
+      await next.stop();
+    }
+  });
+});
+
+describe('patchbay down on an orphaned instance', () => {
+  it('removes everything the dead runtime left', async () => {
+    const orphan = await orphanedInstance();
+    const processes = processesIn(orphan.network.netns);
+    expect(processes.length).toBeGreaterThanOrEqual(4);
+    const down = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'down', orphan.id], { env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(down.code).toBe(0);
+    expect(down.out).toContain(`stopped ${orphan.id} (lab mini)`);
+    expect(leftovers(orphan.id, processes, rt.dir)).toEqual(NOTHING);
+  });
+});
