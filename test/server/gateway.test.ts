@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabHealth } from '../../src/protocol/health.ts';
+import type { HealthResponse, LabHealth } from '../../src/protocol/health.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway;
@@ -85,7 +85,7 @@ describe('gateway HTTP', () => {
   it('answers GET /api/health with the lab from the provider', async () => {
     const res = await fetch(`${gw.url}/api/health`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as HealthResponse;
     expect(body).toMatchObject({ status: 'ok', version: expect.any(String), lab });
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
@@ -122,7 +122,7 @@ describe('gateway HTTP', () => {
 describe('gateway without a lab', () => {
   it('reports lab null in /api/health', async () => {
     const bare = await startGateway();
-    const body = await (await fetch(`${bare.url}/api/health`)).json();
+    const body = (await (await fetch(`${bare.url}/api/health`)).json()) as HealthResponse;
     expect(body.lab).toBeNull();
     await bare.close();
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { devProxy } from '../../src/server/devProxy.ts';
+import type { HealthResponse } from '../../src/protocol/health.ts';
 import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway | undefined;
@@ -64,7 +65,7 @@ describe('dev proxy', () => {
     const page = await fetch(`${gw.url}/docs/welcome`);
     expect(await page.text()).toBe('dev page /docs/welcome');
     expect(page.headers.get('set-cookie')).toMatch(/^patchbay_session=/);
-    expect((await (await fetch(`${gw.url}/api/health`)).json()).status).toBe('ok');
+    expect(((await (await fetch(`${gw.url}/api/health`)).json()) as HealthResponse).status).toBe('ok');
 
     const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/ws`);
     const message = await new Promise<string>((resolve, reject) => {
