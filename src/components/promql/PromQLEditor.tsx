@@ -4,7 +4,7 @@
  * Prometheus pass-through, and inline syntax/type errors from the same package's linter.
  * Browser only, and heavy (~130 KB gzipped): import it lazily (see ../Challenge/index.tsx).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { EditorState } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
@@ -57,7 +57,9 @@ export default function PromQLEditor(props: PromQLEditorProps) {
   const handlers = useRef(props);
   handlers.current = props;
 
-  useEffect(() => {
+  // The editor is built once per mount from the props of that moment; later props reach it through
+  // `handlers` and `replacement`.
+  const createView = useEffectEvent((parent: HTMLDivElement): EditorView => {
     const submit = () => {
       handlers.current.onSubmit();
       return true;
@@ -93,23 +95,28 @@ export default function PromQLEditor(props: PromQLEditorProps) {
         }),
       ],
     });
-    const v = new EditorView({ state, parent: host.current! });
+    return new EditorView({ state, parent });
+  });
+
+  useEffect(() => {
+    const v = createView(host.current!);
     view.current = v;
     return () => {
       v.destroy();
       view.current = null;
     };
-    // Built once per mount; later props reach it through `handlers` and `replacement`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const revision = props.replacement?.revision;
-  useEffect(() => {
+  // A replacement applies once per revision, not again when the text it carried is re-rendered.
+  const applyReplacement = useEffectEvent(() => {
     const v = view.current;
     if (!v || props.replacement === undefined) return;
     v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.replacement.text }, selection: { anchor: props.replacement.text.length } });
     v.focus();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  });
+  const revision = props.replacement?.revision;
+  useEffect(() => {
+    applyReplacement();
   }, [revision]);
 
   return <div ref={host} className={styles.editor} />;

@@ -3,7 +3,7 @@
  * component that uses it. The chart is rebuilt when the set of series changes and only fed new data
  * otherwise, so a polling graph does not flicker.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import styles from './SeriesChart.module.css';
@@ -31,8 +31,9 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
   // Identity of the series set: when it changes the chart is rebuilt (uPlot series are fixed at creation).
   const shape = names.join('\u0000');
 
-  useEffect(() => {
-    const el = host.current!;
+  // Reads the latest names and data, but runs only when the effect below does: data updates go through
+  // setData, and only a new series set or height rebuilds the chart.
+  const createPlot = useEffectEvent((el: HTMLDivElement): uPlot => {
     const opts: uPlot.Options = {
       width: el.clientWidth || FALLBACK_WIDTH,
       height,
@@ -44,7 +45,12 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
       // Our own legend below (uPlot's is a <table>, which the site's table styles take apart).
       legend: { show: false },
     };
-    const p = new uPlot(opts, toUplot(data), el);
+    return new uPlot(opts, toUplot(data), el);
+  });
+
+  useEffect(() => {
+    const el = host.current!;
+    const p = createPlot(el);
     plot.current = p;
     const resize = new ResizeObserver(() => {
       if (el.clientWidth > 0) p.setSize({ width: el.clientWidth, height });
@@ -55,8 +61,6 @@ export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGH
       p.destroy();
       plot.current = null;
     };
-    // Rebuilt only when the series set or height changes; data updates go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, height]);
 
   useEffect(() => {
