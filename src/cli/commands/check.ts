@@ -1,6 +1,6 @@
 /** `patchbay check CHALLENGE --query Q`: grade one answer, live against the running lab or --offline on the fixture. */
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import type { CheckResponse } from '../../protocol/challenges.ts';
 import { loadChallenges } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutcome } from '../../checker/checkAnswer.ts';
@@ -9,11 +9,11 @@ import { PrometheusClient } from '../../checker/prometheusClient.ts';
 import { formatPositionedError } from '../../checker/yamlPositions.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom } from '../../lab/instanceState.ts';
 
-const help = `Usage: patchbay check CHALLENGE --query QUERY [--offline] [--lab LAB] [--json]
+const help = commandHelp('check', `CHALLENGE --query QUERY [--offline] [--lab LAB] [--json]
 
-Grades a PromQL answer to CHALLENGE by meaning: the answer and the challenge's reference are evaluated
-as range queries over the same window and their series compared. Prints the verdict, hints, and for a
-syntax error the position with a caret.
+Grades the answer by meaning: the answer and the challenge's reference are evaluated as range queries
+over the same window and their series compared. Prints the verdict, hints, and for a syntax error the
+position with a caret.
 
 Live (default): against the Prometheus of the running instance of LAB (see \`patchbay status\`).
 Offline: against the lab's fixture, backfilled into a temporary Prometheus that is removed afterwards.
@@ -30,8 +30,16 @@ Exit status: 0 passed, 1 failed (or could not be checked), 2 usage error or unkn
 
 Examples:
   patchbay check api-active-connections --offline \\
-    --query 'envoy_listener_downstream_cx_active{job="envoy", service="api", envoy_listener_address=~".*_20000"}'
-  patchbay check ingress-request-rate -q 'sum(rate(envoy_http_downstream_rq_total{service="ingress"}[1m]))'`;
+    --query 'sum without (envoy_worker_id) (envoy_listener_worker_downstream_cx_active{job="api"})'
+  patchbay check ingress-request-rate -q 'sum(rate(envoy_http_downstream_rq_total{service="ingress"}[1m]))'`);
+
+const options = {
+  query: { type: 'string', short: 'q' },
+  offline: { type: 'boolean' },
+  lab: { type: 'string' },
+  prometheus: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
 
 export function formatOutcome(o: CheckOutcome): string {
   const lines = [o.passed ? `PASS  ${o.challengeId}${o.sameText ? ' (same query as the reference)' : ''}` : `FAIL  ${o.challengeId}`];
@@ -47,16 +55,11 @@ export function formatOutcome(o: CheckOutcome): string {
 
 export const check: Command = {
   name: 'check',
-  summary: 'Check a PromQL answer to a challenge (live lab or --offline fixture)',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('check', help, args, {
-      query: { type: 'string', short: 'q' },
-      offline: { type: 'boolean' },
-      lab: { type: 'string' },
-      prometheus: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const args_ = parseCommandArgs('check', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const [id, ...extra] = parsed.positionals;

@@ -6,23 +6,28 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../command.ts';
+import { commandHelp, type Command } from '../command.ts';
 import { devProxy } from '../../server/devProxy.ts';
-import { GATEWAY_OPTIONS_HELP, parseGatewayCommand, runGateway } from './serve.ts';
+import { GATEWAY_FLAGS, GATEWAY_OPTIONS_HELP, parseGatewayCommand, runGateway } from './serve.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The dev server has this long to exit on SIGTERM before it is killed. */
 const CHILD_STOP_MS = 5_000;
 
-const help = `Usage: patchbay dev [OPTIONS]
+const help = commandHelp('dev', `[OPTIONS]
 
-Starts \`docusaurus start\` on an internal port and serves it with hot reload, the API and terminals on PORT.
+Starts \`docusaurus start\` on an internal port and serves it with hot reload, the API and terminals on
+PORT.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}
   -h, --help             This help
 
-Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).`;
+Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).
+
+Examples:
+  patchbay dev                    # what npm run dev runs
+  patchbay dev --no-lab --port 3001`);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,8 +42,9 @@ function freePort(): Promise<number> {
 
 export const dev: Command = {
   name: 'dev',
-  summary: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)',
   help,
+  options: GATEWAY_FLAGS,
+  allowPositionals: false,
   async run(args) {
     const parsed = parseGatewayCommand('dev', help, args);
     if (!parsed.ok) return parsed.exitCode;

@@ -1,23 +1,29 @@
 /** `patchbay down [INSTANCE]`: stop a lab instance and remove everything it created. */
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 import { findInstance, removeInstance } from '../../lab/startLab.ts';
 
 /** How long the runtime gets to stop its lab on SIGTERM before `down` removes what is left itself. */
 const RUNTIME_STOP_TIMEOUT_MS = 15_000;
 
-const help = `Usage: patchbay down [INSTANCE] [--all]
+const help = commandHelp('down', `[INSTANCE] [--all]
 
-Stops a lab instance: asks its runtime (a foreground or detached \`patchbay up\`, or the gateway)
-to stop, waits for it, and removes whatever remains (processes, namespaces, links, mounts, files).
-An instance whose runtime is gone is removed directly. Without INSTANCE, the only instance running.
+Asks the instance's runtime (a foreground or detached \`patchbay up\`, or the gateway) to stop, waits
+for it, and removes whatever remains (processes, namespaces, links, mounts, files). An instance whose
+runtime is gone is removed directly. Without INSTANCE, the only instance running.
 
 Options:
   --all        stop every instance
   -h, --help   show this help
 
-Environment: PATCHBAY_RUNTIME_DIR (default /run/patchbay).`;
+Environment: PATCHBAY_RUNTIME_DIR (default /run/patchbay).
+
+Examples:
+  patchbay down          # the only instance running
+  patchbay down --all`);
+
+const options = { all: { type: 'boolean' } } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,10 +49,11 @@ export async function stopInstance(runtimeDir: string, record: InstanceRecord): 
 
 export const down: Command = {
   name: 'down',
-  summary: 'Stop a lab instance and remove everything it created',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('down', help, args, { all: { type: 'boolean' } });
+    const args_ = parseCommandArgs('down', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const runtimeDir = runtimeDirFrom();

@@ -2,13 +2,13 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { commandHelp, wantsHelp } from '../command.ts';
 import { hostArgv } from '../../lab/hostCommand.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
 import { findInstance } from '../../lab/startLab.ts';
 
-const help = `Usage: patchbay exec [--instance ID] [--user USER] HOST -- CMD [ARG…]
+const help = commandHelp('exec', `[--instance ID] [--user USER] HOST -- CMD [ARG…]
 
 Runs CMD inside HOST of the running lab (its network namespace, hostname and /etc/hosts), with the
 lab's environment, stdin/stdout/stderr passed through. Exits with CMD's exit code.
@@ -18,17 +18,23 @@ Options:
   --user USER     run as USER (default root)
   -h, --help      show this help
 
-Example:
-  patchbay exec tools -- curl -s http://api:19000/stats`;
+Examples:
+  patchbay exec tools -- curl -s http://api:19000/stats
+  patchbay exec api -- ss -tn   # the api host's TCP connections`);
+
+const options = { instance: { type: 'string' }, user: { type: 'string' } } as const;
+/** The flags that take a value: the word after one of them is that value, not HOST. */
+const VALUE_FLAGS = Object.entries(options).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`);
 
 export const exec: Command = {
   name: 'exec',
-  summary: 'Run a command inside a lab host',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
     const dash = args.indexOf('--');
     // Without `--`, our options end at HOST (the first word that is not an option or its value).
-    const hostAt = args.findIndex((a, i) => !a.startsWith('-') && !['--instance', '--user'].includes(args[i - 1] ?? ''));
+    const hostAt = args.findIndex((a, i) => !a.startsWith('-') && !VALUE_FLAGS.includes(args[i - 1] ?? ''));
     const own = dash >= 0 ? args.slice(0, dash) : hostAt >= 0 ? args.slice(0, hostAt + 1) : args;
     const command = dash >= 0 ? args.slice(dash + 1) : args.slice(own.length);
     if (wantsHelp(own) || own.length === 0) {
@@ -37,7 +43,7 @@ export const exec: Command = {
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: own, allowPositionals: true, options: { instance: { type: 'string' }, user: { type: 'string' } } });
+      parsed = parseArgs({ args: own, allowPositionals: true, strict: true, options });
     } catch (error) {
       console.error(`patchbay exec: ${(error as Error).message}\n\n${help}`);
       return 2;

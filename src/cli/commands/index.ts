@@ -1,23 +1,27 @@
 /**
- * Every `patchbay` subcommand, in the order `patchbay --help` lists them. Each lives in its own file
- * and is loaded only when invoked, so `patchbay status` does not pay for the site or the checker.
+ * Every `patchbay` subcommand, in the order of `SUMMARIES` (which `patchbay --help` lists). Each lives
+ * in its own file and is loaded only when invoked, so `patchbay status` does not pay for the site or
+ * the checker.
  */
 import type { Command } from '../command.ts';
+import { SUMMARIES, type CommandName } from '../summaries.ts';
 
 export interface CommandEntry {
-  name: string;
+  name: CommandName;
   summary: string;
   load: () => Promise<Command>;
 }
 
-export const commands: CommandEntry[] = [
-  { name: 'test', summary: 'Run every lesson end to end against a fresh lab (or the ones named)', load: async () => (await import('./test.ts')).test },
-  { name: 'up', summary: 'Start a lab instance (foreground, or --detach)', load: async () => (await import('./up.ts')).up },
-  { name: 'down', summary: 'Stop a lab instance and remove everything it created', load: async () => (await import('./down.ts')).down },
-  { name: 'status', summary: 'Show lab instances, hosts and processes', load: async () => (await import('./status.ts')).status },
-  { name: 'exec', summary: 'Run a command inside a lab host', load: async () => (await import('./exec.ts')).exec },
-  { name: 'logs', summary: "Print (or follow) the logs of a host's processes", load: async () => (await import('./logs.ts')).logs },
-  { name: 'check', summary: 'Check a PromQL answer to a challenge (live lab or --offline fixture)', load: async () => (await import('./check.ts')).check },
-  { name: 'serve', summary: 'Serve the built site, the API and terminals on one port', load: async () => (await import('./serve.ts')).serve },
-  { name: 'dev', summary: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)', load: async () => (await import('./dev.ts')).dev },
-];
+const loaders: Record<CommandName, () => Promise<Command>> = {
+  test: async () => (await import('./test.ts')).test,
+  up: async () => (await import('./up.ts')).up,
+  down: async () => (await import('./down.ts')).down,
+  status: async () => (await import('./status.ts')).status,
+  exec: async () => (await import('./exec.ts')).exec,
+  logs: async () => (await import('./logs.ts')).logs,
+  check: async () => (await import('./check.ts')).check,
+  serve: async () => (await import('./serve.ts')).serve,
+  dev: async () => (await import('./dev.ts')).dev,
+};
+
+export const commands: CommandEntry[] = (Object.keys(SUMMARIES) as CommandName[]).map((name) => ({ name, summary: SUMMARIES[name], load: loaders[name] }));

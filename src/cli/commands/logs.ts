@@ -1,14 +1,14 @@
 /** `patchbay logs HOST [PROCESS] [-f]`: print (and follow) the logs of a host's processes. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { findInstance } from '../../lab/startLab.ts';
 
 /** How often -f looks for new output: fast enough to feel live, cheap enough to leave running. */
 const FOLLOW_POLL_MS = 200;
 
-const help = `Usage: patchbay logs [--instance ID] [-f] HOST [PROCESS]
+const help = commandHelp('logs', `[--instance ID] [-f] HOST [PROCESS]
 
 Prints the output (stdout and stderr) of PROCESS on HOST, or of every process on HOST with each
 line prefixed by the process name. Lines starting with [patchbay …] are the supervisor's own
@@ -17,7 +17,13 @@ line prefixed by the process name. Lines starting with [patchbay …] are the su
 Options:
   -f, --follow    keep printing new output until Ctrl-C
   --instance ID   the lab instance (default: the only one running)
-  -h, --help      show this help`;
+  -h, --help      show this help
+
+Examples:
+  patchbay logs api sidecar
+  patchbay logs ingress -f   # every process on ingress, as it writes`);
+
+const options = { follow: { type: 'boolean', short: 'f' }, instance: { type: 'string' } } as const;
 
 interface Tail {
   name: string;
@@ -52,10 +58,11 @@ function readNew(t: Tail, prefix: boolean): void {
 
 export const logs: Command = {
   name: 'logs',
-  summary: 'Print (or follow) the logs of a host\'s processes',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('logs', help, args, { follow: { type: 'boolean', short: 'f' }, instance: { type: 'string' } });
+    const args_ = parseCommandArgs('logs', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const [hostName, processName, ...extra] = parsed.positionals;

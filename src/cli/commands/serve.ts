@@ -1,7 +1,7 @@
 /** `patchbay serve`: the built site, the API and terminals on one port. */
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { wantsHelp } from '../command.ts';
+import { commandHelp, wantsHelp } from '../command.ts';
 import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
 import { startGatewayLab, type GatewayLab } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
@@ -17,9 +17,10 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --no-lab               Run no lab: terminals are local shells, /api/health reports lab: null
   Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).`;
 
-const help = `Usage: patchbay serve [OPTIONS]
+const help = commandHelp('serve', `[OPTIONS]
 
-Serves the built site (npm run build), GET /api/health and terminals over WebSocket on one port.
+The site is the one \`npm run build\` made, the API includes GET /api/health, and terminals are
+WebSockets.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}
@@ -27,9 +28,14 @@ ${GATEWAY_OPTIONS_HELP}
   -h, --help             This help
 
 Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).
-Example: PORT=8080 patchbay serve --grace 10m`;
 
-const GATEWAY_FLAGS = {
+Examples:
+  patchbay serve                  # what npm start runs, after npm run build
+  PORT=8080 patchbay serve --grace 10m
+  patchbay serve --no-lab --allowed-origin https://learn.example.org`);
+
+/** The flags of `serve` and `dev`. */
+export const GATEWAY_FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'allowed-origin': { type: 'string', multiple: true },
@@ -151,8 +157,9 @@ export async function runGateway(options: GatewayOptions, extra: { fallback?: Fa
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'Serve the built site, the API and terminals on one port',
   help,
+  options: GATEWAY_FLAGS,
+  allowPositionals: false,
   async run(args) {
     const parsed = parseGatewayCommand('serve', help, args);
     if (!parsed.ok) return parsed.exitCode;

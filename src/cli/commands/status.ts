@@ -1,17 +1,23 @@
 /** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 
-const help = `Usage: patchbay status [INSTANCE] [--json]
+const help = commandHelp('status', `[INSTANCE] [--json]
 
-Shows each lab instance (or INSTANCE): its state (starting, ready, degraded, stopping), and per host
-its address and processes with state, restarts and last error. An instance whose runtime is gone is
+For each lab instance (or INSTANCE): its state (starting, ready, degraded, stopping), and per host its
+address and processes with state, restarts and last error. An instance whose runtime is gone is
 shown as "orphaned"; \`patchbay down\` or the next \`up\` removes it.
 
 Options:
   --json       print the instance records as JSON
-  -h, --help   show this help`;
+  -h, --help   show this help
+
+Examples:
+  patchbay status
+  patchbay status --json`);
+
+const options = { json: { type: 'boolean' } } as const;
 
 export function formatStatus(record: InstanceRecord): string {
   const alive = isRuntimeAlive(record);
@@ -33,10 +39,11 @@ export function formatStatus(record: InstanceRecord): string {
 
 export const status: Command = {
   name: 'status',
-  summary: 'Show lab instances, hosts and processes',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('status', help, args, { json: { type: 'boolean' } });
+    const args_ = parseCommandArgs('status', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const want = parsed.positionals[0];

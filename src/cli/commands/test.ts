@@ -1,6 +1,6 @@
 /** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/runLessons.ts. */
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/loadLab.ts';
 import { discoverLessons, COURSE_DIR } from '../../lessons/discoverLessons.ts';
 import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/runLessons.ts';
@@ -11,7 +11,7 @@ const DEFAULT_LAB = 'connections';
 /** Lab instances and terminal cgroups of lesson runs carry this prefix, apart from `patchbay up`'s. */
 const RUN_PREFIX = 'pbtst';
 
-const help = `Usage: patchbay test [OPTIONS] [LESSON…]
+const help = commandHelp('test', `[OPTIONS] [LESSON…]
 
 Validates lessons end to end: checks every reference (terminals, hosts, challenges, graph queries)
 with file:line:column, brings up a fresh lab, types every run-command into a real terminal of its
@@ -31,23 +31,28 @@ Options:
   --no-color         plain output (also when NO_COLOR is set or output is not a terminal)
   -h, --help         this text
 
+\`npm run test:lessons\` builds the lab's programs and runs \`patchbay test\`.
+
 Examples:
-  patchbay test
-  patchbay test 03-connection-pools --keep-lab
-  npm run test:lessons`;
+  patchbay test                                            # every lesson, in order
+  patchbay test 03-pools-and-circuit-breaking --keep-lab   # one lesson; leave its lab up afterwards
+  patchbay test --offline                                  # no lab: references, challenges on the fixture`);
+
+const options = {
+  lab: { type: 'string', default: DEFAULT_LAB },
+  offline: { type: 'boolean', default: false },
+  'keep-lab': { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  'no-color': { type: 'boolean', default: false },
+} as const;
 
 export const test: Command = {
   name: 'test',
-  summary: 'Run every lesson end to end against a fresh lab (or the ones named)',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('test', help, args, {
-      lab: { type: 'string', default: DEFAULT_LAB },
-      offline: { type: 'boolean', default: false },
-      'keep-lab': { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      'no-color': { type: 'boolean', default: false },
-    });
+    const args_ = parseCommandArgs('test', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const { values, positionals } = parsed;

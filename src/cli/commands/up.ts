@@ -2,14 +2,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs } from '../command.ts';
 import { startLab } from '../../lab/startLab.ts';
 import { formatLabError, type LabInstance, type LabProgress } from '../../lab/types.ts';
 
 /** Printed by a detached runtime once its lab is up; the launching `up` exits when it sees it. */
 const READY_MARKER = 'PATCHBAY_LAB_UP ';
 
-const help = `Usage: patchbay up [LAB] [--detach] [--prefix P]
+const help = commandHelp('up', `[LAB] [--detach] [--prefix P]
 
 Starts an instance of LAB (a name under labs/, a directory with lab.yaml, or a YAML file;
 default: connections), showing each host and process as it becomes ready. The definition is
@@ -27,7 +27,10 @@ Options:
 Examples:
   patchbay up                    # the course lab, in the foreground
   patchbay up connections --detach
-  patchbay up test/fixtures/labs/mini`;
+  patchbay up test/fixtures/labs/mini`);
+
+/** `--detached-child` is internal: the background runtime that `--detach` starts. */
+const options = { detach: { type: 'boolean' }, prefix: { type: 'string' }, 'detached-child': { type: 'boolean' } } as const;
 
 export function formatProgress(e: LabProgress): string | null {
   const t = 'elapsedMs' in e ? `${(e.elapsedMs / 1000).toFixed(2)}s` : '';
@@ -55,10 +58,11 @@ export function summary(lab: LabInstance): string {
 
 export const up: Command = {
   name: 'up',
-  summary: 'Start a lab instance (foreground, or --detach)',
   help,
+  options,
+  allowPositionals: true,
   async run(args) {
-    const args_ = parseCommandArgs('up', help, args, { detach: { type: 'boolean' }, prefix: { type: 'string' }, 'detached-child': { type: 'boolean' } });
+    const args_ = parseCommandArgs('up', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     if (parsed.positionals.length > 1) {
