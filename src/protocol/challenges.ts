@@ -16,6 +16,8 @@
  *   Bounded: per-request timeout, a cap on range points, a concurrency limit per session.
  */
 
+import type { CheckErrorKind } from './errors.ts';
+
 export const CHALLENGES_PATH = '/api/challenges';
 export const PROGRESS_PATH = '/api/progress';
 /** Base URL for a Prometheus-compatible client (codemirror-promql `remote.url`). */
@@ -91,22 +93,8 @@ export interface QueryPosition {
   length: number;
 }
 
-export type CheckErrorKind =
-  | 'empty'
-  | 'too-long'
-  | 'binary'
-  | 'syntax'
-  | 'type'
-  /** Prometheus refused it: too many samples, timeout, or another execution error. */
-  | 'too-expensive'
-  | 'execution'
-  /** Prometheus could not be reached or the lab is not ready. */
-  | 'unavailable'
-  /** The lab has not produced, in the evaluation window, the data this challenge is about (say, the
-   * lesson's overload), so right and wrong answers would look alike; the message says what to run. */
-  | 'needs-data';
-
 export interface CheckError {
+  /** Why the answer could not be graded: the registry's check family (errors.ts). */
   kind: CheckErrorKind;
   message: string;
   position?: QueryPosition;

@@ -29,7 +29,10 @@ export const ServerMessage = {
   Replay: 0x12,
   /** Payload: JSON `TerminalExit`. The shell ended; the socket closes with 1000 right after. */
   Exit: 0x13,
-  /** Payload: JSON `TerminalError`. Sent before a close with one of `CloseCode`. */
+  /**
+   * Payload: JSON `TerminalError`. Sent before a close with the error's close code. Codes, close codes
+   * and whether a client reconnects after each: the registry in ./errors.ts.
+   */
   Error: 0x14,
 } as const;
 export type ServerMessageType = (typeof ServerMessage)[keyof typeof ServerMessage];
@@ -59,42 +62,6 @@ export const InputLimits = {
   MIN_ROWS: 1,
   MAX_ROWS: 500,
 } as const;
-
-/** WebSocket close codes. 1000–1011 are standard; 4xxx are ours. 1006 is never sent. */
-export const CloseCode = {
-  Normal: 1000,
-  GoingAway: 1001,
-  ProtocolError: 1002,
-  PolicyViolation: 1008,
-  MessageTooBig: 1009,
-  InternalError: 1011,
-  /** Another socket of the same session attached to this terminal. Do not reconnect. */
-  TakenOver: 4001,
-  /** The terminal's target, user, shell or workdir is not allowed. Do not reconnect. */
-  TargetRefused: 4003,
-  /** The session's idle or absolute limit passed. */
-  LimitReached: 4008,
-  /** Malformed or unknown frame. */
-  BadFrame: 4400,
-  /** The client ignored flow control (input flood). */
-  InputOverflow: 4413,
-  /** The lab is not ready yet; retry later. */
-  LabNotReady: 4503,
-  /** The gateway holds its maximum of terminals; retry later. */
-  TryAgainLater: 4429,
-} as const;
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
-
-/** Close codes after which a client must not reconnect on its own. */
-export const FINAL_CLOSE_CODES: readonly number[] = [
-  CloseCode.Normal,
-  CloseCode.TakenOver,
-  CloseCode.TargetRefused,
-  CloseCode.LimitReached,
-  CloseCode.BadFrame,
-  CloseCode.InputOverflow,
-  CloseCode.PolicyViolation,
-];
 
 /** What the client asks for in the socket URL's query string; the server decides what it gets. */
 export interface TerminalRequest {
@@ -130,43 +97,13 @@ export const PromptMark = {
   PROMPT_START: 'A',
 } as const;
 
+/** The Error frame's payload; its codes are the registry's terminal family. */
+export type { TerminalError } from './errors.ts';
+
 export interface TerminalExit {
   exitCode: number;
   signal?: number;
 }
-
-export interface TerminalError {
-  code: string;
-  message: string;
-}
-
-/**
- * Codes of the Error message the server sends before closing a terminal socket, each with the close
- * code that follows it. (Refusals before the upgrade are HTTP ApiErrors from errors.ts instead.)
- */
-export const TerminalErrors = {
-  /** Malformed frame, unknown type, or a text frame. */
-  PB_BAD_FRAME: CloseCode.BadFrame,
-  /** More than MAX_QUEUED_INPUT_BYTES waiting for a program that does not read. */
-  PB_INPUT_OVERFLOW: CloseCode.InputOverflow,
-  /** The program stopped reading its input; the terminal was ended. */
-  PB_INPUT_STALLED: CloseCode.InputOverflow,
-  /** Output waited for an ack too long; the terminal lives on for a reattach. */
-  PB_ACK_STALL: CloseCode.PolicyViolation,
-  /** The idle or absolute limit passed; the terminal was ended. */
-  PB_LIMIT: CloseCode.LimitReached,
-  /**
-   * Refusals of the target itself are sent inside the socket (Error, then close), not as an HTTP error
-   * before the upgrade: browsers hide an upgrade's HTTP answer from page code (all it sees is 1006).
-   */
-  PB_UNKNOWN_TARGET: CloseCode.TargetRefused,
-  PB_TARGET_REFUSED: CloseCode.TargetRefused,
-  /** Not final: the client retries with backoff until the lab is up. */
-  PB_LAB_NOT_READY: CloseCode.LabNotReady,
-  /** Not final either: a terminal may free up. */
-  PB_TOO_MANY_TERMINALS: CloseCode.TryAgainLater,
-} as const;
-export type TerminalErrorCode = keyof typeof TerminalErrors;
 
 const encoder = new TextEncoder();
 

@@ -13,14 +13,14 @@
  * Every request has a session (ctx.sessionId); errors go out as ApiError via ctx.sendError.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { apiError, type ApiErrorCode } from '../protocol/errors.ts';
+import { apiError, type HttpErrorCode } from '../protocol/errors.ts';
 
 export interface RouteContext {
   sessionId: string;
   url: URL;
   params: Record<string, string>;
   sendJson(statusCode: number, value: unknown): void;
-  sendError(code: ApiErrorCode, ...args: string[]): void;
+  sendError(code: HttpErrorCode, ...args: string[]): void;
   /** Reads and parses a JSON body of at most maxBytes; on failure the error answer is already sent. */
   readJson(maxBytes?: number): Promise<{ ok: true; value: unknown } | { ok: false }>;
 }
@@ -70,7 +70,7 @@ export function sendJson(res: ServerResponse, statusCode: number, value: unknown
   res.end(body);
 }
 
-export function sendApiError(res: ServerResponse, code: ApiErrorCode, ...args: string[]): void {
+export function sendApiError(res: ServerResponse, code: HttpErrorCode, ...args: string[]): void {
   const error = apiError(code, ...args);
   sendJson(res, error.statusCode, error);
 }

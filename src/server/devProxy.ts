@@ -25,7 +25,7 @@ export function devProxy(target: { host: string; port: number }): Fallback {
       upstream.on('error', (error) => {
         if (res.headersSent) return res.destroy();
         const body = apiError('PB_UPSTREAM', `The Docusaurus dev server is not answering yet (${error.message}); it may still be starting`);
-        res.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
+        res.writeHead(body.statusCode, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(body));
       });
       req.pipe(upstream);

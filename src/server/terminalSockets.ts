@@ -13,18 +13,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
-import { apiError, type ApiErrorCode } from '../protocol/errors.ts';
-import {
-  CloseCode,
-  InputLimits,
-  ServerMessage,
-  TERMINALS_PATH,
-  TerminalErrors,
-  clampSize,
-  encodeJsonFrame,
-  type TerminalError,
-  type TerminalRequest,
-} from '../protocol/terminal.ts';
+import { CloseCode, apiError, closeCodeOf, terminalError, type HttpErrorCode } from '../protocol/errors.ts';
+import { InputLimits, ServerMessage, TERMINALS_PATH, clampSize, encodeJsonFrame, type TerminalRequest } from '../protocol/terminal.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
 import { sessionFromRequest } from './sessionCookie.ts';
@@ -87,11 +77,11 @@ export class TerminalSockets {
     const prepared = await this.options.registry.prepare(sessionId, terminalId, request);
     if (socket.destroyed) return;
     if (!prepared.ok) {
-      const message = prepared.code === 'PB_UNKNOWN_TARGET' && !prepared.message ? apiError('PB_UNKNOWN_TARGET', JSON.stringify(target)).message : prepared.message;
+      const error = terminalError(prepared.code, prepared.message || `No host ${JSON.stringify(target)} in this lab`);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', () => {});
-        ws.send(encodeJsonFrame(ServerMessage.Error, { code: prepared.code, message } satisfies TerminalError), { binary: true });
-        ws.close(TerminalErrors[prepared.code], prepared.code);
+        ws.send(encodeJsonFrame(ServerMessage.Error, error), { binary: true });
+        ws.close(closeCodeOf(prepared.code), prepared.code);
       });
       return;
     }
@@ -155,7 +145,7 @@ function adapt(ws: WebSocket): TerminalClient {
 }
 
 /** Answers an upgrade request with an HTTP error and an ApiError body, then closes the connection. */
-function refuse(socket: Duplex, code: ApiErrorCode, ...args: string[]): void {
+function refuse(socket: Duplex, code: HttpErrorCode, ...args: string[]): void {
   if (socket.destroyed) return;
   const error = apiError(code, ...args);
   const body = JSON.stringify(error);

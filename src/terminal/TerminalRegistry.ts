@@ -5,6 +5,7 @@
  * Attaching is two steps so the server can refuse with an HTTP error before upgrading: `prepare`
  * resolves the target (or finds the live terminal), `attach` binds the socket.
  */
+import type { TerminalErrorCode } from '../protocol/errors.ts';
 import type { TerminalRequest } from '../protocol/terminal.ts';
 import type { ResolveResult, SpawnSpec, TargetResolver } from './target.ts';
 import type { TerminalClient } from './TerminalClient.ts';
@@ -16,7 +17,7 @@ import { ScreenWorkerPool } from './ScreenWorkerPool.ts';
 export type Prepared =
   | { ok: true; existing: TerminalSession | null; spec: SpawnSpec | null }
   | Extract<ResolveResult, { ok: false }>
-  | { ok: false; code: 'PB_TOO_MANY_TERMINALS'; message: string };
+  | { ok: false; code: Extract<TerminalErrorCode, 'PB_TOO_MANY_TERMINALS'>; message: string };
 
 export interface TerminalRegistryOptions {
   resolver: TargetResolver;

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import * as pty from 'node-pty';
+import { CloseCode, closeCodeOf, terminalError, type TerminalErrorCode } from '../protocol/errors.ts';
 import {
   ClientMessage,
-  CloseCode,
   InputLimits,
   ServerMessage,
   clampSize,
@@ -15,9 +15,6 @@ import {
   encodeFrame,
   encodeFrameFromChunks,
   encodeJsonFrame,
-  type TerminalError,
-  TerminalErrors,
-  type TerminalErrorCode,
   type TerminalExit,
   type TerminalHello,
 } from '../protocol/terminal.ts';
@@ -245,11 +242,10 @@ export class TerminalSession {
   }
 
   /** Closes `client` with an Error message first, so the browser can say why. */
-  reject(client: TerminalClient, errorCode: TerminalErrorCode, message: string): void {
-    const code = TerminalErrors[errorCode];
-    const error: TerminalError = { code: errorCode, message };
+  reject(client: TerminalClient, errorCode: TerminalErrorCode, ...args: string[]): void {
+    const error = terminalError(errorCode, ...args);
     client.send(encodeJsonFrame(ServerMessage.Error, error));
-    client.close(code, message.slice(0, 120));
+    client.close(closeCodeOf(errorCode), error.message.slice(0, 120));
     this.detach(client);
   }
 
@@ -265,7 +261,7 @@ export class TerminalSession {
     this.lastInput = Date.now();
     // Invalid UTF-8 is passed through as bytes: a pty is a byte device and programs decide.
     if (this.queuedInput() + data.length > InputLimits.MAX_QUEUED_INPUT_BYTES) {
-      if (this.client) this.reject(this.client, 'PB_INPUT_OVERFLOW', 'Too much input queued: the program is not reading it');
+      if (this.client) this.reject(this.client, 'PB_INPUT_OVERFLOW');
       return;
     }
     this.pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -369,7 +365,7 @@ export class TerminalSession {
     // A client that keeps the pty paused without acking is broken or hostile: drop it; the terminal
     // lives on for a reattach, which starts the count from zero.
     if (this.client && this.ackPausedSince > 0 && now - Math.max(this.ackPausedSince, this.lastAckAt) > limits.ackStallMs) {
-      this.reject(this.client, 'PB_ACK_STALL', `No acknowledgement for ${limits.ackStallMs} ms while output was waiting`);
+      this.reject(this.client, 'PB_ACK_STALL', String(limits.ackStallMs));
     }
     // Input node-pty cannot write because the child stopped reading: node-pty retries on every event
     // loop turn (a CPU spin). If it does not move for inputStallMs, end the terminal.
@@ -380,7 +376,7 @@ export class TerminalSession {
       this.inputQueuedSince = now;
       this.inputQueuedLevel = queued;
     } else if (now - this.inputQueuedSince > limits.inputStallMs) {
-      this.end('PB_INPUT_STALLED', 'The program stopped reading its input; the terminal was ended');
+      this.end('PB_INPUT_STALLED');
       return;
     }
     if (now - this.lastInput > limits.idleMs) {
@@ -413,9 +409,9 @@ export class TerminalSession {
   }
 
   /** Ends the terminal for a reason other than shell exit: tells the client why, then tears down. */
-  end(errorCode: TerminalErrorCode, message: string): void {
+  end(errorCode: TerminalErrorCode, ...args: string[]): void {
     if (this.ended) return;
-    if (this.client) this.reject(this.client, errorCode, message);
+    if (this.client) this.reject(this.client, errorCode, ...args);
     this.finish();
   }
 

@@ -3,6 +3,7 @@
  * server hands it a resolver (a local one for a bare gateway, the lab's for hosts in namespaces).
  * The client may ask for shell/user/workdir; the resolver checks them against what the target allows.
  */
+import type { TerminalErrorCode } from '../protocol/errors.ts';
 import type { TerminalRequest } from '../protocol/terminal.ts';
 
 export interface SpawnSpec {
@@ -21,7 +22,7 @@ export interface SpawnSpec {
 
 export type ResolveResult =
   | { ok: true; spec: SpawnSpec }
-  | { ok: false; code: 'PB_UNKNOWN_TARGET' | 'PB_TARGET_REFUSED' | 'PB_LAB_NOT_READY'; message: string };
+  | { ok: false; code: Extract<TerminalErrorCode, 'PB_UNKNOWN_TARGET' | 'PB_TARGET_REFUSED' | 'PB_LAB_NOT_READY'>; message: string };
 
 export interface TargetResolver {
   resolve(request: TerminalRequest): Promise<ResolveResult> | ResolveResult;

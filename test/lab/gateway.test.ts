@@ -10,7 +10,7 @@ import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
-import { CloseCode } from '../../src/protocol/terminal.ts';
+import { CloseCode } from '../../src/protocol/errors.ts';
 import { refusedTerminal, refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
 
 describe('a gateway with a lab', () => {

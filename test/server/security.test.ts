@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode, FINAL_CLOSE_CODES } from '../../src/protocol/terminal.ts';
+import { CloseCode, closeRetried } from '../../src/protocol/errors.ts';
 import { refusedTerminal, refusedUpgrade, startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 
 const CANARY = 'PBA_GATEWAY_CANARY';
@@ -95,7 +95,7 @@ describe('terminal caps', () => {
     const other = await TerminalTestClient.open(capped, 'one', { cookie: await capped.newCookie() });
     const third = { cookie: await capped.newCookie(), origin: capped.origin };
     expect(await refusedTerminal(terminalUrl(capped, 'one'), third)).toMatchObject({ closeCode: CloseCode.TryAgainLater, error: { message: expect.stringContaining('maximum of 2') } });
-    expect(FINAL_CLOSE_CODES).not.toContain(CloseCode.TryAgainLater);
+    expect(closeRetried(CloseCode.TryAgainLater)).toBe(true);
     await other.close();
     await again.close();
     await capped.close();

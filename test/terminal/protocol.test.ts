@@ -4,13 +4,12 @@ import {
   FlowControl,
   InputLimits,
   clampSize,
-  CloseCode,
-  TerminalErrors,
   decodeClientFrame,
   encodeAck,
   encodeFrame,
   encodeResize,
 } from '../../src/protocol/terminal.ts';
+import { CloseCode, ErrorRegistry, closeCodeOf, type TerminalErrorCode } from '../../src/protocol/errors.ts';
 
 describe('terminal protocol', () => {
   it('keeps ACK_BYTES at or below LOW_WATERMARK, below HIGH_WATERMARK', () => {
@@ -49,7 +48,8 @@ describe('terminal protocol', () => {
 
   it('closes every terminal error with a registered close code, never 1006', () => {
     const codes = Object.values(CloseCode) as number[];
-    for (const [name, code] of Object.entries(TerminalErrors)) {
+    for (const name of Object.keys(ErrorRegistry.terminal) as TerminalErrorCode[]) {
+      const code = closeCodeOf(name);
       expect(name).toMatch(/^PB_[A-Z_]+$/);
       expect(codes).toContain(code);
       expect(code).not.toBe(1006);

@@ -13,8 +13,8 @@ import {
   type CheckResponse,
   type RevealResponse,
 } from '../../protocol/challenges.ts';
-import type { ApiError } from '../../protocol/errors.ts';
-import { callApi } from '../api/apiClient.ts';
+import { browserError } from '../../protocol/errors.ts';
+import { callApi, type ClientError } from '../api/apiClient.ts';
 import PromQLEditor from '../promql/PromQLEditor.tsx';
 import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
@@ -23,10 +23,10 @@ import Verdict from './Verdict.tsx';
 import ResultGraphs from './ResultGraphs.tsx';
 import styles from './styles.module.css';
 
-type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; value: T };
+type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ClientError } | { state: 'ready'; value: T };
 
 /** Outcome of the last press of Check: the server's verdict, or why there is none. */
-export type Outcome = { kind: 'checked'; response: CheckResponse } | { kind: 'failed'; error: ApiError };
+export type Outcome = { kind: 'checked'; response: CheckResponse } | { kind: 'failed'; error: ClientError };
 
 export default function ChallengePanel({ id }: { id: string }) {
   const [detail, setDetail] = useState<Loaded<ChallengeDetail>>({ state: 'loading' });
@@ -57,7 +57,7 @@ export default function ChallengePanel({ id }: { id: string }) {
     if (checking) return;
     const q = query.current;
     if (q.trim() === '') {
-      setOutcome({ kind: 'failed', error: { statusCode: 0, code: 'PB_EMPTY', error: 'Empty', message: 'Type a PromQL query first.' } });
+      setOutcome({ kind: 'failed', error: browserError('PB_EMPTY') });
       return;
     }
     setChecking(true);

@@ -2,21 +2,10 @@
  * The verdict of one check: passed or not, why it could not be evaluated (with the caret under a
  * syntax error), and the advisory hints. Rendered inside the challenge's aria-live region.
  */
+import { ErrorRegistry } from '../../protocol/errors.ts';
 import type { Outcome } from './ChallengePanel.tsx';
 import Message from '../promql/Message.tsx';
 import styles from './styles.module.css';
-
-const ERROR_TITLES = {
-  empty: 'The query is empty',
-  'too-long': 'The query is too long',
-  binary: 'The query contains characters that cannot be PromQL',
-  syntax: 'Syntax error',
-  type: 'Type error',
-  'too-expensive': 'The query is too expensive for the lab',
-  execution: 'Prometheus could not run the query',
-  unavailable: "The lab's Prometheus is not available",
-  'needs-data': 'The lab has no data for this question yet',
-} as const;
 
 export default function Verdict({ outcome }: { outcome: Outcome }) {
   if (outcome.kind === 'failed') {
@@ -30,7 +19,7 @@ export default function Verdict({ outcome }: { outcome: Outcome }) {
   if (r.error) {
     return (
       <div className={`${styles.verdict} ${r.error.kind === 'needs-data' ? styles.verdictNotice : styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
-        <strong>{ERROR_TITLES[r.error.kind]}:</strong> <Message text={r.error.message} />
+        <strong>{ErrorRegistry.check[r.error.kind].title}:</strong> <Message text={r.error.message} />
         {r.error.caret && (
           <pre className={styles.caret} aria-label={r.error.position ? `at line ${r.error.position.line}, column ${r.error.position.column}` : undefined}>
             {r.error.caret}

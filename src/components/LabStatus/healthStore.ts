@@ -4,6 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
+import { callApi } from '../api/apiClient.ts';
 
 /** Often enough to notice the lab becoming ready while a learner reads; cheap for the gateway. */
 export const HEALTH_POLL_MS = 5_000;
@@ -25,15 +26,12 @@ function publish(next: HealthView): void {
 }
 
 async function poll(): Promise<void> {
-  let next: HealthView;
-  try {
-    const response = await fetch(HEALTH_PATH, { headers: { accept: 'application/json' }, cache: 'no-store' });
-    next = response.ok
-      ? { kind: 'ok', health: (await response.json()) as HealthResponse }
-      : { kind: 'unreachable', message: `gateway answered ${response.status}` };
-  } catch {
-    next = { kind: 'unreachable', message: 'gateway unreachable' };
-  }
+  const r = await callApi<HealthResponse>(HEALTH_PATH, { cache: 'no-store' });
+  // An error status is worth naming; no answer at all, or a success that is not JSON, is just "unreachable".
+  const failedStatus = !r.ok && r.error.statusCode >= 300 ? r.error.statusCode : undefined;
+  const next: HealthView = r.ok
+    ? { kind: 'ok', health: r.value }
+    : { kind: 'unreachable', message: failedStatus ? `gateway answered ${failedStatus}` : 'gateway unreachable' };
   publish(next);
   if (listeners.size === 0) return;
   const starting = next.kind === 'ok' && next.health.lab?.state === 'starting';

@@ -1,15 +1,24 @@
-import type { ApiError } from '../../protocol/errors.ts';
+import { ErrorRegistry, browserError, errorRetried, type ApiError, type BrowserErrorCode, type HttpErrorCode } from '../../protocol/errors.ts';
 
 /**
- * The browser's one way to call the gateway's JSON API. Expected failures (the server's ApiError, a
- * dropped connection, a body that is not JSON) come back as values so components can show them.
+ * The browser's one way to call the gateway's HTTP API: every request a component makes goes through
+ * here. Expected failures come back as values so components can show them, each with a code of the
+ * error registry: the server's own ApiError, or one the browser gives (a dropped connection, a
+ * cancelled request, an answer that is not JSON or not an ApiError).
  */
-export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+export type ClientError = ApiError<HttpErrorCode | BrowserErrorCode>;
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ClientError };
 
-/** No status: the request never got an HTTP answer (network down, gateway stopped, aborted). */
-const NO_RESPONSE = 0;
+export interface ApiRequest {
+  method?: 'GET' | 'POST';
+  /** Sent as JSON. */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** 'no-store' for answers that change from one poll to the next (health). */
+  cache?: RequestCache;
+}
 
-export async function callApi<T>(path: string, init: { method?: 'GET' | 'POST'; body?: unknown; signal?: AbortSignal } = {}): Promise<ApiResult<T>> {
+export async function callApi<T>(path: string, init: ApiRequest = {}): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -18,26 +27,34 @@ export async function callApi<T>(path: string, init: { method?: 'GET' | 'POST'; 
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       credentials: 'same-origin',
       signal: init.signal,
+      ...(init.cache ? { cache: init.cache } : {}),
     });
   } catch (err) {
     const aborted = err instanceof DOMException && err.name === 'AbortError';
-    return failure(NO_RESPONSE, aborted ? 'PB_ABORTED' : 'PB_NETWORK', aborted ? 'Request cancelled' : 'Cannot reach the Patchbay server. Is it running?');
+    return { ok: false, error: browserError(aborted ? 'PB_ABORTED' : 'PB_NETWORK') };
   }
   let body: unknown;
   try {
     body = await res.json();
   } catch {
-    return failure(res.status, 'PB_BAD_RESPONSE', `The server answered ${res.status} ${res.statusText} without JSON`);
+    return { ok: false, error: browserError('PB_BAD_RESPONSE', [`The server answered ${res.status} ${res.statusText} without JSON`], res.status) };
   }
   if (res.ok) return { ok: true, value: body as T };
   if (isApiError(body)) return { ok: false, error: body };
-  return failure(res.status, 'PB_BAD_RESPONSE', `The server answered ${res.status} ${res.statusText}`);
+  // Another server's error passed through keeps its words (Prometheus' `{ status: "error", error }` on
+  // /api/prometheus/); the status tells the caller what kind of failure it was.
+  const foreign = (body as { error?: unknown } | null)?.error;
+  return { ok: false, error: browserError('PB_BAD_RESPONSE', [typeof foreign === 'string' ? foreign : `The server answered ${res.status} ${res.statusText}`], res.status) };
 }
 
-function failure(statusCode: number, code: string, message: string): { ok: false; error: ApiError } {
-  return { ok: false, error: { statusCode, code, error: code, message } };
+/** Whether trying the same request again later may succeed without anything else changing (the registry's `retry`). */
+export function isRetried(error: ClientError): boolean {
+  return errorRetried(error.code);
 }
 
+/** The gateway's error shape with a code this page knows (page and gateway come from one build). */
 function isApiError(v: unknown): v is ApiError {
-  return typeof v === 'object' && v !== null && typeof (v as ApiError).code === 'string' && typeof (v as ApiError).message === 'string';
+  if (typeof v !== 'object' || v === null) return false;
+  const { code, message } = v as Record<string, unknown>;
+  return typeof code === 'string' && Object.hasOwn(ErrorRegistry.http, code) && typeof message === 'string';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode } from '../../protocol/terminal.ts';
+import { CloseCode } from '../../protocol/errors.ts';
 import { RECONNECT_BASE_MS, RECONNECT_JITTER, RECONNECT_MAX_MS, describeClose, reconnectDelay, terminalSocketUrl } from './TerminalConnection.ts';
 
 describe('terminalSocketUrl', () => {

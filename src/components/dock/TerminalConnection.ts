@@ -5,12 +5,10 @@
  * - Acks come from the sink's write callback (after parsing), one Ack per ACK_BYTES, so the server's
  *   flow control tracks what the renderer has really consumed.
  * - On Hello with resumed=true the sink is reset and the Replay redraws the screen.
- * - After a drop it reconnects with backoff, unless the close code says not to.
+ * - After a drop it reconnects with backoff, unless the error registry says its close code is final.
  */
 import {
   ClientMessage,
-  CloseCode,
-  FINAL_CLOSE_CODES,
   FlowControl,
   ServerMessage,
   TERMINALS_PATH,
@@ -22,6 +20,7 @@ import {
   type TerminalHello,
   type TerminalRequest,
 } from '../../protocol/terminal.ts';
+import { ABNORMAL_CLOSURE, CloseCode, closeMessage, closeRetried } from '../../protocol/errors.ts';
 import type { ConnectionState } from './dockStore.ts';
 
 export interface TerminalSink {
@@ -73,23 +72,11 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
   return Math.round(base * (1 + RECONNECT_JITTER * random()));
 }
 
-/** Human text for a close that carried no Error message. */
+/** Human text for a close that carried no Error message (the registry's words for the close code). */
 export function describeClose(code: number, reason: string): string {
   if (reason) return reason;
-  switch (code) {
-    case CloseCode.TakenOver:
-      return 'this terminal was opened in another tab';
-    case CloseCode.TargetRefused:
-      return 'the server refused this terminal';
-    case CloseCode.LimitReached:
-      return 'the session reached its time limit';
-    case CloseCode.LabNotReady:
-      return 'the lab is not ready yet';
-    case 1006:
-      return 'cannot reach the gateway';
-    default:
-      return `connection closed (code ${code})`;
-  }
+  if (code === ABNORMAL_CLOSURE) return 'cannot reach the gateway';
+  return closeMessage(code) ?? `connection closed (code ${code})`;
 }
 
 export class TerminalConnection {
@@ -249,7 +236,7 @@ export class TerminalConnection {
       );
       return;
     }
-    this.failed(code, this.lastError ?? describeClose(code, reason), FINAL_CLOSE_CODES.includes(code));
+    this.failed(code, this.lastError ?? describeClose(code, reason), !closeRetried(code));
   }
 
   private failed(code: number, message: string, final: boolean): void {

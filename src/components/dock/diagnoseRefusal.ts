@@ -4,6 +4,7 @@
  * the gateway what we can: is it up, is there a lab, does the lab have the target host?
  */
 import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
+import { callApi } from '../api/apiClient.ts';
 
 export interface Diagnosis {
   message: string;
@@ -27,10 +28,6 @@ export function diagnose(target: string, health: HealthResponse | null): Diagnos
 }
 
 export async function diagnoseRefusal(target: string): Promise<Diagnosis> {
-  try {
-    const response = await fetch(HEALTH_PATH, { cache: 'no-store' });
-    return diagnose(target, response.ok ? ((await response.json()) as HealthResponse) : null);
-  } catch {
-    return diagnose(target, null);
-  }
+  const r = await callApi<HealthResponse>(HEALTH_PATH, { cache: 'no-store' });
+  return diagnose(target, r.ok ? r.value : null);
 }

@@ -1,4 +1,5 @@
 import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
+import { callApi, isRetried, type ClientError } from '../api/apiClient.ts';
 import { alignSeries, type AlignedSeries, type MatrixSeries } from './alignSeries.ts';
 
 /**
@@ -16,43 +17,33 @@ export interface RangeWindow {
   stepSeconds: number;
 }
 
-/** Prometheus' own answer shape (success or error) for /api/v1/query_range. */
+/** Prometheus' success answer for /api/v1/query_range (its error answers reach us as PB_BAD_RESPONSE with its words). */
 interface PromResponse {
-  status: 'success' | 'error';
+  status: 'success';
   data?: { resultType: string; result: MatrixSeries[] };
-  errorType?: string;
-  error?: string;
-  /** Gateway errors (ApiError) carry these instead. */
-  code?: string;
-  message?: string;
 }
 
-/** Gateway/Prometheus statuses that mean "the lab or its Prometheus is not up (yet)", not "your query is bad". */
+/**
+ * Not "your query is bad" but "the lab or its Prometheus is not up (yet)": the gateway's errors a client
+ * retries (503 PB_LAB_NOT_READY, 502 PB_UPSTREAM), a gateway without the challenge API (404), and
+ * Prometheus' own 502/503/504 answers (unavailable, timed out) passed through.
+ */
 const NOT_READY_STATUS = new Set([502, 503, 504]);
+
+function notReady(error: ClientError): boolean {
+  return isRetried(error) || error.code === 'PB_NOT_FOUND' || (error.code === 'PB_BAD_RESPONSE' && NOT_READY_STATUS.has(error.statusCode));
+}
 
 export async function rangeQuery(query: string, w: RangeWindow, signal?: AbortSignal): Promise<RangeQueryResult> {
   const params = new URLSearchParams({ query, start: String(w.start), end: String(w.end), step: String(w.stepSeconds) });
-  let res: Response;
-  try {
-    res = await fetch(`${PROMETHEUS_PROXY_PREFIX}/api/v1/query_range?${params}`, { credentials: 'same-origin', signal, headers: { accept: 'application/json' } });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') return { ok: false, kind: 'aborted', message: 'cancelled' };
-    return { ok: false, kind: 'network', message: 'Cannot reach the Patchbay server.' };
+  const r = await callApi<PromResponse>(`${PROMETHEUS_PROXY_PREFIX}/api/v1/query_range?${params}`, { signal });
+  if (r.ok) {
+    const data = r.value.data;
+    if (r.value.status === 'success' && data?.resultType === 'matrix') return { ok: true, data: alignSeries(data.result) };
+    return { ok: false, kind: 'query', message: `Prometheus answered a ${data?.resultType ?? 'malformed'} result, not a range of series` };
   }
-  let body: PromResponse | undefined;
-  try {
-    body = (await res.json()) as PromResponse;
-  } catch {
-    body = undefined;
-  }
-  if (res.ok && body?.status === 'success' && body.data?.resultType === 'matrix') {
-    return { ok: true, data: alignSeries(body.data.result) };
-  }
-  // A gateway ApiError carries `code` and `message` (its `error` is the HTTP reason); Prometheus' own
-  // error answer carries `error`.
-  const detail = (body?.code !== undefined ? body.message : body?.error) ?? `${res.status} ${res.statusText}`;
-  if (NOT_READY_STATUS.has(res.status) || res.status === 404) {
-    return { ok: false, kind: 'not-ready', message: detail };
-  }
-  return { ok: false, kind: 'query', message: detail };
+  const { error } = r;
+  if (error.code === 'PB_ABORTED') return { ok: false, kind: 'aborted', message: error.message };
+  if (error.code === 'PB_NETWORK') return { ok: false, kind: 'network', message: error.message };
+  return { ok: false, kind: notReady(error) ? 'not-ready' : 'query', message: error.message };
 }

@@ -17,6 +17,7 @@ import {
   type ProgressResponse,
   type RevealResponse,
 } from '../../protocol/challenges.ts';
+import { ErrorRegistry } from '../../protocol/errors.ts';
 import type { Challenge, ChallengeSet } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow } from '../../checker/checkAnswer.ts';
 import { Limiter } from '../../checker/limiter.ts';
@@ -119,9 +120,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
           if (left > 0) checksInFlight.set(ctx.sessionId, left);
           else checksInFlight.delete(ctx.sessionId);
         }
-        // An answer that was never graded, because the lab is down or has not yet produced the data the
-        // question is about, is not an attempt.
-        const counted = outcome.error?.kind !== 'unavailable' && outcome.error?.kind !== 'needs-data';
+        // An answer that was never graded (the lab is down, or has not yet produced the data the question
+        // is about) is not an attempt; the registry says which errors those are.
+        const counted = outcome.error === undefined || ErrorRegistry.check[outcome.error.kind].attempt;
         const after = counted ? await progress.recordAttempt(ctx.sessionId, c.id, outcome.passed) : (await progress.get(ctx.sessionId))[c.id];
         ctx.sendJson(200, { ...outcome, revealable: (after?.attempts ?? 0) > 0 } satisfies CheckResponse);
       },
