@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadChallenges } from '../checker/challenges.ts';
 import { findLabFile, PROJECT_DIR } from '../lab/loadLab.ts';
@@ -22,9 +22,14 @@ const BIN = join(PROJECT_DIR, 'bin/patchbay.mjs');
 const DEFAULT_LAB = 'connections';
 /** Temporary Prometheus directories of the examples run offline start with this, so the test can see they are gone. */
 const OFFLINE_PREFIX = `pbhelp${process.pid}`;
-/** An empty runtime directory: the examples run "with no lab". */
-const runtimeDir = mkdtempSync(join(tmpdir(), 'pbhelp-rt-'));
-afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
+/** An empty runtime directory: the examples run "with no lab". Made in a hook, so a file that fails to load leaves none. */
+let runtimeDir = '';
+beforeAll(() => {
+  runtimeDir = mkdtempSync(join(tmpdir(), 'pbhelp-rt-'));
+});
+afterAll(() => {
+  if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
+});
 
 type Env = Record<string, string>;
 
