@@ -16,17 +16,9 @@ import xtermHeadless from '@xterm/headless';
 import type { Terminal as HeadlessTerminal } from '@xterm/headless';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import {
-  FlowControl,
-  ServerMessage,
-  TERMINALS_PATH,
-  encodeAck,
-  encodeFrame,
-  encodeResize,
-  ClientMessage,
-  type TerminalExit,
-  type TerminalHello,
-} from '../../src/protocol/terminal.ts';
+import { ServerMessage, TERMINALS_PATH, encodeFrame, encodeResize, ClientMessage, type TerminalError, type TerminalExit, type TerminalHello } from '../../src/protocol/terminal.ts';
+import { decodeServerFrame } from '../../src/protocol/serverFrames.ts';
+import { AckCounter } from '../../src/protocol/AckCounter.ts';
 
 const { Terminal: Headless } = xtermHeadless;
 /** Prefix of everything these helpers create on the machine (cgroups, temp dirs). */
@@ -127,14 +119,16 @@ export function refusedUpgrade(url: string, headers: Record<string, string>): Pr
  * Opens a terminal whose target should be refused: the upgrade succeeds, the gateway sends an Error
  * frame and closes with a 4xxx code. Returns both.
  */
-export function refusedTerminal(url: string, headers: Record<string, string>): Promise<{ closeCode: number; error: { code: string; message: string } | null }> {
+export function refusedTerminal(url: string, headers: Record<string, string>): Promise<{ closeCode: number; error: TerminalError | null }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
-    let error: { code: string; message: string } | null = null;
+    let error: TerminalError | null = null;
     ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
     ws.on('message', (data: Buffer) => {
-      if (data[0] === ServerMessage.Error) error = JSON.parse(data.subarray(1).toString()) as { code: string; message: string };
-      else if (data[0] === ServerMessage.Hello) reject(new Error('the terminal was opened'));
+      const frame = decodeServerFrame(data);
+      if (frame.type === ServerMessage.Error) error = frame.error;
+      else if (frame.type === ServerMessage.Hello) reject(new Error('the terminal was opened'));
+      else if (frame.type === 'invalid') reject(new Error(`bad frame: ${frame.reason}`));
     });
     ws.on('close', (closeCode) => resolve({ closeCode, error }));
     ws.on('error', () => {});
@@ -145,7 +139,9 @@ export class TerminalTestClient {
   readonly screen: HeadlessTerminal;
   hello: TerminalHello | null = null;
   exit: TerminalExit | null = null;
-  errors: { code: string; message: string }[] = [];
+  errors: TerminalError[] = [];
+  /** Why each malformed frame from the gateway was refused; waitFor fails once there is one. */
+  badFrames: string[] = [];
   /** Output and Replay payload bytes received / parsed. */
   received = 0;
   parsed = 0;
@@ -153,7 +149,7 @@ export class TerminalTestClient {
   ackEnabled: boolean;
   readonly closed: Promise<{ code: number; reason: string }>;
   private tail = '';
-  private unackedParsed = 0;
+  private readonly acks = new AckCounter();
   private readonly decoder = new TextDecoder();
   private waiters: (() => void)[] = [];
 
@@ -184,38 +180,40 @@ export class TerminalTestClient {
   }
 
   private onMessage(data: Buffer): void {
-    const type = data[0];
-    const payload = data.subarray(1);
-    switch (type) {
+    const frame = decodeServerFrame(data);
+    switch (frame.type) {
       case ServerMessage.Hello:
-        this.hello = JSON.parse(payload.toString());
+        this.hello = frame.hello;
         break;
       case ServerMessage.Replay:
         this.replays++;
         this.screen.reset();
-        this.output(payload);
+        this.output(frame.data);
         break;
       case ServerMessage.Output:
-        this.output(payload);
+        this.output(frame.data);
         break;
       case ServerMessage.Exit:
-        this.exit = JSON.parse(payload.toString());
+        this.exit = frame.exit;
         break;
       case ServerMessage.Error:
-        this.errors.push(JSON.parse(payload.toString()));
+        this.errors.push(frame.error);
+        break;
+      case 'invalid':
+        // The gateway's frames are under test: a malformed one fails the test that waits on this client.
+        this.badFrames.push(frame.reason);
         break;
     }
     this.notify();
   }
 
-  private output(payload: Buffer): void {
+  private output(payload: Uint8Array): void {
     const bytes = payload.byteLength;
     this.received += bytes;
     this.tail = (this.tail + this.decoder.decode(payload, { stream: true })).slice(-TAIL_CHARS);
     const done = () => {
       this.parsed += bytes;
-      this.unackedParsed += bytes;
-      if (this.ackEnabled && this.unackedParsed >= FlowControl.ACK_BYTES) this.flushAck();
+      if (this.acks.consumed(bytes) && this.ackEnabled) this.flushAck();
       this.notify();
     };
     if (this.parse) this.screen.write(payload, done);
@@ -224,8 +222,9 @@ export class TerminalTestClient {
 
   /** Acks everything parsed so far (also what a client does after re-enabling acks). */
   flushAck(): void {
-    if (this.unackedParsed > 0 && this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeAck(this.unackedParsed));
-    this.unackedParsed = 0;
+    if (this.acks.pending === 0) return;
+    const ack = this.acks.takeAck();
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(ack);
   }
 
   private notify(): void {
@@ -239,7 +238,10 @@ export class TerminalTestClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out; recent output: ${JSON.stringify(this.tail.slice(-400))}`)), timeoutMs);
       const check = () => {
-        if (predicate()) {
+        if (this.badFrames.length > 0) {
+          clearTimeout(timer);
+          reject(new Error(`the gateway sent a malformed frame: ${this.badFrames[0]}`));
+        } else if (predicate()) {
           clearTimeout(timer);
           resolve();
         } else this.waiters.push(check);

@@ -9,18 +9,16 @@
  */
 import {
   ClientMessage,
-  FlowControl,
   ServerMessage,
   TERMINALS_PATH,
-  encodeAck,
   encodeFrame,
   encodeResize,
-  type TerminalError,
-  type TerminalExit,
   type TerminalHello,
   type TerminalRequest,
 } from '../../protocol/terminal.ts';
+import { decodeServerFrame } from '../../protocol/serverFrames.ts';
 import { ABNORMAL_CLOSURE, CloseCode, closeMessage, closeRetried } from '../../protocol/errors.ts';
+import { AckCounter } from '../../protocol/AckCounter.ts';
 import type { ConnectionState } from './dockStore.ts';
 
 export interface TerminalSink {
@@ -57,8 +55,6 @@ export const RECONNECT_JITTER = 0.3;
 /** Input typed or run before the shell attaches; beyond this it is dropped (a page is not a buffer). */
 export const MAX_HELD_INPUT_BYTES = 64 * 1024;
 
-const decoder = new TextDecoder();
-
 export function terminalSocketUrl(origin: string, terminalId: string, request: TerminalRequest): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(request)) {
@@ -83,7 +79,7 @@ export class TerminalConnection {
   private socket: WebSocket | null = null;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private parsedSinceAck = 0;
+  private readonly acks = new AckCounter();
   private size: { cols: number; rows: number };
   private lastError: string | null = null;
   private finished = false;
@@ -106,7 +102,7 @@ export class TerminalConnection {
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
-    this.parsedSinceAck = 0;
+    this.acks.reset();
     this.lastError = null;
     this.opened = false;
     this.attached = false;
@@ -168,22 +164,18 @@ export class TerminalConnection {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 
-  private receive(frame: Uint8Array): void {
-    if (frame.length === 0) return;
-    const payload = frame.subarray(1);
-    switch (frame[0]) {
+  private receive(bytes: Uint8Array): void {
+    const frame = decodeServerFrame(bytes);
+    switch (frame.type) {
       case ServerMessage.Output:
-        this.options.onOutput?.();
-        this.writeCounted(payload);
-        return;
       case ServerMessage.Replay:
         this.options.onOutput?.();
-        this.writeCounted(payload);
+        this.writeCounted(frame.data);
         return;
       case ServerMessage.Hello: {
-        const hello = JSON.parse(decoder.decode(payload)) as TerminalHello;
+        const { hello } = frame;
         this.attempt = 0;
-        this.parsedSinceAck = 0;
+        this.acks.reset();
         if (hello.resumed) this.options.sink.reset();
         this.options.onHello?.(hello);
         this.options.onState({ kind: 'connected', host: hello.host, resumed: hello.resumed });
@@ -194,20 +186,22 @@ export class TerminalConnection {
         return;
       }
       case ServerMessage.Exit: {
-        const exit = JSON.parse(decoder.decode(payload)) as TerminalExit;
+        const { exit } = frame;
         this.finished = true;
         const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`;
         this.options.sink.write(`\r\n\x1b[2m[process exited with ${how}]\x1b[0m\r\n`);
         this.options.onState({ kind: 'exited', exitCode: exit.exitCode });
         return;
       }
-      case ServerMessage.Error: {
-        const error = JSON.parse(decoder.decode(payload)) as TerminalError;
-        this.lastError = error.message;
-        this.options.sink.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n`);
+      case ServerMessage.Error:
+        this.lastError = frame.error.message;
+        this.options.sink.write(`\r\n\x1b[31m[${frame.error.message}]\x1b[0m\r\n`);
         return;
-      }
-      default:
+      case 'invalid':
+        // Nothing a learner can act on; the console keeps it for whoever debugs the gateway.
+        console.warn(`terminal ${this.options.terminalId}: ignored a bad frame from the gateway: ${frame.reason}`);
+        return;
+      case 'unknown':
         // A newer server may add types; ignoring them keeps old pages working.
         return;
     }
@@ -217,11 +211,7 @@ export class TerminalConnection {
     const bytes = payload.length;
     // xterm keeps a reference to the buffer until parsed; the socket's ArrayBuffer is not reused.
     this.options.sink.write(payload, () => {
-      this.parsedSinceAck += bytes;
-      if (this.parsedSinceAck >= FlowControl.ACK_BYTES) {
-        this.send(encodeAck(this.parsedSinceAck));
-        this.parsedSinceAck = 0;
-      }
+      if (this.acks.consumed(bytes)) this.send(this.acks.takeAck());
     });
   }
 
