@@ -59,6 +59,14 @@ describe('LessonTerminal', () => {
     expect(await terminal.run('head -c 3000000 /dev/zero | od -v | tail -c 100000', 30_000)).toEqual({ kind: 'exited', exitCode: 0 });
   });
 
+  it('refuses a shell whose prompts it cannot see, saying why', async () => {
+    const sh = await LessonTerminal.open({ terminalId: 'pbh-sh', spec: { ...localSpec(dir), file: '/bin/sh', args: ['-i'], shell: '/bin/sh' }, cgroupParent: null });
+    expect(sh).toMatchObject({ ok: false, message: expect.stringContaining('/bin/sh does not mark prompts') });
+    const own = localSpec(dir);
+    own.env.PROMPT_COMMAND = 'true';
+    expect(await LessonTerminal.open({ terminalId: 'pbh-own', spec: own, cgroupParent: null })).toMatchObject({ ok: false, message: expect.stringContaining('PROMPT_COMMAND') });
+  });
+
   it('says the shell ended when a command exits it', async () => {
     const opened = await LessonTerminal.open({ terminalId: 'pbh-exit', spec: localSpec(dir), cgroupParent: null });
     if (!opened.ok) throw new Error(opened.message);

@@ -1,17 +1,23 @@
 /**
  * One lesson terminal driven the way the browser drives it: a TerminalSession (the gateway's own pty
- * session) with an in-process client that parses output in a headless xterm and acknowledges bytes
- * after parsing, as the dock does. Commands are typed as keystrokes; completion and exit status come
- * from the prompt mark (shellIntegration.ts), so nothing is guessed from timing or prompt text.
+ * session) with an in-process client that decodes frames and acknowledges bytes after parsing them in
+ * a headless xterm, with the same client core as the dock. Commands are typed as keystrokes; completion
+ * and exit status come from the command-end mark the gateway's prompt hook prints before each prompt
+ * (src/protocol/promptMarks.ts), so nothing is guessed from timing or prompt text.
  */
 import xtermHeadless from '@xterm/headless';
 import type { Terminal as HeadlessTerminal } from '@xterm/headless';
-import { ClientMessage, ServerMessage, encodeAck, encodeFrame, FlowControl, type TerminalExit } from '../protocol/terminal.ts';
+import { ClientMessage, ServerMessage, encodeFrame, type TerminalExit, type TerminalHello } from '../protocol/terminal.ts';
+import { decodeServerFrame } from '../protocol/serverFrames.ts';
+import { AckCounter } from '../protocol/AckCounter.ts';
+import { PROMPT_MARK_OSC, parsePromptMark, type PromptMark } from '../protocol/promptMarks.ts';
 import { TerminalSession } from '../terminal/TerminalSession.ts';
 import { DEFAULT_TERMINAL_LIMITS } from '../terminal/TerminalLimits.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { SpawnSpec } from '../terminal/target.ts';
-import { BASH_SETUP, PROMPT_MARK_OSC, parsePromptMark, supportsShell, type PromptMark } from './shellIntegration.ts';
+
+/** How the command before a prompt ended. */
+type CommandEnd = Extract<PromptMark, { kind: 'command-end' }>;
 
 const { Terminal: Headless } = xtermHeadless;
 
@@ -21,7 +27,7 @@ export const LessonTerminalDefaults = {
   ROWS: 48,
   /** Kept for the report's "last lines"; a lesson command's output is rarely longer. */
   SCROLLBACK: 2000,
-  /** bash starts and installs the prompt hook in well under a second; generous for a loaded CI box. */
+  /** bash starts and draws its first prompt in well under a second; generous for a loaded CI box. */
   SETUP_TIMEOUT_MS: 15_000,
   /** After Ctrl-C on a command that timed out, how long to wait for the prompt to come back. */
   INTERRUPT_GRACE_MS: 5_000,
@@ -44,9 +50,11 @@ export class LessonTerminal {
   private readonly screen: HeadlessTerminal;
   private readonly session: TerminalSession;
   private readonly client: TerminalClient;
+  private readonly acks = new AckCounter();
+  private hello: TerminalHello | null = null;
+  /** The highest sequence number of a command-end mark so far (1 is the shell's first prompt). */
   private lastSeq = 0;
-  private unacked = 0;
-  private waiter: { seq: number; resolve: (m: PromptMark | null) => void } | null = null;
+  private waiter: { seq: number; resolve: (m: CommandEnd | null) => void } | null = null;
   private endedReason: string | null = null;
   private exit: TerminalExit | null = null;
 
@@ -59,8 +67,8 @@ export class LessonTerminal {
     });
     this.screen.parser.registerOscHandler(PROMPT_MARK_OSC, (data) => {
       const mark = parsePromptMark(data);
-      if (mark) this.onMark(mark);
-      return true;
+      if (mark?.kind === 'command-end') this.onMark(mark);
+      return mark !== null;
     });
     this.client = {
       send: (frame, onSent) => {
@@ -82,19 +90,22 @@ export class LessonTerminal {
     this.session.attach(this.client);
   }
 
-  /** Starts the shell and installs the prompt hook; an error value when that does not work. */
+  /** Starts the shell and waits for its first marked prompt; an error value when that does not work. */
   static async open(options: LessonTerminalOptions): Promise<{ ok: true; terminal: LessonTerminal } | { ok: false; message: string; lastLines: string[] }> {
-    if (!supportsShell(options.spec.shell)) {
-      return { ok: false, message: `the runner needs bash to see when a command ends; terminal "${options.terminalId}" uses ${options.spec.shell}`, lastLines: [] };
-    }
     const t = new LessonTerminal(options);
-    const mark = await t.typeAndWait(BASH_SETUP, LessonTerminalDefaults.SETUP_TIMEOUT_MS);
+    // Hello is sent as the session attaches, so it is here already.
+    if (!t.hello?.promptMarks) {
+      await t.dispose();
+      const why = t.hello ? `its shell ${options.spec.shell} does not mark prompts (the gateway hooks bash, unless its environment sets PROMPT_COMMAND)` : 'the terminal did not start';
+      return { ok: false, message: `the runner cannot see when a command ends in terminal "${options.terminalId}": ${why}`, lastLines: [] };
+    }
+    const mark = await t.waitForMark(LessonTerminalDefaults.SETUP_TIMEOUT_MS);
     if (!mark) {
       const lastLines = await t.lastLines();
       await t.dispose();
-      return { ok: false, message: `the shell on ${options.spec.host} did not come up with a prompt`, lastLines };
+      return { ok: false, message: `the shell on ${options.spec.host} did not come up with a marked prompt (does an rc file set its own PROMPT_COMMAND?)`, lastLines };
     }
-    // The setup line leaves itself on screen; a clean screen makes "last lines" in reports about the lesson.
+    // What the shell printed while starting is not the lesson's: "last lines" in reports are about the lesson.
     t.screen.clear();
     return { ok: true, terminal: t };
   }
@@ -131,12 +142,19 @@ export class LessonTerminal {
     this.screen.dispose();
   }
 
-  private typeAndWait(line: string, timeoutMs: number): Promise<PromptMark | null> {
+  private typeAndWait(line: string, timeoutMs: number): Promise<CommandEnd | null> {
     // Enter is CR, as a keyboard sends it (the pty turns it into a newline for the shell).
     return this.sendAndWait(`${line}\r`, timeoutMs);
   }
 
-  private sendAndWait(keys: string, timeoutMs: number): Promise<PromptMark | null> {
+  private sendAndWait(keys: string, timeoutMs: number): Promise<CommandEnd | null> {
+    const mark = this.waitForMark(timeoutMs);
+    this.session.handleFrame(this.client, encodeFrame(ClientMessage.Input, keys));
+    return mark;
+  }
+
+  /** The next command-end mark (a higher sequence number than any seen so far), or null at the timeout. */
+  private waitForMark(timeoutMs: number): Promise<CommandEnd | null> {
     this.settle(null);
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle(null), timeoutMs);
@@ -147,43 +165,48 @@ export class LessonTerminal {
           resolve(m);
         },
       };
-      this.session.handleFrame(this.client, encodeFrame(ClientMessage.Input, keys));
     });
   }
 
-  private onMark(mark: PromptMark): void {
+  private onMark(mark: CommandEnd): void {
     this.lastSeq = Math.max(this.lastSeq, mark.seq);
     if (this.waiter && mark.seq >= this.waiter.seq) this.settle(mark);
   }
 
-  private settle(mark: PromptMark | null): void {
+  private settle(mark: CommandEnd | null): void {
     const w = this.waiter;
     this.waiter = null;
     w?.resolve(mark);
   }
 
-  private onFrame(frame: Uint8Array): void {
-    const type = frame[0];
-    const payload = frame.subarray(1);
-    if (type === ServerMessage.Output || type === ServerMessage.Replay) {
-      // Copy: the session may reuse its buffer after send returns.
-      const bytes = Uint8Array.from(payload);
-      this.screen.write(bytes, () => this.ack(bytes.byteLength));
-    } else if (type === ServerMessage.Exit) {
-      this.exit = JSON.parse(new TextDecoder().decode(payload)) as TerminalExit;
-    } else if (type === ServerMessage.Error) {
-      const err = JSON.parse(new TextDecoder().decode(payload)) as { code: string; message: string };
-      this.endedReason = `${err.code}: ${err.message}`;
+  private onFrame(bytes: Uint8Array): void {
+    const frame = decodeServerFrame(bytes);
+    switch (frame.type) {
+      case ServerMessage.Output:
+      case ServerMessage.Replay: {
+        // Copy: the session may reuse its buffer after send returns.
+        const data = Uint8Array.from(frame.data);
+        this.screen.write(data, () => {
+          if (this.acks.consumed(data.byteLength)) this.session.handleFrame(this.client, this.acks.takeAck());
+        });
+        return;
+      }
+      case ServerMessage.Hello:
+        this.hello = frame.hello;
+        return;
+      case ServerMessage.Exit:
+        this.exit = frame.exit;
+        return;
+      case ServerMessage.Error:
+        this.endedReason = `${frame.error.code}: ${frame.error.message}`;
+        return;
+      case 'invalid':
+        this.endedReason ??= `the gateway sent a bad frame: ${frame.reason}`;
+        this.settle(null);
+        return;
+      case 'unknown':
+        return;
     }
-  }
-
-  /** Acknowledges parsed bytes in ACK_BYTES steps, exactly as the browser dock does. */
-  private ack(bytes: number): void {
-    this.unacked += bytes;
-    if (this.unacked < FlowControl.ACK_BYTES) return;
-    const n = this.unacked;
-    this.unacked = 0;
-    this.session.handleFrame(this.client, encodeAck(n));
   }
 
   private onEnded(reason: string): void {

@@ -84,18 +84,12 @@ export interface TerminalHello {
   resumed: boolean;
   cols: number;
   rows: number;
-  /** The shell marks each prompt with PromptMark.PROMPT_START, so a run button can wait for one. */
+  /**
+   * The shell prints prompt marks before each prompt (./promptMarks.ts): A, so a run button can wait
+   * for a prompt, and D with the last command's exit status, which the lesson runner reads.
+   */
   promptMarks: boolean;
 }
-
-/**
- * Prompt marks in the style of OSC 133 shell integration (VS Code, iTerm2): `ESC ] 133 ; A BEL` just
- * before the shell prints a prompt. xterm.js ignores the OSC unless a handler is registered.
- */
-export const PromptMark = {
-  OSC: 133,
-  PROMPT_START: 'A',
-} as const;
 
 /** The Error frame's payload; its codes are the registry's terminal family. */
 export type { TerminalError } from './errors.ts';

@@ -1,17 +1,34 @@
 /**
- * Shell integration for run buttons: bash started with PROMPT_COMMAND in its environment prints a
- * prompt mark (PromptMark) before each prompt, so the page types a command only once readline is
- * reading. Typed any earlier, the line is echoed twice: by the tty, then by readline.
- * An rc file that sets its own PROMPT_COMMAND wins; the page then falls back to waiting for quiet.
+ * Shell integration: bash started with this PROMPT_COMMAND in its environment prints, before each
+ * prompt, the prompt marks of src/protocol/promptMarks.ts: D with the last command's exit status and a
+ * sequence number, then A. Run buttons in the page wait for A, so a command is typed only once readline
+ * is reading (typed any earlier, it is echoed twice: by the tty, then by readline); the lesson runner
+ * reads D to know that a command ended and how.
+ * An rc file that sets its own PROMPT_COMMAND wins: no marks then, and the page falls back to waiting
+ * for quiet output (the runner says it cannot see when commands end).
  */
-import { PromptMark } from '../protocol/terminal.ts';
+import { PROMPT_MARKS_PRINTF } from '../protocol/promptMarks.ts';
 import type { SpawnSpec } from './target.ts';
 
-/** printf is a builtin: no process per prompt. */
-const MARK_PROMPT_COMMAND = `printf '\\033]${PromptMark.OSC};${PromptMark.PROMPT_START}\\007'`;
+/**
+ * Commands run before each prompt, after the last command's status is saved in `__pb_s` and before the
+ * marks are printed: the one place for per-prompt upkeep of the shell. None yet.
+ */
+const BEFORE_EACH_PROMPT: readonly string[] = [];
 
-/** A bash, whose prompt hook (PROMPT_COMMAND) the gateway and the lesson runner know how to set. */
-export function isBash(shell: string): boolean {
+/**
+ * `$?` is read first, before anything can change it (bash restores it after PROMPT_COMMAND, so a PS1
+ * showing `$?` still sees the command's). printf is a builtin: no process per prompt.
+ */
+const MARK_PROMPT_COMMAND = [
+  '__pb_s=$?',
+  '__pb_n=$((__pb_n+1))',
+  ...BEFORE_EACH_PROMPT,
+  `printf '${PROMPT_MARKS_PRINTF}' "$__pb_s" "$__pb_n"`,
+].join('; ');
+
+/** A bash, whose prompt hook (PROMPT_COMMAND) the gateway knows how to set. */
+function isBash(shell: string): boolean {
   return /(^|\/)bash$/.test(shell);
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
-import { PromptMark } from '../../src/protocol/terminal.ts';
+import { PROMPT_MARK_OSC, formatPromptMark } from '../../src/protocol/promptMarks.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {
@@ -29,13 +29,14 @@ describe('a terminal across sockets', () => {
   it('marks each bash prompt, so the page can type a block only at a prompt', async () => {
     const t = await TerminalTestClient.open(gw, 'marks');
     expect(t.hello?.promptMarks).toBe(true);
-    const mark = `\x1b]${PromptMark.OSC};${PromptMark.PROMPT_START}\x07`;
+    const mark = formatPromptMark({ kind: 'prompt-start' });
     await t.waitForText(mark);
     t.mark();
-    t.type('true\r');
-    // One mark per prompt, printed before the prompt itself.
+    t.type('(exit 3)\r');
+    // One mark per prompt, printed before the prompt itself, right after the command's exit status.
     await t.waitFor(() => t.text.includes(mark) && /[#$] $/.test(t.text.slice(t.text.indexOf(mark))));
     expect(t.text.split(mark).length - 1).toBe(1);
+    expect(t.text).toContain(formatPromptMark({ kind: 'command-end', exitCode: 3, seq: 2 }) + mark);
     await t.close();
   });
 
@@ -44,7 +45,7 @@ describe('a terminal across sockets', () => {
     expect(t.hello?.promptMarks).toBe(false);
     t.type('echo $((6*7))\r');
     await t.waitForText('42');
-    expect(t.text).not.toContain(`\x1b]${PromptMark.OSC};`);
+    expect(t.text).not.toContain(`\x1b]${PROMPT_MARK_OSC};`);
     await t.close();
   });
 

@@ -8,19 +8,12 @@ import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import '@xterm/xterm/css/xterm.css';
-import { PromptMark } from '../../protocol/terminal.ts';
+import { PROMPT_MARK_OSC } from '../../protocol/promptMarks.ts';
 import { TerminalConnection } from './TerminalConnection.ts';
+import { PromptWaiter } from './promptWaiter.ts';
 import { dockStore, type TerminalSpec } from './dockStore.ts';
 import { diagnoseRefusal } from './diagnoseRefusal.ts';
 
-/** Output quiet for this long means the previous command has probably finished printing (shells without prompt marks). */
-export const SETTLE_QUIET_MS = 150;
-/** A command that keeps printing (a load test) must not hold the next one back forever. */
-export const SETTLE_MAX_MS = 3_000;
-/** After a prompt mark, the prompt itself follows: wait until it has been printed. */
-const PROMPT_QUIET_MS = 20;
-/** A fresh shell that marks prompts is waited for this long (a login shell on a busy machine). */
-const FIRST_PROMPT_MAX_MS = 15_000;
 /** Enough history to scroll back over a lesson step; xterm keeps it in memory per terminal. */
 const SCROLLBACK_LINES = 5_000;
 
@@ -56,19 +49,9 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     term.unicode.activeVersion = '11';
     term.open(element);
 
-    let lastOutput = 0;
-    /** From Hello: this shell marks its prompts; and whether it is a fresh one (no Replay). */
-    let promptMarks = false;
-    let freshShell = false;
-    /** A prompt mark has arrived since the last Enter: the shell is reading a new command line. */
-    let atPrompt = false;
-    let marksSeen = false;
-    const markHandler = term.parser.registerOscHandler(PromptMark.OSC, (data) => {
-      if (data !== PromptMark.PROMPT_START) return false;
-      atPrompt = true;
-      marksSeen = true;
-      return true;
-    });
+    // Run buttons type each command at the shell's next prompt (or once output is quiet).
+    const prompts = new PromptWaiter();
+    const markHandler = term.parser.registerOscHandler(PROMPT_MARK_OSC, (data) => prompts.oscMark(data));
     const connection = new TerminalConnection({
       terminalId: spec.id,
       request: { target: spec.target, shell: spec.shell, user: spec.user, workdir: spec.workdir },
@@ -78,14 +61,8 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       },
       onState: (state) => dockStore.setStatus(spec.id, state),
       diagnose: () => diagnoseRefusal(spec.target),
-      onOutput: () => {
-        lastOutput = performance.now();
-      },
-      onHello: (hello) => {
-        promptMarks = hello.promptMarks;
-        freshShell = !hello.resumed;
-        if (hello.resumed) atPrompt = false;
-      },
+      onOutput: () => prompts.output(),
+      onHello: (hello) => prompts.hello(hello),
       size: { cols: term.cols, rows: term.rows },
     });
 
@@ -103,7 +80,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
 
     /** Input as typed or run: Enter leaves the prompt, until the shell marks the next one. */
     const sendInput = (text: string) => {
-      if (text.includes('\r')) atPrompt = false;
+      prompts.input(text);
       connection.sendInput(text);
     };
     const subscriptions = [
@@ -125,22 +102,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
             }),
           ),
         ),
-      // Ready for the next command: at a marked prompt when the shell marks them (a fresh one is
-      // waited for longer, it may still be starting), else once output has been quiet for a moment.
-      settled: () =>
-        new Promise<void>((resolve) => {
-          const started = performance.now();
-          const check = () => {
-            const now = performance.now();
-            const useMarks = promptMarks && (marksSeen || freshShell);
-            const limit = useMarks && !marksSeen ? FIRST_PROMPT_MAX_MS : SETTLE_MAX_MS;
-            const quietFor = lastOutput > 0 ? now - lastOutput : 0;
-            const ready = useMarks ? atPrompt && quietFor >= PROMPT_QUIET_MS : quietFor >= SETTLE_QUIET_MS;
-            if (ready || now - started >= limit) resolve();
-            else setTimeout(check, useMarks ? PROMPT_QUIET_MS : Math.max(1, SETTLE_QUIET_MS - quietFor));
-          };
-          check();
-        }),
+      settled: () => prompts.settled(),
     });
 
     // Focus follows activation (a tab click, a run button), so typing next goes to the right shell.

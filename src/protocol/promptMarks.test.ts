@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { PROMPT_MARKS_PRINTF, PROMPT_MARK_OSC, formatPromptMark, parsePromptMark } from './promptMarks.ts';
+
+/** The data xterm.js hands an OSC handler: what follows `ESC ] 133 ;` up to BEL. */
+function oscData(sequence: string): string {
+  const prefix = `\x1b]${PROMPT_MARK_OSC};`;
+  expect(sequence.startsWith(prefix) && sequence.endsWith('\x07')).toBe(true);
+  return sequence.slice(prefix.length, -1);
+}
+
+describe('prompt marks', () => {
+  it('formats OSC 133 A and D as shells print them', () => {
+    expect(formatPromptMark({ kind: 'prompt-start' })).toBe('\x1b]133;A\x07');
+    expect(formatPromptMark({ kind: 'command-end', exitCode: 130, seq: 12 })).toBe('\x1b]133;D;130;12\x07');
+  });
+
+  it('parses what it formats', () => {
+    for (const mark of [{ kind: 'prompt-start' }, { kind: 'command-end', exitCode: 0, seq: 1 }, { kind: 'command-end', exitCode: 255, seq: 987654 }] as const) {
+      expect(parsePromptMark(oscData(formatPromptMark(mark)))).toEqual(mark);
+    }
+  });
+
+  it('ignores other OSC 133 data and malformed marks', () => {
+    for (const data of ['B', 'C', 'A;x', 'D', 'D;0', 'D;1000;1', 'D;x;1', 'D;0;1;2', 'D;0;', ' A']) expect(parsePromptMark(data)).toBeNull();
+  });
+
+  it('gives shell hooks a printf format for D then A, from the same formatter', () => {
+    // What printf makes of it: \033 and \007 are the escape bytes, the %s the exit status and the sequence number.
+    const printed = PROMPT_MARKS_PRINTF.replaceAll('\\033', '\x1b').replaceAll('\\007', '\x07').replace('%s', '7').replace('%s', '3');
+    expect(printed).toBe(formatPromptMark({ kind: 'command-end', exitCode: 7, seq: 3 }) + formatPromptMark({ kind: 'prompt-start' }));
+    // Safe inside single quotes, and no printf directive but the two fields.
+    expect(PROMPT_MARKS_PRINTF).not.toContain("'");
+    expect(PROMPT_MARKS_PRINTF.match(/%./g)).toEqual(['%s', '%s']);
+  });
+});

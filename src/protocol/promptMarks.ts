@@ -1,0 +1,59 @@
+/**
+ * Prompt marks in the manner of OSC 133 shell integration (VS Code, iTerm2, WezTerm): a shell hook
+ * prints them before each prompt, so a client knows when the shell reads a new command line and how
+ * the last command ended, without guessing from timing or prompt text. A terminal with no handler for
+ * OSC 133 shows nothing of them.
+ *
+ *   ESC ] 133 ; D ; <exit status> ; <seq> BEL   the last command ended; seq counts prompts, so a client
+ *                                               never takes an earlier command's mark for a later one's
+ *   ESC ] 133 ; A BEL                           a prompt starts
+ *
+ * The gateway's bash hook prints D, then A, before each prompt (src/terminal/promptMarks.ts).
+ */
+
+/** The OSC number of prompt marks; xterm.js calls a handler registered for it with what follows `133;`. */
+export const PROMPT_MARK_OSC = 133;
+
+export type PromptMark =
+  | { kind: 'prompt-start' }
+  | {
+      kind: 'command-end';
+      /** `$?` when the prompt was drawn (0–255). */
+      exitCode: number;
+      /** 1 at the shell's first prompt, one more at each later one. */
+      seq: number;
+    };
+
+const PROMPT_START = 'A';
+const COMMAND_END = 'D';
+
+/** The OSC's data: what follows `133;`. Fields are strings so a printf format can stand in for values. */
+function markData(mark: { kind: 'prompt-start' } | { kind: 'command-end'; exitCode: number | string; seq: number | string }): string {
+  return mark.kind === 'prompt-start' ? PROMPT_START : `${COMMAND_END};${mark.exitCode};${mark.seq}`;
+}
+
+function osc(data: string, esc: string, bel: string): string {
+  return `${esc}]${PROMPT_MARK_OSC};${data}${bel}`;
+}
+
+/** The escape sequence of one mark, as a shell prints it. */
+export function formatPromptMark(mark: PromptMark): string {
+  return osc(markData(mark), '\x1b', '\x07');
+}
+
+/**
+ * A printf(1) format (single-quote safe) that prints a D mark, then an A mark; its two `%s` take the
+ * exit status and the sequence number. What a shell hook prints before each prompt.
+ */
+export const PROMPT_MARKS_PRINTF =
+  osc(markData({ kind: 'command-end', exitCode: '%s', seq: '%s' }), '\\033', '\\007') + osc(markData({ kind: 'prompt-start' }), '\\033', '\\007');
+
+const COMMAND_END_DATA = /^D;(\d{1,3});(\d{1,15})$/;
+
+/** Parses the data of an OSC 133 sequence (what follows `133;`); null for anything that is not one of these marks. */
+export function parsePromptMark(data: string): PromptMark | null {
+  if (data === PROMPT_START) return { kind: 'prompt-start' };
+  const m = COMMAND_END_DATA.exec(data);
+  if (!m) return null;
+  return { kind: 'command-end', exitCode: Number(m[1]), seq: Number(m[2]) };
+}

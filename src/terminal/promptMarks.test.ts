@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as pty from 'node-pty';
+import { PROMPT_MARK_OSC, parsePromptMark, type PromptMark } from '../protocol/promptMarks.ts';
+import { withPromptMarks } from './promptMarks.ts';
+import type { SpawnSpec } from './target.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pbh-marks-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function spec(shell: string, args: string[], env: Record<string, string> = {}): SpawnSpec {
+  return {
+    host: 'local',
+    file: shell,
+    args,
+    env: { TERM: 'xterm-256color', HOME: dir, PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PS1: '[$?]$ ', ...env },
+    cwd: dir,
+    shell,
+    user: 'root',
+    workdir: dir,
+  };
+}
+
+/** A real shell on a pty, started with the gateway's environment for it; collects what it prints. */
+class Shell {
+  output = '';
+  private readonly pty: pty.IPty;
+  private readonly exited: Promise<void>;
+
+  constructor(s: SpawnSpec) {
+    this.pty = pty.spawn(s.file, s.args, { cols: 80, rows: 24, cwd: s.cwd, env: withPromptMarks(s).env });
+    this.pty.onData((d) => (this.output += d));
+    this.exited = new Promise((resolve) => this.pty.onExit(() => resolve()));
+  }
+
+  type(text: string): void {
+    this.pty.write(text);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output: ${JSON.stringify(this.output.slice(-400))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** The prompt marks printed so far, in order. */
+  marks(): (PromptMark | null)[] {
+    return [...this.output.matchAll(new RegExp(`\\x1b\\]${PROMPT_MARK_OSC};([^\\x07]*)\\x07`, 'g'))].map((m) => parsePromptMark(m[1]!));
+  }
+
+  async close(): Promise<void> {
+    this.pty.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+describe('the gateway’s prompt hook', () => {
+  it('marks bash’s prompts with D (the exit status, the sequence number), then A', async () => {
+    const shell = new Shell(spec('/bin/bash', ['--norc', '--noprofile', '-i']));
+    try {
+      await shell.waitFor(/\[0\]\$ $/);
+      shell.type('(exit 7)\r');
+      await shell.waitFor(/\[7\]\$ $/);
+      shell.type('\r');
+      await shell.waitFor(/\[7\]\$ \r\n.*\[7\]\$ $/s);
+      shell.type('true\r');
+      await shell.waitFor(/\[0\]\$ $/);
+      expect(shell.marks()).toEqual([
+        { kind: 'command-end', exitCode: 0, seq: 1 },
+        { kind: 'prompt-start' },
+        { kind: 'command-end', exitCode: 7, seq: 2 },
+        { kind: 'prompt-start' },
+        // An empty line repeats the status, as `$?` does.
+        { kind: 'command-end', exitCode: 7, seq: 3 },
+        { kind: 'prompt-start' },
+        { kind: 'command-end', exitCode: 0, seq: 4 },
+        { kind: 'prompt-start' },
+      ]);
+      // The prompt follows its A mark (after readline's bracketed-paste switch), and `$?` is still the command's.
+      expect(shell.output).toMatch(/\x1b\]133;D;7;2\x07\x1b\]133;A\x07(\x1b\[\?2004h)?\[7\]\$ /);
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('leaves a PROMPT_COMMAND from the environment alone, and shells it does not know', () => {
+    expect(withPromptMarks(spec('/bin/bash', ['-i'], { PROMPT_COMMAND: 'history -a' }))).toEqual({
+      env: expect.objectContaining({ PROMPT_COMMAND: 'history -a' }),
+      promptMarks: false,
+    });
+    const sh = withPromptMarks(spec('/bin/sh', ['-i']));
+    expect(sh.promptMarks).toBe(false);
+    expect(sh.env.PROMPT_COMMAND).toBeUndefined();
+    expect(withPromptMarks(spec('/usr/bin/bash', ['-i'])).promptMarks).toBe(true);
+  });
+
+  it('yields to an rc file that sets its own PROMPT_COMMAND: no marks then', async () => {
+    const rc = join(dir, 'own-prompt-command.rc');
+    writeFileSync(rc, "PROMPT_COMMAND='printf own-hook'\nPS1='[$?]$ '\n");
+    const shell = new Shell(spec('/bin/bash', ['--rcfile', rc, '-i']));
+    try {
+      await shell.waitFor(/own-hook.*\[0\]\$ $/s);
+      shell.type('(exit 2)\r');
+      await shell.waitFor(/own-hook.*\[2\]\$ $/s);
+      expect(shell.marks()).toEqual([]);
+    } finally {
+      await shell.close();
+    }
+  });
+});
