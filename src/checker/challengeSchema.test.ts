@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseChallenges } from './challenges.ts';
-import { formatPositionedError } from './yamlPositions.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 
 const valid = `scrapeInterval: 2s
 live: { window: 5m, step: 10s }
@@ -29,7 +29,7 @@ describe('challenges.yaml validation', () => {
     const r = parseChallenges(text, 'c.yaml');
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      const lines = r.errors.map(formatPositionedError);
+      const lines = r.errors.map(formatDefinitionError);
       expect(lines).toContain('c.yaml:10:12: challenges.0.range: expected `exact` or `at-least-4x-scrape`');
       expect(lines.find((l) => l.includes('mustFail.0.hint'))).toMatch(/^c\.yaml:13:15: .*expected a hint id: wrong-metric/);
     }
@@ -38,7 +38,7 @@ describe('challenges.yaml validation', () => {
   it('points at a renamed key and says what to write instead', () => {
     const r = parseChallenges(valid.replace('    reference: vector(1)', '    query: vector(1)'), 'c.yaml');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors.map(formatPositionedError)).toContain('c.yaml:9:5: challenges.0.query: `query` is not a key here; write `reference` instead');
+    if (!r.ok) expect(r.errors.map(formatDefinitionError)).toContain('c.yaml:9:5: challenges.0.query: `query` is not a key here; write `reference` instead');
   });
 
   it('rejects duplicate ids and YAML syntax errors with positions', () => {
@@ -48,5 +48,47 @@ describe('challenges.yaml validation', () => {
     const bad = parseChallenges('challenges: [\n', 'c.yaml');
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.errors[0]).toMatchObject({ file: 'c.yaml', line: 2 });
+  });
+});
+
+describe('a challenges.yaml with several errors', () => {
+  // `valid` with the first challenge broken from its reference (line 9) on, and a second one added.
+  const broken = valid.replace(
+    '    reference: vector(1)\n',
+    `    reference: sum(rate(x[5m])
+    ignoreLabels: job
+    mustPass: ["rate(x[$__rate_interval])", "rate(x[5m]) by (job)"]
+    mustFail:
+      - query: rate(x)
+        hint: wrong-metric
+    needs: { query: "x >", message: run the load first }
+  - id: one
+    lesson: l1
+    title: Two
+    prompt: Again.
+    refrence: vector(2)
+`,
+  );
+
+  it('reports all of them in one run, each with file:line:column (a bad query at the character where it stops parsing)', () => {
+    const r = parseChallenges(broken, 'c.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map(formatDefinitionError)).toEqual([
+      'c.yaml:9:31: challenges.0.reference: PromQL: The query ends too early at line 1, column 16: something is missing (a closing bracket, an operand, or a value).',
+      'c.yaml:10:19: challenges.0.ignoreLabels: expected array, got string',
+      'c.yaml:11:58: challenges.0.mustPass.1: PromQL: Unexpected "by" at line 1, column 13.',
+      'c.yaml:13:21: challenges.0.mustFail.0.query: PromQL: Expected type matrix in call to function "rate", got vector (line 1, column 6).',
+      'c.yaml:15:25: challenges.0.needs.query: PromQL: The query ends too early at line 1, column 4: something is missing (a closing bracket, an operand, or a value).',
+      'c.yaml:16:5: challenges.1.reference: missing required key `reference`',
+      'c.yaml:16:9: challenges.1.id: duplicate id `one` (also challenge 0)',
+      'c.yaml:20:5: challenges.1.refrence: unknown key `refrence`; did you mean `reference`?',
+    ]);
+  });
+
+  it('accepts the queries of the connections lab, with their Grafana variables', async () => {
+    const { loadChallenges } = await import('./challenges.ts');
+    const r = await loadChallenges('connections');
+    expect(r.ok ? [] : r.errors.map(formatDefinitionError)).toEqual([]);
   });
 });

@@ -1,42 +1,28 @@
 /**
  * `labs/<lab>/challenges.yaml`: challenges as data. One zod pass gives the resolved shape (durations
- * in seconds, defaults applied); unknown keys fail, renamed ones with what to write instead.
+ * in seconds, defaults applied); unknown keys fail, renamed ones with what to write instead, misspelt
+ * ones with the key that was meant (src/definitions). Every query is checked for PromQL syntax as the
+ * file loads, pointing at the query, together with every other error of the file.
  */
 import { z } from 'zod';
+import { checkWritten, strictObject, uniqueBy, type WrittenIssue } from '../definitions/strictObject.ts';
 import { parseDuration } from './duration.ts';
+import { querySyntaxError } from './querySyntax.ts';
 
 const HINT_IDS = [
   'wrong-metric', 'label-filter', 'aggregation', 'counter-without-rate', 'irate-instead-of-rate', 'range-too-short',
   'range-fragile', 'range-different', 'empty-result', 'extra-series', 'missing-series', 'different-values', 'different-function',
 ] as const;
 
-const RENAMED: Record<string, string> = {
-  query: 'reference', answer: 'reference', expected: 'reference', description: 'prompt', question: 'prompt', text: 'prompt',
-  pass: 'mustPass', accept: 'mustPass', must_pass: 'mustPass', fail: 'mustFail', reject: 'mustFail', must_fail: 'mustFail',
-  ignore: 'ignoreLabels', ignore_labels: 'ignoreLabels', rangePolicy: 'range', range_policy: 'range', vars: 'variables',
-  scrape_interval: 'scrapeInterval', interval: 'scrapeInterval',
-};
-
-function strict<S extends z.ZodRawShape>(shape: S) {
-  const known = Object.keys(shape);
-  return z.preprocess((value, ctx) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    const kept: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (known.includes(key)) kept[key] = v;
-      else {
-        const instead = RENAMED[key];
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: [key],
-          params: { unknownKey: true },
-          message: instead && known.includes(instead) ? `\`${key}\` is not a key here; write \`${instead}\` instead` : `unknown key \`${key}\`; expected one of: ${known.join(', ')}`,
-        });
-      }
-    }
-    return kept;
-  }, z.object(shape));
-}
+/** Keys authors commonly write for ours, keyed by where they appear. */
+const RENAMED = {
+  challenge: {
+    query: 'reference', answer: 'reference', expected: 'reference', description: 'prompt', question: 'prompt', text: 'prompt',
+    pass: 'mustPass', accept: 'mustPass', must_pass: 'mustPass', fail: 'mustFail', reject: 'mustFail', must_fail: 'mustFail',
+    ignore: 'ignoreLabels', ignore_labels: 'ignoreLabels', rangePolicy: 'range', range_policy: 'range', vars: 'variables',
+  },
+  set: { scrape_interval: 'scrapeInterval', interval: 'scrapeInterval' },
+} as const;
 
 /** A PromQL duration (`2s`, `5m`, `1m30s`) in seconds. */
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -61,7 +47,7 @@ const instant = z.union([z.number(), z.string(), z.date()]).transform((v, ctx) =
 const query = z.string().trim().min(1, 'expected a PromQL query');
 const hintId = z.enum(HINT_IDS, { errorMap: () => ({ message: `expected a hint id: ${HINT_IDS.join(', ')}` }) });
 
-export const challengeSchema = strict({
+const challengeShape = {
   id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "expected an id: lowercase letters, digits and '-', starting with a letter"),
   /** The lesson (doc id) that asks it. */
   lesson: z.string().min(1),
@@ -75,37 +61,60 @@ export const challengeSchema = strict({
   range: z.enum(['exact', 'at-least-4x-scrape'], { errorMap: () => ({ message: 'expected `exact` or `at-least-4x-scrape`' }) }).default('exact'),
   /** What the lab must have produced in the window for the check to tell answers apart (e.g. the
    * lesson's overload): a query that returns data only then, and what to tell a learner when it does not. */
-  needs: strict({ query, message: z.string().trim().min(1, 'expected what the learner should do first') }).optional(),
+  needs: strictObject({ query, message: z.string().trim().min(1, 'expected what the learner should do first') }).optional(),
   mustPass: z.array(query).default([]),
-  mustFail: z.array(strict({ query, hint: hintId })).default([]),
-});
+  mustFail: z.array(strictObject({ query, hint: hintId })).default([]),
+};
 
-export const challengeSetSchema = strict({
-  /** Must equal the lab's Prometheus scrape interval (and is the fixture's sample spacing). */
-  scrapeInterval: duration,
-  live: strict({
-    /** Evaluate over the last `window` before now. */
-    window: duration,
-    step: duration,
-  }),
-  offline: strict({
-    /** OpenMetrics file relative to the challenges file, backfilled with promtool. */
-    fixture: z.string().min(1),
-    /** Script that regenerates the fixture deterministically (relative path), for the authoring guide. */
-    generator: z.string().optional(),
-    start: instant,
-    end: instant,
-    step: duration,
-  }),
-  challenges: z.array(challengeSchema).min(1, 'expected at least one challenge'),
-}).superRefine((set, ctx) => {
-  const seen = new Map<string, number>();
-  set.challenges.forEach((c, i) => {
-    if (seen.has(c.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['challenges', i, 'id'], message: `duplicate id \`${c.id}\` (also challenge ${seen.get(c.id)})` });
-    seen.set(c.id, i);
-  });
-  if (set.offline.end <= set.offline.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['offline', 'end'], message: 'expected `end` after `start`' });
-});
+/**
+ * PromQL syntax of each query of a challenge as written (reference, must-pass, must-fail, needs), with
+ * the challenge's own variables substituted as the checker does.
+ */
+function checkQueries(written: unknown, report: (issue: WrittenIssue) => void): void {
+  if (written === null || typeof written !== 'object') return;
+  const c = written as Record<string, unknown>;
+  const queries: [(string | number)[], unknown][] = [[['reference'], c.reference]];
+  if (Array.isArray(c.mustPass)) c.mustPass.forEach((q, i) => queries.push([['mustPass', i], q]));
+  if (Array.isArray(c.mustFail)) c.mustFail.forEach((f, i) => queries.push([['mustFail', i, 'query'], (f as { query?: unknown } | null)?.query]));
+  queries.push([['needs', 'query'], (c.needs as { query?: unknown } | null | undefined)?.query]);
+  const variables: Record<string, string> = {};
+  if (c.variables !== null && typeof c.variables === 'object') {
+    for (const [k, v] of Object.entries(c.variables)) if (typeof v === 'string' || typeof v === 'number') variables[k] = String(v);
+  }
+  for (const [path, q] of queries) {
+    // A missing or empty query is the schema's to report.
+    if (typeof q !== 'string' || !q.trim()) continue;
+    const problem = querySyntaxError(q, variables);
+    if (problem) report({ path, message: `PromQL: ${problem.message}`, ...(problem.offset !== undefined && { within: problem.offset }) });
+  }
+}
+
+export const challengeSchema = checkWritten(strictObject(challengeShape, { renamed: RENAMED.challenge }), checkQueries);
+
+export const challengeSetSchema = strictObject(
+  {
+    /** Must equal the lab's Prometheus scrape interval (and is the fixture's sample spacing). */
+    scrapeInterval: duration,
+    live: strictObject({
+      /** Evaluate over the last `window` before now. */
+      window: duration,
+      step: duration,
+    }),
+    offline: strictObject({
+      /** OpenMetrics file relative to the challenges file, backfilled with promtool. */
+      fixture: z.string().min(1),
+      /** Script that regenerates the fixture deterministically (relative path), for the authoring guide. */
+      generator: z.string().optional(),
+      start: instant,
+      end: instant,
+      step: duration,
+    }).superRefine((offline, ctx) => {
+      if (offline.end <= offline.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['end'], message: 'expected `end` after `start`' });
+    }),
+    challenges: uniqueBy(z.array(challengeSchema).min(1, 'expected at least one challenge'), 'id', (id, first) => `duplicate id \`${id}\` (also challenge ${first})`),
+  },
+  { renamed: RENAMED.set },
+);
 
 export type HintIdName = (typeof HINT_IDS)[number];
 export type ChallengeSpec = z.output<typeof challengeSchema>;

@@ -1,12 +1,15 @@
 /**
  * Loading a lab's challenges: read `labs/<lab>/challenges.yaml`, validate it, and resolve what the
- * checker needs (the fixture's absolute path, timing). Errors are values with file:line:column.
+ * checker needs (the fixture's absolute path, timing). Errors are values with file:line:column, all of
+ * a file's at once.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { challengeSetSchema, type ChallengeSetSpec, type ChallengeSpec } from './challengeSchema.ts';
-import { issuesToErrors, parseYaml, type PositionedError } from './yamlPositions.ts';
+import type { DefinitionError } from '../definitions/definitionError.ts';
+import { fileError, loadDefinition } from '../definitions/loadDefinition.ts';
 
 export const CHALLENGES_FILE = 'challenges.yaml';
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,7 +23,7 @@ export interface ChallengeSet extends Omit<ChallengeSetSpec, 'offline'> {
   byId: Map<string, Challenge>;
 }
 
-export type LoadResult = { ok: true; set: ChallengeSet } | { ok: false; errors: PositionedError[] };
+export type LoadResult = { ok: true; set: ChallengeSet } | { ok: false; errors: DefinitionError[] };
 
 /** `lab` is a lab name under labs/, a directory, or a path to a YAML file. */
 export function challengesFileFor(lab: string, projectDir = PROJECT_DIR): string {
@@ -36,17 +39,24 @@ export async function loadChallenges(lab: string, projectDir = PROJECT_DIR): Pro
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return { ok: false, errors: [{ file: shown, line: 1, column: 1, path: '', message: `cannot read: ${(err as Error).message}` }] };
+    return { ok: false, errors: [fileError(shown, `cannot read: ${(err as Error).message}`)] };
   }
   return parseChallenges(text, file, shown);
 }
 
+/** Errors of the challenges file beside a lab definition (none when it has none or it is valid). */
+export async function challengeErrorsBeside(labFile: string): Promise<DefinitionError[]> {
+  const dir = path.dirname(path.resolve(labFile));
+  if (!existsSync(path.join(dir, CHALLENGES_FILE))) return [];
+  const r = await loadChallenges(dir);
+  return r.ok ? [] : r.errors;
+}
+
+/** Every error of the file at once, each with file:line:column (src/definitions). */
 export function parseChallenges(text: string, file: string, shown = file): LoadResult {
-  const parsed = parseYaml(text, shown);
-  if (parsed.errors.length) return { ok: false, errors: parsed.errors };
-  const result = challengeSetSchema.safeParse(parsed.value);
-  if (!result.success) return { ok: false, errors: issuesToErrors(result.error.issues, parsed, shown) };
-  const spec = result.data;
+  const r = loadDefinition(text, shown, challengeSetSchema);
+  if (!r.ok) return { ok: false, errors: r.errors };
+  const spec = r.value;
   const dir = path.dirname(file);
   return {
     ok: true,

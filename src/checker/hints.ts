@@ -3,7 +3,7 @@
  * parts and their results. Hints never decide pass or fail; several may apply, most specific first.
  */
 import type { Hint, HintId, RangePolicy } from '../protocol/challenges.ts';
-import { closestName } from './closest.ts';
+import { closestName } from '../definitions/closest.ts';
 import type { Comparison } from './compare.ts';
 import { formatDuration } from './duration.ts';
 import type { MatrixSeries } from './prometheusClient.ts';

@@ -5,7 +5,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type { RangePolicy } from '../protocol/challenges.ts';
-import { closestName } from './closest.ts';
+import { closestName } from '../definitions/closest.ts';
 import { formatDuration } from './duration.ts';
 import { parseTree, queryFacts } from './queryFacts.ts';
 

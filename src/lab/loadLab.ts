@@ -1,18 +1,17 @@
 /**
- * Reads a lab definition: YAML with node positions, one schema pass, the cross-field rules, then the
- * checks that need the disk (commands on PATH, program files). Every problem becomes a `LabError` with
- * file:line:column. Nothing is created here.
+ * Reads a lab definition with the definitions toolkit (src/definitions): YAML with node positions, one
+ * schema pass, then the cross-field rules and the checks that need the disk (commands on PATH, program
+ * files). Every problem becomes a positioned `DefinitionError`, all of them at once. Nothing is created here.
  */
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { ZodIssue } from 'zod';
+import type { DefinitionError } from '../definitions/definitionError.ts';
+import { fileError, loadDefinition, type DefinitionIssue } from '../definitions/loadDefinition.ts';
+import type { YamlSource } from '../definitions/yamlSource.ts';
 import { labSchema, type LabSpec } from './schema.ts';
-import { substitute, validateSpec, type SpecIssue } from './validate.ts';
-import type { LabError } from './types.ts';
+import { substitute, validateSpec } from './validate.ts';
 import { labPath } from './labEnv.ts';
-import { offsetOfPath } from '../definitions/yamlPaths.ts';
 
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -26,7 +25,7 @@ export interface LoadedLab {
   programsDir: string;
 }
 
-export type LoadResult = { ok: true; lab: LoadedLab } | { ok: false; errors: LabError[] };
+export type LoadResult = { ok: true; lab: LoadedLab } | { ok: false; errors: DefinitionError[] };
 
 /** `connections` → `<project>/labs/connections/lab.yaml`; a directory → its `lab.yaml`; a file as is. */
 export function findLabFile(lab: string, projectDir = PROJECT_DIR): string {
@@ -46,101 +45,40 @@ export function loadLab(lab: string, projectDir = PROJECT_DIR): LoadResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return { ok: false, errors: [{ file: shown, line: 1, column: 1, path: '', message: `cannot read lab definition ${file} (is \`${lab}\` a lab under labs/ or a path to a lab.yaml?)` }] };
+    return { ok: false, errors: [fileError(shown, `cannot read lab definition ${file} (is \`${lab}\` a lab under labs/ or a path to a lab.yaml?)`)] };
   }
-  const parsed = parseLabText(text, shown);
-  if (!parsed.ok) return parsed;
   const labDir = dirname(file);
-  const loaded: LoadedLab = {
-    spec: parsed.spec,
-    name: parsed.spec.name ?? basename(labDir),
+  const loadedFrom = (spec: LabSpec): LoadedLab => ({
+    spec,
+    name: spec.name ?? basename(labDir),
     file,
     labDir,
     projectDir,
     programsDir: join(projectDir, 'build', 'programs'),
-  };
-  const disk = checkOnDisk(loaded).map((i) => toLabError(parsed.doc, parsed.lines, shown, i));
-  return disk.length ? { ok: false, errors: disk } : { ok: true, lab: loaded };
+  });
+  const parsed = parseLabText(text, shown, (spec) => checkOnDisk(loadedFrom(spec)));
+  return parsed.ok ? { ok: true, lab: loadedFrom(parsed.spec) } : parsed;
 }
 
-/** Pure: text → spec or positioned errors. */
+/**
+ * Pure: text → spec or every positioned error at once (YAML, schema, then the cross-field rules and
+ * `more`, e.g. the disk checks, once the definition is well-formed).
+ */
 export function parseLabText(
   text: string,
   file: string,
-): { ok: true; spec: LabSpec; doc: Document; lines: LineCounter } | { ok: false; errors: LabError[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
-        return { file, line, column: col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
-      }),
-    };
-  }
-  const result = labSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    const errors = dedupe(result.error.issues.flatMap(flattenUnion)).map((issue) =>
-      toLabError(doc, lines, file, { path: issue.path, message: describeIssue(issue), atKey: isUnknownKey(issue) }),
-    );
-    return { ok: false, errors: sortErrors(errors) };
-  }
-  const issues = validateSpec(result.data);
-  if (issues.length) return { ok: false, errors: sortErrors(issues.map((i) => toLabError(doc, lines, file, i))) };
-  return { ok: true, spec: result.data, doc, lines };
-}
-
-function isUnknownKey(issue: ZodIssue): boolean {
-  return issue.code === 'custom' && (issue.params as { unknownKey?: boolean } | undefined)?.unknownKey === true;
-}
-
-/** A union's own message says nothing; report the branch that got furthest. */
-function flattenUnion(issue: ZodIssue): ZodIssue[] {
-  if (issue.code !== 'invalid_union') return [issue];
-  const branches = issue.unionErrors.map((e) => e.issues);
-  const deepest = branches.reduce((best, b) => (depth(b) > depth(best) ? b : best), branches[0] ?? []);
-  if (depth(deepest) > issue.path.length) return deepest.flatMap(flattenUnion);
-  const expected = branches.flat().filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected);
-  return [{ ...issue, message: expected.length ? `expected ${[...new Set(expected)].join(' or ')}` : issue.message }];
-}
-const depth = (issues: ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
-
-function describeIssue(issue: ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    if (issue.received === 'undefined') return `missing required key \`${String(issue.path.at(-1))}\``;
-    return `expected ${issue.expected}, got ${issue.received}`;
-  }
-  if (issue.code === 'invalid_enum_value') return `expected one of ${issue.options.join(', ')}, got "${String(issue.received)}"`;
-  return issue.message;
-}
-
-function dedupe(issues: ZodIssue[]): ZodIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const key = `${i.path.join('.')}|${i.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function sortErrors(errors: LabError[]): LabError[] {
-  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-export function toLabError(doc: Document, lines: LineCounter, file: string, issue: SpecIssue): LabError {
-  const offset = offsetOfPath(doc, issue.path, issue.atKey ?? false);
-  const { line, col } = lines.linePos(offset);
-  return { file, line, column: col, path: issue.path.join('.'), message: issue.message };
+  more: (spec: LabSpec) => DefinitionIssue[] = () => [],
+): { ok: true; spec: LabSpec; source: YamlSource } | { ok: false; errors: DefinitionError[] } {
+  const r = loadDefinition(text, file, labSchema, { check: (spec) => [...validateSpec(spec), ...more(spec)] });
+  return r.ok ? { ok: true, spec: r.value, source: r.source } : { ok: false, errors: r.errors };
 }
 
 /**
  * Programs must exist before anything starts: `command[0]` on the lab's PATH (or as a file), and any
  * argument that names a file under `${PROGRAMS}` or `${LAB_DIR}`.
  */
-function checkOnDisk(lab: LoadedLab): SpecIssue[] {
-  const issues: SpecIssue[] = [];
+function checkOnDisk(lab: LoadedLab): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
   const vars = { ...lab.spec.variables, LAB: lab.name, LAB_DIR: lab.labDir, PROGRAMS: lab.programsDir };
   const checkArgv = (argv: string[], base: (string | number)[]) => {
     const program = substitute(argv[0]!, vars);

@@ -2,9 +2,11 @@
  * The lab definition (`labs/<name>/lab.yaml`): one zod schema gives both the input type (what an author
  * writes) and the resolved type (defaults applied, durations in milliseconds). Unknown keys are rejected;
  * keys that were renamed (or that authors bring from docker-compose and friends) fail with a message
- * saying what to write instead. Cross-field rules (dependencies, cycles, addresses) live in `validate.ts`.
+ * saying what to write instead, misspelt ones with the key that was meant (src/definitions). Cross-field
+ * rules (dependencies, cycles, addresses) live in `validate.ts`.
  */
 import { z } from 'zod';
+import { AT_KEY, strictObject as strict } from '../definitions/strictObject.ts';
 
 /** Defaults, each with its reason. */
 export const LabDefaults = {
@@ -43,34 +45,6 @@ const RENAMED = {
   scrape: { job_name: 'job', static_configs: 'targets', metrics_path: 'metricsPath', path: 'metricsPath' },
 } as const;
 
-/**
- * An object with exactly `shape`'s keys. Unknown keys are reported one by one (renamed ones with their
- * new name) from a preprocess step, so they are reported even when another field is also wrong.
- */
-function strictObject<S extends z.ZodRawShape>(shape: S, renamed: Record<string, string>) {
-  const known = Object.keys(shape);
-  return z.preprocess((value, ctx) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    const kept: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (known.includes(key)) {
-        kept[key] = v;
-        continue;
-      }
-      const instead = renamed[key];
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: [key],
-        params: { unknownKey: true },
-        message: instead
-          ? `\`${key}\` is not a key here; write \`${instead}\` instead`
-          : `unknown key \`${key}\`; expected one of: ${known.join(', ')}`,
-      });
-    }
-    return kept;
-  }, z.object(shape));
-}
-
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
 /** `250ms`, `2s`, `1.5s`, `1m`, or a number of milliseconds. */
 export const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -103,30 +77,48 @@ const probeShape = {
   /** How long the process may take to become ready before the start fails. */
   startTimeout: duration.default(LabDefaults.START_TIMEOUT_MS),
 };
-export const probeSchema = strictObject(probeShape, RENAMED.probe).superRefine((probe, ctx) => {
+export const probeSchema = strict(probeShape, { renamed: RENAMED.probe }).superRefine((probe, ctx) => {
   const kinds = [probe.http, probe.tcp, probe.command].filter((k) => k !== undefined).length;
   if (kinds !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected exactly one of `http`, `tcp` or `command`' });
 });
 
-export const restartPolicy = z.enum(['always', 'on-failure', 'never'], {
-  errorMap: () => ({ message: 'expected one of always, on-failure, never' }),
+export const restartPolicy = z.enum(['always', 'on-failure', 'never']);
+
+/**
+ * Why `path` (a `files:` key) would land outside the host's directory, or null when it stays inside:
+ * an absolute path, or more `..` than there are directories before them.
+ */
+export function escapesHostDir(path: string): string | null {
+  if (path.startsWith('/')) return 'an absolute path; write a path relative to the host\'s directory (${HOST_DIR})';
+  let depth = 0;
+  for (const part of path.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return '`..` leads outside the host\'s directory; files are written only inside it';
+  }
+  return depth === 0 ? 'names the host\'s directory itself, not a file in it' : null;
+}
+
+const filePath = z.string().superRefine((path, ctx) => {
+  const problem = escapesHostDir(path);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, params: AT_KEY, message: `file path \`${path}\`: ${problem}` });
 });
 
 const fileSchema = z.union([
   z.string(),
-  strictObject({ content: z.string().optional(), from: z.string().optional(), mode: z.string().regex(/^0?[0-7]{3}$/).optional() }, {}),
+  strict({ content: z.string().optional(), from: z.string().optional(), mode: z.string().regex(/^0?[0-7]{3}$/).optional() }),
 ]);
 
-export const processSchema = strictObject(
+export const processSchema = strict(
   {
     /** argv; `${VAR}` is substituted in every element. The program must exist on PATH or as a file. */
     command: argv,
     env: stringMap.default({}),
-    /** Written into the host's directory (`${HOST_DIR}/<path>`) before the process starts. */
-    files: z.record(z.string(), fileSchema).default({}),
+    /** Written into the host's directory (`${HOST_DIR}/<path>`) before the process starts; never outside it. */
+    files: z.record(filePath, fileSchema).default({}),
     ready: probeSchema.optional(),
     restart: restartPolicy.default('always'),
-    backoff: strictObject({ initial: duration.default(LabDefaults.BACKOFF_INITIAL_MS), max: duration.default(LabDefaults.BACKOFF_MAX_MS) }, {})
+    backoff: strict({ initial: duration.default(LabDefaults.BACKOFF_INITIAL_MS), max: duration.default(LabDefaults.BACKOFF_MAX_MS) })
       .default({}),
     /** Processes that must be ready first: `name` on the same host, or `host/name`. */
     dependsOn: z.array(z.string()).default([]),
@@ -135,20 +127,20 @@ export const processSchema = strictObject(
     /** Working directory inside the host (default the host's directory). */
     workdir: z.string().optional(),
   },
-  RENAMED.process,
+  { renamed: RENAMED.process },
 );
 
-export const terminalPolicySchema = strictObject(
+export const terminalPolicySchema = strict(
   {
     /** Users a terminal may run as; the first is the default. */
     users: z.array(z.string()).min(1).optional(),
     shells: z.array(z.string()).min(1).optional(),
     workdirs: z.array(z.string()).min(1).optional(),
   },
-  RENAMED.terminal,
+  { renamed: RENAMED.terminal },
 );
 
-export const hostSchema = strictObject(
+export const hostSchema = strict(
   {
     /** Fixed last octet in the instance's /24 (1-253); otherwise the next free one in definition order. */
     address: z.number().int().min(1).max(253).optional(),
@@ -158,15 +150,15 @@ export const hostSchema = strictObject(
     terminal: terminalPolicySchema.optional(),
     processes: z.record(name('process'), processSchema).default({}),
   },
-  RENAMED.host,
+  { renamed: RENAMED.host },
 );
 
 const scrapeTarget = z.union([
   z.string().regex(/^[a-z][a-z0-9-]*:\d{1,5}$/, 'expected host:port with a host of this lab'),
-  strictObject({ target: z.string().regex(/^[a-z][a-z0-9-]*:\d{1,5}$/, 'expected host:port'), labels: stringMap.default({}) }, {}),
+  strict({ target: z.string().regex(/^[a-z][a-z0-9-]*:\d{1,5}$/, 'expected host:port'), labels: stringMap.default({}) }),
 ]);
 
-export const prometheusSchema = strictObject(
+export const prometheusSchema = strict(
   {
     /** The lab host that runs Prometheus. */
     host: name('host'),
@@ -177,22 +169,22 @@ export const prometheusSchema = strictObject(
     retention: z.string().default(LabDefaults.PROMETHEUS_RETENTION),
     scrape: z
       .array(
-        strictObject(
+        strict(
           {
             job: z.string().min(1),
             targets: z.array(scrapeTarget).min(1),
             metricsPath: z.string().startsWith('/').default('/metrics'),
             labels: stringMap.default({}),
           },
-          RENAMED.scrape,
+          { renamed: RENAMED.scrape },
         ),
       )
       .default([]),
   },
-  RENAMED.prometheus,
+  { renamed: RENAMED.prometheus },
 );
 
-export const labSchema = strictObject(
+export const labSchema = strict(
   {
     /** Defaults to the directory name. */
     name: name('lab').optional(),
@@ -204,7 +196,7 @@ export const labSchema = strictObject(
     hosts: z.record(name('host'), hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     prometheus: prometheusSchema.optional(),
   },
-  RENAMED.lab,
+  { renamed: RENAMED.lab },
 );
 
 /** What an author writes. */

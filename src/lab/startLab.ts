@@ -5,7 +5,7 @@
  * everything it created.
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   claimSubnet,
   DEFAULT_PREFIX,
@@ -22,7 +22,7 @@ import {
 import { loadLab, PROJECT_DIR } from './loadLab.ts';
 import { emptyNetworkRecord } from './netnsDriver.ts';
 import { DEFAULT_DRIVER, driverFor } from './labDriver.ts';
-import { planLab, type LabPlan } from './plan.ts';
+import { planLab, type PlannedHost, type PlannedProcess } from './plan.ts';
 import { RunningLab } from './runningLab.ts';
 import type { LabProgress, StartLabOptions, StartLabResult } from './types.ts';
 import { substitute } from './validate.ts';
@@ -102,10 +102,21 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   return { ok: true, instance };
 }
 
-function writeFiles(plan: LabPlan): { ok: true } | { ok: false; message: string } {
+/** Writes each process's files into its host's directory (exported for its test). */
+export function writeFiles(plan: {
+  hosts: readonly Pick<PlannedHost, 'name' | 'hostDir'>[];
+  processes: readonly Pick<PlannedProcess, 'id' | 'host' | 'files' | 'logFile'>[];
+}): { ok: true } | { ok: false; message: string } {
+  const hostDirs = new Map(plan.hosts.map((h) => [h.name, resolve(h.hostDir)]));
   for (const p of plan.processes) {
     mkdirSync(dirname(p.logFile), { recursive: true });
+    const hostDir = hostDirs.get(p.host)!;
     for (const f of p.files) {
+      // The loader refuses such paths already; a file is still never written outside its host's directory.
+      const inside = relative(hostDir, resolve(f.path));
+      if (inside === '' || inside === '..' || inside.startsWith('../') || isAbsolute(inside)) {
+        return { ok: false, message: `${p.id}: refusing to write ${f.path}: outside the host's directory ${hostDir}` };
+      }
       try {
         mkdirSync(dirname(f.path), { recursive: true });
         const content = f.content ?? substitute(readFileSync(f.from!, 'utf8'), f.vars ?? {});

@@ -3,23 +3,9 @@
  * `LabInstance`. The server wires `instance.resolver` and `instance.health()` into the gateway; the checker
  * queries `instance.prometheusUrl`; lesson validation spawns terminals with `instance.spawnSpecFor()`.
  */
+import type { DefinitionError } from '../definitions/definitionError.ts';
 import type { LabHealth, ProcessState } from '../protocol/health.ts';
 import type { SpawnSpec, TargetResolver, ResolveResult } from '../terminal/target.ts';
-
-/** A position in a lab file, for errors an author can jump to. */
-export interface LabError {
-  file: string;
-  line: number;
-  column: number;
-  /** Dotted path in the definition, e.g. `hosts.api.processes.web.restart`. */
-  path: string;
-  message: string;
-}
-
-/** `file:line:column: path: message`, the form editors and terminals link. */
-export function formatLabError(e: LabError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
-}
 
 export type LabProgress =
   | { kind: 'cleanup'; instance: string; message: string }
@@ -47,7 +33,7 @@ export interface StartLabOptions {
   waitReady?: boolean;
 }
 
-export type StartLabResult = { ok: true; instance: LabInstance } | { ok: false; errors: LabError[]; message: string };
+export type StartLabResult = { ok: true; instance: LabInstance } | { ok: false; errors: DefinitionError[]; message: string };
 
 export interface TerminalOptions {
   user?: string;

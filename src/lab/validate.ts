@@ -3,14 +3,8 @@
  * do not clash, scrape targets on hosts of the lab, `${VAR}`s that are defined. Pure: each problem is a
  * path into the definition (the loader turns it into file:line:column) and a message.
  */
+import type { DefinitionIssue } from '../definitions/loadDefinition.ts';
 import { BUILTIN_VARIABLES, type LabSpec } from './schema.ts';
-
-export interface SpecIssue {
-  path: (string | number)[];
-  message: string;
-  /** Point at the key rather than its value. */
-  atKey?: boolean;
-}
 
 /** The process Prometheus runs as on its host (added by the runtime). */
 export const PROMETHEUS_PROCESS = 'prometheus';
@@ -20,8 +14,8 @@ export function dependencyId(host: string, dep: string): string {
   return dep.includes('/') ? dep : `${host}/${dep}`;
 }
 
-export function validateSpec(spec: LabSpec): SpecIssue[] {
-  const issues: SpecIssue[] = [];
+export function validateSpec(spec: LabSpec): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
   const hostNames = Object.keys(spec.hosts);
   const processIds = new Set<string>();
   for (const [host, h] of Object.entries(spec.hosts)) for (const p of Object.keys(h.processes)) processIds.add(`${host}/${p}`);

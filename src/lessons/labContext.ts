@@ -4,10 +4,10 @@
  * checker's PromQL syntax check for graph queries. Shared by `patchbay test` and the site build.
  */
 import { loadLab } from '../lab/loadLab.ts';
-import { formatLabError } from '../lab/types.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadChallenges, type ChallengeSet } from '../checker/challenges.ts';
-import { grafanaVariables, normalizeQuery } from '../checker/normalize.ts';
-import { checkSyntax } from '../checker/syntax.ts';
+import { grafanaVariables } from '../checker/normalize.ts';
+import { querySyntaxError } from '../checker/querySyntax.ts';
 import type { ReferenceContext } from './referenceChecks.ts';
 
 export interface LabContext {
@@ -23,8 +23,8 @@ export async function loadLabContext(lab: string, projectDir?: string): Promise<
   const loaded = projectDir ? loadLab(lab, projectDir) : loadLab(lab);
   const challenges = projectDir ? await loadChallenges(lab, projectDir) : await loadChallenges(lab);
   const errors: string[] = [];
-  if (!loaded.ok) errors.push(...loaded.errors.map(formatLabError));
-  if (!challenges.ok) errors.push(...challenges.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`));
+  if (!loaded.ok) errors.push(...loaded.errors.map(formatDefinitionError));
+  if (!challenges.ok) errors.push(...challenges.errors.map(formatDefinitionError));
   if (!loaded.ok || !challenges.ok) return { ok: false, errors };
   const set = challenges.set;
   const hosts = Object.keys(loaded.lab.spec.hosts);
@@ -32,10 +32,8 @@ export async function loadLabContext(lab: string, projectDir?: string): Promise<
   // interval stands in for $__interval (the substitution only has to produce a parsable duration).
   const variables = grafanaVariables({ scrapeSeconds: set.scrapeInterval, intervalSeconds: set.scrapeInterval, rangeSeconds: set.live.window });
   const parseQuery = (query: string): { ok: true } | { ok: false; message: string } => {
-    const n = normalizeQuery(query, variables);
-    if (!n.ok) return { ok: false, message: n.error.message };
-    const s = checkSyntax(n.query);
-    return s.ok ? { ok: true } : { ok: false, message: s.error.message };
+    const problem = querySyntaxError(query, variables);
+    return problem ? { ok: false, message: problem.message } : { ok: true };
   };
   return {
     ok: true,

@@ -4,12 +4,10 @@
  * `readLesson` (readLesson.ts); consumed by the reference checks, the runner and the site build.
  */
 
+import type { SourcePosition } from '../definitions/definitionError.ts';
+
 /** 1-based line and column in the lesson file, as editors and `file:line:column` links expect. */
-export interface SourcePosition {
-  file: string;
-  line: number;
-  column: number;
-}
+export type { SourcePosition };
 
 export function formatPosition(at: SourcePosition): string {
   return `${at.file}:${at.line}:${at.column}`;

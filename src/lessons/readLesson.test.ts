@@ -109,6 +109,17 @@ describe('readLesson', () => {
     ]);
   });
 
+  it('reports front matter YAML errors at their line in the lesson, aliases bounded', () => {
+    let bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+    for (const [n, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']] as const) bomb += `${n}: &${n} [${Array(10).fill(`*${prev}`).join(', ')}]\n`;
+    const p = readLesson(`---\nid: boom\n${bomb}---\n\n# Boom\n`, 'boom.mdx');
+    expect(p.problems).toHaveLength(1);
+    expect(p.problems[0]!.message).toMatch(/^front matter is not valid YAML: YAML: aliases expand to more than \d+ copies/);
+    expect(p.problems[0]!.at.line).toBeGreaterThan(3);
+    const dup = readLesson('---\nid: a\ntitle: T\nid: b\n---\n', 'dup.mdx');
+    expect(dup.problems.map((q) => [q.at.line, q.at.column, q.message])).toEqual([[4, 1, 'front matter is not valid YAML: YAML: Map keys must be unique']]);
+  });
+
   it('reports an MDX syntax error with the parser position', () => {
     const p = readLesson('# T\n\n<TerminalRunCommand target="x">\n  <Command>a</Comand>\n', 'bad.mdx');
     expect(p.problems).toHaveLength(1);

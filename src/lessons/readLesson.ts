@@ -9,7 +9,6 @@ import remarkMdx from 'remark-mdx';
 import remarkFrontmatter from 'remark-frontmatter';
 import remarkDirective from 'remark-directive';
 import remarkGfm from 'remark-gfm';
-import { parse as parseYaml } from 'yaml';
 import type { Root, RootContent, Node } from 'mdast';
 import type { MdxJsxAttribute, MdxJsxExpressionAttribute, MdxJsxFlowElement, MdxJsxTextElement } from 'mdast-util-mdx-jsx';
 import type {
@@ -22,6 +21,7 @@ import type {
   TerminalDecl,
 } from './lessonPlan.ts';
 import { staticValue } from './staticValue.ts';
+import { parseYamlSource } from '../definitions/yamlSource.ts';
 
 type JsxElement = MdxJsxFlowElement | MdxJsxTextElement;
 type Attr = MdxJsxAttribute | MdxJsxExpressionAttribute;
@@ -94,15 +94,18 @@ class Reader {
     this.walk(tree);
   }
 
+  /** With the definitions toolkit: YAML errors (aliases bounded) at their line in the lesson file. */
   private readFrontMatter(value: string, node: Node): void {
-    try {
-      const data = parseYaml(value) as Record<string, unknown> | null;
-      if (data && typeof data === 'object') {
-        if (typeof data.id === 'string') this.plan.id = data.id;
-        if (typeof data.title === 'string') this.plan.title = data.title;
-      }
-    } catch (err) {
-      this.problem(node, `front matter is not valid YAML: ${(err as Error).message}`);
+    const source = parseYamlSource(value, this.plan.file);
+    // The YAML starts on the line after the opening `---`.
+    const opening = node.position?.start.line ?? 1;
+    for (const e of source.errors) {
+      this.plan.problems.push({ at: { file: this.plan.file, line: opening + e.line, column: e.column }, message: `front matter is not valid YAML: ${e.message}` });
+    }
+    const data = source.errors.length ? null : (source.value as Record<string, unknown> | null);
+    if (data && typeof data === 'object') {
+      if (typeof data.id === 'string') this.plan.id = data.id;
+      if (typeof data.title === 'string') this.plan.title = data.title;
     }
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readLesson } from './readLesson.ts';
-import { checkReferences, formatLessonError } from './referenceChecks.ts';
+import { checkReferences } from './referenceChecks.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 
 const ctx = {
   hosts: ['tools', 'ingress', 'api', 'payments', 'prometheus'],
@@ -9,7 +10,7 @@ const ctx = {
 };
 
 function check(mdx: string) {
-  return checkReferences(readLesson(mdx, 'docs/course/l.mdx'), ctx).map(formatLessonError);
+  return checkReferences(readLesson(mdx, 'docs/course/l.mdx'), ctx).map(formatDefinitionError);
 }
 
 describe('checkReferences', () => {

@@ -6,7 +6,8 @@
 import { relative } from 'node:path';
 import type { Root } from 'mdast';
 import { planFromTree } from './readLesson.ts';
-import { checkReferences, formatLessonError, type ReferenceContext } from './referenceChecks.ts';
+import { checkReferences, type ReferenceContext } from './referenceChecks.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadLabContext } from './labContext.ts';
 
 export type RemarkValidateOptions =
@@ -40,7 +41,7 @@ export default function remarkValidate(options: RemarkValidateOptions) {
     const context = options.lab !== undefined ? await contextFor(options.lab) : options.context;
     const errors = checkReferences(plan, context);
     if (errors.length) {
-      throw new Error(`Lesson ${shown} has errors against the lab "${options.lab ?? options.name}":\n${errors.map(formatLessonError).join('\n')}`);
+      throw new Error(`Lesson ${shown} has errors against the lab "${options.lab ?? options.name}":\n${errors.map(formatDefinitionError).join('\n')}`);
     }
   };
 }

@@ -13,7 +13,8 @@ import { startOfflinePrometheus, type OfflinePrometheus } from '../checker/offli
 import { PrometheusClient } from '../checker/prometheusClient.ts';
 import { removeCgroupParent } from '../terminal/ProcessCgroup.ts';
 import { readLesson } from './readLesson.ts';
-import { checkReferences, formatLessonError } from './referenceChecks.ts';
+import { checkReferences } from './referenceChecks.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadLabContext, type LabContext } from './labContext.ts';
 import type { LessonPlan } from './lessonPlan.ts';
 import type { RunReport, StepResult } from './report.ts';
@@ -144,7 +145,7 @@ function prepare(file: string, ctx: LabContext): Prepared {
   }
   const plan = readLesson(text, file);
   const referenceErrors = checkReferences(plan, ctx.references).map(
-    (e): StepResult => ({ status: 'fail', label: `reference: ${e.kind}`, at: e.at, reasons: [formatLessonError(e)], durationMs: 0 }),
+    (e): StepResult => ({ status: 'fail', label: `reference: ${e.kind}`, at: { file: e.file, line: e.line, column: e.column }, reasons: [formatDefinitionError(e)], durationMs: 0 }),
   );
   return { plan, referenceErrors };
 }

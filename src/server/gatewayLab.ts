@@ -10,7 +10,8 @@ import type { TargetResolver } from '../terminal/target.ts';
 import type { Route } from './Route.ts';
 import { startLab } from '../lab/startLab.ts';
 import { PROJECT_DIR } from '../lab/loadLab.ts';
-import { formatLabError, type LabProgress } from '../lab/types.ts';
+import type { LabProgress } from '../lab/types.ts';
+import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { loadChallenges } from '../checker/challenges.ts';
@@ -64,7 +65,7 @@ export async function startGatewayLab(options: GatewayLabOptions): Promise<Gatew
     },
   });
   if (!result.ok) {
-    return { ok: false, message: [...result.errors.map(formatLabError), `lab ${labName}: ${result.message}; nothing was started`].join('\n') };
+    return { ok: false, message: [...result.errors.map(formatDefinitionError), `lab ${labName}: ${result.message}; nothing was started`].join('\n') };
   }
   const instance = result.instance;
   options.log(`lab: ${instance.name} instance ${instance.id} on ${instance.subnet}${instance.prometheusUrl ? `, Prometheus at /prometheus/` : ''}`);
@@ -75,7 +76,7 @@ export async function startGatewayLab(options: GatewayLabOptions): Promise<Gatew
     const progress = new ProgressStore(options.progressDir ?? join(PROJECT_DIR, 'var', 'progress'));
     routes.push(...challengeRoutes({ set: challenges.set, prometheus: () => client, progress }));
   } else if (!challenges.ok && !challenges.errors.every((e) => e.message.startsWith('cannot read'))) {
-    for (const e of challenges.errors) options.log(`challenges: ${e.file}:${e.line}:${e.column}: ${e.message}`);
+    for (const e of challenges.errors) options.log(`challenges: ${formatDefinitionError(e)}`);
   }
   return {
     ok: true,

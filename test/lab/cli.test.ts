@@ -36,6 +36,14 @@ afterAll(async () => {
 });
 
 describe('the lab CLI', () => {
+  it('up names a bad query of the lab\'s challenges.yaml with the definition\'s errors, and starts nothing', async () => {
+    const up = await patchbay(['up', `${FIXTURES}/badqueries`, '--prefix', PREFIX]);
+    expect(up.code).toBe(1);
+    expect(up.err).toMatch(/^challenges: .*badqueries\/challenges\.yaml:9:16: challenges\.0\.reference: PromQL: The query ends too early at line 1, column 16: .* \(in `sum\(rate\(x\[\d+[sm]\]\)`, after substituting variables\)$/m);
+    expect(up.err).toMatch(/^.*badqueries\/lab\.yaml:6:19: hosts\.web\.processes\.server\.command\.0: command `definitely-not-a-real-program` not found/m);
+    expect(listInstances(rt.dir)).toEqual([]);
+  });
+
   it('runs a detached lab that status, exec, logs and down all work on', async () => {
     const up = await patchbay(['up', `${FIXTURES}/mini`, '--detach', '--prefix', PREFIX]);
     expect(up.err).toBe('');

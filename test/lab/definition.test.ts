@@ -5,13 +5,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLabText } from '../../src/lab/loadLab.ts';
 import { startLab } from '../../src/lab/startLab.ts';
-import { formatLabError, type LabError } from '../../src/lab/types.ts';
+import { formatDefinitionError, type DefinitionError } from '../../src/definitions/definitionError.ts';
 import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
 
 function errorsOf(yaml: string): string[] {
   const r = parseLabText(yaml, 'lab.yaml');
   if (r.ok) throw new Error('expected errors');
-  return r.errors.map(formatLabError);
+  return r.errors.map(formatDefinitionError);
 }
 
 const web = (process: string) => `hosts:\n  web:\n    processes:\n      server:\n${process}`;
@@ -19,7 +19,7 @@ const web = (process: string) => `hosts:\n  web:\n    processes:\n      server:\
 describe('a lab definition', () => {
   it('parses a valid one with defaults applied in the same pass', () => {
     const r = parseLabText(web('        command: [node, -e, "1", 8080]\n        ready: { tcp: "127.0.0.1:8080", interval: 1.5s }\n'), 'lab.yaml');
-    if (!r.ok) throw new Error(r.errors.map(formatLabError).join('\n'));
+    if (!r.ok) throw new Error(r.errors.map(formatDefinitionError).join('\n'));
     const p = r.spec.hosts.web!.processes.server!;
     expect(p.command).toEqual(['node', '-e', '1', '8080']);
     expect(p.restart).toBe('always');
@@ -93,13 +93,51 @@ describe('a lab definition', () => {
     const [error] = errorsOf('hosts:\n  web: [unclosed\n');
     expect(error).toMatch(/^lab\.yaml:\d+:\d+: YAML: /);
   });
+
+  it('asks "did you mean" for a misspelt key', () => {
+    expect(errorsOf(web('        command: [node]\n        restat: never\n'))).toEqual([
+      'lab.yaml:6:9: hosts.web.processes.server.restat: unknown key `restat`; did you mean `restart`?',
+    ]);
+  });
+
+  it('reports schema errors and YAML errors of one file together', () => {
+    const errors = errorsOf(web('        command: node\n        restart: sometimes\n        user: a\n        user: b\n'));
+    expect(errors).toEqual([
+      expect.stringMatching(/^lab\.yaml:8:9: YAML: Map keys must be unique/),
+      'lab.yaml:5:18: hosts.web.processes.server.command: expected array, got string',
+      'lab.yaml:6:18: hosts.web.processes.server.restart: expected one of always, on-failure, never, got "sometimes"',
+    ]);
+  });
+});
+
+describe('a hostile lab definition', () => {
+  it('refuses `files:` paths that leave the host\'s directory, pointing at each', () => {
+    const files = '        files:\n          ../../x: escaped\n          /etc/cron.d/x: absolute\n          conf/../../y: escaped too\n          conf/../ok.txt: fine\n';
+    expect(errorsOf(web(`        command: [node]\n${files}`))).toEqual([
+      "lab.yaml:7:11: hosts.web.processes.server.files.../../x: file path `../../x`: `..` leads outside the host's directory; files are written only inside it",
+      "lab.yaml:8:11: hosts.web.processes.server.files./etc/cron.d/x: file path `/etc/cron.d/x`: an absolute path; write a path relative to the host's directory (${HOST_DIR})",
+      "lab.yaml:9:11: hosts.web.processes.server.files.conf/../../y: file path `conf/../../y`: `..` leads outside the host's directory; files are written only inside it",
+    ]);
+  });
+
+  it('gives one clear error for exponential aliases ("billion laughs"), quickly', () => {
+    let yaml = 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']] as const) {
+      yaml += `x-${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]\n`;
+    }
+    const started = performance.now();
+    const errors = errorsOf(`${yaml}hosts:\n  web: {}\n`);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^lab\.yaml:\d+:\d+: YAML: aliases expand to more than \d+ copies/);
+  });
 });
 
 describe('starting a malformed lab', () => {
   const rt = runtimeDir();
   afterAll(() => rt.remove());
 
-  async function failedStart(file: string): Promise<LabError[]> {
+  async function failedStart(file: string): Promise<DefinitionError[]> {
     const before = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     const r = await startLab({ lab: join(FIXTURES, 'bad', file), prefix: PREFIX, runtimeDir: rt.dir });
     expect(r.ok).toBe(false);
@@ -113,7 +151,7 @@ describe('starting a malformed lab', () => {
   it('fails on a command that is not on PATH, naming the file position', async () => {
     const [error, ...rest] = await failedStart('missing-command.yaml');
     expect(rest).toEqual([]);
-    expect(formatLabError(error!)).toMatch(/bad\/missing-command\.yaml:5:19: hosts\.web\.processes\.server\.command\.0: command `definitely-not-a-real-program` not found on the lab's PATH/);
+    expect(formatDefinitionError(error!)).toMatch(/bad\/missing-command\.yaml:5:19: hosts\.web\.processes\.server\.command\.0: command `definitely-not-a-real-program` not found on the lab's PATH/);
   });
 
   it('fails on a renamed key', async () => {

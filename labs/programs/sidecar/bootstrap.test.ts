@@ -4,6 +4,13 @@ import { parseBootstrap } from './bootstrap.ts';
 
 const labConfig = (host: string) => readFileSync(new URL(`../../connections/${host}/envoy.yaml`, import.meta.url), 'utf8');
 
+/** The text of one cluster of a config, from its `- name:` line to the next cluster or section. */
+function clusterNamed(config: string, name: string): string {
+  const start = config.indexOf(`  - name: ${name}\n`, config.indexOf('  clusters:'));
+  const next = config.slice(start + 1).search(/\n  - name: |\n\S/);
+  return config.slice(start, next < 0 ? undefined : start + 1 + next + 1);
+}
+
 function errors(text: string): string[] {
   const r = parseBootstrap(text, 'envoy.yaml');
   if (r.ok) throw new Error('expected the config to be rejected');
@@ -32,7 +39,7 @@ describe('parseBootstrap', () => {
     const text = labConfig('api').replace('    connect_timeout: 1s\n    type: STATIC', '    connect_timeout: 1s\n    max_conections: 5\n    type: STATIC');
     const e = errors(text);
     expect(e).toHaveLength(1);
-    expect(e[0]).toMatch(/^envoy\.yaml:\d+: static_resources\.clusters\[0\]\.max_conections: unknown field "max_conections"$/);
+    expect(e[0]).toMatch(/^envoy\.yaml:\d+:5: static_resources\.clusters\[0\]\.max_conections: unknown field "max_conections"$/);
     const line = Number(/:(\d+):/.exec(e[0]!)![1]);
     expect(text.split('\n')[line - 1]).toContain('max_conections: 5');
   });
@@ -74,7 +81,28 @@ describe('parseBootstrap', () => {
     expect(errors(both).join()).toContain('set max_requests_per_connection in one place only');
   });
 
+  it('reports every error of a file at once: unknown field with a suggestion, bad value, duplicate cluster', () => {
+    const api = labConfig('api');
+    const text = api
+      .replace('    connect_timeout: 1s\n    type: STATIC', '    connect_timeout: 1s\n    conect_timeout: 2s\n    type: STATIC')
+      .replace('port_value: 20000', 'port_value: 70000')
+      .replace('  clusters:\n', `  clusters:\n${clusterNamed(api, 'payments')}`);
+    const e = errors(text);
+    expect(e).toHaveLength(3);
+    expect(e.join('\n')).toMatch(/^envoy\.yaml:\d+:\d+: static_resources\.clusters\[\d\]\.conect_timeout: unknown field "conect_timeout" \(did you mean "connect_timeout"\?\)$/m);
+    expect(e.join('\n')).toMatch(/^envoy\.yaml:\d+:\d+: static_resources\.listeners\[0\]\.address\.socket_address\.port_value: must be a port number 0-65535$/m);
+    expect(e.join('\n')).toMatch(/^envoy\.yaml:\d+:\d+: static_resources\.clusters\[\d\]\.name: duplicate cluster name "payments"$/m);
+  });
+
+  it('gives one error for exponential aliases instead of expanding them', () => {
+    let bomb = 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (const [n, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g']] as const) bomb += `x-${n}: &${n} [${Array(10).fill(`*${prev}`).join(', ')}]\n`;
+    const e = errors(`${bomb}${labConfig('api')}`);
+    expect(e).toHaveLength(1);
+    expect(e[0]).toMatch(/^envoy\.yaml:\d+:\d+: YAML: aliases expand to more than \d+ copies/);
+  });
+
   it('reports YAML syntax errors with the file name', () => {
-    expect(errors('admin: [unclosed')[0]).toMatch(/^envoy\.yaml: /);
+    expect(errors('admin: [unclosed')[0]).toMatch(/^envoy\.yaml:1:\d+: YAML: /);
   });
 });

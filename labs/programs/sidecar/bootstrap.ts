@@ -1,11 +1,16 @@
 /**
  * The subset of Envoy's v3 bootstrap YAML the sidecar reads, validated in one pass into resolved
- * settings. Like real Envoy, a field that Envoy does not know is an error naming the field; a field
- * Envoy knows but this stand-in ignores is a warning. Errors carry the field path and file line.
+ * settings with the definitions toolkit (src/definitions, a pure helper bundled in): YAML with positions,
+ * aliases bounded, strict objects. Like real Envoy, a field that Envoy does not know is an error naming
+ * the field; a field Envoy knows but this stand-in ignores is a warning. Every error of the file comes
+ * back at once as `file:line:column: field.path[0]: message`.
  */
 import { isIP } from 'node:net';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { formatDefinitionError } from '../../../src/definitions/definitionError.ts';
+import { loadDefinition, type DefinitionIssue } from '../../../src/definitions/loadDefinition.ts';
+import { strictObject, uniqueBy } from '../../../src/definitions/strictObject.ts';
+import type { DefinitionPath } from '../../../src/definitions/yamlSource.ts';
 
 export const HCM_TYPE =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -71,32 +76,21 @@ export type BootstrapResult = { ok: true; bootstrap: Bootstrap } | { ok: false; 
 
 // ---- schema ------------------------------------------------------------------------------------
 
-/** `a.b[0].c`: how messages name a field. */
-function fieldPath(path: (string | number)[]): string {
+/** `a.b[0].c`: how Envoy's messages (and so ours) name a field. */
+function fieldPath(path: DefinitionPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 }
-
-/** Warnings found during one parse (zod refinements cannot return them). */
-let warnings: string[] = [];
 
 /**
  * A strict object: keys outside `shape` are errors unless listed in `ignored` (fields real Envoy
  * accepts that the stand-in does not implement), which are warnings.
  */
 function envoyObject<S extends z.ZodRawShape>(shape: S, ignored: readonly string[] = []) {
-  return z
-    .object(shape)
-    .passthrough()
-    .superRefine((value, ctx) => {
-      for (const key of Object.keys(value)) {
-        if (key in shape) continue;
-        if (ignored.includes(key)) {
-          warnings.push(`${fieldPath([...ctx.path, key])}: accepted by Envoy but ignored by this sidecar`);
-        } else {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `unknown field "${key}"` });
-        }
-      }
-    });
+  return strictObject(shape, {
+    ignored,
+    ignoredMessage: 'accepted by Envoy but ignored by this sidecar',
+    unknownKey: (key, meant) => `unknown field "${key}"${meant ? ` (did you mean "${meant}"?)` : ''}`,
+  });
 }
 
 const uint32 = z
@@ -228,65 +222,37 @@ const cluster = envoyObject(
 const bootstrapSchema = envoyObject(
   {
     admin: envoyObject({ address: socketAddress(ipAddress) }, ['access_log', 'access_log_path', 'profile_path']),
-    static_resources: envoyObject({ listeners: z.array(listener).optional(), clusters: z.array(cluster).optional() }),
+    static_resources: envoyObject({
+      listeners: z.array(listener).optional(),
+      clusters: uniqueBy(z.array(cluster), 'name', (name) => `duplicate cluster name "${name}"`).optional(),
+    }),
   },
   ['node', 'stats_config', 'stats_flush_interval', 'layered_runtime', 'overload_manager', 'dynamic_resources'],
 );
 
 // ---- resolution --------------------------------------------------------------------------------
 
+type BootstrapSpec = z.output<typeof bootstrapSchema>;
+
 /** Parses and validates bootstrap YAML text; `source` names the file in messages. */
 export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length) return { ok: false, errors: doc.errors.map((e) => `${source}: ${e.message}`) };
-  const where = (path: (string | number)[]): string => {
-    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0];
-    return offset === undefined ? source : `${source}:${lineCounter.linePos(offset).line}`;
-  };
-
-  warnings = [];
-  const parsed = bootstrapSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((i) => `${where(i.path)}: ${fieldPath(i.path) || '(document)'}: ${i.message}`),
-    };
-  }
-  const cfg = parsed.data;
-  const errors: string[] = [];
+  const loaded = loadDefinition(text, source, bootstrapSchema, { formatPath: fieldPath, check: crossFieldIssues });
+  if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatDefinitionError) };
+  const cfg = loaded.value;
+  const warnings = loaded.warnings.map((w) => `${w.path}: ${w.message}`);
   const clusters: ClusterConfig[] = (cfg.static_resources.clusters ?? []).map((c, ci) => {
-    const base = ['static_resources', 'clusters', ci];
     const t = c.circuit_breakers?.thresholds[0];
     const common = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY]?.common_http_protocol_options;
     const typed = common?.max_requests_per_connection;
-    if (c.max_requests_per_connection !== undefined) {
-      if (typed !== undefined) {
-        const p = [...base, 'max_requests_per_connection'];
-        errors.push(`${where(p)}: ${fieldPath(p)}: set max_requests_per_connection in one place only (typed_extension_protocol_options is the current one)`);
-      } else {
-        warnings.push(`${fieldPath([...base, 'max_requests_per_connection'])}: deprecated in Envoy; use typed_extension_protocol_options.${HTTP_PROTOCOL_OPTIONS_KEY}.common_http_protocol_options.max_requests_per_connection`);
-      }
-    }
-    const type = c.type ?? 'STATIC';
-    const endpoints = c.load_assignment.endpoints.flatMap((e) =>
-      e.lb_endpoints.map((l) => ({ host: l.endpoint.address.socket_address.address as string, port: l.endpoint.address.socket_address.port_value })),
-    );
-    if (type === 'STATIC') {
-      c.load_assignment.endpoints.forEach((e, ei) =>
-        e.lb_endpoints.forEach((l, li) => {
-          if (isIP(l.endpoint.address.socket_address.address as string) === 0) {
-            const p = [...base, 'load_assignment', 'endpoints', ei, 'lb_endpoints', li, 'endpoint', 'address', 'socket_address', 'address'];
-            errors.push(`${where(p)}: ${fieldPath(p)}: a STATIC cluster needs IP addresses (use type: STRICT_DNS for names)`);
-          }
-        }),
-      );
+    if (c.max_requests_per_connection !== undefined && typed === undefined) {
+      warnings.push(`${fieldPath(['static_resources', 'clusters', ci, 'max_requests_per_connection'])}: deprecated in Envoy; use typed_extension_protocol_options.${HTTP_PROTOCOL_OPTIONS_KEY}.common_http_protocol_options.max_requests_per_connection`);
     }
     return {
       name: c.name,
-      type,
-      endpoints,
+      type: c.type ?? 'STATIC',
+      endpoints: c.load_assignment.endpoints.flatMap((e) =>
+        e.lb_endpoints.map((l) => ({ host: l.endpoint.address.socket_address.address as string, port: l.endpoint.address.socket_address.port_value })),
+      ),
       connectTimeoutMs: c.connect_timeout ? seconds(c.connect_timeout) * 1000 : DEFAULT_CONNECT_TIMEOUT_MS,
       thresholds: {
         max_connections: t?.max_connections ?? ENVOY_THRESHOLD_DEFAULTS.max_connections,
@@ -299,51 +265,62 @@ export function parseBootstrap(text: string, source = 'envoy.yaml'): BootstrapRe
       idleTimeoutMs: common?.idle_timeout !== undefined ? seconds(common.idle_timeout) * 1000 : DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
     };
   });
-  const clusterNames = new Set<string>();
-  clusters.forEach((c, ci) => {
-    if (clusterNames.has(c.name)) {
-      const p = ['static_resources', 'clusters', ci, 'name'];
-      errors.push(`${where(p)}: ${fieldPath(p)}: duplicate cluster name "${c.name}"`);
-    }
-    clusterNames.add(c.name);
-  });
-
-  const listeners: ListenerConfig[] = (cfg.static_resources.listeners ?? []).map((l, li) => {
+  const listeners: ListenerConfig[] = (cfg.static_resources.listeners ?? []).map((l) => {
     const h = l.filter_chains[0]!.filters[0]!.typed_config;
-    const routes = h.route_config.virtual_hosts.flatMap((vh, vi) =>
-      vh.routes.map((r, ri) => {
-        if (!clusterNames.has(r.route.cluster)) {
-          const p = ['static_resources', 'listeners', li, 'filter_chains', 0, 'filters', 0, 'typed_config', 'route_config', 'virtual_hosts', vi, 'routes', ri, 'route', 'cluster'];
-          errors.push(`${where(p)}: ${fieldPath(p)}: unknown cluster "${r.route.cluster}"`);
-        }
-        return { prefix: r.match.prefix, cluster: r.route.cluster };
-      }),
-    );
     return {
       name: l.name,
       address: { host: l.address.socket_address.address as string, port: l.address.socket_address.port_value },
       statPrefix: h.stat_prefix,
-      routes,
+      routes: h.route_config.virtual_hosts.flatMap((vh) => vh.routes.map((r) => ({ prefix: r.match.prefix, cluster: r.route.cluster }))),
     };
   });
-  const seen = new Set<string>();
-  listeners.forEach((l, li) => {
-    const key = `${l.address.host}:${l.address.port}`;
-    if (seen.has(key) && l.address.port !== 0) {
-      const p = ['static_resources', 'listeners', li, 'address'];
-      errors.push(`${where(p)}: ${fieldPath(p)}: another listener already uses ${key}`);
-    }
-    seen.add(key);
-  });
-  if (errors.length) return { ok: false, errors };
   return {
     ok: true,
     bootstrap: {
       admin: { host: cfg.admin.address.socket_address.address as string, port: cfg.admin.address.socket_address.port_value },
       listeners,
       clusters,
-      raw: doc.toJS() as Record<string, unknown>,
-      warnings: [...warnings],
+      raw: loaded.source.value as Record<string, unknown>,
+      warnings,
     },
   };
+}
+
+/** What Envoy checks between fields once each field is well-formed. */
+function crossFieldIssues(cfg: BootstrapSpec): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const clusters = cfg.static_resources.clusters ?? [];
+  clusters.forEach((c, ci) => {
+    const base = ['static_resources', 'clusters', ci];
+    const typed = c.typed_extension_protocol_options?.[HTTP_PROTOCOL_OPTIONS_KEY]?.common_http_protocol_options?.max_requests_per_connection;
+    if (c.max_requests_per_connection !== undefined && typed !== undefined) {
+      issues.push({ path: [...base, 'max_requests_per_connection'], message: 'set max_requests_per_connection in one place only (typed_extension_protocol_options is the current one)' });
+    }
+    if ((c.type ?? 'STATIC') === 'STATIC') {
+      c.load_assignment.endpoints.forEach((e, ei) =>
+        e.lb_endpoints.forEach((l, li) => {
+          if (isIP(l.endpoint.address.socket_address.address as string) === 0) {
+            const path = [...base, 'load_assignment', 'endpoints', ei, 'lb_endpoints', li, 'endpoint', 'address', 'socket_address', 'address'];
+            issues.push({ path, message: 'a STATIC cluster needs IP addresses (use type: STRICT_DNS for names)' });
+          }
+        }),
+      );
+    }
+  });
+  const clusterNames = new Set(clusters.map((c) => c.name));
+  const addresses = new Set<string>();
+  (cfg.static_resources.listeners ?? []).forEach((l, li) => {
+    const base = ['static_resources', 'listeners', li];
+    l.filter_chains[0]!.filters[0]!.typed_config.route_config.virtual_hosts.forEach((vh, vi) =>
+      vh.routes.forEach((r, ri) => {
+        if (clusterNames.has(r.route.cluster)) return;
+        const path = [...base, 'filter_chains', 0, 'filters', 0, 'typed_config', 'route_config', 'virtual_hosts', vi, 'routes', ri, 'route', 'cluster'];
+        issues.push({ path, message: `unknown cluster "${r.route.cluster}"` });
+      }),
+    );
+    const key = `${l.address.socket_address.address}:${l.address.socket_address.port_value}`;
+    if (addresses.has(key) && l.address.socket_address.port_value !== 0) issues.push({ path: [...base, 'address'], message: `another listener already uses ${key}` });
+    addresses.add(key);
+  });
+  return issues;
 }

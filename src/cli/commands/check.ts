@@ -6,7 +6,7 @@ import { loadChallenges } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutcome } from '../../checker/checkAnswer.ts';
 import { startOfflinePrometheus } from '../../checker/offlinePrometheus.ts';
 import { PrometheusClient } from '../../checker/prometheusClient.ts';
-import { formatPositionedError } from '../../checker/yamlPositions.ts';
+import { formatDefinitionError } from '../../definitions/definitionError.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom } from '../../lab/instanceState.ts';
 
 const help = commandHelp('check', `CHALLENGE --query QUERY [--offline] [--lab LAB] [--json]
@@ -71,7 +71,7 @@ export const check: Command = {
     const lab = parsed.values.lab ?? 'connections';
     const loaded = await loadChallenges(lab);
     if (!loaded.ok) {
-      for (const e of loaded.errors) console.error(formatPositionedError(e));
+      for (const e of loaded.errors) console.error(formatDefinitionError(e));
       return 2;
     }
     const set = loaded.set;

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { commandHelp, parseCommandArgs } from '../command.ts';
 import { startLab } from '../../lab/startLab.ts';
-import { formatLabError, type LabInstance, type LabProgress } from '../../lab/types.ts';
+import { findLabFile } from '../../lab/loadLab.ts';
+import { challengeErrorsBeside } from '../../checker/challenges.ts';
+import type { LabInstance, LabProgress } from '../../lab/types.ts';
+import { formatDefinitionError } from '../../definitions/definitionError.ts';
 
 /** Printed by a detached runtime once its lab is up; the launching `up` exits when it sees it. */
 const READY_MARKER = 'PATCHBAY_LAB_UP ';
@@ -93,6 +96,8 @@ export const up: Command = {
     process.on('SIGTERM', () => void stop());
     if (child) process.on('SIGHUP', () => {});
 
+    // Not part of the lab's definition, so it does not stop the lab; but a bad query is named now, not in a lesson.
+    for (const e of await challengeErrorsBeside(findLabFile(labName))) console.error(`challenges: ${formatDefinitionError(e)}`);
     let up = false;
     const result = await startLab({
       lab: labName,
@@ -104,7 +109,7 @@ export const up: Command = {
       },
     });
     if (!result.ok) {
-      for (const e of result.errors) console.error(formatLabError(e));
+      for (const e of result.errors) console.error(formatDefinitionError(e));
       console.error(`patchbay up: ${result.message}; nothing was started`);
       return 1;
     }
