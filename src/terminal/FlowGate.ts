@@ -1,8 +1,8 @@
 /**
- * Byte-counted flow control for one terminal, as pure state: the session feeds it what it sent, what
- * was acknowledged and what the server's own headless parser still holds, and asks whether the pty
- * should be paused. Each guard has hysteresis (pause above HIGH, resume below LOW) so the pty does not
- * flap.
+ * Byte-counted flow control for one terminal, as pure state: the session and its AttachedClient feed
+ * it what was sent, what the socket still buffers, what was acknowledged and what the server's screen
+ * copy still holds, and the session asks whether the pty should be paused. Each guard has hysteresis
+ * (pause above HIGH, resume below LOW) so the pty does not flap.
  */
 import { FlowControl } from '../protocol/terminal.ts';
 

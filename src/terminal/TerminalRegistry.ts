@@ -2,8 +2,12 @@
  * Every live terminal, keyed by (session, terminal id): a learner reaches only their own. A terminal
  * outlives its socket for a grace period; the next attach with the same key resumes it.
  *
- * Attaching is two steps so the server can refuse with an HTTP error before upgrading: `prepare`
- * resolves the target (or finds the live terminal), `attach` binds the socket.
+ * Attaching is two steps around the WebSocket upgrade. `prepare`, before it, finds the live terminal or
+ * asks the resolver for a spawn spec (a lab's resolver may have to wait) and returns refusals (unknown
+ * target, refused shell or user, lab not ready, too many terminals) as values; the server sends them
+ * inside the socket as an Error frame and a 4xxx close, since a browser cannot read an upgrade's HTTP
+ * answer. `attach`, once the socket exists, binds it: it resumes the terminal, or starts the shell only
+ * then (also when the terminal ended in between), so an upgrade that fails starts nothing.
  */
 import type { TerminalErrorCode } from '../protocol/errors.ts';
 import type { TerminalRequest } from '../protocol/terminal.ts';
@@ -13,6 +17,7 @@ import { DEFAULT_TERMINAL_LIMITS, type TerminalLimits } from './TerminalLimits.t
 import { TerminalSession } from './TerminalSession.ts';
 import { removeCgroupParent } from './ProcessCgroup.ts';
 import { ScreenWorkerPool } from './ScreenWorkerPool.ts';
+import { disposableTimeout, type Timer } from './lifecycle.ts';
 
 export type Prepared =
   | { ok: true; existing: TerminalSession | null; spec: SpawnSpec | null }
@@ -35,7 +40,7 @@ export interface TerminalRegistryOptions {
 export class TerminalRegistry {
   readonly limits: TerminalLimits;
   private readonly sessions = new Map<string, TerminalSession>();
-  private readonly graceTimers = new Map<TerminalSession, NodeJS.Timeout>();
+  private readonly graceTimers = new Map<TerminalSession, Timer>();
   /** Terminals that ended and are still tearing down; close() waits for them too. */
   private readonly ending = new Set<TerminalSession>();
   private readonly cgroupParent: string | null;
@@ -124,17 +129,17 @@ export class TerminalRegistry {
     this.cancelGrace(session);
     this.graceTimers.set(
       session,
-      setTimeout(() => {
+      disposableTimeout(this.limits.graceMs, () => {
         this.graceTimers.delete(session);
         if (!session.attached) void session.dispose();
-      }, this.limits.graceMs),
+      }),
     );
   }
 
   /** Ends every terminal and waits until all their processes are gone. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    for (const timer of this.graceTimers.values()) timer.dispose();
     this.graceTimers.clear();
     const all = [...this.sessions.values(), ...this.ending];
     await Promise.all(all.map((s) => s.dispose()));
@@ -151,8 +156,7 @@ export class TerminalRegistry {
   }
 
   private cancelGrace(session: TerminalSession): void {
-    const timer = this.graceTimers.get(session);
-    if (timer) clearTimeout(timer);
+    this.graceTimers.get(session)?.dispose();
     this.graceTimers.delete(session);
   }
 }
