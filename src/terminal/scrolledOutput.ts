@@ -12,7 +12,7 @@
  * leave behind: their attribute changes (the SGRs after the last full reset) and `rows` CRLFs, which
  * from any cursor position also end on a fresh blank bottom line. The caller must apply the plan only
  * where the parser is in its ground state, the normal buffer is active and the scroll region is the
- * whole screen (ScreenCopy checks).
+ * whole screen (HeadlessScreen checks).
  *
  * Line advances are counted as a lower bound: one per LF, plus the wraps of a line made only of
  * printable ASCII (and SGR/EL) when auto-wrap is on. Anything else ends the run.
