@@ -94,8 +94,8 @@ export default tseslint.config(
     },
   },
   {
-    // The browser and the common layer have no Node: not its modules, whatever the specifier.
-    files: ['src/components/**/*.{ts,tsx}', 'src/theme/**/*.{ts,tsx}', 'src/protocol/**/*.ts'],
+    // The browser and the common code have no Node: not its modules, whatever the specifier.
+    files: ['src/components/**/*.{ts,tsx}', 'src/theme/**/*.{ts,tsx}', 'src/protocol/**/*.ts', 'src/definitions/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'import-x/no-nodejs-modules': 'error' },
   },
