@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from './killShell.ts';
 import { PIDS_CGROUP_ROOT, removeCgroupParent } from './ProcessCgroup.ts';
 import { ShellProcess } from './ShellProcess.ts';
 import type { SpawnSpec } from './target.ts';
@@ -40,14 +41,6 @@ function open(cgroupParent: string | null = CGROUP_PARENT) {
   return { shell, type, waitFor, output: () => out };
 }
 
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const shells: ShellProcess[] = [];
 afterEach(async () => {
@@ -98,7 +91,7 @@ describe('ShellProcess', () => {
     expect(pids).toEqual(expect.arrayContaining([t.shell.pid, escaped, job]));
     expect(readdirSync(cgroupDir).filter((name) => name.startsWith('t-'))).toHaveLength(1);
     await t.shell.dispose();
-    for (const pid of pids) expect(running(pid)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(readdirSync(cgroupDir).filter((name) => name.startsWith('t-'))).toHaveLength(0);
     // Twice is harmless.
     await t.shell.dispose();
@@ -120,6 +113,6 @@ describe('ShellProcess', () => {
     t.shell.write(new TextEncoder().encode('ignored\r'));
     t.shell.resize(90, 20);
     await t.shell.dispose();
-    expect(running(t.shell.pid)).toBe(false);
+    expect(isAlive(t.shell.pid)).toBe(false);
   });
 });

@@ -1,20 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killShell } from './killShell.ts';
+import { isAlive, killShell } from './killShell.ts';
 
 const GRACE_MS = 800;
 const started: number[] = [];
 
-/** Running and not a zombie (a job whose parent died may wait a while to be reaped). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** A real shell on a pty running `script`; resolves once it printed `ready <pids…>`, with those pids. */
 async function shell(script: string): Promise<{ pid: number; printed: number[] }> {
@@ -41,7 +31,7 @@ async function shell(script: string): Promise<{ pid: number; printed: number[] }
 /** SIGKILL is delivered asynchronously: true once `pid` is gone, false if it still runs after a while. */
 async function ends(pid: number): Promise<boolean> {
   const deadline = Date.now() + 5_000;
-  while (running(pid)) {
+  while (isAlive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -93,6 +83,6 @@ describe('killShell', () => {
     const { pid, printed } = await shell(`setsid sh -c 'echo ready $$; exec sleep 1003' & wait`);
     await killShell(pid, { graceMs: GRACE_MS, running: true });
     expect(await ends(pid)).toBe(true);
-    expect(running(printed[0]!)).toBe(true);
+    expect(isAlive(printed[0]!)).toBe(true);
   });
 });

@@ -35,8 +35,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The shell is node-pty's child: alive until reaped; a zombie counts as gone. */
-function isAlive(pid: number): boolean {
+/** Alive and not a zombie: the shell is node-pty's child and stays a zombie until reaped, which counts as gone. */
+export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat[stat.lastIndexOf(')') + 2] !== 'Z';

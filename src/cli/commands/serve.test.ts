@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseGatewayArgs } from '../../src/cli/commands/serve.ts';
+import { parseDuration, parseGatewayArgs } from './serve.ts';
 
 describe('patchbay serve arguments', () => {
   it('parses durations with units, bare numbers as seconds, and refuses the rest', () => {

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProgressStore } from '../../src/server/progressStore.ts';
-import { TEST_PREFIX } from './offline.ts';
+import { ProgressStore } from './progressStore.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs: string[] = [];
@@ -18,7 +17,7 @@ afterEach(() => {
 });
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-progress-`));
+  const d = mkdtempSync(path.join(tmpdir(), 'pbp-progress-'));
   dirs.push(d);
   return d;
 }

@@ -8,8 +8,8 @@ import {
   encodeAck,
   encodeFrame,
   encodeResize,
-} from '../../src/protocol/terminal.ts';
-import { CloseCode, ErrorRegistry, closeCodeOf, type TerminalErrorCode } from '../../src/protocol/errors.ts';
+} from './terminal.ts';
+import { CloseCode, ErrorRegistry, closeCodeOf, type TerminalErrorCode } from './errors.ts';
 
 describe('terminal protocol', () => {
   it('keeps ACK_BYTES at or below LOW_WATERMARK, below HIGH_WATERMARK', () => {
