@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { checkWritten, strictObject, uniqueBy, type WrittenIssue } from '../definitions/strictObject.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../protocol/promqlDuration.ts';
 import { querySyntaxError } from './querySyntax.ts';
 
 const HINT_IDS = [

@@ -7,9 +7,10 @@
 import type { CheckError, CheckResponse, EvaluationWindow } from '../protocol/challenges.ts';
 import type { Challenge, ChallengeSet } from './challenges.ts';
 import { compareResults } from './compare.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../protocol/promqlDuration.ts';
 import { hintsFor } from './hints.ts';
-import { grafanaVariables, normalizeQuery } from './normalize.ts';
+import { grafanaVariables } from '../protocol/grafanaVariables.ts';
+import { normalizeQuery } from './normalize.ts';
 import type { MatrixSeries, PrometheusClient, PromFailure, RangeWindow } from './prometheusClient.ts';
 import { queryFacts, type QueryFacts } from './queryFacts.ts';
 import { toSeriesSet } from './seriesSet.ts';

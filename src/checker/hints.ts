@@ -5,7 +5,7 @@
 import type { Hint, HintId, RangePolicy } from '../protocol/challenges.ts';
 import { closestName } from '../definitions/closest.ts';
 import type { Comparison } from './compare.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../protocol/promqlDuration.ts';
 import type { MatrixSeries } from './prometheusClient.ts';
 import type { QueryFacts, Selector } from './queryFacts.ts';
 

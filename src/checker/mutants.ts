@@ -6,7 +6,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { RangePolicy } from '../protocol/challenges.ts';
 import { closestName } from '../definitions/closest.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../protocol/promqlDuration.ts';
 import { parseTree, queryFacts } from './queryFacts.ts';
 
 export type MutantKind = 'drop-matcher' | 'rate-to-irate' | 'range-quarter' | 'range-times-5' | 'wrap-sum' | 'other-metric';

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ChallengeLimits } from '../protocol/challenges.ts';
-import { grafanaVariables, normalizeQuery, rateIntervalSeconds, stripComments } from './normalize.ts';
+import { grafanaVariables } from '../protocol/grafanaVariables.ts';
+import { normalizeQuery, stripComments } from './normalize.ts';
 
 const vars = grafanaVariables({ scrapeSeconds: 2, intervalSeconds: 10, rangeSeconds: 300 });
 
 describe('normalizeQuery', () => {
-  it('substitutes Grafana variables in all three spellings, longest name first', () => {
+  it('substitutes Grafana variables in all three spellings', () => {
     const n = normalizeQuery('rate(x[$__rate_interval]) + rate(y[${__interval}]) + z[[[__range]]]', vars);
     expect(n).toEqual({ ok: true, query: 'rate(x[12s]) + rate(y[10s]) + z[5m]' });
-  });
-
-  it('computes $__rate_interval as max(interval + scrape, 4 × scrape)', () => {
-    expect(rateIntervalSeconds({ scrapeSeconds: 15, intervalSeconds: 15, rangeSeconds: 60 })).toBe(60);
-    expect(rateIntervalSeconds({ scrapeSeconds: 2, intervalSeconds: 30, rangeSeconds: 60 })).toBe(32);
   });
 
   it('strips comments but keeps # inside string literals', () => {

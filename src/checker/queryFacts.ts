@@ -7,7 +7,7 @@
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../protocol/promqlDuration.ts';
 
 const NAMES = {
   vectorSelector: new Set(['VectorSelector']),

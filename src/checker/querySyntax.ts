@@ -4,7 +4,8 @@
  * name the line of a query that would never parse: Grafana's variables substituted as the checker does,
  * then the checker's syntax and type check.
  */
-import { grafanaVariables, normalizeQuery } from './normalize.ts';
+import { grafanaVariables } from '../protocol/grafanaVariables.ts';
+import { normalizeQuery } from './normalize.ts';
 import { checkSyntax } from './syntax.ts';
 
 /**

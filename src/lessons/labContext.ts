@@ -6,7 +6,7 @@
 import { loadLab } from '../lab/loadLab.ts';
 import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadChallenges, type ChallengeSet } from '../checker/challenges.ts';
-import { grafanaVariables } from '../checker/normalize.ts';
+import { grafanaVariables } from '../protocol/grafanaVariables.ts';
 import { querySyntaxError } from '../checker/querySyntax.ts';
 import type { ReferenceContext } from './referenceChecks.ts';
 

@@ -4,7 +4,8 @@
  */
 import type { LabInstance } from '../lab/types.ts';
 import { liveWindow, type CheckTarget } from '../checker/checkAnswer.ts';
-import { grafanaVariables, normalizeQuery } from '../checker/normalize.ts';
+import { grafanaVariables } from '../protocol/grafanaVariables.ts';
+import { normalizeQuery } from '../checker/normalize.ts';
 import type { PrometheusClient } from '../checker/prometheusClient.ts';
 import type { LabContext } from './labContext.ts';
 import { LessonTerminal } from './lessonTerminal.ts';

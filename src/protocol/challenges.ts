@@ -62,6 +62,8 @@ export interface ChallengeSummary {
 
 export interface ChallengeListResponse {
   lab: string;
+  /** The lab's Prometheus scrape interval: graphs need it for Grafana's `$__rate_interval`, as checks do. */
+  scrapeIntervalSeconds: number;
   challenges: ChallengeSummary[];
 }
 

@@ -3,12 +3,12 @@
  * last good data on a transient failure, and says plainly when the lab is not ready or the query fails.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { rangeQuery, type RangeQueryResult } from '../promql/rangeQuery.ts';
+import { graphQuery, type RangeQueryResult } from '../promql/rangeQuery.ts';
 import type { AlignedSeries } from '../promql/alignSeries.ts';
 import { useVisible } from '../promql/useVisible.ts';
 import SeriesChart from '../promql/LazySeriesChart.tsx';
 import Message from '../promql/Message.tsx';
-import { resolveGraphSettings } from './graphSettings.ts';
+import { resolveGraphSettings } from '../../protocol/graphQuery.ts';
 import type { MetricsGraphProps } from './index.tsx';
 import styles from './styles.module.css';
 
@@ -26,8 +26,7 @@ export default function LiveGraph({ query, title, legend, window, step, refresh 
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
-      const end = Math.floor(Date.now() / 1000);
-      const r = await rangeQuery(query, { start: end - settings.windowSeconds, end, stepSeconds: settings.stepSeconds }, abort.signal);
+      const r = await graphQuery(query, settings, abort.signal);
       if (abort.signal.aborted) return;
       if (r.ok) {
         setData(r.data);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formatLegend, formatLegends, seriesName } from './legend.ts';
-import { parseDuration } from './duration.ts';
 import { alignSeries } from './alignSeries.ts';
 
 describe('formatLegend', () => {
@@ -34,19 +33,6 @@ describe('formatLegends', () => {
   });
   it('applies a template to every series', () => {
     expect(formatLegends('{{j}}', [{ j: 'x' }, { j: 'y' }])).toEqual(['x', 'y']);
-  });
-});
-
-describe('parseDuration', () => {
-  it('reads Prometheus durations in seconds', () => {
-    expect(parseDuration('90s')).toBe(90);
-    expect(parseDuration('5m')).toBe(300);
-    expect(parseDuration('1h30m')).toBe(5400);
-    expect(parseDuration('500ms')).toBe(0.5);
-    expect(parseDuration('15')).toBe(15);
-  });
-  it('answers undefined for text that is not a duration', () => {
-    for (const bad of ['', 'abc', '5 m', '5x', '0s', 'm5']) expect(parseDuration(bad)).toBeUndefined();
   });
 });
 

@@ -1,21 +1,17 @@
-import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
-import { callApi, isRetried, type ClientError } from '../api/apiClient.ts';
+import { CHALLENGES_PATH, PROMETHEUS_PROXY_PREFIX, type ChallengeListResponse } from '../../protocol/challenges.ts';
+import { browserError } from '../../protocol/errors.ts';
+import { graphRequest, type GraphSettings } from '../../protocol/graphQuery.ts';
+import { callApi, isRetried, type ApiResult, type ClientError } from '../api/apiClient.ts';
 import { alignSeries, type AlignedSeries, type MatrixSeries } from './alignSeries.ts';
 
 /**
- * A range query through the gateway's bounded Prometheus pass-through, for live graphs.
+ * A graph's range query through the gateway's bounded Prometheus pass-through, built by the protocol's
+ * graphRequest (Grafana's variables substituted with the lab's scrape interval, as checks do).
  * Failures are values with a kind the graph turns into a plain message.
  */
 export type RangeQueryResult =
   | { ok: true; data: AlignedSeries }
   | { ok: false; kind: 'not-ready' | 'query' | 'network' | 'aborted'; message: string };
-
-export interface RangeWindow {
-  /** Unix seconds. */
-  start: number;
-  end: number;
-  stepSeconds: number;
-}
 
 /** Prometheus' success answer for /api/v1/query_range (its error answers reach us as PB_BAD_RESPONSE with its words). */
 interface PromResponse {
@@ -34,15 +30,34 @@ function notReady(error: ClientError): boolean {
   return isRetried(error) || error.code === 'PB_NOT_FOUND' || (error.code === 'PB_BAD_RESPONSE' && NOT_READY_STATUS.has(error.statusCode));
 }
 
-export async function rangeQuery(query: string, w: RangeWindow, signal?: AbortSignal): Promise<RangeQueryResult> {
-  const params = new URLSearchParams({ query, start: String(w.start), end: String(w.end), step: String(w.stepSeconds) });
+/** The lab's scrape interval, asked once per page (the challenge list carries it); a failure is asked again. */
+let scrapeRequest: Promise<ApiResult<number>> | null = null;
+
+function labScrapeSeconds(): Promise<ApiResult<number>> {
+  scrapeRequest ??= callApi<ChallengeListResponse>(CHALLENGES_PATH).then((r) => {
+    if (!r.ok) scrapeRequest = null;
+    return r.ok ? { ok: true, value: r.value.scrapeIntervalSeconds } : r;
+  });
+  return scrapeRequest;
+}
+
+/** What a graph with these settings shows now. */
+export async function graphQuery(query: string, settings: Pick<GraphSettings, 'windowSeconds' | 'stepSeconds'>, signal?: AbortSignal): Promise<RangeQueryResult> {
+  const scrape = await labScrapeSeconds();
+  if (signal?.aborted) return failure(browserError('PB_ABORTED'));
+  if (!scrape.ok) return failure(scrape.error);
+  const request = graphRequest(query, settings, scrape.value, Date.now() / 1000);
+  const params = new URLSearchParams({ query: request.query, start: String(request.start), end: String(request.end), step: String(request.stepSeconds) });
   const r = await callApi<PromResponse>(`${PROMETHEUS_PROXY_PREFIX}/api/v1/query_range?${params}`, { signal });
   if (r.ok) {
     const data = r.value.data;
     if (r.value.status === 'success' && data?.resultType === 'matrix') return { ok: true, data: alignSeries(data.result) };
     return { ok: false, kind: 'query', message: `Prometheus answered a ${data?.resultType ?? 'malformed'} result, not a range of series` };
   }
-  const { error } = r;
+  return failure(r.error);
+}
+
+function failure(error: ClientError): Extract<RangeQueryResult, { ok: false }> {
   if (error.code === 'PB_ABORTED') return { ok: false, kind: 'aborted', message: error.message };
   if (error.code === 'PB_NETWORK') return { ok: false, kind: 'network', message: error.message };
   return { ok: false, kind: notReady(error) ? 'not-ready' : 'query', message: error.message };

@@ -73,7 +73,7 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
       path: CHALLENGES_PATH,
       handler: async (_req, _res, ctx) => {
         const p = await progress.get(ctx.sessionId);
-        ctx.sendJson(200, { lab: set.lab, challenges: set.challenges.map((c) => summary(c, p)) } satisfies ChallengeListResponse);
+        ctx.sendJson(200, { lab: set.lab, scrapeIntervalSeconds: set.scrapeInterval, challenges: set.challenges.map((c) => summary(c, p)) } satisfies ChallengeListResponse);
       },
     },
     {
