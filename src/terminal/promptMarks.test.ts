@@ -86,7 +86,30 @@ describe('the gateway’s prompt hook', () => {
         { kind: 'prompt-start' },
       ]);
       // The prompt follows its A mark (after readline's bracketed-paste switch), and `$?` is still the command's.
-      expect(shell.output).toMatch(/\x1b\]133;D;7;2\x07\x1b\]133;A\x07(\x1b\[\?2004h)?\[7\]\$ /);
+      // (This bash has --norc, which on bash 5.2 leaves PIPESTATUS empty once a PROMPT_COMMAND from the
+      // environment runs first: the mark then carries no stage statuses.)
+      expect(shell.output).toMatch(/\x1b\]133;D;7;2;(7)?\x07\x1b\]133;A\x07(\x1b\[\?2004h)?\[7\]\$ /);
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('adds how each stage of the last pipeline ended (PIPESTATUS) to D, in a bash that read a startup file', async () => {
+    // As the lab's shells do (Debian's bash reads /etc/bash.bashrc); this rc file sets only the prompt.
+    const rc = join(dir, 'prompt-only.rc');
+    writeFileSync(rc, "PS1='[$?]$ '\n");
+    const shell = new Shell(spec('/bin/bash', ['--rcfile', rc, '-i']));
+    try {
+      await shell.waitFor(/\[0\]\$ $/);
+      shell.type('(exit 3) | cat | true\r');
+      await shell.waitFor(/true\r\n.*\[0\]\$ $/s);
+      shell.type('true | (exit 4)\r');
+      await shell.waitFor(/\[4\]\$ $/);
+      expect(shell.marks().filter((m) => m?.kind === 'command-end').slice(1)).toEqual([
+        // A pipeline's status is its last stage's; the stages say that the first one failed.
+        { kind: 'command-end', exitCode: 0, seq: 2, pipeStatus: [3, 0, 0] },
+        { kind: 'command-end', exitCode: 4, seq: 3, pipeStatus: [0, 4] },
+      ]);
     } finally {
       await shell.close();
     }
