@@ -1,0 +1,114 @@
+/**
+ * Every <MetricsGraph> of the course, as a learner's Chromium shows it: the built site behind a real
+ * gateway whose Prometheus pass-through reaches the offline Prometheus (the fixture), with the page's
+ * clock set to the end of the fixture so "the last 5 minutes" holds data. Each graph must draw series
+ * and show no error box: a graph that sends Grafana's `$__rate_interval` to Prometheus as written fails
+ * with "missing unit character in duration".
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
+import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
+import { challengeRoutes } from '../../src/server/routes/challenges.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
+import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+
+const PREFIX = 'pbv';
+/** A graph's first answer: the lab scrape interval, then one range query through the gateway. */
+const GRAPH_SETTLE_MS = 20_000;
+
+interface CoursePage {
+  url: string;
+  file: string;
+  graphs: number;
+}
+
+/** The course's lessons with graphs, from their MDX (front matter `id` under /course/), and the welcome page. */
+function pagesWithGraphs(): CoursePage[] {
+  const count = (text: string) => text.split('<MetricsGraph').length - 1;
+  const pages: CoursePage[] = [{ url: '/', file: 'docs/welcome.mdx', graphs: count(readFileSync('docs/welcome.mdx', 'utf8')) }];
+  for (const name of readdirSync('docs/course').filter((n) => n.endsWith('.mdx')).sort()) {
+    const file = join('docs/course', name);
+    const text = readFileSync(file, 'utf8');
+    const id = /^id:\s*(\S+)\s*$/m.exec(text)?.[1] ?? name.replace(/^\d+-/, '').replace(/\.mdx$/, '');
+    pages.push({ url: `/course/${id}`, file, graphs: count(text) });
+  }
+  return pages.filter((p) => p.graphs > 0);
+}
+
+describe('<MetricsGraph> on every course page', () => {
+  let prometheus: OfflinePrometheus | undefined;
+  let gw: TestGateway | undefined;
+  let browser: TestBrowser | undefined;
+  let set: ChallengeSet;
+  let dataDir: string | undefined;
+  let workspace: string | undefined;
+  let site: SiteCopy | undefined;
+
+  beforeAll(async () => {
+    site = copyBuiltSite(PREFIX);
+    const loaded = await loadChallenges('connections');
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    set = loaded.set;
+    const started = await startOfflinePrometheus(set, { prefix: PREFIX });
+    if (!started.ok) throw new Error(started.message);
+    prometheus = started.prometheus;
+    dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
+    workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
+    gw = await startGateway({
+      siteDir: site.dir,
+      resolver: new LocalTargetResolver({ workspace }),
+      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir) }),
+    });
+    browser = await launchBrowser(PREFIX);
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await prometheus?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    site?.remove();
+  });
+
+  it('draws series and shows no error box for each graph', async () => {
+    const pages = pagesWithGraphs();
+    expect(pages.reduce((n, p) => n + p.graphs, 0)).toBeGreaterThanOrEqual(13);
+    const problems: string[] = [];
+    let seen = 0;
+    for (const p of pages) {
+      const page = await browser!.context.newPage();
+      // The fixture lies in a fixed past: the page's clock stands at its end, so the graphs' window holds it.
+      await page.clock.setFixedTime(new Date(set.offline.end * 1000));
+      await page.goto(`${gw!.url}${p.url}`);
+      const graphs = page.getByTestId('metrics-graph');
+      await graphs.first().waitFor();
+      expect(await graphs.count(), `${p.file}: graphs on the page`).toBe(p.graphs);
+      for (let i = 0; i < p.graphs; i++) {
+        const graph = graphs.nth(i);
+        // Graphs poll only while on screen, as the learner scrolls to them.
+        await graph.scrollIntoViewIfNeeded();
+        // Settled: series drawn (the chart code loads lazily), an error box, or the "no data" note.
+        await graph.locator('[data-testid="chart-legend"] li, [role="status"], p:text("No data yet")').first().waitFor({ timeout: GRAPH_SETTLE_MS });
+        const title = (await graph.locator('figcaption').evaluate((e) => e.firstChild?.textContent ?? ''))?.trim();
+        const state = await graph.getAttribute('data-state');
+        const errorBox = graph.locator('[role="status"]');
+        const error = (await errorBox.count()) > 0 ? await errorBox.first().textContent() : null;
+        const series = await graph.getByTestId('chart-legend').locator('li').count();
+        if (state !== 'ok' || error !== null || series === 0) problems.push(`${p.file} "${title}": state ${state}, ${series} series${error ? `, error: ${error}` : ''}`);
+        seen++;
+      }
+      await page.close();
+    }
+    expect(problems).toEqual([]);
+    expect(seen).toBeGreaterThanOrEqual(13);
+  }, 300_000);
+});
