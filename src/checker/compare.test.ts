@@ -31,6 +31,14 @@ describe('compareResults', () => {
     expect(c.differing[0]).toMatchObject({ key: '{a="1"}', at: 2, expected: '2', got: '3' });
   });
 
+  it('pairs samples by timestamp: a sample the answer filtered out is missing there, not the next one', () => {
+    const expected = [series({ a: '1' }, [[10, '5'], [20, '3'], [30, '6']])];
+    const filtered = [series({ a: '1' }, [[10, '5'], [30, '6']])];
+    expect(compareResults(expected, filtered).differing[0]).toEqual({ key: '{a="1"}', at: 20, expected: '3', got: null });
+    const extra = [series({ a: '1' }, [[10, '5'], [15, '4'], [20, '3'], [30, '6']])];
+    expect(compareResults(expected, extra).differing[0]).toEqual({ key: '{a="1"}', at: 15, expected: null, got: '4' });
+  });
+
   it('fails when timestamps differ even if the values agree', () => {
     const c = compareResults([series({}, [[1, '1'], [2, '1']])], [series({}, [[2, '1']])]);
     expect(c.equal).toBe(false);

@@ -14,7 +14,7 @@ export const CompareTolerance = {
 
 export interface SeriesDifference {
   key: string;
-  /** Unix seconds of the first differing sample; null when the timestamps themselves differ. */
+  /** Unix seconds of the first differing sample; null when the series themselves differ (their number). */
   at: number | null;
   expected: string | null;
   got: string | null;
@@ -89,13 +89,23 @@ export function compareResults(expected: MatrixSeries[], got: MatrixSeries[], ig
   return { equal: missing.length === 0 && extra.length === 0 && differing.length === 0, missing, extra, differing: differing.slice(0, MAX_REPORTED_DIFFERENCES) };
 }
 
+/**
+ * The first timestamp at which two series disagree, pairing samples by time: a sample one side has and
+ * the other lacks (an answer that filters points out) is reported with null on the side that lacks it,
+ * never with the other side's next sample.
+ */
 function firstDifference(a: [number, string][], b: [number, string][]): Omit<SeriesDifference, 'key'> | null {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
     const x = a[i];
-    const y = b[i];
-    if (!x || !y || x[0] !== y[0]) return { at: (x ?? y)![0], expected: x ? x[1] : null, got: y ? y[1] : null };
-    if (!valuesEqual(x[1], y[1])) return { at: x[0], expected: x[1], got: y[1] };
+    const y = b[j];
+    if (x && y && x[0] === y[0]) {
+      if (!valuesEqual(x[1], y[1])) return { at: x[0], expected: x[1], got: y[1] };
+      i++;
+      j++;
+    } else if (x && (!y || x[0] < y[0])) return { at: x[0], expected: x[1], got: null };
+    else return { at: y![0], expected: null, got: y![1] };
   }
   return null;
 }

@@ -4,7 +4,7 @@
  */
 import type { Hint, HintId, RangePolicy } from '../protocol/challenges.ts';
 import { closestName } from '../definitions/closest.ts';
-import type { Comparison } from './compare.ts';
+import type { Comparison, SeriesDifference } from './compare.ts';
 import { formatDuration } from '../protocol/promqlDuration.ts';
 import type { MatrixSeries } from './prometheusClient.ts';
 import type { QueryFacts, Selector } from './queryFacts.ts';
@@ -59,10 +59,11 @@ export function hintsFor(input: HintInput): Hint[] {
     for (const sel of input.answer.selectors.filter((s) => s.metric === ref.metric)) labelHints(ref, sel, add);
   }
   if (input.comparison) {
-    for (const label of labelsSeparatingExtras(input.comparison)) add('label-filter', `Your result has series that differ from the expected ones only in \`${label}\`: check the filter on it.`);
+    for (const d of labelsSeparatingExtras(input.comparison)) labelDifferenceHint(d, input.answer, add);
   }
 
-  aggregationHints(input, add);
+  // A hint naming the label an aggregation keeps or drops says more than the general one.
+  if (!hints.some((h) => h.id === 'aggregation')) aggregationHints(input, add);
   counterHints(input, add);
   functionHints(input, add);
 
@@ -70,18 +71,34 @@ export function hintsFor(input: HintInput): Hint[] {
   if (got && got.length === 0 && (input.expectedResult?.length ?? 0) > 0) add('empty-result', 'Your query returns no data over the evaluation window.');
   if (hints.length === 0 && input.comparison) {
     const c = input.comparison;
-    if (c.missing.length && c.extra.length === 0) add('missing-series', `Your result lacks ${c.missing.length} of the expected series, e.g. ${c.missing[0]}.`);
-    else if (c.extra.length && c.missing.length === 0) add('extra-series', `Your result has ${c.extra.length} series too many, e.g. ${c.extra[0]}.`);
-    else if (c.extra.length) add('extra-series', `Your series have different labels: expected e.g. ${c.missing[0]}, got e.g. ${c.extra[0]}.`);
-    else if (c.differing[0]) {
-      const d = c.differing[0];
-      add('different-values', d.at === null ? `The series ${d.key} differs: expected ${d.expected}, got ${d.got}.` : `Same series, different values: at ${new Date(d.at * 1000).toISOString()} ${d.key} is ${d.got ?? 'missing'}, expected ${d.expected ?? 'nothing'}.`);
-    }
+    if (c.missing.length && c.extra.length === 0) add('missing-series', `Your result lacks ${c.missing.length} of the expected series, e.g. ${seriesText(c.missing[0]!)}.`);
+    else if (c.extra.length && c.missing.length === 0) add('extra-series', `Your result has ${c.extra.length} series too many, e.g. ${seriesText(c.extra[0]!)}.`);
+    else if (c.extra.length) add('extra-series', `Your series have different labels: expected e.g. ${seriesText(c.missing[0]!)}, got e.g. ${seriesText(c.extra[0]!)}.`);
+    else if (c.differing[0]) add('different-values', differentValues(c.differing[0]));
   }
   return hints;
 }
 
 type Add = (id: HintId, message: string) => void;
+
+/** A series key as a reader knows it: `{}` is the one series an aggregation without grouping returns. */
+function seriesText(key: string): string {
+  return key === '{}' ? 'the series without labels' : `\`${key}\``;
+}
+
+/** The first sample where a series differs, at one timestamp on both sides (compare.ts pairs by time). */
+function differentValues(d: SeriesDifference): string {
+  const series = seriesText(d.key);
+  if (d.at === null) return `${capitalised(series)} differs: expected ${d.expected}, got ${d.got}.`;
+  const at = new Date(d.at * 1000).toISOString();
+  if (d.got === null) return `Same series, different samples: at ${at} your query has no value for ${series}, expected ${d.expected}. Does it filter points out?`;
+  if (d.expected === null) return `Same series, different samples: at ${at} your query has ${d.got} for ${series}, where the expected result has no value.`;
+  return `Same series, different values: at ${at} ${series} is ${d.got}, expected ${d.expected}.`;
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 /** PromQL regex matchers are anchored at both ends; an invalid one (Prometheus would reject it) is null. */
 function anchored(pattern: string): RegExp | null {
@@ -107,8 +124,15 @@ function rangeHints(input: HintInput, add: Add): void {
   }
 }
 
+/** A selector as the learner knows it: its metric name, else its `__name__` matchers (else all of them). */
+function selectorName(sel: Selector): string {
+  if (sel.metric !== null) return sel.metric;
+  const named = sel.matchers.filter((m) => m.name === '__name__');
+  return `{${(named.length ? named : sel.matchers).map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}}`;
+}
+
 function labelHints(ref: Selector, sel: Selector, add: Add): void {
-  const metric = ref.metric ?? 'the selector';
+  const metric = selectorName(sel);
   for (const m of ref.matchers) {
     if (m.name === '__name__') continue;
     const mine = sel.matchers.filter((x) => x.name === m.name);
@@ -120,21 +144,53 @@ function labelHints(ref: Selector, sel: Selector, add: Add): void {
   }
 }
 
-/** Labels that alone separate an extra answer series from an expected one. */
-function labelsSeparatingExtras(c: Comparison): string[] {
+/**
+ * A label that alone separates an extra answer series from an expected one: both carry it with other
+ * values (a filter), only the answer carries it, or only the expected series do.
+ */
+interface LabelDifference {
+  label: string;
+  kind: 'value' | 'answer-only' | 'expected-only';
+}
+
+function labelsSeparatingExtras(c: Comparison): LabelDifference[] {
   const parse = (key: string): Map<string, string> => new Map([...key.matchAll(/(\w+)=("(?:[^"\\]|\\.)*")/g)].map((m) => [m[1]!, m[2]!]));
-  const out = new Set<string>();
-  const expected = c.missing.length ? c.missing : [];
+  const out = new Map<string, LabelDifference>();
   for (const extra of c.extra) {
     const e = parse(extra);
-    for (const key of expected.length ? expected : []) {
+    for (const key of c.missing) {
       const k = parse(key);
       const names = new Set([...e.keys(), ...k.keys()]);
       const diff = [...names].filter((n) => e.get(n) !== k.get(n));
-      if (diff.length === 1) out.add(diff[0]!);
+      if (diff.length !== 1) continue;
+      const label = diff[0]!;
+      out.set(label, { label, kind: !k.has(label) ? 'answer-only' : !e.has(label) ? 'expected-only' : 'value' });
     }
   }
-  return [...out];
+  return [...out.values()];
+}
+
+/**
+ * A filter hint only where a filter can be at fault (both sides have the label, with other values). A
+ * label only one side has comes from what the answer keeps or drops: its `by`/`without`, or an aggregation
+ * it lacks or adds; say which.
+ */
+function labelDifferenceHint(d: LabelDifference, answer: QueryFacts, add: Add): void {
+  const l = `\`${d.label}\``;
+  if (d.kind === 'value') {
+    add('label-filter', `Your result has series that differ from the expected ones only in the value of ${l}: check the filter on it.`);
+    return;
+  }
+  const grouping = (a: QueryFacts['aggregations'][number]) => `${a.op} ${a.modifier} (${a.labels.join(', ')})`;
+  if (d.kind === 'answer-only') {
+    const keeps = answer.aggregations.find((a) => (a.modifier === 'by' && a.labels.includes(d.label)) || (a.modifier === 'without' && !a.labels.includes(d.label)));
+    if (keeps) add('aggregation', `Your \`${grouping(keeps)}\` keeps the label ${l}, which the expected series do not have: ${keeps.modifier === 'by' ? 'leave it out of by' : 'add it to without'}.`);
+    else add('aggregation', `Your series keep the label ${l}, which the expected series do not have: the question aggregates it away.`);
+    return;
+  }
+  const drops = answer.aggregations.find((a) => a.modifier === null || (a.modifier === 'by' && !a.labels.includes(d.label)) || (a.modifier === 'without' && a.labels.includes(d.label)));
+  if (drops) add('aggregation', `Your \`${drops.modifier ? grouping(drops) : drops.op}\` drops the label ${l}, which the expected series keep: keep it.`);
+  else add('missing-series', `Your series lack the label ${l}, which the expected series keep.`);
 }
 
 function aggregationHints(input: HintInput, add: Add): void {

@@ -39,6 +39,14 @@ describe('checkSyntax', () => {
     const e = prometheusParseError('x\n+ foo{', '2:6: parse error: unexpected end of input inside braces');
     expect(e).toMatchObject({ kind: 'syntax', position: { line: 2, column: 6, offset: 7 } });
   });
+
+  it("reads the message behind the API's `invalid parameter` prefix, its column counted in bytes", () => {
+    // Prometheus 2.42's words for a non-breaking space after a 2-byte "é": byte column 10 is character 9.
+    const query = 'x{a="é",\u00a0b="c"}';
+    const e = prometheusParseError(query, `invalid parameter "query": 1:10: parse error: unexpected character inside braces: '\\u00a0'`);
+    expect(e).toMatchObject({ kind: 'syntax', position: { line: 1, column: 9, offset: 8 } });
+    expect(e?.caret).toBe(`${query}\n        ^`);
+  });
 });
 
 describe('queryFacts', () => {

@@ -65,16 +65,36 @@ export function checkSyntax(query: string): SyntaxResult {
   return { ok: true, tree };
 }
 
-/** Prometheus answers `bad_data` with `1:6: parse error: unexpected …` (line:col, 1-based). */
+/** What Prometheus' HTTP API puts before its parser's message (`invalid parameter "query": 1:6: parse error: …`). */
+const API_PARAMETER_PREFIX = /^invalid parameter "query": /;
+
+/**
+ * Prometheus answers `bad_data` with `1:6: parse error: unexpected …`, behind its API's `invalid parameter
+ * "query": ` prefix: line and column are 1-based, the column counted in UTF-8 bytes (Go strings), which
+ * differs from our character offsets after a non-ASCII character such as a non-breaking space.
+ */
 export function prometheusParseError(query: string, message: string): CheckError | null {
-  const m = /^(\d+):(\d+): parse error: (.*)$/s.exec(message);
+  const m = /^(\d+):(\d+): parse error: (.*)$/s.exec(message.replace(API_PARAMETER_PREFIX, ''));
   if (!m) return null;
   const line = Number(m[1]);
-  const column = Number(m[2]);
   const lines = query.split('\n');
+  const column = characterColumn(lines[line - 1] ?? '', Number(m[2]));
   const offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
   const position = positionAt(query, offset);
   return { kind: 'syntax', message: `Prometheus: ${m[3]} (line ${line}, column ${column}).`, position, caret: caretFor(query, position) };
+}
+
+/** The 1-based character column of a 1-based UTF-8 byte column in `line`. */
+function characterColumn(line: string, byteColumn: number): number {
+  const encoder = new TextEncoder();
+  let bytes = 0;
+  let chars = 0;
+  for (const ch of line) {
+    if (bytes >= byteColumn - 1) break;
+    bytes += encoder.encode(ch).length;
+    chars += ch.length;
+  }
+  return chars + 1;
 }
 
 function capitalise(s: string): string {
