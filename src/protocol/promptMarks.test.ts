@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROMPT_MARKS_PRINTF, PROMPT_MARK_OSC, formatPromptMark, parsePromptMark } from './promptMarks.ts';
+import { COMMAND_END_PRINTF, PROMPT_MARK_OSC, PROMPT_START_PS1, formatPromptMark, parsePromptMark } from './promptMarks.ts';
 
 /** The data xterm.js hands an OSC handler: what follows `ESC ] 133 ;` up to BEL. */
 function oscData(sequence: string): string {
@@ -38,12 +38,20 @@ describe('prompt marks', () => {
     expect(parsePromptMark('D;3;9;')).toEqual({ kind: 'command-end', exitCode: 3, seq: 9 });
   });
 
-  it('gives shell hooks a printf format for D then A, from the same formatter', () => {
+  it('gives shell hooks a printf format for D, from the same formatter', () => {
     // What printf makes of it: \033 and \007 are the escape bytes, the %s the exit status, the sequence number and the stage statuses.
-    const printed = PROMPT_MARKS_PRINTF.replaceAll('\\033', '\x1b').replaceAll('\\007', '\x07').replace('%s', '7').replace('%s', '3').replace('%s', '0,7');
-    expect(printed).toBe(formatPromptMark({ kind: 'command-end', exitCode: 7, seq: 3, pipeStatus: [0, 7] }) + formatPromptMark({ kind: 'prompt-start' }));
+    const printed = COMMAND_END_PRINTF.replaceAll('\\033', '\x1b').replaceAll('\\007', '\x07').replace('%s', '7').replace('%s', '3').replace('%s', '0,7');
+    expect(printed).toBe(formatPromptMark({ kind: 'command-end', exitCode: 7, seq: 3, pipeStatus: [0, 7] }));
     // Safe inside single quotes, and no printf directive but the three fields.
-    expect(PROMPT_MARKS_PRINTF).not.toContain("'");
-    expect(PROMPT_MARKS_PRINTF.match(/%./g)).toEqual(['%s', '%s', '%s']);
+    expect(COMMAND_END_PRINTF).not.toContain("'");
+    expect(COMMAND_END_PRINTF.match(/%./g)).toEqual(['%s', '%s', '%s']);
+  });
+
+  it('gives shell hooks A as prompt text, from the same formatter', () => {
+    // What bash makes of it in PS1: \e and \a are the escape bytes; \[ \] mark text that takes no room.
+    expect(PROMPT_START_PS1.startsWith('\\[') && PROMPT_START_PS1.endsWith('\\]')).toBe(true);
+    const printed = PROMPT_START_PS1.slice(2, -2).replaceAll('\\e', '\x1b').replaceAll('\\a', '\x07');
+    expect(printed).toBe(formatPromptMark({ kind: 'prompt-start' }));
+    expect(PROMPT_START_PS1).not.toContain("'");
   });
 });

@@ -9,9 +9,11 @@
  *                                               never takes an earlier command's mark for a later one's;
  *                                               the stage statuses (bash's PIPESTATUS, comma-separated)
  *                                               say how each stage of its last pipeline ended
- *   ESC ] 133 ; A BEL                           a prompt starts
+ *   ESC ] 133 ; A BEL                           a prompt starts: the shell reads a new command line
  *
- * The gateway's bash hook prints D, then A, before each prompt (src/terminal/promptMarks.ts).
+ * The gateway's bash hook prints D before each prompt, and the prompt itself starts with A
+ * (src/terminal/promptMarks.ts): readline prints the prompt only once it has set the terminal up to
+ * read, so input sent after A is read as a command line, never echoed ahead of it by the tty.
  */
 
 /** The OSC number of prompt marks; xterm.js calls a handler registered for it with what follows `133;`. */
@@ -54,11 +56,16 @@ export function formatPromptMark(mark: PromptMark): string {
 }
 
 /**
- * A printf(1) format (single-quote safe) that prints a D mark, then an A mark; its three `%s` take the
- * exit status, the sequence number and the stage statuses. What a shell hook prints before each prompt.
+ * A printf(1) format (single-quote safe) that prints a D mark; its three `%s` take the exit status, the
+ * sequence number and the stage statuses. What a shell hook prints before each prompt.
  */
-export const PROMPT_MARKS_PRINTF =
-  osc(markData({ kind: 'command-end', exitCode: '%s', seq: '%s', pipeStatus: '%s' }), '\\033', '\\007') + osc(markData({ kind: 'prompt-start' }), '\\033', '\\007');
+export const COMMAND_END_PRINTF = osc(markData({ kind: 'command-end', exitCode: '%s', seq: '%s', pipeStatus: '%s' }), '\\033', '\\007');
+
+/**
+ * The A mark as bash prompt text (single-quote safe), for the start of PS1: `\e` and `\a` are its
+ * escape and bell, and `\[ \]` tell readline it takes no room on the line.
+ */
+export const PROMPT_START_PS1 = `\\[${osc(markData({ kind: 'prompt-start' }), '\\e', '\\a')}\\]`;
 
 // At most 256 stages: far more than any command line has, and it bounds what parsing a mark can cost.
 // An empty stage list is a shell that keeps no PIPESTATUS (bash 5.2 started with --norc loses it to the

@@ -85,8 +85,9 @@ export interface TerminalHello {
   cols: number;
   rows: number;
   /**
-   * The shell prints prompt marks before each prompt (./promptMarks.ts): A, so a run button can wait
-   * for a prompt, and D with the last command's exit status, which the lesson runner reads.
+   * The shell marks its prompts (./promptMarks.ts): D with the last command's exit status before each
+   * prompt, A as it starts, so run buttons and the lesson runner know when a command ended and how, and
+   * when the shell reads the next. A Replay ends with the shell's last D mark, and A while it is at a prompt.
    */
   promptMarks: boolean;
 }

@@ -26,6 +26,7 @@ import { FlowGate } from './FlowGate.ts';
 import { HeadlessScreen } from './HeadlessScreen.ts';
 import type { OpenScreen, ScreenMirror } from './ScreenMirror.ts';
 import { ShellProcess } from './ShellProcess.ts';
+import { PromptTracker } from './PromptTracker.ts';
 import { AttachedClient } from './AttachedClient.ts';
 import { Watchdogs } from './Watchdogs.ts';
 import { DisposableStore, disposableTimeout } from './lifecycle.ts';
@@ -58,6 +59,8 @@ export class TerminalSession {
   private readonly screen: ScreenMirror;
   private readonly shell: ShellProcess;
   private readonly gate = new FlowGate();
+  /** Where a shell that marks prompts stands; replayed after the screen on reattach. */
+  private readonly prompts = new PromptTracker();
   private readonly watchdogs: Watchdogs;
   private link: AttachedClient | null = null;
   /** Output produced since the last client left. */
@@ -152,8 +155,10 @@ export class TerminalSession {
     const hello: TerminalHello = { terminalId: this.terminalId, host, shell, user, workdir, resumed, cols, rows, promptMarks: this.shell.promptMarks };
     link.sendJson(ServerMessage.Hello, hello);
     if (resumed) {
-      // The serialized screen includes every byte written so far (a snapshot waits for the copy to catch up).
-      link.replay(this.screen.snapshot(), () => {
+      // The serialized screen includes every byte written so far (a snapshot waits for the copy to catch up);
+      // the prompt marks as of now follow it, since a serialized screen has none.
+      const marks = this.shell.promptMarks ? this.prompts.replayMarks() : '';
+      link.replay(this.screen.snapshot().then((screen) => screen + marks), () => {
         if (this.exited) this.sendExit();
       });
     }
@@ -214,6 +219,7 @@ export class TerminalSession {
       if (this.link) this.reject(this.link.client, 'PB_INPUT_OVERFLOW');
       return;
     }
+    this.prompts.input(data);
     this.shell.write(data);
   }
 
@@ -222,6 +228,7 @@ export class TerminalSession {
     const bytes = data.byteLength;
     this.gate.parserQueued(bytes);
     this.screen.write(data);
+    if (this.shell.promptMarks) this.prompts.output(data);
     if (this.link) this.link.output(data);
     else this.unwatchedBytes += bytes;
     this.updatePause();

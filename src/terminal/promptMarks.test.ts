@@ -85,10 +85,10 @@ describe('the gateway’s prompt hook', () => {
         { kind: 'command-end', exitCode: 0, seq: 4 },
         { kind: 'prompt-start' },
       ]);
-      // The prompt follows its A mark (after readline's bracketed-paste switch), and `$?` is still the command's.
-      // (This bash has --norc, which on bash 5.2 leaves PIPESTATUS empty once a PROMPT_COMMAND from the
-      // environment runs first: the mark then carries no stage statuses.)
-      expect(shell.output).toMatch(/\x1b\]133;D;7;2;(7)?\x07\x1b\]133;A\x07(\x1b\[\?2004h)?\[7\]\$ /);
+      // A starts the prompt, after readline's bracketed-paste switch (readline reads from then on), and `$?`
+      // is still the command's. (This bash has --norc, which on bash 5.2 leaves PIPESTATUS empty once a
+      // PROMPT_COMMAND from the environment runs first: the mark then carries no stage statuses.)
+      expect(shell.output).toMatch(/\x1b\]133;D;7;2;(7)?\x07(\x1b\[\?2004h)?\x1b\]133;A\x07\[7\]\$ /);
     } finally {
       await shell.close();
     }
@@ -110,6 +110,64 @@ describe('the gateway’s prompt hook', () => {
         { kind: 'command-end', exitCode: 0, seq: 2, pipeStatus: [3, 0, 0] },
         { kind: 'command-end', exitCode: 4, seq: 3, pipeStatus: [0, 4] },
       ]);
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('prints A only once readline reads: after the shell’s job notices and its terminal set-up', async () => {
+    const shell = new Shell(spec('/bin/bash', ['--norc', '--noprofile', '-i']));
+    try {
+      await shell.waitFor(/\[0\]\$ $/);
+      shell.type('sleep 0.2 &\r');
+      await shell.waitFor(/\[1\] \d+\r\n.*\[0\]\$ $/s);
+      // The job ends while the shell waits at its prompt; bash reports it after the next command,
+      // between PROMPT_COMMAND and the prompt.
+      await new Promise((r) => setTimeout(r, 500));
+      shell.type('true\r');
+      await shell.waitFor(/Done.*\[0\]\$ $/s);
+      // Input sent at A is read by readline; sent before its set-up, the tty would echo it first and
+      // readline again, in the middle of "[1]+ Done …".
+      expect(shell.output).toMatch(/\x1b\]133;D;0;3;?\x07\[1\]\+ +Done +sleep 0\.2\r\n(\x1b\[\?2004h)?\x1b\]133;A\x07\[0\]\$ $/);
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('marks the prompt a learner sets anew', async () => {
+    const shell = new Shell(spec('/bin/bash', ['--norc', '--noprofile', '-i']));
+    try {
+      await shell.waitFor(/\[0\]\$ $/);
+      shell.type("PS1='new> '\r");
+      await shell.waitFor(/new> $/);
+      expect(shell.output).toMatch(/\x1b\]133;A\x07new> $/);
+      expect(shell.marks().filter((m) => m?.kind === 'prompt-start')).toHaveLength(2);
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('puts the terminal’s modes back before each prompt: a background Node program that ends cannot leave it without echo', async () => {
+    const shell = new Shell(spec('/bin/bash', ['--norc', '--noprofile', '-i']));
+    try {
+      await shell.waitFor(/\[0\]\$ $/);
+      // Node records the tty's modes as it starts (here while readline has echo off at the prompt) and
+      // writes them back as it exits (here during `wait`, when readline has given the tty back).
+      shell.type(`(sleep 0.3; exec ${process.execPath} -e 'setTimeout(() => {}, 700)') &\r`);
+      await shell.waitFor(/\[1\] \d+\r\n.*\[0\]\$ $/s);
+      await new Promise((r) => setTimeout(r, 600));
+      shell.type('wait\r');
+      await shell.waitFor(/wait\r\n.*\[0\]\$ $/s);
+      const before = shell.output.length;
+      shell.type('echo typed-$((6*7))');
+      await shell.waitFor(/echo typed-\$\(\(6\*7\)\)$/, 3_000).catch(() => {
+        throw new Error(`what was typed is not echoed; output since: ${JSON.stringify(shell.output.slice(before))}`);
+      });
+      shell.type('\r');
+      await shell.waitFor(/\rtyped-42\r\n.*\[0\]\$ $/s);
+      shell.type('stty -a\r');
+      await shell.waitFor(/stty -a\r\n.*\[0\]\$ $/s);
+      expect(shell.output.slice(shell.output.lastIndexOf('stty -a'))).toMatch(/(^|\s)icanon\s.*(^|\s)echo\s/s);
     } finally {
       await shell.close();
     }

@@ -33,11 +33,52 @@ describe('a terminal across sockets', () => {
     await t.waitForText(mark);
     t.mark();
     t.type('(exit 3)\r');
-    // One mark per prompt, printed before the prompt itself, right after the command's exit status.
+    // One mark per prompt, starting the prompt itself, after the command's exit status and readline's set-up.
     await t.waitFor(() => t.text.includes(mark) && /[#$] $/.test(t.text.slice(t.text.indexOf(mark))));
     expect(t.text.split(mark).length - 1).toBe(1);
-    expect(t.text).toContain(formatPromptMark({ kind: 'command-end', exitCode: 3, seq: 2 }) + mark);
+    const end = formatPromptMark({ kind: 'command-end', exitCode: 3, seq: 2, pipeStatus: [3] });
+    expect(t.text).toContain(end);
+    expect(t.text.slice(t.text.indexOf(end) + end.length)).toMatch(/^(\x1b\[\?2004h)?\x1b\]133;A\x07/);
     await t.close();
+  });
+
+  it('ends the screen replayed to a page that reattaches with the shell’s last marks: A only while it is at a prompt', async () => {
+    const first = await TerminalTestClient.open(gw, 'replayed-marks');
+    const prompt = formatPromptMark({ kind: 'prompt-start' });
+    await first.waitForText(prompt);
+    first.mark();
+    first.type('(exit 5)\r');
+    await first.waitForText(/\x1b\]133;A\x07[^\x1b]*[#$] $/);
+    await first.close();
+    const lastEnd = formatPromptMark({ kind: 'command-end', exitCode: 5, seq: 2, pipeStatus: [5] });
+    const atPrompt = await TerminalTestClient.open(gw, 'replayed-marks');
+    await atPrompt.waitFor(() => atPrompt.replays === 1);
+    await atPrompt.settled();
+    expect(atPrompt.text.endsWith(lastEnd + prompt)).toBe(true);
+    // While a command runs, the last D mark only: the page waits for the next prompt.
+    atPrompt.type('sleep 30\r');
+    await atPrompt.waitForText('sleep 30\r\n');
+    await atPrompt.close();
+    const running = await TerminalTestClient.open(gw, 'replayed-marks');
+    await running.waitFor(() => running.replays === 1);
+    await running.settled();
+    expect(running.text.endsWith(lastEnd)).toBe(true);
+    running.type('\x03');
+    await running.waitForText(/\x1b\]133;D;130;3;130\x07/);
+    await running.close();
+  });
+
+  it('replays no marks for a shell that does not mark prompts', async () => {
+    const first = await TerminalTestClient.open(gw, 'replayed-sh', { query: { shell: '/bin/sh' } });
+    first.type('echo $((6*7))\r');
+    await first.waitForText('42');
+    await first.close();
+    const second = await TerminalTestClient.open(gw, 'replayed-sh', { query: { shell: '/bin/sh' } });
+    await second.waitFor(() => second.replays === 1);
+    await second.settled();
+    expect(second.text).toContain('42');
+    expect(second.text).not.toContain(`\x1b]${PROMPT_MARK_OSC};`);
+    await second.close();
   });
 
   it('does not mark prompts of a shell it cannot hook (sh)', async () => {
