@@ -1,5 +1,8 @@
-/** Reads the commands out of TerminalRunCommand's children: the text of each `<Command>`, in order. */
+/** Reads the commands out of TerminalRunCommand's children: the text and attributes of each `<Command>`, in order. */
 import { Children, isValidElement, type ReactNode } from 'react';
+import { SUCCESS, type ExpectedExit } from '../../protocol/commandExpectation.ts';
+import type { CommandProps } from '../Command/index.tsx';
+import type { RunCommand } from '../dock/dockStore.ts';
 
 export function textOf(node: ReactNode): string {
   if (node === null || node === undefined || typeof node === 'boolean') return '';
@@ -9,16 +12,30 @@ export function textOf(node: ReactNode): string {
   return '';
 }
 
+/** `expectExit={N}`: exactly N; bare `expectFail`: any non-zero (`expectFail={false}`: 0); neither: 0. As lesson validation reads them. */
+function expectationOf(props: CommandProps): ExpectedExit {
+  if (typeof props.expectExit === 'number') return { kind: 'code', code: props.expectExit };
+  if (props.expectFail === true) return { kind: 'nonzero' };
+  return SUCCESS;
+}
+
 /**
- * Every element child is one command (MDX may wrap loose text in paragraphs; those count too).
- * Whitespace around a command is trimmed; MDX line breaks inside one command become spaces.
+ * Every element child is one command (MDX may wrap loose text in paragraphs; those count too, with no
+ * attributes). Whitespace around a command is trimmed; MDX line breaks inside one command become spaces.
  */
-export function commandsOf(children: ReactNode): string[] {
-  const commands: string[] = [];
+export function commandsOf(children: ReactNode): RunCommand[] {
+  const commands: RunCommand[] = [];
   Children.forEach(children, (child) => {
-    if (!isValidElement(child)) return;
+    if (!isValidElement<CommandProps>(child)) return;
     const text = textOf(child).replace(/\s*\n\s*/g, ' ').trim();
-    if (text) commands.push(text);
+    if (!text) return;
+    const props = child.props;
+    commands.push({
+      text,
+      expect: expectationOf(props),
+      keepsRunning: props.keepsRunning === true,
+      allowPipeFailure: props.allowPipeFailure === true,
+    });
   });
   return commands;
 }

@@ -1,11 +1,14 @@
 /**
  * `<TerminalRunCommand target="TERMINAL_ID"><Command>…</Command></TerminalRunCommand>`: shows the
  * commands as a code block (with the theme's copy button) and a Run button that types them into the
- * named terminal, each followed by Enter, and brings that terminal forward.
+ * named terminal, each once the one before has ended (src/components/dock/dockStore.ts), and brings
+ * that terminal forward. The button reads "Running…" until the block ends, then says how it ended
+ * when that is worth saying: a failed command and its status, or a command left running.
  */
 import { useState, type ReactNode } from 'react';
 import CodeBlock from '@theme/CodeBlock';
-import { dockStore } from '../dock/dockStore.ts';
+import { dockStore, useDockState, type RunOutcome } from '../dock/dockStore.ts';
+import { PromptWaitDefaults } from '../dock/promptWaiter.ts';
 import { commandsOf } from './commandText.ts';
 import styles from './styles.module.css';
 
@@ -14,33 +17,75 @@ export interface TerminalRunCommandProps {
   children?: ReactNode;
 }
 
+/** What the button's tooltip says the Run button will do, by what the terminal's shell tells the page. */
+function runTitle(target: string, promptMarks: boolean | undefined): string {
+  const base = `Run in terminal ${target}`;
+  if (promptMarks !== false) return `${base}: each command is typed once the one before has finished`;
+  const cap = PromptWaitDefaults.SETTLE_MAX_MS / 1000;
+  return `${base}. This shell does not mark its prompts, so each command is typed once its output has been quiet for a moment (or after ${cap} s), and a failed command cannot be told`;
+}
+
+function Outcome({ outcome }: { outcome: RunOutcome }) {
+  switch (outcome.kind) {
+    case 'done':
+      return null;
+    case 'failed': {
+      const rest = outcome.notTyped === 0 ? '' : outcome.notTyped === 1 ? '; the command after it was not run' : `; the ${outcome.notTyped} commands after it were not run`;
+      return (
+        <p className={styles.problem} role="alert" data-testid="run-outcome">
+          ✗ <code>{outcome.command}</code> {outcome.problem}
+          {rest}.
+        </p>
+      );
+    }
+    case 'stopped':
+      return (
+        <p className={styles.problem} role="alert" data-testid="run-outcome">
+          ✗ Stopped{outcome.command ? <> at <code>{outcome.command}</code></> : null}: {outcome.reason}.
+        </p>
+      );
+    case 'left-running':
+      return (
+        <p className={styles.note} data-testid="run-outcome">
+          <code>{outcome.command}</code> keeps running; press Ctrl-C in the terminal to stop it.
+        </p>
+      );
+  }
+}
+
 export default function TerminalRunCommand({ target, children }: TerminalRunCommandProps) {
   const commands = commandsOf(children);
+  const promptMarks = useDockState().promptMarks[target];
   const [problem, setProblem] = useState<string | null>(null);
-  const [typing, setTyping] = useState(false);
+  const [running, setRunning] = useState(false);
+  const [outcome, setOutcome] = useState<RunOutcome | null>(null);
   const run = () => {
-    const ok = dockStore.run(target, commands);
-    setProblem(ok ? null : `No terminal with id "${target}" is declared on this page.`);
-    if (!ok) return;
-    // Until the last command is typed, a second click would only interleave a second copy.
-    setTyping(true);
-    void dockStore.whenTyped(target).then(() => setTyping(false));
+    setOutcome(null);
+    const result = dockStore.run(target, commands);
+    setProblem(result ? null : `No terminal with id "${target}" is declared on this page.`);
+    if (!result) return;
+    // Until the block ends, a second click would only queue a second copy behind it.
+    setRunning(true);
+    void result.then((o) => {
+      setRunning(false);
+      setOutcome(o);
+    });
   };
   return (
     <div className={styles.wrapper} data-testid="run-command" data-target={target}>
       <div className={styles.runCommand}>
         <div className={styles.code}>
-          <CodeBlock language="shell">{commands.join('\n')}</CodeBlock>
+          <CodeBlock language="shell">{commands.map((c) => c.text).join('\n')}</CodeBlock>
         </div>
         <button
           type="button"
           className={styles.run}
           onClick={run}
-          disabled={typing}
+          disabled={running}
           aria-label={`Run in terminal ${target}`}
-          title={`Run in terminal ${target}`}
+          title={runTitle(target, promptMarks)}
         >
-          {typing ? 'Typing…' : '▶ Run'}
+          {running ? 'Running…' : '▶ Run'}
         </button>
       </div>
       {problem && (
@@ -48,6 +93,7 @@ export default function TerminalRunCommand({ target, children }: TerminalRunComm
           {problem}
         </p>
       )}
+      {outcome && <Outcome outcome={outcome} />}
     </div>
   );
 }

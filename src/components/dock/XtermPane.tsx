@@ -49,7 +49,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     term.unicode.activeVersion = '11';
     term.open(element);
 
-    // Run buttons type each command at the shell's next prompt (or once output is quiet).
+    // Run buttons type each command once the one before has ended (prompt marks; or once output is quiet).
     const prompts = new PromptWaiter();
     const markHandler = term.parser.registerOscHandler(PROMPT_MARK_OSC, (data) => prompts.oscMark(data));
     const connection = new TerminalConnection({
@@ -59,10 +59,18 @@ export default function XtermPane({ spec }: XtermPaneProps) {
         write: (data, parsed) => term.write(data, parsed),
         reset: () => term.reset(),
       },
-      onState: (state) => dockStore.setStatus(spec.id, state),
+      onState: (state) => {
+        dockStore.setStatus(spec.id, state);
+        // A block still running in this shell can never finish: it stops and says why.
+        if (state.kind === 'exited') prompts.ended(`the shell exited with code ${state.exitCode}`);
+        else if (state.kind === 'error') prompts.ended(state.message);
+      },
       diagnose: () => diagnoseRefusal(spec.target),
       onOutput: () => prompts.output(),
-      onHello: (hello) => prompts.hello(hello),
+      onHello: (hello) => {
+        prompts.hello(hello);
+        dockStore.setPromptMarks(spec.id, hello.promptMarks);
+      },
       size: { cols: term.cols, rows: term.rows },
     });
 
@@ -102,7 +110,8 @@ export default function XtermPane({ spec }: XtermPaneProps) {
             }),
           ),
         ),
-      settled: () => prompts.settled(),
+      waitForPrompt: () => prompts.waitForPrompt(),
+      commandEnd: () => prompts.commandEnd(),
     });
 
     // Focus follows activation (a tab click, a run button), so typing next goes to the right shell.
@@ -121,6 +130,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     return () => {
       unsubscribe();
       detach();
+      prompts.dispose('the terminal was closed');
       observer.disconnect();
       markHandler.dispose();
       for (const subscription of subscriptions) subscription.dispose();

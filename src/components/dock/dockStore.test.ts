@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { DockStore, ENTER, type InputPort } from './dockStore.ts';
+import { SUCCESS } from '../../protocol/commandExpectation.ts';
+import { DockStore, ENTER, type InputPort, type RunCommand } from './dockStore.ts';
+import type { CommandEnd } from './promptWaiter.ts';
 
-function recordingPort(sent: string[], settle: () => Promise<void> = () => Promise.resolve()): InputPort {
-  return { send: (text) => sent.push(text), settled: settle, shown: () => Promise.resolve() };
+/** A port whose shell is always at a prompt and whose commands end as `endOf` says (exit 0 by default). */
+function recordingPort(sent: string[], prompt: () => Promise<void> = () => Promise.resolve(), endOf: (line: string) => CommandEnd = () => ({ kind: 'exited', exitCode: 0 })): InputPort {
+  return {
+    send: (text) => sent.push(text),
+    waitForPrompt: () => prompt().then(() => ({ kind: 'ready' })),
+    commandEnd: () => Promise.resolve(endOf(sent.at(-1)!)),
+    shown: () => Promise.resolve(),
+  };
 }
+
+/** Commands as a plain `<Command>` declares them. */
+const plain = (...texts: string[]): RunCommand[] => texts.map((text) => ({ text, expect: SUCCESS, keepsRunning: false }));
 
 describe('DockStore', () => {
   it('keeps one terminal per id when a page declares it again', () => {
@@ -17,7 +28,7 @@ describe('DockStore', () => {
 
   it('refuses to run in a terminal nobody declared', () => {
     const store = new DockStore();
-    expect(store.run('nope', ['ls'])).toBe(false);
+    expect(store.run('nope', plain('ls'))).toBeNull();
   });
 
   it('runs commands in order, each followed by Enter, and brings the tab forward', async () => {
@@ -27,7 +38,7 @@ describe('DockStore', () => {
     store.setMinimized(true);
     const sent: string[] = [];
     store.attachPort('b', recordingPort(sent));
-    expect(store.run('b', ['echo one', 'echo two', 'echo three'])).toBe(true);
+    expect(store.run('b', plain('echo one', 'echo two', 'echo three'))).not.toBeNull();
     expect(store.getState()).toMatchObject({ activeId: 'b', minimized: false });
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(sent).toEqual([`echo one${ENTER}`, `echo two${ENTER}`, `echo three${ENTER}`]);
@@ -36,7 +47,7 @@ describe('DockStore', () => {
   it('queues commands until the terminal is attached, then sends them once', async () => {
     const store = new DockStore();
     store.declare({ id: 'a', target: 'tools', name: 'A' });
-    store.run('a', ['hostname']);
+    store.run('a', plain('hostname'));
     const sent: string[] = [];
     store.attachPort('a', recordingPort(sent));
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -45,13 +56,13 @@ describe('DockStore', () => {
     expect(sent).toEqual([`hostname${ENTER}`]);
   });
 
-  it('waits for output to settle before each command, the first included', async () => {
+  it('waits for a prompt before each command, the first included', async () => {
     const store = new DockStore();
     store.declare({ id: 'a', target: 'tools', name: 'A' });
     const sent: string[] = [];
     const releases: (() => void)[] = [];
     store.attachPort('a', recordingPort(sent, () => new Promise<void>((resolve) => releases.push(resolve))));
-    store.run('a', ['first', 'second']);
+    store.run('a', plain('first', 'second'));
     const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
     await tick();
     expect(sent).toEqual([]);
@@ -85,14 +96,74 @@ describe('DockStore.restart', () => {
   });
 });
 
-describe('DockStore.whenTyped', () => {
-  it('resolves once the last queued command has been typed', async () => {
+describe('DockStore.run', () => {
+  it('resolves once the last command has ended', async () => {
     const store = new DockStore();
     store.declare({ id: 'a', target: 'tools', name: 'A' });
     const sent: string[] = [];
-    store.attachPort('a', { send: (text) => sent.push(text), settled: () => Promise.resolve(), shown: () => Promise.resolve() });
-    store.run('a', ['one', 'two']);
-    await store.whenTyped('a');
+    store.attachPort('a', recordingPort(sent));
+    expect(await store.run('a', plain('one', 'two'))).toEqual({ kind: 'done' });
     expect(sent).toEqual([`one${ENTER}`, `two${ENTER}`]);
+  });
+
+  it('stops at a command that fails, naming it, its status and how many were not typed', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    store.attachPort('a', recordingPort(sent, undefined, (line) => ({ kind: 'exited', exitCode: line.startsWith('false') ? 1 : 0 })));
+    expect(await store.run('a', plain('true', 'false', 'echo a', 'echo b'))).toEqual({ kind: 'failed', command: 'false', problem: 'exited with status 1', notTyped: 2 });
+    expect(sent).toEqual([`true${ENTER}`, `false${ENTER}`]);
+  });
+
+  it('holds each command to its own expectations, a failing pipeline stage included', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    const ends: Record<string, CommandEnd> = {
+      [`false${ENTER}`]: { kind: 'exited', exitCode: 1 },
+      [`curl -sf x | grep -q y${ENTER}`]: { kind: 'exited', exitCode: 0, pipeStatus: [23, 0] },
+      [`curl -sf x | jq .${ENTER}`]: { kind: 'exited', exitCode: 0, pipeStatus: [22, 0] },
+    };
+    store.attachPort('a', recordingPort(sent, undefined, (line) => ends[line]!));
+    const commands: RunCommand[] = [
+      { text: 'false', expect: { kind: 'nonzero' }, keepsRunning: false },
+      { text: 'curl -sf x | grep -q y', expect: SUCCESS, allowPipeFailure: true, keepsRunning: false },
+      { text: 'curl -sf x | jq .', expect: SUCCESS, keepsRunning: false },
+    ];
+    expect(await store.run('a', commands)).toEqual({
+      kind: 'failed',
+      command: 'curl -sf x | jq .',
+      problem: 'pipeline stage 1 of 2 exited with status 22',
+      notTyped: 0,
+    });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('types a command that keeps running without waiting for it to end, and ends the block there', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    store.attachPort('a', { ...recordingPort(sent), commandEnd: () => new Promise<CommandEnd>(() => {}) });
+    const outcome = await store.run('a', [{ text: 'tail -f log', expect: SUCCESS, keepsRunning: true }]);
+    expect(outcome).toEqual({ kind: 'left-running', command: 'tail -f log' });
+    expect(sent).toEqual([`tail -f log${ENTER}`]);
+  });
+
+  it('stops when the shell goes away, and runs the next block only after the one before', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    let endFirst!: (end: CommandEnd) => void;
+    store.attachPort('a', { ...recordingPort(sent), commandEnd: () => new Promise<CommandEnd>((resolve) => (endFirst = resolve)) });
+    const first = store.run('a', plain('sleep 5', 'echo done'))!;
+    const second = store.run('a', plain('echo next'))!;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent).toEqual([`sleep 5${ENTER}`]);
+    endFirst({ kind: 'ended', reason: 'the shell exited with code 0' });
+    expect(await first).toEqual({ kind: 'stopped', command: 'sleep 5', reason: 'the shell exited with code 0' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent).toEqual([`sleep 5${ENTER}`, `echo next${ENTER}`]);
+    endFirst({ kind: 'exited', exitCode: 0 });
+    expect(await second).toEqual({ kind: 'done' });
   });
 });

@@ -4,6 +4,8 @@
  * A tiny external store read with useSyncExternalStore; no DOM, no xterm.
  */
 import { useSyncExternalStore } from 'react';
+import { exitProblem, type CommandExpectation } from '../../protocol/commandExpectation.ts';
+import type { CommandEnd, PromptReady } from './promptWaiter.ts';
 
 export interface TerminalSpec {
   /** Stable id: names the terminal's socket, so a reload or a new page finds the same shell. */
@@ -26,14 +28,34 @@ export type ConnectionState =
 export interface InputPort {
   /** Sends text as if typed. */
   send(text: string): void;
-  /** Resolves when the shell is ready for the next command: at a marked prompt, else quiet for a moment (or a cap passes). */
-  settled(): Promise<void>;
+  /** Resolves when the shell reads a new command line (src/components/dock/promptWaiter.ts), or will never. */
+  waitForPrompt(): Promise<PromptReady>;
+  /** After a command line was sent: resolves with how that command ended, once the shell is at its next prompt. */
+  commandEnd(): Promise<CommandEnd>;
   /**
    * Resolves once a terminal just brought forward has been fitted, so its resize reaches the shell
    * before the command does (a resize mid-line makes the shell redraw the line it is reading).
    */
   shown(): Promise<void>;
 }
+
+/** One `<Command>` of a run-command block. */
+export interface RunCommand extends CommandExpectation {
+  text: string;
+  /** `keepsRunning`: runs until the learner stops it, so it is typed and not waited for; it ends the block. */
+  keepsRunning: boolean;
+}
+
+/** How a run-command block ended. */
+export type RunOutcome =
+  /** Every command ended as its `<Command>` expects. */
+  | { kind: 'done' }
+  /** The block's last command was typed and keeps running (`keepsRunning`). */
+  | { kind: 'left-running'; command: string }
+  /** A command ended otherwise than expected; the commands after it were not typed. */
+  | { kind: 'failed'; command: string; problem: string; notTyped: number }
+  /** The shell went away (exited, refused, its terminal restarted) before the block was done. */
+  | { kind: 'stopped'; command: string | null; reason: string };
 
 export interface DockState {
   terminals: readonly TerminalSpec[];
@@ -47,6 +69,8 @@ export interface DockState {
   focusSeq: number;
   /** Bumped by restart(): a new view and socket for a terminal whose shell ended or was refused. */
   generation: Readonly<Record<string, number>>;
+  /** Per terminal, from its Hello: whether its shell marks prompts (run buttons then follow them). */
+  promptMarks: Readonly<Record<string, boolean>>;
 }
 
 /** Room for a prompt and about twenty lines at the default font; the learner can drag it. */
@@ -70,13 +94,14 @@ export class DockStore {
     status: {},
     focusSeq: 0,
     generation: {},
+    promptMarks: {},
   };
   private readonly listeners = new Set<Listener>();
   private readonly ports = new Map<string, InputPort>();
-  /** Commands queued for a terminal whose session is not connected yet. */
-  private readonly pending = new Map<string, string[]>();
+  /** Runs waiting for a terminal whose pane has not attached its port yet. */
+  private readonly portWaiters = new Map<string, ((port: InputPort) => void)[]>();
   /** Per terminal, the chain of runs so two buttons clicked quickly do not interleave. */
-  private readonly runChains = new Map<string, Promise<void>>();
+  private readonly runChains = new Map<string, Promise<unknown>>();
 
   getState = (): DockState => this.state;
 
@@ -138,55 +163,60 @@ export class DockStore {
     this.set({ status: { ...this.state.status, [id]: status } });
   }
 
-  /** The pane of terminal `id` is ready for input; flushes what was queued before it was. */
+  setPromptMarks(id: string, marks: boolean): void {
+    if (this.state.promptMarks[id] !== marks) this.set({ promptMarks: { ...this.state.promptMarks, [id]: marks } });
+  }
+
+  /** The pane of terminal `id` is ready for input; runs waiting for it go ahead. */
   attachPort(id: string, port: InputPort): () => void {
     this.ports.set(id, port);
-    const queued = this.pending.get(id);
-    if (queued) {
-      this.pending.delete(id);
-      void this.enqueue(id, queued);
-    }
+    const waiters = this.portWaiters.get(id) ?? [];
+    this.portWaiters.delete(id);
+    for (const resolve of waiters) resolve(port);
     return () => {
       if (this.ports.get(id) === port) this.ports.delete(id);
     };
   }
 
+  private portOf(id: string): Promise<InputPort> {
+    const port = this.ports.get(id);
+    if (port) return Promise.resolve(port);
+    return new Promise((resolve) => this.portWaiters.set(id, [...(this.portWaiters.get(id) ?? []), resolve]));
+  }
+
   /**
-   * Runs commands in terminal `id`, in order, each followed by Enter, and brings its tab forward.
-   * Each command waits for the shell's next prompt (or, without prompt marks, for output to settle),
-   * so typed-ahead input is not echoed twice by the tty and the shell. Returns false when no terminal has that id.
+   * Runs a block in terminal `id` and brings its tab forward. Each command is typed, with Enter, once the
+   * shell reads a new command line, that is once the command before has ended (its prompt mark; a shell
+   * without marks: once output is quiet), so nothing is typed into a running program nor echoed twice.
+   * A command that fails (by its `<Command>`'s expectations) stops the block; one that keeps running
+   * ends it. Resolves with how the block ended; null when no terminal has that id.
    */
-  run(id: string, commands: readonly string[]): boolean {
-    if (!this.has(id)) return false;
+  run(id: string, commands: readonly RunCommand[]): Promise<RunOutcome> | null {
+    if (!this.has(id)) return null;
     this.activate(id);
-    if (!this.ports.has(id)) {
-      this.pending.set(id, [...(this.pending.get(id) ?? []), ...commands]);
-      return true;
-    }
-    void this.enqueue(id, commands);
-    return true;
-  }
-
-  /** Resolves when every command queued so far for terminal `id` has been typed. */
-  whenTyped(id: string): Promise<void> {
-    return this.runChains.get(id) ?? Promise.resolve();
-  }
-
-  private enqueue(id: string, commands: readonly string[]): Promise<void> {
     const previous = this.runChains.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      for (const [i, command] of commands.entries()) {
-        const port = this.ports.get(id);
-        if (!port) return;
-        // Even the first waits for a prompt: a shell still starting has none yet, and
-        // input typed ahead of it is echoed twice (by the tty now, by the shell later).
-        if (i === 0) await port.shown();
-        await port.settled();
-        port.send(command + ENTER);
-      }
-    });
-    this.runChains.set(id, next);
-    return next;
+    const outcome = previous.then(() => this.runBlock(id, commands));
+    this.runChains.set(id, outcome);
+    return outcome;
+  }
+
+  private async runBlock(id: string, commands: readonly RunCommand[]): Promise<RunOutcome> {
+    // One port for the whole block: a terminal restarted meanwhile is a new shell, which ends this block.
+    const port = await this.portOf(id);
+    await port.shown();
+    for (const [i, command] of commands.entries()) {
+      // Even the first waits for a prompt: a shell still starting has none yet, and input typed
+      // ahead of it is echoed twice (by the tty now, by the shell later).
+      const ready = await port.waitForPrompt();
+      if (ready.kind === 'ended') return { kind: 'stopped', command: null, reason: ready.reason };
+      port.send(command.text + ENTER);
+      if (command.keepsRunning) return { kind: 'left-running', command: command.text };
+      const end = await port.commandEnd();
+      if (end.kind === 'ended') return { kind: 'stopped', command: command.text, reason: end.reason };
+      const problem = end.kind === 'exited' ? exitProblem(end, command) : null;
+      if (problem) return { kind: 'failed', command: command.text, problem, notTyped: commands.length - i - 1 };
+    }
+    return { kind: 'done' };
   }
 }
 

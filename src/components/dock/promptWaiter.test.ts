@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPromptMark } from '../../protocol/promptMarks.ts';
-import { PromptWaiter, PromptWaitDefaults, type PromptWaitTimes } from './promptWaiter.ts';
+import { PromptWaiter, PromptWaitDefaults, type CommandEnd, type PromptWaitTimes } from './promptWaiter.ts';
 
 // Real timers, with the caps shortened where the defaults would make a test wait for seconds.
 const times: PromptWaitTimes = { ...PromptWaitDefaults, SETTLE_MAX_MS: 800, FIRST_PROMPT_MAX_MS: 2_000 };
@@ -8,127 +8,247 @@ const times: PromptWaitTimes = { ...PromptWaitDefaults, SETTLE_MAX_MS: 800, FIRS
 const LATE_MS = 400;
 
 const PROMPT_START = 'A';
-const commandEnd = (exitCode: number, seq: number) => formatPromptMark({ kind: 'command-end', exitCode, seq }).slice('\x1b]133;'.length, -1);
+const oscData = (sequence: string) => sequence.slice('\x1b]133;'.length, -1);
+const commandEnd = (exitCode: number, seq: number, pipeStatus?: number[]) =>
+  oscData(formatPromptMark({ kind: 'command-end', exitCode, seq, ...(pipeStatus && { pipeStatus }) }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Tracks a settled() promise: whether it has resolved yet, and after how long. */
-function track(waiting: Promise<void>): { done: () => boolean; after: () => number } {
+/** Tracks a promise: whether it has resolved yet, with what, and after how long. */
+function track<T>(waiting: Promise<T>): { done: () => boolean; after: () => number; value: () => T | undefined } {
   const started = performance.now();
   let at: number | null = null;
-  void waiting.then(() => (at = performance.now()));
-  return { done: () => at !== null, after: () => (at ?? Number.NaN) - started };
+  let value: T | undefined;
+  void waiting.then((v) => {
+    value = v;
+    at = performance.now();
+  });
+  return { done: () => at !== null, after: () => (at ?? Number.NaN) - started, value: () => value };
 }
 
-/** Waits for `settled` to resolve, failing when it takes more than `ms` (plus slack), or less. */
-async function resolvesAfter(settled: ReturnType<typeof track>, ms: number): Promise<void> {
+/** Waits for `tracked` to resolve, failing when it takes more than `ms` (plus slack), or less. */
+async function resolvesAfter(tracked: ReturnType<typeof track>, ms: number): Promise<void> {
   const deadline = performance.now() + ms + LATE_MS;
-  while (!settled.done()) {
-    if (performance.now() > deadline) throw new Error(`settled() did not resolve within ${ms} ms (+${LATE_MS})`);
+  while (!tracked.done()) {
+    if (performance.now() > deadline) throw new Error(`did not resolve within ${ms} ms (+${LATE_MS})`);
     await sleep(5);
   }
-  expect(settled.after()).toBeGreaterThanOrEqual(ms - 1);
+  expect(tracked.after()).toBeGreaterThanOrEqual(ms - 1);
 }
 
-/** A waiter for a fresh shell that marks prompts, `atPrompt`: its first prompt has been marked and printed. */
+/** A waiter for a fresh shell that marks prompts; `atPrompt`: its first prompt has been marked. */
 function markingShell(atPrompt: boolean): PromptWaiter {
   const w = new PromptWaiter(times);
   w.hello({ promptMarks: true, resumed: false });
-  if (atPrompt) w.oscMark(PROMPT_START);
   w.output();
+  if (atPrompt) {
+    w.oscMark(commandEnd(0, 1));
+    w.oscMark(PROMPT_START);
+  }
   return w;
 }
 
 describe('PromptWaiter, a shell that marks its prompts', () => {
   it('waits for the next prompt mark, not for quiet output', async () => {
     const w = markingShell(false);
-    const settled = track(w.settled());
+    const ready = track(w.waitForPrompt());
     await sleep(times.SETTLE_QUIET_MS * 2);
-    expect(settled.done()).toBe(false);
-    // The hook prints D then A; only A says readline is about to read.
+    expect(ready.done()).toBe(false);
+    // The hook prints D before the prompt; only A (printed with the prompt, once readline reads) says it is ready.
     expect(w.oscMark(commandEnd(0, 1))).toBe(true);
-    await sleep(times.PROMPT_QUIET_MS * 3);
-    expect(settled.done()).toBe(false);
+    await sleep(20);
+    expect(ready.done()).toBe(false);
     expect(w.oscMark(PROMPT_START)).toBe(true);
-    await resolvesAfter(settled, 0);
+    await resolvesAfter(ready, 0);
+    expect(ready.value()).toEqual({ kind: 'ready' });
   });
 
-  it('lets the prompt itself print before resolving', async () => {
-    await resolvesAfter(track(markingShell(true).settled()), times.PROMPT_QUIET_MS);
+  it('waits for a command to end however long it runs and prints: no timer types into it', async () => {
+    const w = markingShell(true);
+    w.input('sleep 5\r');
+    const end = track(w.commandEnd());
+    const flood = setInterval(() => w.output(), 10);
+    try {
+      await sleep(times.SETTLE_MAX_MS + LATE_MS);
+      expect(end.done()).toBe(false);
+      expect(track(w.waitForPrompt()).done()).toBe(false);
+    } finally {
+      clearInterval(flood);
+    }
+    w.oscMark(commandEnd(0, 2));
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(end, 0);
+    expect(end.value()).toEqual<CommandEnd>({ kind: 'exited', exitCode: 0 });
+  });
+
+  it('reports the exit status and pipeline stages of the D mark before the next prompt', async () => {
+    const w = markingShell(true);
+    w.input('curl -s x | grep y\r');
+    const end = track(w.commandEnd());
+    w.oscMark(commandEnd(1, 2, [23, 1]));
+    await sleep(20);
+    // D alone: the prompt is not there yet.
+    expect(end.done()).toBe(false);
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(end, 0);
+    expect(end.value()).toEqual<CommandEnd>({ kind: 'exited', exitCode: 1, pipeStatus: [23, 1] });
   });
 
   it('leaves the prompt on Enter, so the next command waits for the next mark', async () => {
     const w = markingShell(true);
     w.input('sleep 1');
-    await resolvesAfter(track(w.settled()), times.PROMPT_QUIET_MS);
+    await resolvesAfter(track(w.waitForPrompt()), 0);
     w.input('\r');
-    const next = track(w.settled());
+    const next = track(w.waitForPrompt());
     await sleep(times.SETTLE_QUIET_MS * 2);
     expect(next.done()).toBe(false);
     w.oscMark(PROMPT_START);
     await resolvesAfter(next, 0);
   });
 
-  it('waits longer for a fresh shell’s first prompt than for a command, and no longer than that', async () => {
+  it('waits for a fresh shell’s first prompt, and takes one that marks none for a while for a shell without marks', async () => {
     const w = new PromptWaiter(times);
     w.hello({ promptMarks: true, resumed: false });
-    await resolvesAfter(track(w.settled()), times.FIRST_PROMPT_MAX_MS);
+    w.output();
+    const first = track(w.waitForPrompt());
+    await sleep(times.SETTLE_MAX_MS + LATE_MS);
+    expect(first.done()).toBe(false);
+    expect(w.usesMarks).toBe(true);
+    // An rc file that sets its own PROMPT_COMMAND: no mark ever comes.
+    await resolvesAfter(first, times.FIRST_PROMPT_MAX_MS - times.SETTLE_MAX_MS - LATE_MS);
+    expect(w.usesMarks).toBe(false);
   });
 
-  it('does not wait for ever on a command that keeps running after a prompt was seen', async () => {
-    const w = markingShell(true);
-    w.input('yes\r');
-    const flood = setInterval(() => w.output(), 10);
-    try {
-      await resolvesAfter(track(w.settled()), times.SETTLE_MAX_MS);
-    } finally {
-      clearInterval(flood);
-    }
-  });
-
-  it('on a resumed shell not yet seen to mark a prompt, waits for quiet output instead', async () => {
+  it('on a resumed shell, waits for the prompt mark the gateway replays when the shell is at a prompt', async () => {
     const w = new PromptWaiter(times);
     w.hello({ promptMarks: true, resumed: true });
     w.output();
-    await resolvesAfter(track(w.settled()), times.SETTLE_QUIET_MS);
+    const ready = track(w.waitForPrompt());
+    await sleep(times.SETTLE_QUIET_MS * 2);
+    expect(ready.done()).toBe(false);
+    w.oscMark(commandEnd(0, 7));
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(ready, 0);
+  });
+
+  it('on a resumed shell whose replay ends with a D mark but no A (a command runs), waits for the prompt however long', async () => {
+    const w = new PromptWaiter(times);
+    w.hello({ promptMarks: true, resumed: true });
+    w.output();
+    w.oscMark(commandEnd(0, 7));
+    const ready = track(w.waitForPrompt());
+    await sleep(times.FIRST_PROMPT_MAX_MS + LATE_MS);
+    expect(ready.done()).toBe(false);
+    expect(w.usesMarks).toBe(true);
+    w.oscMark(commandEnd(0, 8));
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(ready, 0);
   });
 
   it('forgets being at a prompt on a reattach (the shell may have moved on meanwhile)', async () => {
     const w = markingShell(true);
     w.hello({ promptMarks: true, resumed: true });
-    const settled = track(w.settled());
+    const ready = track(w.waitForPrompt());
     await sleep(times.SETTLE_QUIET_MS * 2);
-    expect(settled.done()).toBe(false);
+    expect(ready.done()).toBe(false);
     w.oscMark(PROMPT_START);
-    await resolvesAfter(settled, 0);
+    await resolvesAfter(ready, 0);
+  });
+
+  it('keeps waiting for a command across a reattach, and takes its end from the replayed marks', async () => {
+    const w = markingShell(true);
+    w.input('sleep 5\r');
+    const end = track(w.commandEnd());
+    w.hello({ promptMarks: true, resumed: true });
+    w.oscMark(commandEnd(3, 2));
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(end, 0);
+    expect(end.value()).toEqual<CommandEnd>({ kind: 'exited', exitCode: 3 });
+  });
+
+  it('ends the wait for a command typed into a shell the terminal has since replaced', async () => {
+    const w = markingShell(true);
+    w.input('sleep 5\r');
+    const end = track(w.commandEnd());
+    w.hello({ promptMarks: true, resumed: false });
+    await resolvesAfter(end, 0);
+    expect(end.value()).toEqual<CommandEnd>({ kind: 'ended', reason: 'the terminal started a new shell' });
+  });
+});
+
+describe('PromptWaiter, any shell', () => {
+  it('knows nothing before Hello: waits for it', async () => {
+    const w = new PromptWaiter(times);
+    w.output();
+    const ready = track(w.waitForPrompt());
+    await sleep(times.SETTLE_MAX_MS + LATE_MS);
+    expect(ready.done()).toBe(false);
+    expect(w.usesMarks).toBeNull();
+    w.hello({ promptMarks: true, resumed: false });
+    w.oscMark(PROMPT_START);
+    await resolvesAfter(ready, 0);
+  });
+
+  it('ends every wait, and every later one, with the reason once the shell has ended', async () => {
+    const w = markingShell(false);
+    const ready = track(w.waitForPrompt());
+    w.ended('the shell exited with code 0');
+    await resolvesAfter(ready, 0);
+    expect(ready.value()).toEqual({ kind: 'ended', reason: 'the shell exited with code 0' });
+    expect(await w.commandEnd()).toEqual({ kind: 'ended', reason: 'the shell exited with code 0' });
   });
 });
 
 describe('PromptWaiter, a shell without prompt marks', () => {
-  it('waits until output has been quiet for a moment', async () => {
+  function plainShell(): PromptWaiter {
     const w = new PromptWaiter(times);
     w.hello({ promptMarks: false, resumed: false });
+    return w;
+  }
+
+  it('waits until output has been quiet for a moment', async () => {
+    const w = plainShell();
     w.output();
-    const settled = track(w.settled());
+    const ready = track(w.waitForPrompt());
     await sleep(times.SETTLE_QUIET_MS / 2);
     w.output();
-    await resolvesAfter(settled, times.SETTLE_QUIET_MS * 1.5);
+    await resolvesAfter(ready, times.SETTLE_QUIET_MS * 1.5);
+  });
+
+  it('counts quiet from the Enter, not from output before it, and cannot tell the status', async () => {
+    const w = plainShell();
+    w.output();
+    await sleep(times.SETTLE_QUIET_MS * 2);
+    w.input('false\r');
+    const end = track(w.commandEnd());
+    await resolvesAfter(end, times.SETTLE_QUIET_MS);
+    expect(end.value()).toEqual<CommandEnd>({ kind: 'settled' });
   });
 
   it('does not take silence before any output for quiet, up to the cap', async () => {
-    const w = new PromptWaiter(times);
-    w.hello({ promptMarks: false, resumed: false });
-    await resolvesAfter(track(w.settled()), times.SETTLE_MAX_MS);
+    await resolvesAfter(track(plainShell().waitForPrompt()), times.SETTLE_MAX_MS);
+  });
+
+  it('does not wait for ever on a command that keeps printing', async () => {
+    const w = plainShell();
+    w.output();
+    w.input('yes\r');
+    const flood = setInterval(() => w.output(), 10);
+    try {
+      await resolvesAfter(track(w.commandEnd()), times.SETTLE_MAX_MS);
+    } finally {
+      clearInterval(flood);
+    }
   });
 
   it('ignores OSC 133 data that is not a prompt mark', () => {
-    const w = new PromptWaiter(times);
+    const w = plainShell();
     expect(w.oscMark('B')).toBe(false);
     expect(w.oscMark('D;x')).toBe(false);
   });
 });
 
-it('keeps the default cap the README describes: a command still running after 3 s does not hold the next back', () => {
+it('keeps the default cap the README describes for shells without marks: a command still printing after 3 s does not hold the next back', () => {
   expect(PromptWaitDefaults.SETTLE_MAX_MS).toBe(3_000);
   expect(PromptWaitDefaults.FIRST_PROMPT_MAX_MS).toBeGreaterThan(PromptWaitDefaults.SETTLE_MAX_MS);
 });
