@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { didYouMean } from '../definitions/closest.ts';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TerminalPolicy } from './plan.ts';
 import { SUBNET_BASE } from './plan.ts';
@@ -37,6 +38,8 @@ export interface NetworkRecord {
 
 export interface HostRecord {
   name: string;
+  /** Other names of the host (lab.yaml `aliases`); absent in records written before they existed. */
+  aliases?: string[];
   address: string;
   netns: string;
   utsFile: string;
@@ -101,6 +104,12 @@ export function readRecord(dir: string): InstanceRecord | null {
   } catch {
     return null;
   }
+}
+
+/** `no lab instance X in DIR`, with the instance probably meant. */
+export function noInstanceMessage(runtimeDir: string, id: string): string {
+  const meant = didYouMean(id, listInstances(runtimeDir).map((r) => r.id));
+  return `no lab instance ${id} in ${runtimeDir}${meant ? `; did you mean ${meant}?` : ''}`;
 }
 
 export function listInstances(runtimeDir: string): InstanceRecord[] {

@@ -18,6 +18,7 @@ hosts:
       poll: { command: [sh, -c, 'curl web'], dependsOn: [web/app] }
   web:
     address: 1
+    aliases: [web.container.shipyard.run, www]
     env: { ROLE: '\${HOST}-role' }
     processes:
       app: { command: [node, '\${PROGRAMS}/app.mjs', --dir, '\${HOST_DIR}', --greet, '\${GREETING}', '$\${LITERAL}'] }
@@ -55,8 +56,9 @@ describe('planLab', () => {
     expect(app.workdir).toBe('/run/patchbay/pbc123456/hosts/web');
   });
 
-  it('writes an /etc/hosts naming every host of the lab', () => {
-    expect(plan.hosts[0]!.hostsFile).toContain('10.213.7.1\tweb\n');
+  it('writes an /etc/hosts naming every host of the lab, by its name and its aliases', () => {
+    expect(plan.hosts[0]!.hostsFile).toContain('10.213.7.1\tweb web.container.shipyard.run www\n');
+    expect(plan.hosts[0]!.hostsFile).toContain('10.213.7.2\tclient\n');
     expect(plan.hosts[0]!.hostsFile).toContain('127.0.0.1\tlocalhost\n');
   });
 

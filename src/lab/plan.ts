@@ -32,6 +32,8 @@ export interface TerminalPolicy {
 
 export interface PlannedHost {
   name: string;
+  /** Other names terminals and lessons may use for it; every host's /etc/hosts resolves them too. */
+  aliases: string[];
   index: number;
   address: string;
   netns: string;
@@ -118,6 +120,7 @@ export function planLab(lab: LoadedLab, identity: InstanceIdentity): LabPlan {
     const policy = { ...DEFAULT_TERMINAL, ...spec.terminal, ...h.terminal };
     return {
       name,
+      aliases: h.aliases,
       index,
       address: addressOf(name),
       netns: `${id}-${name}`,
@@ -126,7 +129,7 @@ export function planLab(lab: LoadedLab, identity: InstanceIdentity): LabPlan {
       hostDir,
       env: { ...spec.variables, ...mapValues(h.env, (v) => substitute(v, vars)) },
       sysctls: h.sysctls,
-      hostsFile: hostsFile(name, hostNames.map((n) => [n, addressOf(n)])),
+      hostsFile: hostsFile(name, hostNames.map((n) => [addressOf(n), n, ...spec.hosts[n]!.aliases])),
       terminal: { users: policy.users ?? ['root'], shells: policy.shells ?? ['/bin/bash'], workdirs: policy.workdirs ?? [] },
     };
   });
@@ -245,8 +248,9 @@ export function startOrder(processes: PlannedProcess[]): PlannedProcess[] {
 }
 
 /** The host's /etc/hosts: every host of the lab by name, its own name also on loopback-free eth0. */
-function hostsFile(self: string, hosts: [string, string][]): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...hosts.map(([n, a]) => `${a}\t${n}`)];
+/** `hosts`: per host its address, then its names (name first, then aliases). */
+function hostsFile(self: string, hosts: string[][]): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...hosts.map(([address, ...names]) => `${address}\t${names.join(' ')}`)];
   return `# Written by the Patchbay lab runtime for host ${self}\n${lines.join('\n')}\n`;
 }
 

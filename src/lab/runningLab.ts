@@ -5,6 +5,7 @@
  */
 import type { HostHealth, LabHealth, LabState } from '../protocol/health.ts';
 import { hostArgv } from './hostCommand.ts';
+import { findHost, unknownHostMessage } from './hostNames.ts';
 import { writeRecord, type InstanceRecord } from './instanceState.ts';
 import { baseEnv, lookupUser } from './labEnv.ts';
 import type { LabPlan } from './plan.ts';
@@ -43,7 +44,7 @@ export class RunningLab implements LabInstance {
     this.dir = plan.dir;
     this.subnet = plan.subnet;
     this.prometheusUrl = plan.prometheusUrl;
-    this.hosts = plan.hosts.map((h) => ({ name: h.name, address: h.address, netns: h.netns, processes: plan.processes.filter((p) => p.host === h.name).map((p) => p.name) }));
+    this.hosts = plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, processes: plan.processes.filter((p) => p.host === h.name).map((p) => p.name) }));
     this.processes = plan.processes.map((p) => new SupervisedProcess(p, this.hostNs(p.host), (sp) => this.onProcessChange(sp)));
     this.resolver = { resolve: (request: { target: string; user?: string; shell?: string; workdir?: string }) => this.spawnSpecFor(request.target, request) };
   }
@@ -120,6 +121,7 @@ export class RunningLab implements LabInstance {
   health(): LabHealth {
     const hosts: HostHealth[] = this.plan.hosts.map((h) => ({
       name: h.name,
+      ...(h.aliases.length && { aliases: h.aliases }),
       address: h.address,
       processes: this.processes
         .filter((p) => p.plan.host === h.name)
@@ -135,8 +137,8 @@ export class RunningLab implements LabInstance {
   }
 
   async exec(host: string, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
-    const h = this.record.hosts.find((x) => x.name === host);
-    if (!h) return { exitCode: 127, stdout: '', stderr: `No host "${host}" in lab ${this.name}; its hosts are: ${this.hosts.map((x) => x.name).join(', ')}\n` };
+    const h = findHost(this.record.hosts, host);
+    if (!h) return { exitCode: 127, stdout: '', stderr: `${unknownHostMessage(this.name, this.record.hosts, host, { sentence: true })}\n` };
     return execInHost(h, command, options);
   }
 

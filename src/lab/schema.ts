@@ -33,7 +33,7 @@ export const LabDefaults = {
 /** Keys authors commonly write for ours, keyed by where they appear. */
 const RENAMED = {
   lab: { vars: 'variables', env: 'variables', services: 'hosts', machines: 'hosts' },
-  host: { ip: 'address', addr: 'address', sysctl: 'sysctls', environment: 'env', services: 'processes', programs: 'processes', hostname: '(nothing: the host name is the key under `hosts`)' },
+  host: { alias: 'aliases', hostnames: 'aliases', ip: 'address', addr: 'address', sysctl: 'sysctls', environment: 'env', services: 'processes', programs: 'processes', hostname: '(nothing: the host name is the key under `hosts`)' },
   process: {
     cmd: 'command', args: 'command', entrypoint: 'command', environment: 'env', depends_on: 'dependsOn', dependencies: 'dependsOn',
     depends: 'dependsOn', after: 'dependsOn', readiness: 'ready', healthcheck: 'ready', readinessProbe: 'ready', probe: 'ready',
@@ -58,6 +58,8 @@ export const duration = z.union([z.number().int().nonnegative(), z.string()]).tr
 });
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+/** A DNS name: dot-separated labels of lowercase letters, digits and '-', none starting or ending with '-'. */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const name = (what: string) => z.string().regex(NAME, `expected a ${what} name: lowercase letters, digits and '-', starting with a letter, at most 31 characters`);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -142,6 +144,12 @@ export const terminalPolicySchema = strict(
 
 export const hostSchema = strict(
   {
+    /**
+     * Other names of the host: terminals and lessons may target it by them, and every host of the lab
+     * resolves them (/etc/hosts), so a lesson ported from another platform keeps its names
+     * (`aliases: [tools.container.shipyard.run]`).
+     */
+    aliases: z.array(z.string().regex(DNS_NAME, 'expected a host name: lowercase letters, digits, \'-\' and \'.\'')).default([]),
     /** Fixed last octet in the instance's /24 (1-253); otherwise the next free one in definition order. */
     address: z.number().int().min(1).max(253).optional(),
     sysctls: z.record(z.string().regex(/^net\.[a-z0-9_.]+$/, 'expected a per-namespace sysctl under net.*'), z.union([z.string(), z.number()]).transform(String)).default({}),

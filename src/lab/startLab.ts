@@ -12,6 +12,7 @@ import {
   isRuntimeAlive,
   listInstances,
   newInstanceId,
+  noInstanceMessage,
   readRecord,
   releaseSubnet,
   runtimeDirFrom,
@@ -70,7 +71,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     runtime: selfRuntime(),
     createdAt: new Date().toISOString(),
     network: emptyNetworkRecord(),
-    hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir, env: h.env, terminal: h.terminal })),
+    hosts: plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir, env: h.env, terminal: h.terminal })),
     processes: Object.fromEntries(plan.processes.map((p) => [p.id, { host: p.host, name: p.name, pid: null, logFile: p.logFile }])),
     prometheusUrl: plan.prometheusUrl,
     health: null,
@@ -155,7 +156,7 @@ export async function removeInstance(_runtimeDir: string, record: InstanceRecord
 export function findInstance(runtimeDir: string, id?: string): { ok: true; record: InstanceRecord } | { ok: false; message: string } {
   if (id) {
     const record = readRecord(join(runtimeDir, id));
-    return record ? { ok: true, record } : { ok: false, message: `no lab instance ${id} in ${runtimeDir}` };
+    return record ? { ok: true, record } : { ok: false, message: noInstanceMessage(runtimeDir, id) };
   }
   const live = listInstances(runtimeDir).filter(isRuntimeAlive);
   if (live.length === 1) return { ok: true, record: live[0]! };

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolveResult } from '../terminal/target.ts';
 import { hostArgv } from './hostCommand.ts';
+import { findHost, unknownHostMessage } from './hostNames.ts';
 import { baseEnv, lookupUser } from './labEnv.ts';
 import type { HostRecord } from './instanceState.ts';
 import type { TerminalOptions } from './types.ts';
@@ -37,13 +38,10 @@ export function hostHome(host: HostRecord): string {
 }
 
 export function resolveTerminal(lab: string, hosts: readonly HostRecord[], target: string, options: TerminalOptions = {}): ResolveResult {
-  const host = hosts.find((h) => h.name === target);
+  // By name or alias: a lesson ported from another platform keeps its targets (lab.yaml `aliases`).
+  const host = findHost(hosts, target);
   if (!host) {
-    return {
-      ok: false,
-      code: 'PB_UNKNOWN_TARGET',
-      message: `No host "${target}" in lab ${lab}; its hosts are: ${hosts.map((h) => h.name).join(', ')}`,
-    };
+    return { ok: false, code: 'PB_UNKNOWN_TARGET', message: unknownHostMessage(lab, hosts, target, { sentence: true }) };
   }
   const policy = host.terminal;
   const userName = options.user ?? policy.users[0]!;

@@ -49,6 +49,8 @@ export interface ExecResult {
 
 export interface LabHostInfo {
   name: string;
+  /** Other names of the host (lab.yaml `aliases`); terminals and `exec` accept them too. */
+  aliases: string[];
   address: string;
   /** `ip netns` name of the host's network namespace. */
   netns: string;

@@ -30,6 +30,19 @@ export function validateSpec(spec: LabSpec): DefinitionIssue[] {
     else byAddress.set(h.address, host);
   }
 
+  // A name (host or alias) names one host.
+  const owner = new Map<string, string>(hostNames.map((h) => [h, h]));
+  for (const [host, h] of Object.entries(spec.hosts)) {
+    h.aliases.forEach((alias, i) => {
+      const other = owner.get(alias);
+      if (other === undefined) owner.set(alias, host);
+      else {
+        const what = other === alias ? `the name of host \`${other}\`` : other === host ? 'already an alias of this host' : `already an alias of host \`${other}\``;
+        issues.push({ path: ['hosts', host, 'aliases', i], message: `alias \`${alias}\` is ${what}` });
+      }
+    });
+  }
+
   // Dependencies must name existing processes.
   const edges = new Map<string, string[]>();
   for (const [host, h] of Object.entries(spec.hosts)) {

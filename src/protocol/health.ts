@@ -12,6 +12,8 @@ export interface ProcessHealth {
 
 export interface HostHealth {
   name: string;
+  /** Other names a terminal may target the host by (lab.yaml `aliases`). */
+  aliases?: string[];
   address: string;
   processes: ProcessHealth[];
 }

@@ -63,6 +63,16 @@ describe('a lab definition', () => {
     expect(errorsOf('hosts:\n  a: { address: 5 }\n  b: { address: 5 }\n')).toEqual(['lab.yaml:3:17: hosts.b.address: address .5 is already used by host `a`']);
   });
 
+  it('rejects a host alias that is not a host name or that names another host already, at the alias', () => {
+    expect(errorsOf('hosts:\n  web:\n    aliases: [web.example, Web_1]\n')).toEqual([
+      "lab.yaml:3:28: hosts.web.aliases.1: expected a host name: lowercase letters, digits, '-' and '.'",
+    ]);
+    expect(errorsOf('hosts:\n  web:\n    aliases: [web.example]\n  api:\n    aliases: [web, web.example]\n')).toEqual([
+      'lab.yaml:5:15: hosts.api.aliases.0: alias `web` is the name of host `web`',
+      'lab.yaml:5:20: hosts.api.aliases.1: alias `web.example` is already an alias of host `web`',
+    ]);
+  });
+
   it('rejects a dependency cycle, naming it', () => {
     const yaml = 'hosts:\n  a:\n    processes:\n      one: { command: [sleep, 1], dependsOn: [b/two] }\n  b:\n    processes:\n      two: { command: [sleep, 1], dependsOn: [a/one] }\n';
     expect(errorsOf(yaml)).toEqual(['lab.yaml:4:46: hosts.a.processes.one.dependsOn: dependency cycle: a/one → b/two → a/one']);

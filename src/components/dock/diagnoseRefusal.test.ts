@@ -22,6 +22,12 @@ describe('diagnose', () => {
     expect(diagnose('web', health(lab))).toEqual({ message: 'No host "web" in lab connections (hosts: tools, api)', final: true });
   });
 
+  it('takes a host alias for the host it names', () => {
+    const aliased = { ...lab, hosts: [{ ...lab.hosts[0]!, aliases: ['tools.container.shipyard.run'] }, lab.hosts[1]!] };
+    expect(diagnose('tools.container.shipyard.run', health({ ...aliased, state: 'starting' }))).toEqual({ message: 'the lab is starting', final: false });
+    expect(diagnose('tools.container.shipyard.run', health({ ...lab, state: 'starting' })).final).toBe(true);
+  });
+
   it('keeps retrying while the lab is starting', () => {
     expect(diagnose('tools', health({ ...lab, state: 'starting' }))).toEqual({ message: 'the lab is starting', final: false });
   });

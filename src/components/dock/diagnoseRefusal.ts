@@ -16,7 +16,7 @@ export interface Diagnosis {
 export function diagnose(target: string, health: HealthResponse | null): Diagnosis {
   if (!health) return { message: 'cannot reach the gateway', final: false };
   const lab = health.lab;
-  if (lab && lab.hosts.length > 0 && !lab.hosts.some((h) => h.name === target)) {
+  if (lab && lab.hosts.length > 0 && !lab.hosts.some((h) => h.name === target || h.aliases?.includes(target))) {
     const hosts = lab.hosts.map((h) => h.name).join(', ');
     return { message: `No host "${target}" in lab ${lab.name} (hosts: ${hosts})`, final: true };
   }
