@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../definitions/closest.ts';
 import { SUMMARIES, type CommandName } from './summaries.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -38,7 +39,7 @@ export function wantsHelp(args: string[]): boolean {
 
 /**
  * The start of every command's `run`: `--help` prints the help (exit 0); arguments that do not parse
- * print the problem and the help (exit 2). Either way the caller returns `exitCode`.
+ * print one line saying what is wrong (exit 2). Either way the caller returns `exitCode`.
  */
 export function parseCommandArgs<O extends Options>(name: string, help: string, args: string[], options: O) {
   if (wantsHelp(args)) {
@@ -48,7 +49,48 @@ export function parseCommandArgs<O extends Options>(name: string, help: string, 
   try {
     return { ok: true, parsed: parseArgs({ args, allowPositionals: true, strict: true, options }) } as const;
   } catch (error) {
-    console.error(`patchbay ${name}: ${(error as Error).message}\n\n${help}`);
-    return { ok: false, exitCode: 2 } as const;
+    return { ok: false, exitCode: usageError(name, argumentProblem(error, options)) } as const;
+  }
+}
+
+/**
+ * A usage error as one line, `patchbay NAME: problem (see …)`, on stderr; returns the exit code 2.
+ * One line, not the whole help: the problem is what the user needs to read, and the help is a flag away.
+ */
+export function usageError(name: string, problem: string): 2 {
+  const command = name ? `patchbay ${name}` : 'patchbay';
+  console.error(`${command}: ${problem} (see \`${command} --help\`)`);
+  return 2;
+}
+
+/** The flags of an option table as typed: `--name`, and `-x` for a short form; `--help` and `-h` too. */
+export function flagsOf(options: Options): string[] {
+  return [...Object.entries(options).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]), '--help', '-h'];
+}
+
+/**
+ * What node:util's `parseArgs` objected to, in our words and on one line (its own messages run over
+ * several lines and advise `--` quoting), with the flag that was probably meant.
+ */
+export function argumentProblem(error: unknown, options: Options): string {
+  const { code, message = String(error) } = error as { code?: string; message?: string };
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const flags = flagsOf(options);
+      const meant = didYouMean(quoted, flags.filter((f) => f.startsWith('--') === quoted.startsWith('--')));
+      return `unknown option ${quoted}${meant ? `; did you mean ${meant}?` : `; options: ${flags.filter((f) => f.startsWith('--')).join(', ')}`}`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      // `'-q, --query <value>'` or `'--json'`: the long form names the flag.
+      const flag = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+      if (message.includes('does not take an argument')) return `${flag} takes no value`;
+      if (message.includes('ambiguous')) return `${flag} needs a value (to give one starting with a dash, write ${flag}=-…)`;
+      return `${flag} needs a value`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${quoted}: this command takes only options`;
+    default:
+      return message.split('\n')[0]!;
   }
 }

@@ -1,4 +1,6 @@
 /** `patchbay`: the command line. Dispatches to one subcommand; prints help for `--help` or no command. */
+import { didYouMean } from '../definitions/closest.ts';
+import { usageError } from './command.ts';
 import { commands } from './commands/index.ts';
 
 function usage(): string {
@@ -22,8 +24,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    console.error(`patchbay: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    const names = commands.map((c) => c.name);
+    const meant = didYouMean(name, names);
+    return usageError('', `unknown command ${name}${meant ? `; did you mean ${meant}?` : `; commands: ${names.join(', ')}`}`);
   }
   const command = await entry.load();
   return command.run(rest);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
+import { didYouMean } from '../definitions/closest.ts';
 
 /** Where the course lives, relative to the project. */
 export const COURSE_DIR = 'docs/course';
@@ -58,7 +59,14 @@ export function discoverLessons(args: readonly string[], projectDir: string, cwd
     const match = all.filter((p) => stem(p) === arg || stem(p).replace(/^\d+[-_.\s]+/, '') === arg);
     if (match.length !== 1) {
       const known = all.map(stem).join(', ');
-      return { ok: false, message: match.length ? `"${arg}" matches several lessons: ${match.map(shown).join(', ')}` : `no lesson "${arg}" (lessons: ${known || 'none'})` };
+      // A file name, or the id without its number, as the learner's URL shows it.
+      const meant = didYouMean(arg, all.flatMap((p) => [stem(p), stem(p).replace(/^\d+[-_.\s]+/, '')]));
+      return {
+        ok: false,
+        message: match.length
+          ? `"${arg}" matches several lessons: ${match.map(shown).join(', ')}`
+          : `no lesson "${arg}"${meant ? `; did you mean ${meant}?` : ` (lessons: ${known || 'none'})`}`,
+      };
     }
     files.push(shown(match[0]!));
   }

@@ -29,6 +29,12 @@ describe('patchbay check', () => {
     const unknown = await patchbay(['check', 'no-such-challenge', '--offline', '-q', 'x']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no challenge no-such-challenge in connections; known: api-active-connections/);
+    const typo = await patchbay(['check', 'api-active-conections', '--offline', '-q', 'x']);
+    expect({ code: typo.code, stderr: typo.stderr }).toEqual({ code: 2, stderr: 'patchbay check: no challenge api-active-conections in connections; did you mean api-active-connections?\n' });
+    // Usage errors are one line, not the help.
+    const noQuery = await patchbay(['check', 'api-active-connections']);
+    expect(noQuery.stderr).toBe('patchbay check: --query is required (see `patchbay check --help`)\n');
+    expect((await patchbay(['check', 'x', '--qurey', 'y'])).stderr).toBe('patchbay check: unknown option --qurey; did you mean --query? (see `patchbay check --help`)\n');
   });
 
   it('shows a syntax error with a caret and exits 1', async () => {

@@ -4,15 +4,16 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { listInstances } from '../../src/lab/instanceState.ts';
 import { cleanStaleInstances } from '../../src/lab/startLab.ts';
-import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
+import { waitForData } from '../../src/lessons/waitForData.ts';
+import { FIXTURES, PREFIX, runtimeDir, start } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
 const rt = runtimeDir();
 
-function patchbay(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function patchbay(args: string[], runtime = rt.dir): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PATCHBAY_RUNTIME_DIR: runtime }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -94,5 +95,91 @@ describe('the lab CLI', () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`^Usage: patchbay ${name}`));
     }
+  });
+});
+
+describe('argument errors', () => {
+  /** One line on stderr, nothing on stdout, exit 2. */
+  const usage = (r: { code: number | null; out: string; err: string }) => ({ code: r.code, out: r.out, lines: r.err.split('\n').filter(Boolean) });
+
+  it('are one line naming the flag probably meant, for every command', async () => {
+    expect(usage(await patchbay(['status', '--jsn']))).toEqual({ code: 2, out: '', lines: ['patchbay status: unknown option --jsn; did you mean --json? (see `patchbay status --help`)'] });
+    expect(usage(await patchbay(['down', '--al']))).toEqual({ code: 2, out: '', lines: ['patchbay down: unknown option --al; did you mean --all? (see `patchbay down --help`)'] });
+    expect(usage(await patchbay(['logs', '--instance']))).toEqual({ code: 2, out: '', lines: ['patchbay logs: --instance needs a value (see `patchbay logs --help`)'] });
+    expect(usage(await patchbay(['serve', '--prot', '1']))).toEqual({ code: 2, out: '', lines: ['patchbay serve: unknown option --prot; did you mean --port? (see `patchbay serve --help`)'] });
+    expect(usage(await patchbay(['exec', '--usr', 'x', 'tools', '--', 'true']))).toEqual({
+      code: 2,
+      out: '',
+      lines: ['patchbay exec: unknown option --usr; did you mean --user? (see `patchbay exec --help`)'],
+    });
+    expect(usage(await patchbay(['up', 'a', 'b']))).toEqual({ code: 2, out: '', lines: ['patchbay up: expected at most one LAB, got a b (see `patchbay up --help`)'] });
+  });
+
+  it('name the command or lesson probably meant', async () => {
+    expect(usage(await patchbay(['statsu']))).toEqual({ code: 2, out: '', lines: ['patchbay: unknown command statsu; did you mean status? (see `patchbay --help`)'] });
+    expect((await patchbay(['frobnicate'])).err).toContain('unknown command frobnicate; commands: test, up, down, status, exec, logs, check, serve, dev');
+    expect(usage(await patchbay(['test', 'conection-metrics']))).toEqual({
+      code: 2,
+      out: '',
+      lines: ['patchbay test: no lesson "conection-metrics"; did you mean connection-metrics? (see `patchbay test --help`)'],
+    });
+  });
+});
+
+describe('a live check, exec and logs with several instances running', () => {
+  // Instances of this test process, in a runtime dir of their own (the file's cleanup kills runtimes by PID).
+  const own = runtimeDir();
+  const run = (args: string[]) => patchbay(args, own.dir);
+  const lab = `${FIXTURES}/ported`;
+  const query = 'up{job="web"}';
+  let first = '';
+  let second = '';
+  const stops: (() => Promise<void>)[] = [];
+
+  it('starts two instances of one lab', async () => {
+    for (let i = 0; i < 2; i++) {
+      const instance = await start('ported', own.dir);
+      stops.push(() => instance.stop());
+      const data = await waitForData(instance.prometheusUrl!);
+      expect(data).toEqual({ ok: true });
+      if (i === 0) first = instance.id;
+      else second = instance.id;
+    }
+  }, 120_000);
+
+  it('asks for --instance instead of grading against one of them', async () => {
+    const r = await run(['check', 'web-up', '--lab', lab, '-q', query]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`patchbay check: 2 instances of lab ported are running (${listInstances(own.dir).map((x) => x.id).join(', ')}); name the one to check against with --instance ID (see \`patchbay check --help\`)\n`);
+    expect([first, second].every((id) => r.err.includes(id))).toBe(true);
+  });
+
+  it('grades against the instance named, and says which', async () => {
+    const r = await run(['check', 'web-up', '--lab', lab, '--instance', second, '-q', query]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PASS {2}web-up/);
+    expect(r.out).toContain(`against instance ${second} of lab ported`);
+    const typo = await run(['check', 'web-up', '--lab', lab, '--instance', `${second.slice(0, -1)}x`, '-q', query]);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toContain(`no running lab instance ${second.slice(0, -1)}x; did you mean ${second}?`);
+  });
+
+  it('runs exec by a host alias and names the host, process or instance probably meant', async () => {
+    const exec = await run(['exec', '--instance', first, 'tools.container.shipyard.run', '--', 'hostname']);
+    expect({ code: exec.code, out: exec.out }).toEqual({ code: 0, out: 'tools\n' });
+    const host = await run(['exec', '--instance', first, 'tool', '--', 'true']);
+    expect(host.code).toBe(1);
+    expect(host.err).toBe('patchbay exec: no host "tool" in lab ported; its hosts are: tools, web, prom (did you mean "tools"?)\n');
+    const proc = await run(['logs', '--instance', first, 'web.container.shipyard.run', 'servr']);
+    expect(proc.err).toBe('patchbay logs: no process "servr" on host web; its processes are: server (did you mean "server"?)\n');
+    const status = await run(['status', `${first}x`]);
+    expect(status.err).toContain(`no lab instance ${first}x in ${own.dir}; did you mean ${first}?`);
+  });
+
+  afterAll(async () => {
+    await Promise.all(stops.map((stop) => stop()));
+    own.remove();
   });
 });

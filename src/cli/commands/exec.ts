@@ -2,10 +2,11 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { commandHelp, wantsHelp } from '../command.ts';
+import { argumentProblem, commandHelp, usageError, wantsHelp } from '../command.ts';
 import { hostArgv } from '../../lab/hostCommand.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
+import { findHost, unknownHostMessage } from '../../lab/hostNames.ts';
 import { findInstance } from '../../lab/startLab.ts';
 
 const help = commandHelp('exec', `[--instance ID] [--user USER] HOST -- CMD [ARG…]
@@ -45,22 +46,20 @@ export const exec: Command = {
     try {
       parsed = parseArgs({ args: own, allowPositionals: true, strict: true, options });
     } catch (error) {
-      console.error(`patchbay exec: ${(error as Error).message}\n\n${help}`);
-      return 2;
+      return usageError('exec', argumentProblem(error, options));
     }
     const hostName = parsed.positionals[0];
     if (!hostName || parsed.positionals.length > 1 || command.length === 0) {
-      console.error(`patchbay exec: expected HOST -- CMD…\n\n${help}`);
-      return 2;
+      return usageError('exec', !hostName ? 'name a HOST' : command.length === 0 ? 'name a command to run: HOST -- CMD…' : `unexpected argument ${parsed.positionals[1]}; write HOST -- CMD…`);
     }
     const found = findInstance(runtimeDirFrom(), parsed.values.instance);
     if (!found.ok) {
       console.error(`patchbay exec: ${found.message}`);
       return 1;
     }
-    const host = found.record.hosts.find((h) => h.name === hostName);
+    const host = findHost(found.record.hosts, hostName);
     if (!host) {
-      console.error(`patchbay exec: no host "${hostName}" in lab ${found.record.lab}; its hosts are: ${found.record.hosts.map((h) => h.name).join(', ')}`);
+      console.error(`patchbay exec: ${unknownHostMessage(found.record.lab, found.record.hosts, hostName)}`);
       return 1;
     }
     const user = lookupUser(parsed.values.user ?? 'root');

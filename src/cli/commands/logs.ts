@@ -1,8 +1,10 @@
 /** `patchbay logs HOST [PROCESS] [-f]`: print (and follow) the logs of a host's processes. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
+import { didYouMean } from '../../definitions/closest.ts';
+import { findHost, unknownHostMessage } from '../../lab/hostNames.ts';
 import { findInstance } from '../../lab/startLab.ts';
 
 /** How often -f looks for new output: fast enough to feel live, cheap enough to leave running. */
@@ -66,28 +68,26 @@ export const logs: Command = {
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const [hostName, processName, ...extra] = parsed.positionals;
-    if (!hostName || extra.length) {
-      console.error(`patchbay logs: expected HOST [PROCESS]\n\n${help}`);
-      return 2;
-    }
+    if (!hostName || extra.length) return usageError('logs', !hostName ? 'name a HOST' : `unexpected argument ${extra[0]}: expected HOST [PROCESS]`);
     const found = findInstance(runtimeDirFrom(), parsed.values.instance);
     if (!found.ok) {
       console.error(`patchbay logs: ${found.message}`);
       return 1;
     }
     const record = found.record;
-    const host = record.hosts.find((h) => h.name === hostName);
+    const host = findHost(record.hosts, hostName);
     if (!host) {
-      console.error(`patchbay logs: no host "${hostName}" in lab ${record.lab}; its hosts are: ${record.hosts.map((h) => h.name).join(', ')}`);
+      console.error(`patchbay logs: ${unknownHostMessage(record.lab, record.hosts, hostName)}`);
       return 1;
     }
-    const onHost = Object.values(record.processes).filter((p) => p.host === hostName);
+    const onHost = Object.values(record.processes).filter((p) => p.host === host.name);
     const chosen = processName ? onHost.filter((p) => p.name === processName) : onHost;
     if (!chosen.length) {
+      const meant = processName ? didYouMean(processName, onHost.map((p) => p.name)) : null;
       console.error(
         processName
-          ? `patchbay logs: no process "${processName}" on host ${hostName}; its processes are: ${onHost.map((p) => p.name).join(', ') || '(none)'}`
-          : `patchbay logs: host ${hostName} runs no processes`,
+          ? `patchbay logs: no process "${processName}" on host ${host.name}; its processes are: ${onHost.map((p) => p.name).join(', ') || '(none)'}${meant ? ` (did you mean "${meant}"?)` : ''}`
+          : `patchbay logs: host ${host.name} runs no processes`,
       );
       return 1;
     }

@@ -1,7 +1,7 @@
 /** `patchbay serve`: the built site, the API and terminals on one port. */
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { commandHelp, wantsHelp } from '../command.ts';
+import { argumentProblem, commandHelp, usageError, wantsHelp } from '../command.ts';
 import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
 import { startGatewayLab, type GatewayLab } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
@@ -59,8 +59,8 @@ export function parseDuration(text: string): number | null {
 export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null } | { ok: false; message: string };
 
 /**
- * The start of `serve` and `dev`: `--help` prints the help (exit 0), bad flags print the problem and
- * the help (exit 2); either way the caller returns `exitCode`.
+ * The start of `serve` and `dev`: `--help` prints the help (exit 0), bad flags print the problem on
+ * one line (exit 2); either way the caller returns `exitCode`.
  */
 export function parseGatewayCommand(name: string, help: string, args: string[]): Extract<GatewayArgs, { ok: true }> | { ok: false; exitCode: number } {
   if (wantsHelp(args)) {
@@ -68,10 +68,7 @@ export function parseGatewayCommand(name: string, help: string, args: string[]):
     return { ok: false, exitCode: 0 };
   }
   const parsed = parseGatewayArgs(args, process.env);
-  if (!parsed.ok) {
-    console.error(`patchbay ${name}: ${parsed.message}\n\n${help}`);
-    return { ok: false, exitCode: 2 };
-  }
+  if (!parsed.ok) return { ok: false, exitCode: usageError(name, parsed.message) };
   return parsed;
 }
 
@@ -80,7 +77,7 @@ export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): Gatewa
   try {
     ({ values } = parseArgs({ args, options: GATEWAY_FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
-    return { ok: false, message: (error as Error).message };
+    return { ok: false, message: argumentProblem(error, GATEWAY_FLAGS) };
   }
   const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);

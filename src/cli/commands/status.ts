@@ -1,7 +1,7 @@
 /** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
 import type { Command } from '../command.ts';
 import { commandHelp, parseCommandArgs } from '../command.ts';
-import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
+import { isRuntimeAlive, listInstances, noInstanceMessage, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 
 const help = commandHelp('status', `[INSTANCE] [--json]
 
@@ -25,7 +25,7 @@ export function formatStatus(record: InstanceRecord): string {
   const state = alive ? (health?.state ?? 'starting') : 'orphaned';
   const lines = [`${record.id}  lab ${record.lab}  ${state}  runtime pid ${record.runtime.pid}  ${record.prometheusUrl ? `prometheus ${record.prometheusUrl}/` : ''}`.trimEnd()];
   for (const host of record.hosts) {
-    lines.push(`  ${host.name}  ${host.address}`);
+    lines.push(`  ${host.name}  ${host.address}${host.aliases?.length ? `  (also ${host.aliases.join(', ')})` : ''}`);
     const processes = health?.hosts.find((h) => h.name === host.name)?.processes ?? [];
     for (const p of processes) {
       const restarts = p.restarts ? `  restarts ${p.restarts}` : '';
@@ -47,9 +47,10 @@ export const status: Command = {
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
     const want = parsed.positionals[0];
-    const records = listInstances(runtimeDirFrom()).filter((r) => !want || r.id === want);
+    const runtimeDir = runtimeDirFrom();
+    const records = listInstances(runtimeDir).filter((r) => !want || r.id === want);
     if (want && !records.length) {
-      console.error(`patchbay status: no lab instance ${want}`);
+      console.error(`patchbay status: ${noInstanceMessage(runtimeDir, want)}`);
       return 1;
     }
     if (parsed.values.json) console.log(JSON.stringify(records, null, 2));

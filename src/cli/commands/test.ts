@@ -1,6 +1,6 @@
 /** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/runLessons.ts. */
 import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/loadLab.ts';
 import { discoverLessons, COURSE_DIR } from '../../lessons/discoverLessons.ts';
 import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/runLessons.ts';
@@ -57,15 +57,9 @@ export const test: Command = {
     const parsed = args_.parsed;
     const { values, positionals } = parsed;
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-    if (timeout !== undefined && !(timeout > 0)) {
-      console.error(`patchbay test: --timeout expects a positive number of seconds, got ${values.timeout}`);
-      return 2;
-    }
+    if (timeout !== undefined && !(timeout > 0)) return usageError('test', `--timeout expects a positive number of seconds, got ${values.timeout}`);
     const found = discoverLessons(positionals, PROJECT_DIR);
-    if (!found.ok) {
-      console.error(`patchbay test: ${found.message}`);
-      return 2;
-    }
+    if (!found.ok) return usageError('test', found.message);
     // A reader that goes away (`patchbay test | head`) must not kill the run before it cleans up.
     process.stdout.on('error', () => {});
     const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;

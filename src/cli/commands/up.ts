@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs } from '../command.ts';
+import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
 import { startLab } from '../../lab/startLab.ts';
 import { findLabFile } from '../../lab/loadLab.ts';
 import { challengeErrorsBeside } from '../../checker/challenges.ts';
@@ -68,10 +68,7 @@ export const up: Command = {
     const args_ = parseCommandArgs('up', help, args, options);
     if (!args_.ok) return args_.exitCode;
     const parsed = args_.parsed;
-    if (parsed.positionals.length > 1) {
-      console.error(`patchbay up: expected at most one LAB, got ${parsed.positionals.join(' ')}`);
-      return 2;
-    }
+    if (parsed.positionals.length > 1) return usageError('up', `expected at most one LAB, got ${parsed.positionals.join(' ')}`);
     const labName = parsed.positionals[0] ?? 'connections';
     if (parsed.values.detach) return detach(labName, parsed.values.prefix);
     const child = parsed.values['detached-child'] === true;
