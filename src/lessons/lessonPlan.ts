@@ -5,6 +5,7 @@
  */
 
 import type { SourcePosition } from '../definitions/definitionError.ts';
+import type { PageReferences } from './pageReferences.ts';
 
 /** 1-based line and column in the lesson file, as editors and `file:line:column` links expect. */
 export type { SourcePosition };
@@ -75,6 +76,8 @@ export interface LessonPlan {
   /** Commands, challenges and graphs in document order. */
   steps: LessonStep[];
   problems: LessonProblem[];
+  /** Other components and the Markdown images the page uses (pageReferences.ts); absent when not read. */
+  references?: PageReferences;
 }
 
 export function commandSteps(plan: LessonPlan): CommandStep[] {

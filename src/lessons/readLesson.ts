@@ -21,6 +21,7 @@ import type {
   TerminalDecl,
 } from './lessonPlan.ts';
 import { staticValue } from './staticValue.ts';
+import { pageReferences } from './pageReferences.ts';
 import { parseYamlSource } from '../definitions/yamlSource.ts';
 
 type JsxElement = MdxJsxFlowElement | MdxJsxTextElement;
@@ -66,6 +67,7 @@ export function readLesson(text: string, file: string): LessonPlan {
     return plan;
   }
   new Reader(plan).readTree(parsed.tree);
+  plan.references = pageReferences(parsed.tree, file);
   return plan;
 }
 
@@ -73,6 +75,7 @@ export function readLesson(text: string, file: string): LessonPlan {
 export function planFromTree(tree: Root, file: string): LessonPlan {
   const plan: LessonPlan = { file, id: defaultId(file), title: '', terminals: [], steps: [], problems: [] };
   new Reader(plan).readTree(tree);
+  plan.references = pageReferences(tree, file);
   return plan;
 }
 

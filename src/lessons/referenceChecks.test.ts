@@ -52,6 +52,35 @@ describe('checkReferences', () => {
     expect(lines.map((l) => l.split(':')[1])).toEqual(['1', '4']);
   });
 
+  it('takes a host alias as a target, and for a qualified name says how to keep it', () => {
+    const aliased = { ...ctx, hosts: [{ name: 'tools', aliases: ['tools.container.shipyard.run'] }, 'api'] };
+    const lines = (mdx: string) => checkReferences(readLesson(mdx, 'l.mdx'), aliased).map(formatDefinitionError);
+    expect(lines(`<Terminal id="t" target="tools.container.shipyard.run"/>\n`)).toEqual([]);
+    expect(lines(`<Terminal id="a" target="api.container.shipyard.run"/>\n`)).toEqual([
+      'l.mdx:1:1: terminal "a" targets host "api.container.shipyard.run", which the lab does not have (did you mean "api"? Or keep the name: add `aliases: [api.container.shipyard.run]` to host api in lab.yaml)',
+    ]);
+  });
+
+  it('points at a component the site does not provide, unless the page imports it', () => {
+    expect(check(`import Tabs from '@theme/Tabs';\n\n<Tabs/>\n\n<TerminalRunComand target="t"/>\n\n<Browser/>\n`)).toEqual([
+      'docs/course/l.mdx:5:1: <TerminalRunComand> is not a component of this site (did you mean <TerminalRunCommand>?)',
+      "docs/course/l.mdx:7:1: <Browser> is not a component of this site; lessons use <TerminalVisor>, <Terminal>, <TerminalRunCommand>, <Command>, <Challenge>, <MetricsGraph>, or import a component with `import Browser from '…'`",
+    ]);
+  });
+
+  it('points at every Markdown image whose file is missing', () => {
+    const present = new Set(['docs/course/img/here.png']);
+    const missingImage = (url: string, file: string) => {
+      const path = `${file.slice(0, file.lastIndexOf('/'))}/${url.replace('./', '')}`;
+      return url.startsWith('http') || present.has(path) ? null : path;
+    };
+    const plan = readLesson(`![](./img/here.png)\n\n![](./img/gone.png)\n\n![](https://example.org/x.png)\n\n![](./img/also-gone.jpg)\n`, 'docs/course/l.mdx');
+    expect(checkReferences(plan, { missingImage }).map(formatDefinitionError)).toEqual([
+      'docs/course/l.mdx:3:1: image "./img/gone.png" not found: there is no docs/course/img/gone.png',
+      'docs/course/l.mdx:7:1: image "./img/also-gone.jpg" not found: there is no docs/course/img/also-gone.jpg',
+    ]);
+  });
+
   it('skips the checks whose context is not given', () => {
     const plan = readLesson(`<Terminal id="db" target="database"/>\n\n<Challenge id="nope"/>\n`, 'l.mdx');
     expect(checkReferences(plan, {})).toEqual([]);

@@ -5,7 +5,10 @@
  */
 import { byPosition, type DefinitionError } from '../definitions/definitionError.ts';
 import { didYouMean } from '../definitions/closest.ts';
+import { hostAdvice, type NamedHost } from '../lab/hostNames.ts';
 import type { LessonPlan, SourcePosition } from './lessonPlan.ts';
+import { SITE_COMPONENTS } from './pageReferences.ts';
+import { LessonComponents } from './readLesson.ts';
 
 export type LessonErrorKind =
   | 'mdx'
@@ -13,7 +16,9 @@ export type LessonErrorKind =
   | 'unknown-host'
   | 'unknown-challenge'
   | 'bad-query'
-  | 'no-terminals';
+  | 'no-terminals'
+  | 'unknown-component'
+  | 'missing-image';
 
 /** A definition error (src/definitions) of a lesson: formatted `file:line:column: message`. */
 export interface LessonError extends DefinitionError {
@@ -24,25 +29,52 @@ const lessonError = (kind: LessonErrorKind, at: SourcePosition, message: string)
 
 /** What a lesson may refer to. Leave a part undefined to skip the checks that need it. */
 export interface ReferenceContext {
-  /** Host names of the lab. */
-  hosts?: readonly string[];
+  /** Hosts of the lab, by name, or with their aliases (a terminal may target either). */
+  hosts?: readonly (string | NamedHost)[];
   /** Challenge ids the lab defines. */
   challengeIds?: readonly string[];
   /** Parses a PromQL query (with Grafana variables allowed); a message when it does not parse. */
   parseQuery?: (query: string) => { ok: true } | { ok: false; message: string };
+  /** Where a Markdown image of the lesson would be found, when it is a local file that is missing (else null). */
+  missingImage?: (url: string, lessonFile: string) => string | null;
 }
+
+/** Components every page may use without an import: ours, and the ones Docusaurus gives. */
+const KNOWN_COMPONENTS: readonly string[] = [...Object.values(LessonComponents), ...SITE_COMPONENTS];
 
 export function checkReferences(plan: LessonPlan, ctx: ReferenceContext): LessonError[] {
   const errors: LessonError[] = plan.problems.map((p) => lessonError('mdx', p.at, p.message));
   const terminalIds = new Set(plan.terminals.map((t) => t.id));
-  const hosts = ctx.hosts ? new Set(ctx.hosts) : undefined;
+  const hosts = ctx.hosts?.map((h): NamedHost => (typeof h === 'string' ? { name: h } : h));
   const challenges = ctx.challengeIds ? new Set(ctx.challengeIds) : undefined;
 
   if (hosts) {
+    const names = new Set(hosts.flatMap((h) => [h.name, ...(h.aliases ?? [])]));
     for (const t of plan.terminals) {
-      if (!hosts.has(t.target)) {
-        errors.push(lessonError('unknown-host', t.at, `terminal "${t.id}" targets host "${t.target}", which the lab does not have${suggest(t.target, [...hosts])}`));
+      if (!names.has(t.target)) {
+        const advice = hostAdvice(hosts, t.target);
+        const known = hosts.map((h) => h.name);
+        errors.push(
+          lessonError('unknown-host', t.at, `terminal "${t.id}" targets host "${t.target}", which the lab does not have${advice ? ` (${advice})` : known.length ? `; known: ${known.join(', ')}` : ''}`),
+        );
       }
+    }
+  }
+  for (const c of plan.references?.components ?? []) {
+    if (KNOWN_COMPONENTS.includes(c.name)) continue;
+    const meant = didYouMean(c.name, KNOWN_COMPONENTS);
+    errors.push(
+      lessonError(
+        'unknown-component',
+        c.at,
+        `<${c.name}> is not a component of this site${meant ? ` (did you mean <${meant}>?)` : `; lessons use ${Object.values(LessonComponents).map((n) => `<${n}>`).join(', ')}, or import a component with \`import ${c.name} from '…'\``}`,
+      ),
+    );
+  }
+  if (ctx.missingImage) {
+    for (const image of plan.references?.images ?? []) {
+      const missing = ctx.missingImage(image.url, plan.file);
+      if (missing !== null) errors.push(lessonError('missing-image', image.at, `image "${image.url}" not found: there is no ${missing}`));
     }
   }
   for (const step of plan.steps) {
