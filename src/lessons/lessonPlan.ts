@@ -5,6 +5,7 @@
  */
 
 import type { SourcePosition } from '../definitions/definitionError.ts';
+import type { ExpectedExit } from '../protocol/commandExpectation.ts';
 import type { PageReferences } from './pageReferences.ts';
 
 /** 1-based line and column in the lesson file, as editors and `file:line:column` links expect. */
@@ -26,8 +27,8 @@ export interface TerminalDecl {
   at: SourcePosition;
 }
 
-/** What a command is expected to exit with: `0` unless the lesson says otherwise. */
-export type ExpectedExit = { kind: 'code'; code: number } | { kind: 'nonzero' };
+/** What a command is expected to exit with: `0` unless the lesson says otherwise (the page's run button judges by the same rules). */
+export type { ExpectedExit };
 
 /** One `<Command>` of a `<TerminalRunCommand>` button. */
 export interface CommandStep {
@@ -39,6 +40,16 @@ export interface CommandStep {
   expect: ExpectedExit;
   /** Per-command limit from a `timeout={SECONDS}` attribute; the runner's default otherwise. */
   timeoutSeconds?: number;
+  /**
+   * `keepsRunning`: the command runs until stopped (a server, `tail -f`, a load run the learner ends with
+   * Ctrl-C). The runner types it, lets it start, and stops it with Ctrl-C at the end of its block.
+   */
+  keepsRunning?: true;
+  /**
+   * `allowPipeFailure`: an earlier stage of the pipeline may fail without failing the step (e.g. `grep -q`
+   * closing the pipe early makes `curl` exit 23). Without it, any failing stage fails the step.
+   */
+  allowPipeFailure?: true;
   /** Ordinal of the button in the lesson (1-based), so a report can group commands by button. */
   button: number;
   at: SourcePosition;
@@ -56,6 +67,9 @@ export interface GraphStep {
   kind: 'graph';
   query: string;
   title?: string;
+  /** The `window` and `step` attributes as written; the browser's graph resolves them (src/protocol/graphQuery.ts). */
+  window?: string;
+  step?: string;
   at: SourcePosition;
 }
 

@@ -120,6 +120,49 @@ describe('readLesson', () => {
     expect(dup.problems.map((q) => [q.at.line, q.at.column, q.message])).toEqual([[4, 1, 'front matter is not valid YAML: YAML: Map keys must be unique']]);
   });
 
+  it('reads keepsRunning and allowPipeFailure, bare or as {true}/{false}', () => {
+    const p = readLesson(
+      [
+        '<TerminalRunCommand target="t">',
+        '  <Command allowPipeFailure>curl -s api:19000/stats | grep -q cx_active</Command>',
+        '  <Command allowPipeFailure={false}>true</Command>',
+        '  <Command keepsRunning>tail -f /var/log/x</Command>',
+        '</TerminalRunCommand>',
+      ].join('\n'),
+      'x.mdx',
+    );
+    expect(p.problems).toEqual([]);
+    expect(commandSteps(p).map((c) => [c.allowPipeFailure, c.keepsRunning])).toEqual([[true, undefined], [undefined, undefined], [undefined, true]]);
+  });
+
+  it('reports keepsRunning before the end of its block, or with an exit status or time limit', () => {
+    const p = readLesson(
+      [
+        '<TerminalRunCommand target="t">',
+        '  <Command keepsRunning>tail -f /var/log/x</Command>',
+        '  <Command>true</Command>',
+        '</TerminalRunCommand>',
+        '<TerminalRunCommand target="t">',
+        '  <Command keepsRunning expectFail>serve</Command>',
+        '</TerminalRunCommand>',
+        '<TerminalRunCommand target="t">',
+        '  <Command keepsRunning="yes">serve</Command>',
+        '</TerminalRunCommand>',
+      ].join('\n'),
+      'x.mdx',
+    );
+    expect(p.problems.map((q) => [q.at.line, q.message.slice(0, 48)])).toEqual([
+      [2, 'keepsRunning must be on the last <Command> of it'],
+      [6, 'keepsRunning and expectFail do not go together: '],
+      [9, '<Command> attribute keepsRunning is a flag: writ'],
+    ]);
+  });
+
+  it('reads a graph\'s window and step as written, for the browser\'s own resolution', () => {
+    const p = readLesson('<MetricsGraph query="up" window="10m" step="15s" refresh="5s"/>\n', 'x.mdx');
+    expect(graphSteps(p)).toEqual([{ kind: 'graph', query: 'up', window: '10m', step: '15s', at: { file: 'x.mdx', line: 1, column: 1 } }]);
+  });
+
   it('reports an MDX syntax error with the parser position', () => {
     const p = readLesson('# T\n\n<TerminalRunCommand target="x">\n  <Command>a</Comand>\n', 'bad.mdx');
     expect(p.problems).toHaveLength(1);

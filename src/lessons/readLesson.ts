@@ -14,6 +14,7 @@ import type { MdxJsxAttribute, MdxJsxExpressionAttribute, MdxJsxFlowElement, Mdx
 import type {
   CommandStep,
   ExpectedExit,
+  GraphStep,
   LessonPlan,
   LessonProblem,
   LessonStep,
@@ -139,8 +140,13 @@ class Reader {
       }
       case LessonComponents.graph: {
         const query = this.stringAttr(el, 'query', true);
-        const title = this.stringAttr(el, 'title', false);
-        if (query !== undefined) this.plan.steps.push({ kind: 'graph', query, ...(title !== undefined && { title }), at: this.pos(el) });
+        if (query === undefined) return true;
+        const graph: GraphStep = { kind: 'graph', query, at: this.pos(el) };
+        for (const key of ['title', 'window', 'step'] as const) {
+          const v = this.stringAttr(el, key, false);
+          if (v !== undefined) graph[key] = v;
+        }
+        this.plan.steps.push(graph);
         return true;
       }
       default:
@@ -178,16 +184,33 @@ class Reader {
     for (const c of el.children) collect(c);
     if (commands.length === 0) this.problem(el, `<TerminalRunCommand> has no <Command> children`);
     if (terminal === undefined) return;
-    for (const cmd of commands) {
+    commands.forEach((cmd, i) => {
       const text = this.commandText(cmd);
-      if (text === undefined) continue;
+      if (text === undefined) return;
       const step: CommandStep = { kind: 'command', terminal, text, expect: this.expectation(cmd), button, at: this.pos(cmd) };
       const timeout = this.numberAttr(cmd, 'timeout');
       if (timeout !== undefined) {
         if (timeout > 0) step.timeoutSeconds = timeout;
         else this.problem(cmd, `timeout must be a positive number of seconds, got ${timeout}`);
       }
+      if (this.booleanAttr(cmd, 'allowPipeFailure')) step.allowPipeFailure = true;
+      if (this.booleanAttr(cmd, 'keepsRunning')) {
+        step.keepsRunning = true;
+        this.keepsRunningRules(cmd, i === commands.length - 1);
+      }
       this.plan.steps.push(step as LessonStep);
+    });
+  }
+
+  /**
+   * A command that keeps running is stopped with Ctrl-C at the end of its block, so nothing may follow
+   * it in the block (it would be typed into the running program), and an exit status or a time limit
+   * would judge nothing.
+   */
+  private keepsRunningRules(cmd: JsxElement, last: boolean): void {
+    if (!last) this.problem(cmd, `keepsRunning must be on the last <Command> of its <TerminalRunCommand>: the commands after it would be typed into the running program`);
+    for (const name of ['expectExit', 'expectFail', 'timeout']) {
+      if (attr(cmd, name)) this.problem(cmd, `keepsRunning and ${name} do not go together: a command that keeps running is stopped with Ctrl-C, so its exit status and duration are not judged`);
     }
   }
 
@@ -263,6 +286,16 @@ class Reader {
     if (v.ok && typeof v.value === 'string' && v.value !== '') return v.value;
     this.problem(a, `<${el.name}> attribute ${name} must be a non-empty string literal`);
     return undefined;
+  }
+
+  /** A bare attribute (`keepsRunning`) or `={true}` is true; `={false}` or none is false. */
+  private booleanAttr(el: JsxElement, name: string): boolean {
+    const a = attr(el, name);
+    if (!a) return false;
+    const v = attrValue(a);
+    if (v.ok && typeof v.value === 'boolean') return v.value;
+    this.problem(a, `<${el.name}> attribute ${name} is a flag: write ${name} alone, or ${name}={false}`);
+    return false;
   }
 
   private numberAttr(el: JsxElement, name: string): number | undefined {
