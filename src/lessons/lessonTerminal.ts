@@ -1,12 +1,15 @@
 /**
  * One lesson terminal driven the way the browser drives it: a TerminalSession (the gateway's own pty
  * session) with an in-process client that decodes frames and acknowledges bytes after parsing them in
- * a headless xterm, with the same client core as the dock. Commands are typed as keystrokes; completion
- * and exit status come from the command-end mark the gateway's prompt hook prints before each prompt
- * (src/protocol/promptMarks.ts), so nothing is guessed from timing or prompt text.
+ * a headless xterm, with the same client core as the dock. Commands are typed as keystrokes once the
+ * shell has drawn its prompt (as a person would: readline is reading then, so nothing is echoed twice);
+ * completion and exit status (of each stage of a pipeline too) come from the command-end mark the
+ * gateway's prompt hook prints before each prompt (src/protocol/promptMarks.ts), so nothing is guessed
+ * from timing or prompt text. `checkTyping` types at the prompt by hand and reads the screen, as a
+ * learner would notice a terminal that no longer echoes.
  */
 import xtermHeadless from '@xterm/headless';
-import type { Terminal as HeadlessTerminal } from '@xterm/headless';
+import type { Terminal as HeadlessTerminal, IMarker } from '@xterm/headless';
 import { ClientMessage, ServerMessage, encodeFrame, type TerminalExit, type TerminalHello } from '../protocol/terminal.ts';
 import { decodeServerFrame } from '../protocol/serverFrames.ts';
 import { AckCounter } from '../protocol/AckCounter.ts';
@@ -31,13 +34,35 @@ export const LessonTerminalDefaults = {
   SETUP_TIMEOUT_MS: 15_000,
   /** After Ctrl-C on a command that timed out, how long to wait for the prompt to come back. */
   INTERRUPT_GRACE_MS: 5_000,
+  /**
+   * After the prompt mark, how long readline may take to draw the prompt before keys are typed anyway
+   * (an empty PS1 draws nothing). It draws within milliseconds; this only bounds the odd case.
+   */
+  PROMPT_DRAW_MS: 2_000,
+  /** How long keys typed at the prompt may take to show on the screen: an echo is a round trip on one machine. */
+  ECHO_MS: 3_000,
+  /**
+   * A command that keeps running (a server, `tail -f`) is let run until it prints something, or this
+   * long: enough for a program to start and say so, short enough not to slow a lesson down.
+   */
+  KEEPS_RUNNING_SETTLE_MS: 3_000,
 } as const;
 
+/** Typed at the prompt after each block to see that typing still shows; Ctrl-U then takes it back. */
+const TYPING_MARKER = 'patchbay-checks-typing';
+
 export type CommandOutcome =
-  | { kind: 'exited'; exitCode: number }
+  /** `pipeStatus`: each stage of its last pipeline, when the shell reports them. */
+  | { kind: 'exited'; exitCode: number; pipeStatus?: readonly number[] }
   | { kind: 'timeout'; interrupted: boolean }
   /** The shell itself ended (the command was `exit`, or the terminal was killed). */
   | { kind: 'shell-ended'; exit: TerminalExit | null; reason: string };
+
+/** A command that keeps running, once started: still running, or already ended (how). */
+export type StartOutcome = { kind: 'running' } | Exclude<CommandOutcome, { kind: 'timeout' }>;
+
+/** Whether typing at the prompt shows on the screen, on a clean prompt line. */
+export type TypingCheck = { ok: true } | { ok: false; message: string };
 
 export interface LessonTerminalOptions {
   terminalId: string;
@@ -57,6 +82,13 @@ export class LessonTerminal {
   private waiter: { seq: number; resolve: (m: CommandEnd | null) => void } | null = null;
   private endedReason: string | null = null;
   private exit: TerminalExit | null = null;
+  /**
+   * Where the last prompt starts (its A mark): the line, tracked through scrolling, the column, and the
+   * D mark it follows (a prompt is the current one while no later D came).
+   */
+  private promptStart: { line: IMarker; column: number; seq: number } | null = null;
+  /** Conditions on the screen waited for, checked after each parsed write. */
+  private readonly screenWaiters = new Set<() => void>();
 
   private constructor(readonly options: LessonTerminalOptions) {
     this.screen = new Headless({
@@ -68,6 +100,8 @@ export class LessonTerminal {
     this.screen.parser.registerOscHandler(PROMPT_MARK_OSC, (data) => {
       const mark = parsePromptMark(data);
       if (mark?.kind === 'command-end') this.onMark(mark);
+      // The handler runs as the parser reaches the mark, so the cursor is where the prompt starts.
+      if (mark?.kind === 'prompt-start') this.onPromptStart();
       return mark !== null;
     });
     this.client = {
@@ -114,15 +148,84 @@ export class LessonTerminal {
     return this.options.spec.host;
   }
 
-  /** Types one command and Enter, then waits for its prompt mark, up to timeoutMs. */
+  /** Types one command and Enter at the prompt, then waits for its prompt mark, up to timeoutMs. */
   async run(command: string, timeoutMs: number): Promise<CommandOutcome> {
-    if (this.endedReason) return { kind: 'shell-ended', exit: this.exit, reason: this.endedReason };
+    if (this.endedReason) return this.ended();
+    await this.promptDrawn();
     const mark = await this.typeAndWait(command, timeoutMs);
-    if (mark) return { kind: 'exited', exitCode: mark.exitCode };
-    if (this.endedReason) return { kind: 'shell-ended', exit: this.exit, reason: this.endedReason };
+    if (mark) return exited(mark);
+    if (this.endedReason) return this.ended();
     // Ctrl-C, as a learner would; the shell's next prompt mark (130) says it is usable again.
-    const interrupted = await this.sendAndWait('\x03', LessonTerminalDefaults.INTERRUPT_GRACE_MS);
+    const interrupted = await this.interrupt();
     return { kind: 'timeout', interrupted: interrupted !== null };
+  }
+
+  /**
+   * Types a command that keeps running (`keepsRunning`) and lets it start: returns once it has printed
+   * something below its command line, or after the settle time, or when it ends early (then how).
+   */
+  async start(command: string, settleMs: number = LessonTerminalDefaults.KEEPS_RUNNING_SETTLE_MS): Promise<StartOutcome> {
+    if (this.endedReason) return this.ended();
+    await this.promptDrawn();
+    const buffer = () => this.screen.buffer.active;
+    // Rows the typed line takes (readline wraps it at the terminal's width), counted from the prompt's row.
+    const from = this.screen.registerMarker(0);
+    const commandRows = Math.floor((buffer().cursorX + command.length) / this.screen.cols);
+    const printed = () => {
+      if (!from || from.line < 0) return true;
+      for (let row = from.line + commandRows + 1; row < buffer().length; row++) {
+        if (buffer().getLine(row)?.translateToString(true).trim()) return true;
+      }
+      return false;
+    };
+    const ended = this.typeAndWait(command, settleMs);
+    const started = this.waitForScreen(printed, settleMs);
+    const first = await Promise.race([ended.then((m) => ({ m })), started.then(() => null)]);
+    from?.dispose();
+    if (first?.m) return exited(first.m);
+    if (this.endedReason) return this.ended();
+    return { kind: 'running' };
+  }
+
+  /** Ctrl-C, as a learner stops a program; the next prompt mark, or null when none comes in time. */
+  async interrupt(): Promise<CommandEnd | null> {
+    if (this.endedReason) return null;
+    return this.sendAndWait('\x03', LessonTerminalDefaults.INTERRUPT_GRACE_MS);
+  }
+
+  /**
+   * Types a marker at the prompt by hand and reads the screen, as a learner would see it: the marker must
+   * show right after the prompt, and the prompt must start its own line with nothing else on it. Then
+   * Ctrl-U takes the marker back, so the shell's state (`$?`, history) is as the lesson left it.
+   */
+  async checkTyping(): Promise<TypingCheck> {
+    if (this.endedReason) return { ok: false, message: `the shell ended: ${this.endedReason}` };
+    await this.promptDrawn();
+    const buffer = this.screen.buffer.active;
+    const start = this.currentPrompt();
+    const row = buffer.baseY + buffer.cursorY;
+    const cursor = buffer.cursorX;
+    const before = buffer.getLine(row)?.translateToString(false, 0, cursor) ?? '';
+    const leading = start ? (buffer.getLine(start.line.line)?.translateToString(false, 0, start.column) ?? '') : '';
+    const cursorLine = () => buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '';
+    this.send(TYPING_MARKER);
+    const echoed = await this.waitForScreen(() => cursorLine().includes(TYPING_MARKER), LessonTerminalDefaults.ECHO_MS);
+    const seen = cursorLine();
+    // Unix-line-discard: readline empties the line it holds whether or not it shows it.
+    this.send('\x15');
+    if (!echoed) {
+      return {
+        ok: false,
+        message: `typing at the prompt no longer shows: "${TYPING_MARKER}", typed by hand, never appeared on the screen (a program left the terminal with echo off; a learner would type blind from here on)`,
+      };
+    }
+    if (leading.trim() !== '') {
+      return { ok: false, message: `the prompt does not start a line of its own: "${leading.trim()}" stands before it (output without a final newline, or a background job writing over the prompt)` };
+    }
+    if (seen !== `${before}${TYPING_MARKER}`) {
+      return { ok: false, message: `the prompt line is not clean: typing "${TYPING_MARKER}" at the prompt shows "${seen}", not "${before}${TYPING_MARKER}"` };
+    }
+    return { ok: true };
   }
 
   /** The last non-empty lines of the screen and scrollback, as a learner would see them. */
@@ -138,8 +241,13 @@ export class LessonTerminal {
 
   async dispose(): Promise<void> {
     this.settle(null);
+    this.wakeScreenWaiters();
     await this.session.dispose();
     this.screen.dispose();
+  }
+
+  private ended(): Extract<CommandOutcome, { kind: 'shell-ended' }> {
+    return { kind: 'shell-ended', exit: this.exit, reason: this.endedReason ?? 'the terminal ended' };
   }
 
   private typeAndWait(line: string, timeoutMs: number): Promise<CommandEnd | null> {
@@ -149,8 +257,61 @@ export class LessonTerminal {
 
   private sendAndWait(keys: string, timeoutMs: number): Promise<CommandEnd | null> {
     const mark = this.waitForMark(timeoutMs);
-    this.session.handleFrame(this.client, encodeFrame(ClientMessage.Input, keys));
+    this.send(keys);
     return mark;
+  }
+
+  private send(keys: string): void {
+    this.session.handleFrame(this.client, encodeFrame(ClientMessage.Input, keys));
+  }
+
+  /** The A mark of the prompt the shell shows now, if it printed one since the last D mark. */
+  private currentPrompt(): { line: IMarker; column: number } | null {
+    const start = this.promptStart;
+    return start && start.seq === this.lastSeq && start.line.line >= 0 ? start : null;
+  }
+
+  /**
+   * Until readline has drawn the prompt after the last D mark: it sets the terminal up for reading before
+   * it draws, so keys typed from then on are echoed once, by readline, as a person's keys are. A prompt
+   * that does not show (readline with echo off strips the A mark from it) is given PROMPT_DRAW_MS.
+   */
+  private promptDrawn(): Promise<boolean> {
+    return this.waitForScreen(() => {
+      const start = this.currentPrompt();
+      if (!start) return false;
+      const b = this.screen.buffer.active;
+      return b.baseY + b.cursorY !== start.line.line || b.cursorX !== start.column;
+    }, LessonTerminalDefaults.PROMPT_DRAW_MS);
+  }
+
+  /** True once `test` holds (checked now and after each parsed write); false at the timeout or when the shell ends. */
+  private waitForScreen(test: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (test()) return Promise.resolve(true);
+    if (this.endedReason) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.screenWaiters.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (test()) done(true);
+        else if (this.endedReason) done(false);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.screenWaiters.add(check);
+    });
+  }
+
+  private wakeScreenWaiters(): void {
+    for (const check of [...this.screenWaiters]) check();
+  }
+
+  private onPromptStart(): void {
+    this.promptStart?.line.dispose();
+    const line = this.screen.registerMarker(0);
+    this.promptStart = line ? { line, column: this.screen.buffer.active.cursorX, seq: this.lastSeq } : null;
   }
 
   /** The next command-end mark (a higher sequence number than any seen so far), or null at the timeout. */
@@ -188,6 +349,7 @@ export class LessonTerminal {
         const data = Uint8Array.from(frame.data);
         this.screen.write(data, () => {
           if (this.acks.consumed(data.byteLength)) this.session.handleFrame(this.client, this.acks.takeAck());
+          this.wakeScreenWaiters();
         });
         return;
       }
@@ -212,6 +374,13 @@ export class LessonTerminal {
   private onEnded(reason: string): void {
     this.endedReason ??= this.exit ? `the shell exited with ${this.exit.exitCode}` : reason;
     // Let the parser finish, then wake a waiter: the last output is on screen for the report.
-    this.screen.write('', () => this.settle(null));
+    this.screen.write('', () => {
+      this.settle(null);
+      this.wakeScreenWaiters();
+    });
   }
+}
+
+function exited(mark: CommandEnd): Extract<CommandOutcome, { kind: 'exited' }> {
+  return { kind: 'exited', exitCode: mark.exitCode, ...(mark.pipeStatus && { pipeStatus: mark.pipeStatus }) };
 }
