@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { challengeSetSchema, type ChallengeSetSpec, type ChallengeSpec } from './challengeSchema.ts';
-import type { DefinitionError } from '../definitions/definitionError.ts';
+import type { DefinitionError, SourcePosition } from '../definitions/definitionError.ts';
+import type { DefinitionPath } from '../definitions/yamlSource.ts';
 import { fileError, loadDefinition } from '../definitions/loadDefinition.ts';
 
 export const CHALLENGES_FILE = 'challenges.yaml';
@@ -21,6 +22,11 @@ export interface ChallengeSet extends Omit<ChallengeSetSpec, 'offline'> {
   file: string;
   offline: ChallengeSetSpec['offline'] & { fixturePath: string };
   byId: Map<string, Challenge>;
+  /**
+   * Where a part of a challenge is written in the file (`['reference']`, `['mustFail', 0, 'query']`; the
+   * challenge's own entry when the path is empty), so a failure can point at the line to fix.
+   */
+  positionOf(id: string, path?: DefinitionPath): SourcePosition;
 }
 
 export type LoadResult = { ok: true; set: ChallengeSet } | { ok: false; errors: DefinitionError[] };
@@ -58,6 +64,7 @@ export function parseChallenges(text: string, file: string, shown = file): LoadR
   if (!r.ok) return { ok: false, errors: r.errors };
   const spec = r.value;
   const dir = path.dirname(file);
+  const index = new Map(spec.challenges.map((c, i) => [c.id, i]));
   return {
     ok: true,
     set: {
@@ -66,6 +73,10 @@ export function parseChallenges(text: string, file: string, shown = file): LoadR
       file,
       offline: { ...spec.offline, fixturePath: path.resolve(dir, spec.offline.fixture) },
       byId: new Map(spec.challenges.map((c) => [c.id, c])),
+      positionOf: (id, at = []) => {
+        const i = index.get(id);
+        return { file: shown, ...r.source.positionOf(i === undefined ? [] : ['challenges', i, ...at]) };
+      },
     },
   };
 }

@@ -37,7 +37,7 @@ export async function runOffline(p: Prepared, ctx: LabContext, offline: OfflineP
         metricNames = names.ok ? names.data : [];
       }
       const target: CheckTarget = { prometheus: offline.client, window: offlineWindow(ctx.challenges), scrapeSeconds: ctx.challenges.scrapeInterval };
-      const checks = await assertChallenge(challenge, target, metricNames);
+      const checks = await assertChallenge(challenge, target, metricNames, (path) => ctx.challenges.positionOf(step.id, path));
       record({ status: checks.every((c) => c.ok) ? 'pass' : 'fail', label: `challenge ${step.id} (offline fixture)`, at: step.at, checks, durationMs: performance.now() - started });
     }
   }

@@ -1,8 +1,10 @@
 /**
- * Lesson validation: read every lesson, check its references, bring up a fresh lab instance, then for
+ * Lesson validation: read every lesson and check its references (a broken one decides the run: no lab
+ * is started, and the other lessons are reported as not run), bring up a fresh lab instance, then for
  * each lesson in order open its terminals on the lab's hosts, type each command as a learner would
- * (failing on a non-zero exit unless marked, or on a timeout), assert each challenge against the lab's
- * live Prometheus, and check each graph shows data. Returns a report; prints nothing itself.
+ * (failing on a non-zero exit of any stage unless marked, or on a timeout, or when typing at the prompt
+ * no longer shows), assert each challenge against the lab's live Prometheus, and check each graph shows
+ * data. Returns a report; prints nothing itself.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { checkReferences } from './referenceChecks.ts';
 import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadLabContext, type LabContext } from './labContext.ts';
 import type { LessonPlan } from './lessonPlan.ts';
-import type { RunReport, StepResult } from './report.ts';
+import type { LessonResult, RunReport, StepResult } from './report.ts';
 import { LessonRunner } from './lessonRunner.ts';
 import { runOffline } from './offlineRun.ts';
 import { waitForData } from './waitForData.ts';
@@ -58,10 +60,22 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
   };
 
   for (const path of removeStaleLeftovers(o.prefix)) emit({ kind: 'progress', message: `removed ${path}, left by a run that was killed` });
+  // A lesson that does not run is reported as such, never as passed; its own reference errors come with it.
+  const notRun = (lessons: readonly Prepared[], why: (p: Prepared) => string) => {
+    for (const p of lessons) {
+      emit({ kind: 'lesson', file: p.plan.file, title: p.plan.title });
+      for (const s of p.referenceErrors) emit({ kind: 'step', step: s });
+      const lesson: LessonResult = { file: p.plan.file, title: p.plan.title, steps: p.referenceErrors, durationMs: 0, notRun: why(p) };
+      report.lessons.push(lesson);
+      emit({ kind: 'lesson-done', lesson });
+    }
+    return finish();
+  };
+
   const ctxResult = await loadLabContext(o.lab, o.projectDir);
   if (!ctxResult.ok) {
     setupStep({ status: 'fail', label: `read lab ${o.lab}`, reasons: ctxResult.errors, durationMs: 0 });
-    return finish();
+    return notRun(o.files.map(unread), () => `the lab ${o.lab} has definition errors`);
   }
   const ctx = ctxResult.context;
   const prepared = o.files.map((file) => prepare(file, ctx));
@@ -85,6 +99,13 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
     return finish();
   }
 
+  // Reference errors decide the run before any lab starts: every one of them is listed, and no lesson runs.
+  const broken = prepared.filter((p) => p.referenceErrors.length);
+  if (broken.length) {
+    const which = broken.length === 1 ? `${broken[0]!.plan.file} has reference errors` : `${broken.length} lessons have reference errors`;
+    return notRun(prepared, (p) => (p.referenceErrors.length ? 'its references do not resolve' : `${which}, so no lab was started`));
+  }
+
   let instance = o.instance;
   if (!instance) {
     const t0 = performance.now();
@@ -95,14 +116,14 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
       } });
     if (!r.ok) {
       setupStep({ status: 'fail', label: `start lab ${o.lab}`, reasons: [r.message, ...r.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`)], durationMs: performance.now() - t0 });
-      return finish();
+      return notRun(prepared, () => `the lab ${o.lab} did not start`);
     }
     instance = r.instance;
     const ready = await instance.ready();
     setupStep({ status: ready.ok ? 'pass' : 'fail', label: `start lab ${o.lab} (instance ${instance.id})`, ...(!ready.ok && { reasons: [ready.message] }), durationMs: performance.now() - t0 });
     if (!ready.ok) {
       if (!o.keepLab) await instance.stop();
-      return finish();
+      return notRun(prepared, () => `the lab ${o.lab} did not become ready`);
     }
   }
 
@@ -116,7 +137,7 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
       const t0 = performance.now();
       const data = await waitForData(instance.prometheusUrl!);
       setupStep({ status: data.ok ? 'pass' : 'fail', label: 'Prometheus has scraped every target', ...(!data.ok && { reasons: [data.message] }), durationMs: performance.now() - t0 });
-      if (!data.ok) return finish();
+      if (!data.ok) return notRun(prepared, () => "the lab's Prometheus did not scrape every target");
     }
     const runner = new LessonRunner(instance, ctx, prometheus, cgroupParent, home, (o.commandTimeoutSeconds ?? LessonRunDefaults.COMMAND_TIMEOUT_SECONDS) * 1000, emit);
     for (const p of prepared) report.lessons.push(await runner.run(p));
@@ -133,6 +154,11 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
     }
   }
   return finish();
+}
+
+/** A lesson named but not read (the lab could not be read, so neither could its references be checked). */
+function unread(file: string): Prepared {
+  return { plan: { file, id: file, title: '', terminals: [], steps: [], problems: [] }, referenceErrors: [] };
 }
 
 function prepare(file: string, ctx: LabContext): Prepared {

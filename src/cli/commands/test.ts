@@ -4,7 +4,7 @@ import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/loadLab.ts';
 import { discoverLessons, COURSE_DIR } from '../../lessons/discoverLessons.ts';
 import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/runLessons.ts';
-import { formatLessonHeader, formatStep, formatSummary, reportFailed } from '../../lessons/report.ts';
+import { formatLessonHeader, formatNotRun, formatStep, formatSummary, reportFailed } from '../../lessons/report.ts';
 
 /** The course's lab. */
 const DEFAULT_LAB = 'connections';
@@ -14,10 +14,12 @@ const RUN_PREFIX = 'pbtst';
 const help = commandHelp('test', `[OPTIONS] [LESSON…]
 
 Validates lessons end to end: checks every reference (terminals, hosts, challenges, graph queries)
-with file:line:column, brings up a fresh lab, types every run-command into a real terminal of its
-host in order (non-zero exit fails unless the lesson marks it with expectExit/expectFail), asserts
-every challenge (reference passes; the data holds what it needs; empty, wrong, must-fail answers and
-generated mutants fail), and checks every graph shows data. Exits 1 on any failure.
+with file:line:column (any error stops the run before a lab starts), brings up a fresh lab, types
+every run-command into a real terminal of its host in order (a non-zero exit of any pipeline stage
+fails unless the lesson marks it with expectExit/expectFail/allowPipeFailure; after each block it
+types at the prompt and requires the keys to show), asserts every challenge (reference passes; the
+data holds what it needs; empty, wrong, must-fail answers and generated mutants fail), and checks
+every graph shows data as the page requests it. Exits 1 on any failure or lesson not run.
 
 LESSON is a path, a directory, or a lesson's file name or id (e.g. 01-connection-metrics or
 connection-metrics). Without one, every lesson under ${COURSE_DIR}/ runs, in order.
@@ -67,6 +69,7 @@ export const test: Command = {
       if (e.kind === 'progress') console.log(`  … ${e.message}`);
       else if (e.kind === 'setup' || e.kind === 'step') console.log(formatStep(e.step, { color }));
       else if (e.kind === 'lesson') console.log(formatLessonHeader(e.file, e.title));
+      else if (e.kind === 'lesson-done' && e.lesson.notRun !== undefined) console.log(formatNotRun(e.lesson, { color }));
     };
     console.log(`Validating ${found.files.length} lesson(s) against lab ${values.lab}${values.offline ? ' (offline)' : ''}`);
     const report = await runLessons({
