@@ -1,18 +1,19 @@
 /**
  * Runs one lesson against a running lab: opens its terminals on their hosts, types its commands in page
- * order, asserts its challenges against the lab's Prometheus, and checks its graphs show data.
+ * order, block by block (after each block it types at the prompt by hand and reads the screen, as a
+ * learner would notice a terminal that no longer echoes), asserts its challenges against the lab's
+ * Prometheus, and checks its graphs show data with the request the browser's graph makes.
  */
 import type { LabInstance } from '../lab/types.ts';
 import { liveWindow, type CheckTarget } from '../checker/checkAnswer.ts';
-import { grafanaVariables } from '../protocol/grafanaVariables.ts';
-import { normalizeQuery } from '../checker/normalize.ts';
 import type { PrometheusClient } from '../checker/prometheusClient.ts';
+import { graphRequest, resolveGraphSettings } from '../protocol/graphQuery.ts';
 import type { LabContext } from './labContext.ts';
-import { LessonTerminal } from './lessonTerminal.ts';
+import { LessonTerminal, LessonTerminalDefaults } from './lessonTerminal.ts';
 import { assertChallenge } from './challengeAssertions.ts';
 import { judge } from './commandVerdict.ts';
 import { waitForData } from './waitForData.ts';
-import type { CommandStep, GraphStep, LessonPlan, TerminalDecl } from './lessonPlan.ts';
+import { formatPosition, type CommandStep, type GraphStep, type LessonPlan, type LessonStep, type TerminalDecl } from './lessonPlan.ts';
 import type { LessonResult, StepResult } from './report.ts';
 import { LessonRunDefaults, type Prepared, type RunEvent } from './runTypes.ts';
 
@@ -29,17 +30,16 @@ export class LessonRunner {
 
   async run({ plan, referenceErrors }: Prepared): Promise<LessonResult> {
     const t0 = performance.now();
-    const lessonStartSeconds = Date.now() / 1000;
     const steps: StepResult[] = [];
     const record = (s: StepResult) => {
       steps.push(s);
       this.emit({ kind: 'step', step: s });
     };
     this.emit({ kind: 'lesson', file: plan.file, title: plan.title });
-    // A lesson that names what the lab lacks is not run: its errors are the whole story.
+    // runLessons does not run a lesson whose references are broken; this holds for any other caller.
     if (referenceErrors.length) {
       for (const s of referenceErrors) record(s);
-      return this.done(plan, steps, t0);
+      return this.done(plan, steps, t0, 'its references do not resolve');
     }
 
     const terminals = new Map<string, LessonTerminal>();
@@ -49,34 +49,41 @@ export class LessonRunner {
         if (r.terminal) terminals.set(decl.id, r.terminal);
         record(r.step);
       }));
-      let failedCommand = false;
+      // The first failure of a command (or of typing after its block): what later commands and
+      // challenges depend on, so they are skipped, naming it, rather than run or waited for in vain.
+      let failed: StepResult | null = null;
       let metricNames: string[] | null = null;
       const graphs: GraphStep[] = [];
-      for (const step of plan.steps) {
+      for (const [i, step] of plan.steps.entries()) {
         if (step.kind === 'graph') graphs.push(step);
+        else if (failed) record(skipped(step, failed));
         else if (step.kind === 'command') {
-          if (failedCommand) {
-            record({ status: 'skip', label: commandLabel(step), at: step.at, reasons: ['an earlier command of this lesson failed'], durationMs: 0 });
-            continue;
-          }
-          const r = await this.runCommand(step, terminals.get(step.terminal));
-          if (r.status === 'fail') failedCommand = true;
+          const terminal = terminals.get(step.terminal);
+          const r = await this.runCommand(step, terminal);
           this.lastCommandEnd = Date.now() / 1000;
           record(r);
+          if (r.status === 'fail') failed = r;
+          else if (terminal && endsBlock(step, plan.steps[i + 1])) {
+            const typing = await this.checkTyping(step, terminal);
+            if (typing) {
+              record(typing);
+              failed = typing;
+            }
+          }
         } else {
           metricNames ??= await this.metricNames();
           record(await this.checkChallenge(step.id, step.at, metricNames));
         }
       }
-      for (const g of graphs) record(await this.checkGraph(g, lessonStartSeconds));
+      for (const g of graphs) record(await this.checkGraph(g));
     } finally {
       await Promise.all([...terminals.values()].map((t) => t.dispose()));
     }
     return this.done(plan, steps, t0);
   }
 
-  private done(plan: LessonPlan, steps: StepResult[], t0: number): LessonResult {
-    const lesson: LessonResult = { file: plan.file, title: plan.title, steps, durationMs: performance.now() - t0 };
+  private done(plan: LessonPlan, steps: StepResult[], t0: number, notRun?: string): LessonResult {
+    const lesson: LessonResult = { file: plan.file, title: plan.title, steps, durationMs: performance.now() - t0, ...(notRun && { notRun }) };
     this.emit({ kind: 'lesson-done', lesson });
     return lesson;
   }
@@ -98,6 +105,7 @@ export class LessonRunner {
   private async runCommand(step: CommandStep, terminal: LessonTerminal | undefined): Promise<StepResult> {
     const label = commandLabel(step);
     if (!terminal) return { status: 'fail', label, at: step.at, reasons: [`terminal "${step.terminal}" did not open`], durationMs: 0 };
+    if (step.keepsRunning) return this.runKeepsRunning(step, terminal);
     const t0 = performance.now();
     const timeoutMs = step.timeoutSeconds !== undefined ? step.timeoutSeconds * 1000 : this.commandTimeoutMs;
     const outcome = await terminal.run(step.text, timeoutMs);
@@ -105,6 +113,42 @@ export class LessonRunner {
     const problem = judge(outcome, step, timeoutMs);
     if (!problem) return { status: 'pass', label, at: step.at, durationMs };
     return { status: 'fail', label, at: step.at, reasons: [problem], lastLines: await terminal.lastLines(LessonRunDefaults.LAST_LINES), durationMs };
+  }
+
+  /**
+   * `keepsRunning`: typed, let start (until it prints or a short settle time), then stopped with Ctrl-C,
+   * since it ends its block. One that ends by itself first is judged by its exit status.
+   */
+  private async runKeepsRunning(step: CommandStep, terminal: LessonTerminal): Promise<StepResult> {
+    const t0 = performance.now();
+    const label = commandLabel(step);
+    const started = await terminal.start(step.text);
+    let problem: string | null;
+    if (started.kind === 'running') {
+      const stopped = await terminal.interrupt();
+      problem = stopped ? null : `kept running as declared (keepsRunning), but Ctrl-C did not bring the prompt back within ${LessonTerminalDefaults.INTERRUPT_GRACE_MS / 1000} s`;
+    } else {
+      problem = judge(started, step, 0);
+      if (problem && started.kind === 'exited') problem = `${problem} before the end of its block (it is marked keepsRunning)`;
+    }
+    const durationMs = performance.now() - t0;
+    if (!problem) return { status: 'pass', label: started.kind === 'running' ? `${label}  (kept running, stopped with Ctrl-C)` : label, at: step.at, durationMs };
+    return { status: 'fail', label, at: step.at, reasons: [problem], lastLines: await terminal.lastLines(LessonRunDefaults.LAST_LINES), durationMs };
+  }
+
+  /** After a block: typing at the prompt must still show, on a clean prompt line. A failed step, or null. */
+  private async checkTyping(last: CommandStep, terminal: LessonTerminal): Promise<StepResult | null> {
+    const t0 = performance.now();
+    const r = await terminal.checkTyping();
+    if (r.ok) return null;
+    return {
+      status: 'fail',
+      label: `[${last.terminal}] typing at the prompt after the block that ends here`,
+      at: last.at,
+      reasons: [r.message],
+      lastLines: await terminal.lastLines(LessonRunDefaults.LAST_LINES),
+      durationMs: performance.now() - t0,
+    };
   }
 
   private async checkChallenge(id: string, at: StepResult['at'], metricNames: string[]): Promise<StepResult> {
@@ -117,24 +161,27 @@ export class LessonRunner {
     if (!history.ok) return { status: 'fail', label, ...(at && { at }), reasons: [history.message], durationMs: performance.now() - t0 };
     await this.windowCoversCommands();
     const target: CheckTarget = { prometheus: this.prometheus, window: liveWindow(this.ctx.challenges), scrapeSeconds: this.ctx.challenges.scrapeInterval };
-    const checks = await assertChallenge(challenge, target, metricNames);
+    const checks = await assertChallenge(challenge, target, metricNames, (path) => this.ctx.challenges.positionOf(id, path));
     const ok = checks.every((c) => c.ok);
     return { status: ok ? 'pass' : 'fail', label, ...(at && { at }), checks, durationMs: performance.now() - t0 };
   }
 
-  private async checkGraph(g: GraphStep, lessonStartSeconds: number): Promise<StepResult> {
+  /**
+   * What the learner's page shows at the end of the lesson: the browser's graph builds its request with
+   * graphRequest (its window and step, Grafana's variables for the lab's scrape interval); so does this.
+   */
+  private async checkGraph(g: GraphStep): Promise<StepResult> {
     const t0 = performance.now();
     const label = `graph ${g.title ? `"${g.title}"` : g.query}`;
     if (!this.prometheus) return { status: 'skip', label, at: g.at, reasons: ['the lab has no Prometheus'], durationMs: 0 };
-    const scrape = this.ctx.challenges.scrapeInterval;
-    const end = Math.floor(Date.now() / 1000);
-    const start = Math.floor(lessonStartSeconds) - LessonRunDefaults.GRAPH_LOOKBACK_SECONDS;
-    const n = normalizeQuery(g.query, grafanaVariables({ scrapeSeconds: scrape, intervalSeconds: scrape, rangeSeconds: end - start }));
-    if (!n.ok) return { status: 'fail', label, at: g.at, reasons: [n.error.message], durationMs: performance.now() - t0 };
-    const r = await this.prometheus.queryRange(n.query, { start, end, step: scrape });
+    const settings = resolveGraphSettings({ ...(g.window !== undefined && { window: g.window }), ...(g.step !== undefined && { step: g.step }) });
+    const request = graphRequest(g.query, settings, this.ctx.challenges.scrapeInterval, Date.now() / 1000);
+    const r = await this.prometheus.queryRange(request.query, { start: request.start, end: request.end, step: request.stepSeconds });
     const durationMs = performance.now() - t0;
-    if (!r.ok) return { status: 'fail', label, at: g.at, reasons: [`Prometheus: ${r.message}`], durationMs };
-    if (r.data.length === 0) return { status: 'fail', label, at: g.at, reasons: ['the graph shows no data while the lesson runs'], durationMs };
+    const reasons = settings.problems;
+    if (!r.ok) return { status: 'fail', label, at: g.at, reasons: [`the page shows "The query failed": ${r.message}`, ...reasons], durationMs };
+    if (r.data.length === 0) return { status: 'fail', label, at: g.at, reasons: [`the graph shows no data over its last ${settings.windowSeconds} s`, ...reasons], durationMs };
+    if (reasons.length) return { status: 'fail', label, at: g.at, reasons, durationMs };
     return { status: 'pass', label: `${label} (${r.data.length} series)`, at: g.at, durationMs };
   }
 
@@ -171,6 +218,19 @@ export class LessonRunner {
     const r = await this.prometheus.labelValues('__name__');
     return r.ok ? r.data : [];
   }
+}
+
+/** The last command of its `<TerminalRunCommand>`: the next step is not a command of the same button. */
+function endsBlock(step: CommandStep, next: LessonStep | undefined): boolean {
+  return next?.kind !== 'command' || next.button !== step.button;
+}
+
+/** A command or challenge after a failure it depends on: skipped, naming the failure. */
+function skipped(step: CommandStep | Extract<LessonStep, { kind: 'challenge' }>, failed: StepResult): StepResult {
+  const where = failed.at ? ` at ${formatPosition(failed.at)}` : '';
+  const label = step.kind === 'command' ? commandLabel(step) : `challenge ${step.id}`;
+  const why = step.kind === 'command' ? `an earlier step of this lesson failed${where}` : `not checked: its data comes from the lesson's commands, and the one${where} failed`;
+  return { status: 'skip', label, at: step.at, reasons: [why], durationMs: 0 };
 }
 
 function commandLabel(step: CommandStep): string {

@@ -16,8 +16,6 @@ export const LessonRunDefaults = {
   /** How long to wait for either; the history wait itself is CHALLENGE_HISTORY_SECONDS. */
   DATA_WAIT_MS: 150_000,
   DATA_POLL_MS: 1_000,
-  /** Graphs are checked over the lesson's run plus this much before it, as a learner's page would show. */
-  GRAPH_LOOKBACK_SECONDS: 60,
   /** Lines of the terminal shown under a failed command. */
   LAST_LINES: 15,
 } as const;

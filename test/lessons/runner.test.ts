@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { startLab } from '../../src/lab/startLab.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
@@ -78,6 +78,49 @@ describe('reference errors (no lab)', () => {
     expect(labels).toEqual(expect.arrayContaining(['reference passes', 'empty answer fails', 'mutant']));
   });
 
+  it('starts no lab when a reference error has decided the run, and reports the other lessons as not run', async () => {
+    const broken = lesson('not-run-broken.mdx', `# Broken\n\n<Challenge id="no-such-challenge"/>\n`);
+    const good = lesson('not-run-good.mdx', `# Good\n\n${VISOR}\n<TerminalRunCommand target="tools">\n  <Command>true</Command>\n</TerminalRunCommand>\n`);
+    const started = performance.now();
+    // Not offline, no instance given: before, this started a fresh lab and ran the good lesson.
+    const report = await runLessons({ files: [broken, good], lab: LAB, prefix: PREFIX });
+    expect(report.setup).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(report.lessons.map((l) => [l.title, l.notRun])).toEqual([
+      ['Broken', 'its references do not resolve'],
+      ['Good', `${broken} has reference errors, so no lab was started`],
+    ]);
+    expect(reportFailed(report)).toBe(true);
+    const summary = formatSummary(report, { color: false });
+    expect(summary).toContain('2 lessons: 0 passed, 1 failed, 1 not run; steps: 0 passed, 1 failed, 0 skipped');
+    expect(summary).not.toMatch(/[1-9]\d* passed, /);
+  });
+
+  it('points a challenge whose reference is wrong at its line of challenges.yaml', async () => {
+    // A copy of the lab whose circuit-breaker-open reference selects a cluster the lab does not have.
+    const labDir = join(mkdtempSync(join(tmpdir(), 'pbh-lab-')), 'connections');
+    cpSync(join(PROJECT_DIR, 'labs', LAB), labDir, { recursive: true });
+    try {
+      const file = join(labDir, 'challenges.yaml');
+      const wrong = 'reference: envoy_cluster_circuit_breakers_default_cx_open{envoy_cluster_name="pbh-no-such-cluster"}';
+      const text = readFileSync(file, 'utf8').replace('reference: envoy_cluster_circuit_breakers_default_cx_open{envoy_cluster_name="api"}', wrong);
+      writeFileSync(file, text);
+      const line = text.split('\n').findIndex((l) => l.includes(wrong)) + 1;
+      const column = text.split('\n')[line - 1]!.indexOf('envoy_') + 1;
+      const mdx = lesson('wrong-reference.mdx', `# Wrong reference\n\n<Challenge id="circuit-breaker-open"/>\n`);
+      const report = await runLessons({ files: [mdx], lab: labDir, offline: true, prefix: PREFIX });
+      const step = steps(report).find((s) => s.label.startsWith('challenge'));
+      expect(step?.status).toBe('fail');
+      const shown = relative(process.cwd(), file);
+      expect(step?.checks?.filter((c) => !c.ok)).toEqual([
+        { ok: false, label: 'the reference returns no data in the lab', detail: 'every answer that returns nothing would pass', at: { file: shown, line, column } },
+      ]);
+      expect(formatSummary(report, { color: false })).toContain(`${shown}:${line}:${column}: challenge circuit-breaker-open (offline fixture) — the reference returns no data in the lab`);
+    } finally {
+      rmSync(dirname(labDir), { recursive: true, force: true });
+    }
+  });
+
   it('makes `patchbay test` exit 1 with the file and line in its output', async () => {
     const file = lesson('cli.mdx', `# CLI\n\n<Challenge id="no-such-challenge"/>\n`);
     const run = promisify(execFile)(process.execPath, [join(PROJECT_DIR, 'bin/patchbay.mjs'), 'test', '--offline', '--no-color', file], { cwd: PROJECT_DIR });
@@ -130,6 +173,18 @@ describe('running lessons against a live connections lab', () => {
     expect(steps(report).at(-1)?.status).toBe('skip');
   });
 
+  it('skips a challenge after a failed command at once, naming the command, instead of waiting for its data', async () => {
+    const file = lesson(
+      'failed-then-challenge.mdx',
+      `# Failed\n\n${VISOR}\n<TerminalRunCommand target="tools">\n  <Command>curl -sf http://api:19000/pbh-no-such-endpoint</Command>\n</TerminalRunCommand>\n\n<Challenge id="circuit-breaker-open"/>\n`,
+    );
+    const started = performance.now();
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[4, 'pass'], [8, 'fail'], [11, 'skip']]);
+    expect(s[2]?.reasons).toEqual([`not checked: its data comes from the lesson's commands, and the one at ${file}:8:3 failed`]);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
   it('fails a command marked expectFail that succeeds', async () => {
     const file = lesson('expect-fail.mdx', `# Expect fail\n\n${VISOR}\n<TerminalRunCommand target="tools">\n  <Command expectFail>true</Command>\n</TerminalRunCommand>\n`);
     const [failed] = failures(await run(file));
@@ -158,6 +213,134 @@ describe('running lessons against a live connections lab', () => {
     const file = lesson('empty-graph.mdx', `# Graph\n\n<MetricsGraph query="pbh_no_such_metric_total" title="Nothing"/>\n\n<MetricsGraph query="up" title="Targets"/>\n`);
     const s = steps(await run(file));
     expect(s.map((x) => [x.at?.line, x.status])).toEqual([[3, 'fail'], [5, 'pass']]);
-    expect(s[0]?.reasons).toEqual(['the graph shows no data while the lesson runs']);
+    expect(s[0]?.reasons).toEqual(['the graph shows no data over its last 300 s']);
+  });
+
+  it('evaluates a graph with the request the browser makes: its window, step and Grafana variables', async () => {
+    const file = lesson(
+      'browser-graph.mdx',
+      [
+        '# Graphs',
+        '',
+        '<MetricsGraph query="sum(rate(envoy_http_downstream_rq_total{service=\'ingress\'}[$__rate_interval]))" title="Rate"/>',
+        '',
+        // The page's $__range is the graph's window, its $__interval the graph's step (10m / 150 points = 4 s).
+        '<MetricsGraph query="vector($__range_s) == 600 and vector($__interval_ms) == 4000" title="Timing" window="10m"/>',
+        '',
+        '<MetricsGraph query="vector($__interval_ms) == 15000" title="Own step" window="10m" step="15s"/>',
+        '',
+      ].join('\n'),
+    );
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[3, 'pass'], [5, 'pass'], [7, 'pass']]);
+  });
+
+  it('fails a pipeline whose first stage fails, though its last stage succeeds, unless the command allows it', async () => {
+    const file = lesson(
+      'pipeline.mdx',
+      [
+        '# Pipelines',
+        '',
+        VISOR,
+        '<TerminalRunCommand target="tools">',
+        // `yes` is killed by SIGPIPE once head has its line: 141, on purpose.
+        '  <Command allowPipeFailure>yes | head -1</Command>',
+        '  <Command>curl -sf http://api:19000/pbh-no-such-endpoint | cat</Command>',
+        '</TerminalRunCommand>',
+        '',
+      ].join('\n'),
+    );
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[4, 'pass'], [8, 'pass'], [9, 'fail']]);
+    expect(s[2]?.reasons?.[0]).toMatch(/^pipeline stage 1 of 2 exited with status 22 /);
+  });
+
+  it('fails a block after which typing at the prompt no longer shows, says so, and skips what depends on it', async () => {
+    const file = lesson(
+      'no-echo.mdx',
+      [
+        '# No echo',
+        '',
+        VISOR,
+        '<TerminalRunCommand target="tools">',
+        '  <Command>true</Command>',
+        // Echo off as readline sets up to read: the shell's own restoring of modes runs before PS1.
+        `  <Command>{\`PS1='$(stty -echo)$ '\`}</Command>`,
+        '</TerminalRunCommand>',
+        '',
+        '<TerminalRunCommand target="tools">',
+        '  <Command>true</Command>',
+        '</TerminalRunCommand>',
+        '',
+        '<Challenge id="api-active-connections"/>',
+        '',
+      ].join('\n'),
+    );
+    const started = performance.now();
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[4, 'pass'], [8, 'pass'], [9, 'pass'], [9, 'fail'], [13, 'skip'], [16, 'skip']]);
+    expect(s[3]?.reasons?.[0]).toMatch(/^typing at the prompt no longer shows/);
+    // The challenge is skipped at once, naming the failure, instead of waiting for a minute of data.
+    expect(s[5]?.reasons).toEqual([`not checked: its data comes from the lesson's commands, and the one at ${file}:9:3 failed`]);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
+  it('fails a block that leaves output before the prompt, on the prompt\'s line', async () => {
+    const file = lesson('garbled-prompt.mdx', `# Garbled\n\n${VISOR}\n<TerminalRunCommand target="tools">\n  <Command>printf pbh-no-newline</Command>\n</TerminalRunCommand>\n`);
+    const f = failures(await run(file));
+    expect(f.map((x) => [x.at?.line, x.reasons?.[0]])).toEqual([[8, expect.stringContaining('"pbh-no-newline" stands before it')]]);
+  });
+
+  it('keeps typing echoed after lesson 3\'s load run: a background Node program that started while echo was off ends during another command', async () => {
+    // `load` (Node) records the terminal's modes as it starts and writes them back when it exits, even in
+    // the background. A learner reading between two blocks starts it while readline has echo off; here
+    // `read -s` holds echo off as it starts, which does not depend on how fast the runner types. It ends
+    // during the sleep, and bash takes the modes it finds then as its own; the prompt hook puts them back.
+    const file = lesson(
+      'background-load.mdx',
+      [
+        '# Background load',
+        '',
+        VISOR,
+        '<TerminalRunCommand target="tools">',
+        '  <Command>(sleep 0.5; exec load -c 1 -qps 5 -t 2s http://ingress:20000/ > /dev/null) &</Command>',
+        '  <Command expectExit={142}>read -s -t 2 pbh_unused</Command>',
+        '  <Command>sleep 4</Command>',
+        '</TerminalRunCommand>',
+        '',
+        '<TerminalRunCommand target="tools">',
+        '  <Command>wait</Command>',
+        '</TerminalRunCommand>',
+        '',
+      ].join('\n'),
+    );
+    const report = await run(file);
+    expect(failures(report)).toEqual([]);
+    expect(steps(report).map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+  });
+
+  it('starts a command marked keepsRunning, lets it run, and stops it with Ctrl-C at the end of its block', async () => {
+    const file = lesson(
+      'keeps-running.mdx',
+      [
+        '# Keeps running',
+        '',
+        VISOR,
+        '<TerminalRunCommand target="tools">',
+        '  <Command>echo started</Command>',
+        '  <Command keepsRunning>load -c 1 -qps 2 -t 10m http://ingress:20000/</Command>',
+        '</TerminalRunCommand>',
+        '',
+        '<TerminalRunCommand target="tools">',
+        '  <Command>curl -sf http://api:19000/ready</Command>',
+        '</TerminalRunCommand>',
+        '',
+      ].join('\n'),
+    );
+    const started = performance.now();
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[4, 'pass'], [8, 'pass'], [9, 'pass'], [13, 'pass']]);
+    expect(s[2]?.label).toMatch(/kept running, stopped with Ctrl-C/);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 });
