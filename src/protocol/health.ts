@@ -1,4 +1,6 @@
 /** `GET /api/health` answer, read by the page's lab status indicator. */
+import type { DevStatus } from './devStatus.ts';
+
 export type LabState = 'none' | 'starting' | 'ready' | 'degraded' | 'stopping' | 'down';
 export type ProcessState = 'pending' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
 
@@ -32,6 +34,8 @@ export interface HealthResponse {
   version: string;
   uptimeSeconds: number;
   lab: LabHealth | null;
+  /** Only from `patchbay dev`: how it applied edits of the lab's files. */
+  dev?: DevStatus;
 }
 
 export const HEALTH_PATH = '/api/health';

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { HEALTH_PATH, type HealthResponse, type LabHealth } from '../protocol/health.ts';
+import type { DevStatus } from '../protocol/devStatus.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { TerminalLimits } from '../terminal/TerminalLimits.ts';
 import { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   resolver?: TargetResolver;
   /** The lab's health for GET /api/health; null (or absent) when no lab runs. */
   healthProvider?: () => LabHealth | null | Promise<LabHealth | null>;
+  /** `patchbay dev`'s account of the lab's files, reported in the health answer as `dev`. */
+  devStatus?: () => DevStatus;
   /** Exact origins allowed to open terminals; default: http://localhost:PORT and http://127.0.0.1:PORT. */
   allowedOrigins?: string[];
   limits?: Partial<TerminalLimits>;
@@ -90,6 +93,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
     lab: options.healthProvider ? await options.healthProvider() : null,
+    ...(options.devStatus && { dev: options.devStatus() }),
   });
 
   const server = createServer((req, res) => {

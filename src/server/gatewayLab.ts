@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { LabHealth } from '../protocol/health.ts';
+import type { DevStatus } from '../protocol/devStatus.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { Route } from './Route.ts';
 import { startLab } from '../lab/startLab.ts';
@@ -22,6 +23,8 @@ export interface GatewayLab {
   resolver: TargetResolver;
   health: () => LabHealth | null | Promise<LabHealth | null>;
   routes: Route[];
+  /** `patchbay dev` only: how edits of the lab's files were applied, for /api/health's `dev`. */
+  status?: () => DevStatus;
   /** Tears the lab down; called once on shutdown, after the gateway has ended its terminals. */
   stop(): Promise<void>;
 }
@@ -39,7 +42,8 @@ export const DEFAULT_LAB = 'connections';
 
 export type GatewayLabResult = { ok: true; lab: GatewayLab | null } | { ok: false; message: string };
 
-function progressLine(e: LabProgress): string | null {
+/** A progress event of the lab as a console line (null for the ones not worth a line). */
+export function progressLine(e: LabProgress): string | null {
   switch (e.kind) {
     case 'cleanup':
       return `lab: ${e.message}`;

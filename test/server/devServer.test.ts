@@ -48,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!child?.pid) return;
-  const devServerPid = Number(/Docusaurus dev server starting on internal port \d+ \(pid (\d+)\)/.exec(output)?.[1]);
+  const devServerPid = Number(/Docusaurus dev server started \(pid (\d+)\)/.exec(output)?.[1]);
   const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
   process.kill(child.pid, 'SIGTERM');
   await exited;
@@ -85,6 +85,14 @@ describe('patchbay dev', () => {
     });
     expect(types).toContain('hot');
     ws.close();
+  });
+
+  it("prints the gateway's URL and no other: Docusaurus' own (an internal port) is rewritten", () => {
+    const port = new URL(url).port;
+    const urls = [...output.matchAll(/https?:\/\/[^\s/]+:\d+/g)].map((m) => m[0]);
+    expect(output).toContain(`Patchbay is serving on http://localhost:${port}`);
+    expect(output).toContain(`Docusaurus website is running at: http://localhost:${port}/`);
+    expect(urls.filter((u) => !u.endsWith(`:${port}`))).toEqual([]);
   });
 
   it('opens a terminal on the same port', async () => {

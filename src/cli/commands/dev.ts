@@ -1,13 +1,17 @@
 /**
  * `patchbay dev`: Docusaurus with hot reload behind the gateway. The dev server runs as a child on an
  * internal port; the gateway serves the API and terminals on PORT and proxies everything else to it
- * (its HMR WebSocket too). The child is stopped by PID on exit.
+ * (its HMR WebSocket too), and prints the child's output with the gateway's URL for the internal one.
+ * The lab follows edits of its files (src/server/devLab.ts). The child is stopped by PID on exit.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { commandHelp, type Command } from '../command.ts';
 import { devProxy } from '../../server/devProxy.ts';
+import { DEFAULT_LAB } from '../../server/gatewayLab.ts';
+import { startDevLab } from '../../server/devLab.ts';
+import { DevOutput } from '../devOutput.ts';
 import { GATEWAY_FLAGS, GATEWAY_OPTIONS_HELP, parseGatewayCommand, runGateway } from './serve.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -17,7 +21,9 @@ const CHILD_STOP_MS = 5_000;
 const help = commandHelp('dev', `[OPTIONS]
 
 Starts \`docusaurus start\` on an internal port and serves it with hot reload, the API and terminals on
-PORT.
+PORT. Lessons reload as you save them. Saving the lab's challenges.yaml reloads the challenges; saving
+its lab.yaml (or a file it names) restarts the lab when what runs changed. A file saved with errors
+changes nothing: the errors are printed and shown in the page's lab status.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}
@@ -50,13 +56,25 @@ export const dev: Command = {
     if (!parsed.ok) return parsed.exitCode;
     const internalPort = await freePort();
     // Own process group, so stopping it also stops the workers it starts.
+    // Colours survive the pipe when our own output is a terminal.
+    const colour = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
     const child = spawn(
       process.execPath,
       [`${REPO_ROOT}/node_modules/@docusaurus/core/bin/docusaurus.mjs`, 'start', '--port', String(internalPort), '--host', '127.0.0.1', '--no-open'],
-      { cwd: REPO_ROOT, stdio: 'inherit', detached: true },
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...colour } },
     );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    console.log(`Docusaurus dev server starting on internal port ${internalPort} (pid ${child.pid})`);
+    const stdout = new DevOutput(internalPort, (line) => console.log(line));
+    const stderr = new DevOutput(internalPort, (line) => console.error(line));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        stdout.flush();
+        stderr.flush();
+        resolve();
+      }),
+    );
+    console.log(`site: Docusaurus dev server started (pid ${child.pid}); it is reached through the gateway`);
     const stopChild = async () => {
       if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
       try {
@@ -74,6 +92,18 @@ export const dev: Command = {
       await exited;
       clearTimeout(timer);
     };
-    return runGateway(parsed.options, { fallback: devProxy({ host: '127.0.0.1', port: internalPort }), onStop: stopChild, ...(parsed.lab !== undefined ? { lab: parsed.lab } : {}) });
+    const lab = parsed.lab === undefined ? DEFAULT_LAB : parsed.lab;
+    const code = await runGateway(parsed.options, {
+      fallback: devProxy({ host: '127.0.0.1', port: internalPort }),
+      onStop: stopChild,
+      startLab: async (log) => ({ ok: true, lab: lab === null ? null : await startDevLab({ lab, log }) }),
+      onListening: (url) => {
+        stdout.setUrl(url);
+        stderr.setUrl(url);
+      },
+    });
+    // Also when the gateway never listened (the port was taken): the dev server must not outlive us.
+    await stopChild();
+    return code;
   },
 };

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { argumentProblem, commandHelp, usageError, wantsHelp } from '../command.ts';
 import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
-import { startGatewayLab, type GatewayLab } from '../../server/gatewayLab.ts';
+import { startGatewayLab, type GatewayLab, type GatewayLabResult } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
 
 export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
@@ -110,13 +110,24 @@ export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): Gatewa
   };
 }
 
+/** What `dev` adds to `serve`'s gateway. */
+export interface GatewayExtras {
+  fallback?: Fallback;
+  onStop?: () => Promise<void>;
+  lab?: string | null;
+  /** Starts the lab instead of `startGatewayLab` (dev's lab follows edits of its files). */
+  startLab?: (log: (line: string) => void) => Promise<GatewayLabResult>;
+  /** Called with the gateway's URL once it listens. */
+  onListening?: (url: string) => void;
+}
+
 /**
  * Starts the lab (when there is one) and the gateway; on SIGINT/SIGTERM closes sockets, ends every
  * terminal, stops the lab and resolves. Shared by serve and dev.
  */
-export async function runGateway(options: GatewayOptions, extra: { fallback?: Fallback; onStop?: () => Promise<void>; lab?: string | null } = {}): Promise<number> {
+export async function runGateway(options: GatewayOptions, extra: GatewayExtras = {}): Promise<number> {
   const log = (line: string) => console.log(line);
-  const started = await startGatewayLab({ log, ...(extra.lab !== undefined ? { lab: extra.lab } : {}) });
+  const started = extra.startLab ? await extra.startLab(log) : await startGatewayLab({ log, ...(extra.lab !== undefined ? { lab: extra.lab } : {}) });
   if (!started.ok) {
     console.error(started.message);
     return 1;
@@ -128,6 +139,7 @@ export async function runGateway(options: GatewayOptions, extra: { fallback?: Fa
       ...options,
       ...(extra.fallback ? { fallback: extra.fallback } : {}),
       ...(lab ? { resolver: lab.resolver, healthProvider: lab.health, routes: [...lab.routes, ...(options.routes ?? [])] } : {}),
+      ...(lab?.status && { devStatus: lab.status }),
     });
   } catch (error) {
     console.error(`patchbay: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`);
@@ -135,6 +147,7 @@ export async function runGateway(options: GatewayOptions, extra: { fallback?: Fa
     return 1;
   }
   log(`Patchbay is serving on ${gateway.url}`);
+  extra.onListening?.(gateway.url);
   log(`  terminals accept origins: ${[...gateway.allowedOrigins].join(', ')}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

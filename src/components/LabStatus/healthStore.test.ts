@@ -39,4 +39,23 @@ describe('summarize', () => {
     expect(summarize({ kind: 'ok', health: withLab(baseLab) })).toMatchObject({ tone: 'ok', label: 'connections ready' });
     expect(summarize({ kind: 'unreachable', message: 'gateway unreachable' })).toMatchObject({ tone: 'bad', label: 'offline' });
   });
+
+  it('in patchbay dev, names the file with errors first and says the lab runs as before', () => {
+    const health: HealthResponse = {
+      ...withLab(baseLab),
+      dev: { errors: [{ file: 'labs/connections/challenges.yaml', text: 'labs/connections/challenges.yaml:12:5: challenges.0.titel: unknown key `titel`; did you mean `title`?' }], restarting: false, lastChange: null },
+    };
+    const summary = summarize({ kind: 'ok', health });
+    expect(summary).toMatchObject({ tone: 'bad', label: 'challenges.yaml has errors' });
+    expect(summary.detail).toContain('challenges.yaml:12:5: challenges.0.titel');
+    expect(summary.detail).toContain('until then connections runs as it was before (connections ready)');
+  });
+
+  it('in patchbay dev, says the lab restarts, and for a while what the last save did', () => {
+    const restarting: HealthResponse = { ...withLab({ ...baseLab, state: 'starting' }), dev: { errors: [], restarting: true, lastChange: { kind: 'lab-restarting', message: 'lab: lab.yaml changed: restarting connections…', secondsAgo: 1 } } };
+    expect(summarize({ kind: 'ok', health: restarting })).toMatchObject({ tone: 'warn', label: 'connections restarting', detail: 'lab: lab.yaml changed: restarting connections…' });
+    const reloaded = (secondsAgo: number): HealthResponse => ({ ...withLab(baseLab), dev: { errors: [], restarting: false, lastChange: { kind: 'challenges-reloaded', message: 'challenges: reloaded: 9 challenges', secondsAgo } } });
+    expect(summarize({ kind: 'ok', health: reloaded(3) })).toMatchObject({ tone: 'ok', label: 'connections ready · challenges reloaded' });
+    expect(summarize({ kind: 'ok', health: reloaded(600) })).toMatchObject({ tone: 'ok', label: 'connections ready' });
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
+import { DEV_NOTICE_SECONDS, type DevStatus } from '../../protocol/devStatus.ts';
 import { callApi } from '../api/apiClient.ts';
 
 /** Often enough to notice the lab becoming ready while a learner reads; cheap for the gateway. */
@@ -64,8 +65,39 @@ export interface LabStatusSummary {
   detail: string;
 }
 
+/** What `patchbay dev` did with a save, in a few words for the label. */
+const DEV_CHANGE_LABEL = {
+  'challenges-reloaded': 'challenges reloaded',
+  'challenges-removed': 'challenges removed',
+  'lab-restarting': 'restarting',
+  'lab-restarted': 'restarted',
+  'lab-unchanged': 'definition saved',
+} as const;
+
 /** Pure: what the indicator says for a health answer. */
 export function summarize(view: HealthView): LabStatusSummary {
+  const summary = summarizeLab(view);
+  const dev = view.kind === 'ok' ? view.health.dev : undefined;
+  return dev ? withDevStatus(summary, dev, view.kind === 'ok' ? (view.health.lab?.name ?? 'lab') : 'lab') : summary;
+}
+
+/** `patchbay dev`: errors of the lab's files first (the lab runs from before them), else a recent change. */
+function withDevStatus(summary: LabStatusSummary, dev: DevStatus, name: string): LabStatusSummary {
+  if (dev.errors.length) {
+    const files = [...new Set(dev.errors.map((e) => e.file.split('/').pop()))];
+    return {
+      tone: 'bad',
+      label: `${files.join(', ')} ${files.length === 1 ? 'has' : 'have'} errors`,
+      detail: [...dev.errors.map((e) => e.text), '', `Fix and save: until then ${name} runs as it was before (${summary.label}).`].join('\n'),
+    };
+  }
+  const change = dev.lastChange;
+  if (dev.restarting) return { tone: 'warn', label: `${name} restarting`, detail: change?.message ?? 'The lab definition changed' };
+  if (!change || change.secondsAgo > DEV_NOTICE_SECONDS) return summary;
+  return { ...summary, label: `${summary.label} · ${DEV_CHANGE_LABEL[change.kind]}`, detail: `${summary.detail}\n${change.message}` };
+}
+
+function summarizeLab(view: HealthView): LabStatusSummary {
   if (view.kind === 'loading') return { tone: 'idle', label: 'lab …', detail: 'Asking the gateway for the lab status' };
   if (view.kind === 'unreachable') return { tone: 'bad', label: 'offline', detail: view.message };
   const lab = view.health.lab;

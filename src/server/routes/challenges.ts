@@ -45,7 +45,8 @@ const PROXY_API = `${PROMETHEUS_PROXY_PREFIX}/api/v1/`;
 const PROXY_ALLOWED = /^(query|query_range|series|labels|label\/[A-Za-z_][A-Za-z0-9_]*\/values|metadata)$/;
 
 export interface ChallengeRoutesOptions {
-  set: ChallengeSet;
+  /** The challenges, or a function giving the current ones (`patchbay dev` reloads them; null: none loaded). */
+  set: ChallengeSet | (() => ChallengeSet | null);
   /** The lab's Prometheus, or null while no lab is ready. */
   prometheus: () => PrometheusClient | null;
   progress: ProgressStore;
@@ -54,15 +55,24 @@ export interface ChallengeRoutesOptions {
 }
 
 export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
-  const { set, progress } = options;
-  const windowFor = options.window ?? (() => liveWindow(set));
+  const { progress } = options;
+  const given = options.set;
+  const currentSet = typeof given === 'function' ? given : () => given;
+  const windowFor = (set: ChallengeSet) => (options.window ? options.window() : liveWindow(set));
   const proxyLimiter = new Limiter(ChallengeRouteLimits.PROXY_CONCURRENCY, ChallengeRouteLimits.PROXY_QUEUE);
   const checksInFlight = new Map<string, number>();
 
-  const find = (ctx: RouteContext): Challenge | null => {
-    const challenge = set.byId.get(ctx.params.id ?? '');
-    if (!challenge) ctx.sendError('PB_UNKNOWN_CHALLENGE', ctx.params.id ?? '');
-    return challenge ?? null;
+  /** The current set, or null after answering that there is none. */
+  const setFor = (ctx: RouteContext): ChallengeSet | null => {
+    const set = currentSet();
+    if (!set) ctx.sendError('PB_LAB_NOT_READY', 'without challenges: its challenges.yaml has errors (see the lab status)');
+    return set;
+  };
+  const find = (ctx: RouteContext): { set: ChallengeSet; c: Challenge } | null => {
+    const set = setFor(ctx);
+    const c = set?.byId.get(ctx.params.id ?? '');
+    if (set && !c) ctx.sendError('PB_UNKNOWN_CHALLENGE', ctx.params.id ?? '');
+    return set && c ? { set, c } : null;
   };
   const summary = (c: Challenge, p: SessionProgress): ChallengeSummary => ({ id: c.id, title: c.title, lesson: c.lesson, passed: p[c.id]?.passed ?? false });
   const revealable = (c: Challenge, p: SessionProgress) => (p[c.id]?.attempts ?? 0) > 0;
@@ -72,6 +82,8 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
       method: 'GET',
       path: CHALLENGES_PATH,
       handler: async (_req, _res, ctx) => {
+        const set = setFor(ctx);
+        if (!set) return;
         const p = await progress.get(ctx.sessionId);
         ctx.sendJson(200, { lab: set.lab, scrapeIntervalSeconds: set.scrapeInterval, challenges: set.challenges.map((c) => summary(c, p)) } satisfies ChallengeListResponse);
       },
@@ -80,8 +92,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
       method: 'GET',
       path: `${CHALLENGES_PATH}/:id`,
       handler: async (_req, _res, ctx) => {
-        const c = find(ctx);
-        if (!c) return;
+        const found = find(ctx);
+        if (!found) return;
+        const { set, c } = found;
         const p = await progress.get(ctx.sessionId);
         const mine = p[c.id];
         const detail: ChallengeDetail = {
@@ -101,8 +114,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
       method: 'POST',
       path: `${CHALLENGES_PATH}/:id/check`,
       handler: async (_req, _res, ctx) => {
-        const c = find(ctx);
-        if (!c) return;
+        const found = find(ctx);
+        if (!found) return;
+        const { set, c } = found;
         const body = await ctx.readJson(ChallengeRouteLimits.MAX_CHECK_BODY_BYTES);
         if (!body.ok) return;
         const query = (body.value as { query?: unknown } | null)?.query;
@@ -114,7 +128,7 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
         checksInFlight.set(ctx.sessionId, running + 1);
         let outcome;
         try {
-          outcome = await checkAnswer(c, query, { prometheus, window: windowFor(), scrapeSeconds: set.scrapeInterval });
+          outcome = await checkAnswer(c, query, { prometheus, window: windowFor(set), scrapeSeconds: set.scrapeInterval });
         } finally {
           const left = (checksInFlight.get(ctx.sessionId) ?? 1) - 1;
           if (left > 0) checksInFlight.set(ctx.sessionId, left);
@@ -131,8 +145,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
       method: 'POST',
       path: `${CHALLENGES_PATH}/:id/reveal`,
       handler: async (_req, _res, ctx) => {
-        const c = find(ctx);
-        if (!c) return;
+        const found = find(ctx);
+        if (!found) return;
+        const { c } = found;
         const p = await progress.get(ctx.sessionId);
         if (!revealable(c, p)) return ctx.sendError('PB_REVEAL_LOCKED', c.id);
         await progress.markRevealed(ctx.sessionId, c.id);

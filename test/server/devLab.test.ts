@@ -1,0 +1,158 @@
+/**
+ * `patchbay dev`'s lab for real: a temporary copy of a lab (the runtime's `mini` test lab, with a
+ * challenges file) started in namespaces behind a real gateway, its files edited on disk as an author
+ * would, and the API and /api/health read over HTTP. Saving challenges.yaml changes what the API answers
+ * without a restart; saving lab.yaml restarts the lab only when what runs changed; a file saved with
+ * errors changes nothing and its errors are in the health answer. (The Docusaurus side of `patchbay
+ * dev` is test/server/devServer.test.ts.)
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../../src/server/createGateway.ts';
+import { startDevLab, type DevLab } from '../../src/server/devLab.ts';
+import { CHALLENGES_PATH, type ChallengeListResponse } from '../../src/protocol/challenges.ts';
+import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
+import { FIXTURES } from '../lab/helpers.ts';
+import { sessionCookie, TerminalTestClient } from '../helpers/gateway.ts';
+
+/** This file's own instance prefix, so no other test's cleanup touches its instances. */
+const PREFIX = 'pbdv';
+/** A restart stops the lab and starts it again, Prometheus included. */
+const RESTART_MS = 30_000;
+
+const work = mkdtempSync(join(tmpdir(), 'pbdv-'));
+const labDir = join(work, 'lab');
+const runtimeDir = join(work, 'run');
+const labFile = join(labDir, 'lab.yaml');
+const challengesFile = join(labDir, 'challenges.yaml');
+const log: string[] = [];
+let lab: DevLab;
+let gateway: Gateway;
+
+const challenges = (title: string, extra = '') => `scrapeInterval: 1s
+live: { window: 1m, step: 5s }
+offline: { fixture: none.om, start: 2026-01-01T00:15:00Z, end: 2026-01-01T00:30:00Z, step: 10s }
+challenges:
+  - id: web-requests
+    lesson: none
+    title: ${title}
+    prompt: How many requests has the web server answered?
+    reference: mini_requests_total{service="web"}
+${extra}`;
+
+const get = async <T>(path: string): Promise<T> => (await (await fetch(`${gateway.url}${path}`)).json()) as T;
+const health = () => get<HealthResponse>(HEALTH_PATH);
+const titles = async () => (await get<ChallengeListResponse>(CHALLENGES_PATH)).challenges.map((c) => c.title);
+/** Saves a file as an editor does: a new file renamed over the old one. */
+const save = (file: string, text: string) => {
+  writeFileSync(`${file}.tmp`, text);
+  cpSync(`${file}.tmp`, file);
+  rmSync(`${file}.tmp`);
+};
+
+beforeAll(async () => {
+  cpSync(join(FIXTURES, 'mini'), labDir, { recursive: true });
+  writeFileSync(challengesFile, challenges('Requests so far'));
+  lab = await startDevLab({ lab: labDir, log: (l) => log.push(l), progressDir: join(work, 'progress'), labOptions: { prefix: PREFIX, runtimeDir } });
+  gateway = await createGateway({ port: 0, siteDir: work, resolver: lab.resolver, healthProvider: lab.health, routes: lab.routes, devStatus: lab.status, cgroupParent: null });
+}, RESTART_MS);
+
+afterAll(async () => {
+  await gateway?.close();
+  await lab?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('patchbay dev follows the lab files', () => {
+  let instance = '';
+
+  it('serves the lab and its challenges, and reports no errors', async () => {
+    await expect.poll(async () => (await health()).lab?.state, { timeout: RESTART_MS }).toBe('ready');
+    const h = await health();
+    instance = h.lab!.instance;
+    expect(h.dev).toEqual({ errors: [], restarting: false, lastChange: null });
+    expect(await titles()).toEqual(['Requests so far']);
+  }, RESTART_MS);
+
+  it('answers from challenges.yaml as saved, without restarting the lab', async () => {
+    save(challengesFile, challenges('Requests answered', `  - id: api-requests
+    lesson: none
+    title: Requests to the api
+    prompt: And the api?
+    reference: mini_requests_total{service="api"}
+`));
+    await expect.poll(titles).toEqual(['Requests answered', 'Requests to the api']);
+    const h = await health();
+    expect(h.lab).toMatchObject({ instance, state: 'ready' });
+    expect(h.dev?.lastChange).toMatchObject({ kind: 'challenges-reloaded', message: expect.stringContaining('reloaded: 2 challenges') });
+  });
+
+  it('reports a challenges.yaml with errors by file and line, and keeps answering from the one before', async () => {
+    save(challengesFile, challenges('Requests answered').replace('title:', 'titel:'));
+    await expect.poll(async () => (await health()).dev?.errors.map((e) => e.text)).toEqual([
+      expect.stringMatching(/challenges\.yaml:5:5: challenges\.0\.title: missing required key `title`$/),
+      expect.stringMatching(/challenges\.yaml:7:5: challenges\.0\.titel: unknown key `titel`; expected one of: id, lesson, title, /),
+    ]);
+    expect(await titles()).toEqual(['Requests answered', 'Requests to the api']);
+    expect(log).toContain('challenges: the API keeps the challenges from before; fix the file and save');
+    save(challengesFile, challenges('Requests answered'));
+    await expect.poll(titles).toEqual(['Requests answered']);
+    expect((await health()).dev?.errors).toEqual([]);
+  });
+
+  it('restarts nothing when a save of lab.yaml changes nothing that runs', async () => {
+    save(labFile, `# A comment an author added.\n${readFileSync(labFile, 'utf8').replace('Test lab for the lab runtime', 'The runtime test lab')}`);
+    await expect.poll(async () => (await health()).dev?.lastChange?.kind).toBe('lab-unchanged');
+    await lab.settled();
+    expect((await health()).lab).toMatchObject({ instance, state: 'ready' });
+  });
+
+  it('keeps the lab running when lab.yaml is saved with errors, and says where they are', async () => {
+    const good = readFileSync(labFile, 'utf8');
+    save(labFile, good.replace('dependsOn: [web/server]', 'depends_on: [web/server]'));
+    await expect.poll(async () => (await health()).dev?.errors.map((e) => e.text)).toEqual([
+      expect.stringMatching(/lab\.yaml:\d+:9: hosts\.api\.processes\.poller\.depends_on: `depends_on` is not a key here; write `dependsOn` instead$/),
+    ]);
+    expect((await health()).lab).toMatchObject({ instance, state: 'ready' });
+    save(labFile, good);
+    await expect.poll(async () => (await health()).dev?.errors).toEqual([]);
+    await lab.settled();
+    expect((await health()).lab).toMatchObject({ instance });
+  });
+
+  it('restarts the lab when what runs changed, in lab.yaml or in a file it names; terminals then reach the new one', async () => {
+    const before = await curlWeb('before');
+    expect(before.output).toContain('hello-from-mini');
+    save(labFile, readFileSync(labFile, 'utf8').replace('GREETING: hello-from-mini', 'GREETING: hello-again'));
+    await expect.poll(async () => (await health()).lab?.instance, { timeout: RESTART_MS }).not.toBe(instance);
+    // The old lab's shells end with it.
+    expect((await before.client.closed).code).toBe(1000);
+    await expect.poll(async () => (await health()).lab?.state, { timeout: RESTART_MS }).toBe('ready');
+    const h = await health();
+    expect(h.dev?.lastChange).toMatchObject({ kind: 'lab-restarted' });
+    expect(log.filter((l) => l.includes('restart'))).toEqual([
+      expect.stringMatching(/^lab: \S*\/lab\/lab\.yaml changed: restarting lab…$/),
+      expect.stringMatching(/^lab: lab restarted \(\S*\/lab\/lab\.yaml changed\)$/),
+    ]);
+    expect((await curlWeb('after')).output).toContain('hello-again');
+    // web.mjs is named by lab.yaml (`${LAB_DIR}/web.mjs`): the lab runs it, so a change restarts the lab.
+    const second = h.lab!.instance;
+    save(join(labDir, 'web.mjs'), readFileSync(join(labDir, 'web.mjs'), 'utf8').replace("process.env.GREETING ?? ''", "`v2 ${process.env.GREETING ?? ''}`"));
+    await expect.poll(async () => (await health()).lab?.instance, { timeout: RESTART_MS }).not.toBe(second);
+    await expect.poll(async () => (await health()).lab?.state, { timeout: RESTART_MS }).toBe('ready');
+    expect((await curlWeb('v2')).output).toContain('v2 hello-again');
+    expect(log.filter((l) => l.includes('restarting')).at(-1)).toMatch(/^lab: \S*\/lab\/web\.mjs changed: restarting lab…$/);
+    expect(await titles()).toEqual(['Requests answered']);
+  }, 4 * RESTART_MS);
+});
+
+/** Opens a terminal on the api host through the gateway and asks the web host's server what it says. */
+async function curlWeb(id: string): Promise<{ client: TerminalTestClient; output: string }> {
+  const url = `http://127.0.0.1:${gateway.port}`;
+  const client = await TerminalTestClient.open({ url, origin: url, cookie: await sessionCookie(url) }, `dev-${id}`, { target: 'api' });
+  client.type(`curl -s web:8080/ | sed 's/^/web-says: /'\r`);
+  await client.waitForText(/web-says: web \S+/, 20_000);
+  return { client, output: client.text };
+}
