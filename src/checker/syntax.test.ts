@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maskGrafanaVariables } from '../protocol/grafanaVariables.ts';
 import { checkSyntax, prometheusParseError } from './syntax.ts';
 import { queryFacts } from './queryFacts.ts';
 
@@ -33,6 +34,15 @@ describe('checkSyntax', () => {
       expect(r.error.message).toMatch(/expected type matrix in call to function "rate"/i);
       expect(r.error.caret).toBe('rate(x)\n     ^');
     }
+  });
+
+  it("parses answers with Grafana's variables once they are masked (the editor's linter), keeping real errors where they are", () => {
+    for (const q of ['rate(x[$__rate_interval])', 'increase(x[${__range}]) / $__range_s', 'sum(rate(x[[[__interval]]])) * $__interval_ms']) {
+      expect(checkSyntax(q).ok, q).toBe(false);
+      expect(checkSyntax(maskGrafanaVariables(q)).ok, q).toBe(true);
+    }
+    const r = checkSyntax(maskGrafanaVariables('rate(x[$__rate_interval]) +'));
+    expect(!r.ok && r.error.position).toMatchObject({ column: 28 });
   });
 
   it('turns a Prometheus parse error into a position on the right line', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findVariableReference, grafanaVariables, rateIntervalSeconds, substituteGrafanaVariables, substituteVariables } from './grafanaVariables.ts';
+import { findVariableReference, grafanaVariables, maskGrafanaVariables, rateIntervalSeconds, substituteGrafanaVariables, substituteVariables } from './grafanaVariables.ts';
 
 const timing = { scrapeSeconds: 2, intervalSeconds: 10, rangeSeconds: 300 };
 
@@ -33,5 +33,14 @@ describe('findVariableReference', () => {
   it('finds what substitution left', () => {
     expect(findVariableReference('rate(x[${__foo}])')).toEqual({ index: 7, text: '${__foo' });
     expect(findVariableReference('x{a=~"b$"}')).toBeNull();
+  });
+});
+
+describe('maskGrafanaVariables', () => {
+  it("replaces Grafana's variables by stand-ins of the same length and kind, and nothing else", () => {
+    const query = 'rate(x[$__rate_interval]) / $__range_s + y[${__interval}] + z[[[__range]]] + w[$__foo]';
+    const masked = maskGrafanaVariables(query);
+    expect(masked).toBe('rate(x[999999999999999s]) / 9999999999 + y[999999999999s] + z[9999999999s] + w[$__foo]');
+    expect(masked).toHaveLength(query.length);
   });
 });

@@ -62,3 +62,21 @@ export function findVariableReference(query: string): { index: number; text: str
   const m = /\$\{?[A-Za-z_][A-Za-z0-9_]*/.exec(query);
   return m ? { index: m.index, text: m[0] } : null;
 }
+
+/** Grafana's variables whose value is a plain number (`$__interval_ms`, `$__range_s`), not a duration. */
+const NUMBER_VALUED = /_(ms|s)$/;
+const GRAFANA_NAMES = new Set(Object.keys(grafanaVariables({ scrapeSeconds: 1, intervalSeconds: 1, rangeSeconds: 1 })).map((n) => n.slice(1)));
+
+/**
+ * `query` with each reference to one of Grafana's variables replaced by a stand-in of the same length and
+ * kind (`$__rate_interval` → `999999999999999s`, `$__range_s` → `9999999999`), for a parser that knows no
+ * variables (the editor's linter): the text parses as the checker will see it, and every other position,
+ * a real error's included, stays where it was typed. Other names are left as written.
+ */
+export function maskGrafanaVariables(query: string): string {
+  return query.replace(REFERENCE, (whole, braced?: string, bracketed?: string, bare?: string) => {
+    const name = braced ?? bracketed ?? bare ?? '';
+    if (!GRAFANA_NAMES.has(name)) return whole;
+    return NUMBER_VALUED.test(name) ? '9'.repeat(whole.length) : `${'9'.repeat(whole.length - 1)}s`;
+  });
+}

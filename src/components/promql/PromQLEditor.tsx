@@ -1,18 +1,22 @@
 /**
  * A one-box PromQL editor: CodeMirror 6 with @prometheus-io/codemirror-promql 0.42 (the grammar of the
  * lab's Prometheus 2.42), completion of metric and label names from the lab through the gateway's
- * Prometheus pass-through, and inline syntax/type errors from the same package's linter.
+ * Prometheus pass-through, and inline syntax/type errors from the same package's linter, which reads
+ * Grafana's variables as the checker does.
  * Browser only, and heavy (~130 KB gzipped): import it lazily (see ../Challenge/index.tsx).
  */
 import { useEffect, useEffectEvent, useRef } from 'react';
 import { EditorState } from '@codemirror/state';
-import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars } from '@codemirror/view';
+import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars, tooltips } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { autocompletion, closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
-import { bracketMatching, syntaxHighlighting } from '@codemirror/language';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion } from '@codemirror/autocomplete';
+import { bracketMatching, ensureSyntaxTree, syntaxHighlighting } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
-import { PromQLExtension } from '@prometheus-io/codemirror-promql';
+import { LanguageType, PromQLExtension, promQLLanguage, type LintStrategy } from '@prometheus-io/codemirror-promql';
+// The package's type checker, which its default linter runs; not re-exported from the package's index.
+import { Parser } from '@prometheus-io/codemirror-promql/dist/esm/parser/index.js';
 import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
+import { maskGrafanaVariables } from '../../protocol/grafanaVariables.ts';
 import { promqlHighlight } from './promqlHighlight.ts';
 import styles from './PromQLEditor.module.css';
 
@@ -34,10 +38,44 @@ export interface PromQLEditorProps {
 /** How long completion results (metric and label names) are cached: the lab's names rarely change. */
 const COMPLETION_CACHE_MS = 60_000;
 
+/** Parsing a masked copy for the linter: answers are one line, so this is never reached in practice. */
+const LINT_PARSE_BUDGET_MS = 500;
+
+/**
+ * The package's own lint (its parser and type checker), run on the text with Grafana's variables replaced
+ * by stand-ins of the same length: `rate(x[$__rate_interval])` is a right answer, which the checker
+ * substitutes, so the editor must not underline it; a real error keeps its position.
+ */
+const grafanaAwareLint: LintStrategy = {
+  promQL: () => (view) => {
+    const text = view.state.doc.toString();
+    const masked = maskGrafanaVariables(text);
+    const state = masked === text ? view.state : EditorState.create({ doc: masked, extensions: promQLLanguage(LanguageType.PromQL) });
+    ensureSyntaxTree(state, masked.length, LINT_PARSE_BUDGET_MS);
+    const parser = new Parser(state);
+    parser.analyze();
+    return parser.getDiagnostics();
+  },
+};
+
+/**
+ * Where tooltips (the completion list, lint messages) may be drawn: the window above the terminal dock.
+ * The dock covers the bottom of the window and says how much by the page's `scroll-padding-bottom`
+ * (src/components/dock/TerminalDock.tsx); without this the list would open below an editor that sits just
+ * above the dock, drawn over the terminal, or float over the dock when its editor has scrolled behind it.
+ * CodeMirror opens the list above instead, and hides it while its editor is out of this space.
+ */
+function spaceAboveDock(view: EditorView): { top: number; left: number; right: number; bottom: number } {
+  const doc = view.dom.ownerDocument;
+  const win = doc.defaultView!;
+  const covered = parseFloat(win.getComputedStyle(doc.documentElement).scrollPaddingBottom) || 0;
+  return { top: 0, left: 0, right: win.innerWidth, bottom: win.innerHeight - covered };
+}
+
 /** One extension per page: it holds the completion cache, so several challenges share one set of requests. */
 let sharedPromQL: PromQLExtension | undefined;
 function promQL(): PromQLExtension {
-  sharedPromQL ??= new PromQLExtension().setComplete({
+  sharedPromQL ??= new PromQLExtension().setLinter(grafanaAwareLint).setComplete({
     remote: {
       url: PROMETHEUS_PROXY_PREFIX,
       // The gateway forwards GET for labels and series (POST only for query*).
@@ -60,7 +98,9 @@ export default function PromQLEditor(props: PromQLEditorProps) {
   // The editor is built once per mount from the props of that moment; later props reach it through
   // `handlers` and `replacement`.
   const createView = useEffectEvent((parent: HTMLDivElement): EditorView => {
-    const submit = () => {
+    const submit = (view: EditorView) => {
+      // The answer is being checked: a completion list left open would cover the verdict.
+      closeCompletion(view);
       handlers.current.onSubmit();
       return true;
     };
@@ -73,6 +113,7 @@ export default function PromQLEditor(props: PromQLEditorProps) {
         closeBrackets(),
         bracketMatching(),
         autocompletion(),
+        tooltips({ tooltipSpace: spaceAboveDock }),
         syntaxHighlighting(promqlHighlight),
         placeholderExt(props.placeholder ?? ''),
         // Enter and Mod-Enter check the answer (a query is one line); while the completion list is open,

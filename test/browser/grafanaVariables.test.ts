@@ -1,21 +1,25 @@
 /**
- * Every <MetricsGraph> of the course, as a learner's Chromium shows it: the built site behind a real
- * gateway whose Prometheus pass-through reaches the offline Prometheus (the fixture), with the page's
- * clock set to the end of the fixture so "the last 5 minutes" holds data. Each graph must draw series
- * and show no error box: a graph that sends Grafana's `$__rate_interval` to Prometheus as written fails
- * with "missing unit character in duration".
+ * Grafana's variables where the learner meets them, in Chromium: the built site behind a real gateway
+ * whose challenge routes and Prometheus pass-through reach the offline Prometheus (the fixture).
+ * - Every <MetricsGraph> of the course, with the page's clock set to the end of the fixture so "the last
+ *   5 minutes" holds data, draws series and shows no error box: a graph that sends `$__rate_interval` to
+ *   Prometheus as written fails with "missing unit character in duration".
+ * - A challenge answer written with `$__rate_interval`, typed by hand, is not underlined as an error by
+ *   the editor, and passes.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { ProgressStore } from '../../src/server/progressStore.ts';
+import { offlineWindow } from '../../src/checker/checkAnswer.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
@@ -42,9 +46,10 @@ function pagesWithGraphs(): CoursePage[] {
   return pages.filter((p) => p.graphs > 0);
 }
 
-describe('<MetricsGraph> on every course page', () => {
+describe("Grafana's variables in the browser", () => {
   let prometheus: OfflinePrometheus | undefined;
   let gw: TestGateway | undefined;
+  /** One browser per test: a page's fixed clock is its context's, and CodeMirror's linter waits on the clock. */
   let browser: TestBrowser | undefined;
   let set: ChallengeSet;
   let dataDir: string | undefined;
@@ -65,13 +70,20 @@ describe('<MetricsGraph> on every course page', () => {
       siteDir: site.dir,
       resolver: new LocalTargetResolver({ workspace }),
       cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir) }),
+      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
     });
-    browser = await launchBrowser(PREFIX);
   }, 600_000);
 
-  afterAll(async () => {
+  beforeEach(async () => {
+    browser = await launchBrowser(PREFIX);
+  });
+
+  afterEach(async () => {
     await browser?.close();
+    browser = undefined;
+  });
+
+  afterAll(async () => {
     await gw?.close();
     await prometheus?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -111,4 +123,40 @@ describe('<MetricsGraph> on every course page', () => {
     expect(problems).toEqual([]);
     expect(seen).toBeGreaterThanOrEqual(13);
   }, 300_000);
+
+  it('does not underline a challenge answer that uses $__rate_interval, and passes it', async () => {
+    const id = 'api-destroyed-connections-rate';
+    const c = set.byId.get(id)!;
+    expect(c.reference).toContain('$__rate_interval');
+    const page = await browser!.context.newPage();
+    try {
+      await page.goto(`${gw!.url}/course/${c.lesson}`);
+      const box = page.locator(`[data-challenge="${id}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      const marks = box.locator('.cm-lintRange-error');
+      // One lint run over the right answer and a variable Grafana does not have: only the latter is marked.
+      await typeByHand(input, `${c.reference} and rate(x[$__nope])`);
+      await marks.first().waitFor({ state: 'attached' });
+      // (A mark may be split where the highlighting splits the text.)
+      const marked = (await marks.allTextContents()).join('');
+      expect(marked).toContain('nope');
+      expect(marked).not.toContain('rate_interval');
+      await typeByHand(input, c.reference);
+      await box.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict')).toBe('pass');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });
+
+/** Replace the editor's text with `text` typed key by key (brackets the editor closes are typed over). */
+async function typeByHand(input: Locator, text: string): Promise<void> {
+  await input.click();
+  await input.page().keyboard.press('Control+A');
+  await input.page().keyboard.press('Backspace');
+  await input.page().keyboard.type(text);
+  await input.page().keyboard.press('Escape'); // close the completion list, if open
+  await expect.poll(() => input.textContent()).toBe(text);
+}
