@@ -2,6 +2,10 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import type { Plugin } from '@docusaurus/types';
+import path from 'node:path';
+
+/** The lab the lessons' terminals, challenges and graphs refer to. */
+const LESSONS_LAB = 'connections';
 
 /**
  * Lesson reference checks (src/lessons/remarkValidate.ts) as a remark plugin. That module is Node-only
@@ -14,6 +18,21 @@ function remarkValidate(options: { lab: string }) {
   return async (tree: unknown, file: unknown): Promise<void> => {
     transformer ??= import(/* webpackIgnore: true */ modulePath).then((m: { default: (o: { lab: string }) => (tree: unknown, file: unknown) => Promise<void> }) => m.default(options));
     return (await transformer)(tree, file);
+  };
+}
+
+/**
+ * Each doc depends on the lessons' lab.yaml and challenges.yaml (src/lessons/labDependencies.mjs), so
+ * the dev server checks its references again when those are saved, as it does when the doc is.
+ */
+function docsDependOnTheLab(context: { siteDir: string }): Plugin {
+  const lab = path.join(context.siteDir, 'labs', LESSONS_LAB);
+  return {
+    name: 'patchbay-docs-depend-on-the-lab',
+    configureWebpack() {
+      const use = [{ loader: path.join(context.siteDir, 'src/lessons/labDependencies.mjs'), options: { files: [path.join(lab, 'lab.yaml'), path.join(lab, 'challenges.yaml')] } }];
+      return { module: { rules: [{ test: /\.mdx?$/, include: [path.join(context.siteDir, 'docs')], enforce: 'pre', use }] } };
+    },
   };
 }
 
@@ -44,7 +63,7 @@ const config: Config = {
   favicon: 'img/favicon.svg',
   trailingSlash: false,
   i18n: { defaultLocale: 'en', locales: ['en'] },
-  plugins: [generatedFilesAsAuto],
+  plugins: [generatedFilesAsAuto, docsDependOnTheLab],
   presets: [
     [
       'classic',
@@ -53,8 +72,10 @@ const config: Config = {
           routeBasePath: '/',
           sidebarPath: './sidebars.ts',
           // Lesson reference checks (src/lessons): the build fails, with file:line:column, on a
-          // run-command naming no terminal, an unknown host or challenge, or an unparsable graph query.
-          remarkPlugins: [[remarkValidate, { lab: 'connections' }]],
+          // run-command naming no terminal, an unknown host or challenge, an unparsable graph query or a
+          // missing image (the dev server shows them on the page instead). Before Docusaurus' own plugins,
+          // whose image check would fail first, without the line.
+          beforeDefaultRemarkPlugins: [[remarkValidate, { lab: LESSONS_LAB }]],
         },
         blog: false,
         pages: false,

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadChallenges } from '../checker/challenges.ts';
 import { findLabFile, PROJECT_DIR } from '../lab/loadLab.ts';
 import { discoverLessons } from '../lessons/discoverLessons.ts';
+import { readLesson } from '../lessons/readLesson.ts';
 import { commands } from './commands/index.ts';
 import { parseGatewayArgs } from './commands/serve.ts';
 import { SUMMARIES, type CommandName } from './summaries.ts';
@@ -177,6 +178,27 @@ const NAMES: Record<CommandName, (p: Parsed, args: string[], env: Env) => string
     ...(str(p.values.query) === undefined ? ['gives no --query'] : []),
     ...(await challengeProblems(str(p.values.lab) ?? DEFAULT_LAB, p.positionals[0])),
   ],
+  new: async (p) => {
+    const [kind, name] = p.positionals;
+    const lab = str(p.values.lab) ?? DEFAULT_LAB;
+    const lessons = discoverLessons([], PROJECT_DIR, PROJECT_DIR);
+    const lessonIds = lessons.ok ? lessons.files.map((f) => readLesson(readFileSync(join(PROJECT_DIR, f), 'utf8'), f).id) : [];
+    const challenges = await loadChallenges(lab);
+    const ids = challenges.ok ? [...challenges.set.byId.keys()] : [];
+    if (!name) return ['names no NAME or ID'];
+    if (kind === 'lesson') {
+      const given = str(p.values.challenge);
+      return [
+        ...(lessonIds.includes(name) ? [`lesson ${name} exists already`] : []),
+        ...(given === undefined ? (ids.includes(name) ? [`challenge ${name} exists already`] : []) : await challengeProblems(lab, given)),
+      ];
+    }
+    if (kind === 'challenge') {
+      const lesson = str(p.values.lesson);
+      return [...(ids.includes(name) ? [`challenge ${name} exists already`] : []), ...(lesson === undefined || lessonIds.includes(lesson) ? [] : [`no lesson ${lesson}`])];
+    }
+    return [`new ${String(kind)}: neither lesson nor challenge`];
+  },
   serve: gatewayProblems,
   dev: gatewayProblems,
 };

@@ -10,6 +10,7 @@ export const SUMMARIES = {
   exec: 'Run a command inside a lab host',
   logs: "Print (or follow) the logs of a host's processes",
   check: 'Check a PromQL answer to a challenge (live lab or --offline fixture)',
+  new: 'Write a lesson page or a challenge to start from, which passes validation as written',
   serve: 'Serve the built site, the API and terminals on one port',
   dev: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)',
 } as const;

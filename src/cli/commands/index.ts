@@ -20,6 +20,7 @@ const loaders: Record<CommandName, () => Promise<Command>> = {
   exec: async () => (await import('./exec.ts')).exec,
   logs: async () => (await import('./logs.ts')).logs,
   check: async () => (await import('./check.ts')).check,
+  new: async () => (await import('./new.ts')).newCommand,
   serve: async () => (await import('./serve.ts')).serve,
   dev: async () => (await import('./dev.ts')).dev,
 };
