@@ -9,7 +9,9 @@
  *   2. Ctrl-C to prompt during a flood, several tries: p50 and max.
  *   3. Keystroke echo round trip with 100 terminals all typing: p50 and p99.
  *   4. Gateway memory (RSS) per idle terminal, shells excluded (they are other processes).
- * `--only throughput,ctrl-c,echo,memory` runs some of the parts (all by default).
+ *   5. Enter to the next prompt on a bare pty, bash alone and with the gateway's prompt hook (its
+ *      marks and the terminal-mode restore, src/terminal/promptMarks.ts): what the hook costs a prompt.
+ * `--only throughput,ctrl-c,echo,memory,prompt` runs some of the parts (all by default).
  * BENCH_CPU_PROFILE=DIR writes the gateway's V8 CPU profiles (one per thread) into DIR.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -24,6 +26,7 @@ import { createGateway } from '../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../src/terminal/LocalTargetResolver.ts';
 import { sessionCookie, TerminalTestClient, type GatewayAddress } from '../test/helpers/gateway.ts';
 import { cpuTicks, cpuTicksOf, Stat, threads } from '../test/helpers/procfs.ts';
+import { withPromptMarks } from '../src/terminal/promptMarks.ts';
 import { median, percentile } from './stats.ts';
 
 const DENSE_BYTES = 10_000_000;
@@ -44,13 +47,16 @@ const ECHO_WARMUP_SECONDS = 2;
 /** Pause between one terminal's keystrokes: a fast typist (~12 keys/s), 100 of them at once. */
 const ECHO_GAP_MS = 80;
 const IDLE_TERMINALS = 100;
+/** Empty command lines per shell for the prompt hook's cost, after PROMPT_WARMUP ones not counted. */
+const PROMPT_LINES = 300;
+const PROMPT_WARMUP = 20;
 const PROMPT = 'PBPROMPT> ';
 /** USER_HZ: 100 on Linux. */
 const CLOCK_TICKS = 100;
 
 const { Terminal: Headless } = xtermHeadless;
 
-const PARTS = ['throughput', 'ctrl-c', 'echo', 'memory'] as const;
+const PARTS = ['throughput', 'ctrl-c', 'echo', 'memory', 'prompt'] as const;
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
 const unknownPart = only?.find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart !== undefined) {
@@ -276,6 +282,40 @@ async function idleMemory(gw: GatewayAddress, gatewayPid: number): Promise<{ bef
   return { before, after, perTerminal: (after - before) / IDLE_TERMINALS };
 }
 
+/**
+ * Milliseconds from Enter on an empty line to the whole next prompt, in a bash on a bare pty, with or
+ * without the environment the gateway gives a bash (its PROMPT_COMMAND).
+ */
+async function promptRoundTrips(hook: boolean): Promise<number[]> {
+  const home = mkdtempSync(join(tmpdir(), 'pba-bench-home-'));
+  const base = { TERM: 'xterm-256color', PATH: '/usr/bin:/bin', HOME: home, PS1: PROMPT };
+  const spec = { host: 'local', file: '/bin/bash', args: ['--norc', '--noprofile', '-i'], env: base, cwd: home, shell: '/bin/bash', user: 'root', workdir: home };
+  const p = pty.spawn(spec.file, spec.args, { cols: 80, rows: 24, cwd: home, env: hook ? withPromptMarks(spec).env : base });
+  let prompts = 0;
+  let wake: (() => void) | null = null;
+  p.onData((d) => {
+    prompts += d.split(PROMPT).length - 1;
+    wake?.();
+  });
+  const promptCount = async (n: number) => {
+    while (prompts < n) await new Promise<void>((r) => (wake = r));
+  };
+  try {
+    await promptCount(1);
+    const times: number[] = [];
+    for (let i = 0; i < PROMPT_WARMUP + PROMPT_LINES; i++) {
+      const started = performance.now();
+      p.write('\r');
+      await promptCount(i + 2);
+      if (i >= PROMPT_WARMUP) times.push(performance.now() - started);
+    }
+    return times;
+  } finally {
+    p.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 /** The item whose key is the median (the run whose other figures are reported with it). */
 function medianBy<T>(items: T[], key: (item: T) => number): T {
   return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
@@ -340,6 +380,19 @@ async function main(): Promise<void> {
       );
       // Everything on the machine counts, this bench included: other work inflates the tail.
       add('  machine CPU busy during the echo window', `${(machineBusy * 100).toFixed(0)} % of all cores`, '');
+    }
+    if (wanted('prompt')) {
+      // Interleaved halves, so a change in the machine's load falls on both.
+      const bare: number[] = [];
+      const hooked: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        bare.push(...(await promptRoundTrips(false)));
+        hooked.push(...(await promptRoundTrips(true)));
+      }
+      const figures = (t: number[]) => `p50 ${percentile(t, 50).toFixed(2)} ms, p90 ${percentile(t, 90).toFixed(2)} ms`;
+      add(`Enter to the next prompt, bare bash (${bare.length} lines)`, figures(bare), '');
+      add(`Enter to the next prompt, with the gateway's prompt hook`, figures(hooked), '');
+      add(`  the hook's cost per prompt (p50; keystrokes are not affected)`, `${(percentile(hooked, 50) - percentile(bare, 50)).toFixed(2)} ms`, '<= 5 ms');
     }
     if (wanted('memory')) {
       // A fresh gateway process, so the heap grown by the floods above does not hide the cost.

@@ -31,7 +31,7 @@ export type PromptMark =
        * How each stage of the command's last pipeline ended, first stage first (`curl … | grep x` that
        * fails in curl: [7, 1]); a simple command has one. Absent when the shell does not report it.
        */
-      pipeStatus?: number[];
+      pipeStatus?: readonly number[];
     };
 
 const PROMPT_START = 'A';
