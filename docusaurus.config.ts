@@ -51,6 +51,9 @@ function generatedFilesAsAuto(): Plugin {
   };
 }
 
+/** The authoring guide's folder under docs/: it has a sidebar of its own, apart from the learner's (sidebars.ts). */
+const GUIDE_DIR = 'authoring';
+
 // The site is the course: docs live at the root route, so the welcome lesson is the front page.
 // The gateway serves the built site (build/site) on the same origin as /api, so no baseUrl games.
 const config: Config = {
@@ -71,6 +74,12 @@ const config: Config = {
         docs: {
           routeBasePath: '/',
           sidebarPath: './sidebars.ts',
+          // The learner's sidebar is generated from every doc but the guide's.
+          async sidebarItemsGenerator({ defaultSidebarItemsGenerator, ...args }) {
+            const inGuide = (dir: string) => dir === GUIDE_DIR || dir.startsWith(`${GUIDE_DIR}/`);
+            const docs = args.item.dirName === '.' ? args.docs.filter((doc) => !inGuide(doc.sourceDirName)) : args.docs;
+            return defaultSidebarItemsGenerator({ ...args, docs });
+          },
           // Lesson reference checks (src/lessons): the build fails, with file:line:column, on a
           // run-command naming no terminal, an unknown host or challenge, an unparsable graph query or a
           // missing image (the dev server shows them on the page instead). Before Docusaurus' own plugins,
@@ -94,7 +103,12 @@ const config: Config = {
         { type: 'custom-labStatus', position: 'right' },
       ],
     },
-    footer: { style: 'light', copyright: 'Patchbay: lessons with a live lab.' },
+    footer: {
+      style: 'light',
+      // The guide is for people who write lessons: out of the learner's sidebar, one click from every page.
+      links: [{ label: 'Writing lessons: the authoring guide', to: `/${GUIDE_DIR}` }],
+      copyright: 'Patchbay: lessons with a live lab.',
+    },
     prism: { theme: prismThemes.github, darkTheme: prismThemes.dracula, additionalLanguages: ['bash', 'promql'] },
   } satisfies Preset.ThemeConfig,
 };

@@ -3,9 +3,10 @@
  * sidebar order (numeric file prefixes, as Docusaurus orders them), or the ones named, by path, by
  * file name, or by doc id.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { didYouMean } from '../definitions/closest.ts';
+import { readLesson } from './readLesson.ts';
 
 /** Where the course lives, relative to the project. */
 export const COURSE_DIR = 'docs/course';
@@ -24,9 +25,19 @@ export function listLessons(dir: string): string[] {
   for (const name of entries.sort(naturalCompare)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listLessons(p));
-    else if (isLesson(name)) out.push(p);
+    else if (isLesson(name) && hasSomethingToRun(p)) out.push(p);
   }
   return out;
+}
+
+/**
+ * A page that declares no terminal, command, challenge or graph (a course's landing or completion page)
+ * has nothing to validate, so it is not counted as a lesson; the site build's check skips the same pages
+ * (remarkValidate.ts). A page that does not parse is a lesson: its error must be reported.
+ */
+function hasSomethingToRun(file: string): boolean {
+  const plan = readLesson(readFileSync(file, 'utf8'), file);
+  return plan.terminals.length > 0 || plan.steps.length > 0 || plan.problems.length > 0;
 }
 
 /** `02-x` before `10-y`: compare digit runs as numbers. */

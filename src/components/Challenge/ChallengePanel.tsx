@@ -37,6 +37,9 @@ export default function ChallengePanel({ id }: { id: string }) {
   const [reference, setReference] = useState<string | undefined>();
   const [revealError, setRevealError] = useState<string | undefined>();
   const [replacement, setReplacement] = useState<{ text: string; revision: number } | undefined>();
+  /** Bumped when "Show answer" reveals the reference, which then takes the keyboard focus. */
+  const [revealed, setRevealed] = useState(0);
+  const referenceBox = useRef<HTMLDivElement>(null);
   const store = useChallengeStore();
   const base = useId().replace(/:/g, '');
   const ids = { title: `${base}-title`, label: `${base}-label`, help: `${base}-help`, verdict: `${base}-verdict` };
@@ -71,9 +74,17 @@ export default function ChallengePanel({ id }: { id: string }) {
   const reveal = useCallback(async () => {
     setRevealError(undefined);
     const r = await callApi<RevealResponse>(revealPath(id), { method: 'POST', body: {} });
-    if (r.ok) setReference(r.value.reference);
-    else setRevealError(r.error.message);
+    if (r.ok) {
+      setReference(r.value.reference);
+      setRevealed((n) => n + 1);
+    } else setRevealError(r.error.message);
   }, [id]);
+
+  // "Show answer" disappears once pressed, and focus would drop to the top of the page: it goes to the
+  // answer it revealed instead, so the keyboard stays where the learner is (and a screen reader reads it).
+  useEffect(() => {
+    if (revealed) referenceBox.current?.focus();
+  }, [revealed]);
 
   const promptHtml = useMemo(() => (detail.state === 'ready' ? micromark(detail.value.prompt) : ''), [detail]);
 
@@ -146,7 +157,7 @@ export default function ChallengePanel({ id }: { id: string }) {
       </div>
       {revealError && <p role="alert" className={styles.unavailable}>{revealError}</p>}
       {reference !== undefined && (
-        <div className={styles.reference} data-testid="challenge-reference">
+        <div className={styles.reference} data-testid="challenge-reference" ref={referenceBox} tabIndex={-1}>
           <span>Reference answer:</span> <code>{reference}</code>{' '}
           <button type="button" className="button button--sm button--link" onClick={() => setReplacement({ text: reference, revision: (replacement?.revision ?? 0) + 1 })}>
             Put it in the editor

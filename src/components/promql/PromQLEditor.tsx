@@ -7,9 +7,9 @@
  */
 import { useEffect, useEffectEvent, useRef } from 'react';
 import { EditorState } from '@codemirror/state';
-import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars } from '@codemirror/view';
+import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars, tooltips } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { autocompletion, closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion } from '@codemirror/autocomplete';
 import { bracketMatching, ensureSyntaxTree, syntaxHighlighting } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
 import { LanguageType, PromQLExtension, promQLLanguage, type LintStrategy } from '@prometheus-io/codemirror-promql';
@@ -58,6 +58,20 @@ const grafanaAwareLint: LintStrategy = {
   },
 };
 
+/**
+ * Where tooltips (the completion list, lint messages) may be drawn: the window above the terminal dock.
+ * The dock covers the bottom of the window and says how much by the page's `scroll-padding-bottom`
+ * (src/components/dock/TerminalDock.tsx); without this the list would open below an editor that sits just
+ * above the dock, drawn over the terminal, or float over the dock when its editor has scrolled behind it.
+ * CodeMirror opens the list above instead, and hides it while its editor is out of this space.
+ */
+function spaceAboveDock(view: EditorView): { top: number; left: number; right: number; bottom: number } {
+  const doc = view.dom.ownerDocument;
+  const win = doc.defaultView!;
+  const covered = parseFloat(win.getComputedStyle(doc.documentElement).scrollPaddingBottom) || 0;
+  return { top: 0, left: 0, right: win.innerWidth, bottom: win.innerHeight - covered };
+}
+
 /** One extension per page: it holds the completion cache, so several challenges share one set of requests. */
 let sharedPromQL: PromQLExtension | undefined;
 function promQL(): PromQLExtension {
@@ -84,7 +98,9 @@ export default function PromQLEditor(props: PromQLEditorProps) {
   // The editor is built once per mount from the props of that moment; later props reach it through
   // `handlers` and `replacement`.
   const createView = useEffectEvent((parent: HTMLDivElement): EditorView => {
-    const submit = () => {
+    const submit = (view: EditorView) => {
+      // The answer is being checked: a completion list left open would cover the verdict.
+      closeCompletion(view);
       handlers.current.onSubmit();
       return true;
     };
@@ -97,6 +113,7 @@ export default function PromQLEditor(props: PromQLEditorProps) {
         closeBrackets(),
         bracketMatching(),
         autocompletion(),
+        tooltips({ tooltipSpace: spaceAboveDock }),
         syntaxHighlighting(promqlHighlight),
         placeholderExt(props.placeholder ?? ''),
         // Enter and Mod-Enter check the answer (a query is one line); while the completion list is open,

@@ -1,0 +1,206 @@
+/**
+ * What a learner meets around the lessons, in real Chromium against the built site and a real gateway
+ * (challenge routes on the offline Prometheus): the course's landing page and its cards, the completion
+ * page after the last lesson, the authoring guide kept out of the learner's sidebar, focus after "Show
+ * answer", and the completion list of the PromQL editor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
+import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
+import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
+import { challengeRoutes } from '../../src/server/routes/challenges.ts';
+import { offlineWindow } from '../../src/checker/checkAnswer.ts';
+import { ProgressStore } from '../../src/server/progressStore.ts';
+import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+
+const PREFIX = 'pbk';
+/** The challenge on the welcome page. */
+const CHALLENGE_ID = 'api-active-connections';
+/** Characters drawn from an emoji font: without one (Debian's Chromium has none) they show as empty boxes. */
+const EMOJI = /\p{Extended_Pictographic}/u;
+
+describe('around the lessons', () => {
+  let prometheus: OfflinePrometheus | undefined;
+  let gw: TestGateway | undefined;
+  let browser: TestBrowser | undefined;
+  let set: ChallengeSet;
+  let dataDir = '';
+  let workspace = '';
+  let site: SiteCopy | undefined;
+
+  beforeAll(async () => {
+    site = copyBuiltSite(PREFIX);
+    const loaded = await loadChallenges('connections');
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    set = loaded.set;
+    const started = await startOfflinePrometheus(set, { prefix: PREFIX });
+    if (!started.ok) throw new Error(started.message);
+    prometheus = started.prometheus;
+    dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
+    workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
+    gw = await startGateway({
+      siteDir: site.dir,
+      resolver: new LocalTargetResolver({ workspace }),
+      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
+    });
+    browser = await launchBrowser(PREFIX);
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await prometheus?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    site?.remove();
+  });
+
+  /** A page of its own, closed afterwards. */
+  async function withPage(run: (page: Page) => Promise<void>): Promise<void> {
+    const page = await browser!.context.newPage();
+    try {
+      await run(page);
+    } finally {
+      await page.close();
+    }
+  }
+
+  const sidebar = (page: Page) => page.locator('nav[aria-label="Docs sidebar"]');
+  const nextLink = (page: Page) => page.locator('a.pagination-nav__link--next');
+
+  it('opens the course on a landing page whose lesson cards carry drawn icons, not emoji', () =>
+    withPage(async (page) => {
+      await page.goto(`${gw!.url}/`);
+      // The way a learner goes: the course in the sidebar.
+      await sidebar(page).getByRole('link', { name: 'Connections in a service mesh' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Connections in a service mesh');
+      const cards = page.locator('article a.card');
+      await expect.poll(() => cards.count()).toBe(5);
+      const titles = (await cards.locator('h2').allTextContents()).map((t) => t.trim());
+      expect(titles).toEqual(['1. Connection metrics', '2. Requests versus connections', '3. Connection pools and circuit breaking', '4. Connection states per host', 'You finished the course']);
+      for (const title of await cards.locator('h2').all()) {
+        expect(await title.textContent()).not.toMatch(EMOJI);
+        const icon = title.locator('svg');
+        expect(await icon.count()).toBe(1);
+        const box = await icon.boundingBox();
+        expect(box!.width).toBeGreaterThan(8);
+      }
+      // It says where to start, and starting leads to lesson 1.
+      await page.locator('article').getByRole('link', { name: '1. Connection metrics' }).last().click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('1. Connection metrics');
+    }));
+
+  it('leads from the last lesson to the completion page, and no further', () =>
+    withPage(async (page) => {
+      await page.goto(`${gw!.url}/course/connection-states`);
+      await expect.poll(() => nextLink(page).textContent()).toContain('You finished the course');
+      await nextLink(page).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('You finished the course');
+      expect(await page.locator('article').textContent()).toContain('What you can now tell');
+      expect(await nextLink(page).count()).toBe(0);
+    }));
+
+  it("keeps the authoring guide out of the learner's sidebar, one click away in the footer", () =>
+    withPage(async (page) => {
+      await page.goto(`${gw!.url}/course/connection-metrics`);
+      const learner = (await sidebar(page).innerText()).split('\n').map((l) => l.trim());
+      expect(learner).toEqual(expect.arrayContaining(['Welcome to Patchbay', 'Connections in a service mesh', '1. Connection metrics', 'You finished the course']));
+      expect(learner.filter((l) => /author|writing lessons|lab definition/i.test(l))).toEqual([]);
+      await page.locator('footer').getByRole('link', { name: /authoring guide/i }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Writing lessons');
+      const guide = (await sidebar(page).innerText()).split('\n').map((l) => l.trim());
+      expect(guide).toEqual(expect.arrayContaining(['Writing lessons', 'Components', 'Porting a Shipyard lesson']));
+      expect(guide.filter((l) => /connection metrics|welcome/i.test(l))).toEqual([]);
+    }));
+
+  it('keeps the keyboard in the challenge after "Show answer"', () =>
+    withPage(async (page) => {
+      await page.goto(`${gw!.url}/`);
+      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      await typeQuery(page, input, 'envoy_listener_downstream_cx_active');
+      await box.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict')).toBe('fail');
+      // Keyboard only: from Check, Tab to "Show answer" and press Enter.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Show answer');
+      await page.keyboard.press('Enter');
+      await box.getByTestId('challenge-reference').waitFor();
+      // The button is gone; the keyboard is on the answer it revealed, not back at the top of the page.
+      expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="challenge-reference"]') !== null)).toBe(true);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Put it in the editor');
+    }));
+
+  it('closes the completion list when the answer is checked, and draws it where it is seen, never over the terminal dock', async () => {
+    // Completion asks for names seen in the last hours before "now": the page's clock is set to the
+    // fixture's end (a context of its own, as a fake clock applies to a whole context).
+    const own = await launchBrowser(PREFIX);
+    try {
+      const page = await own.context.newPage();
+      await page.clock.install({ time: set.offline.end * 1000 });
+      await page.goto(`${gw!.url}/`);
+      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
+      const input = box.getByTestId('promql-input');
+      await input.waitFor();
+      const list = page.locator('.cm-tooltip-autocomplete');
+      const dockTop = () => page.getByTestId('terminal-dock').evaluate((el) => el.getBoundingClientRect().top);
+      /** Scrolls the page so the editor's bottom edge is `y` pixels from the top of the window. */
+      const editorBottomAt = (y: number) => input.evaluate((el, to) => window.scrollBy(0, el.getBoundingClientRect().bottom - to), y);
+      const openList = async () => {
+        await input.click();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.press('Backspace');
+        await page.keyboard.type('envoy_cluster_upstream_cx');
+        await list.waitFor();
+      };
+
+      // Ctrl+Enter checks the answer: the list closes.
+      await input.scrollIntoViewIfNeeded();
+      await openList();
+      await page.keyboard.press('Control+Enter');
+      await box.locator('[data-verdict]').waitFor();
+      await expect.poll(() => list.count()).toBe(0);
+      // So does the Check button.
+      await openList();
+      await box.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => list.count()).toBe(0);
+
+      // An editor just above the dock: the list opens above it, not down over the terminal.
+      await editorBottomAt((await dockTop()) - 10);
+      await openList();
+      await expect.poll(async () => (await list.boundingBox())!.y + (await list.boundingBox())!.height).toBeLessThanOrEqual(await dockTop());
+      const editorTop = await input.evaluate((el) => el.getBoundingClientRect().top);
+      expect((await list.boundingBox())!.y).toBeLessThan(editorTop);
+      // Its editor scrolled behind the dock: the list goes with it instead of floating over the terminal.
+      await page.mouse.move(300, 200);
+      await page.mouse.wheel(0, -300);
+      await expect.poll(() => input.evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(await dockTop());
+      await expect.poll(async () => {
+        const b = await list.boundingBox().catch(() => null);
+        return b === null || b.y + b.height <= 0 || b.y >= page.viewportSize()!.height;
+      }).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+/** Replaces the editor's text by typing, as a learner would. */
+async function typeQuery(page: Page, input: Locator, text: string): Promise<void> {
+  await input.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Escape'); // close the completion list, if open
+  await expect.poll(() => input.textContent()).toBe(text);
+}
