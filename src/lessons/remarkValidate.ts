@@ -147,7 +147,7 @@ function showInPage(tree: Root, errors: LessonError[], text: string): void {
       { type: 'mdxJsxAttribute', name: 'data-lesson-errors', value: String(errors.length) },
     ],
     children: [
-      { type: 'paragraph', children: [{ type: 'strong', children: [{ type: 'text', value: `This page has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}` }] }, { type: 'text', value: ' (the site build fails on them; fix and save):' }] },
+      { type: 'paragraph', children: [{ type: 'strong', children: [{ type: 'text', value: `This page has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}` }] }, { type: 'text', value: ` (the site build fails on ${errors.length === 1 ? 'it' : 'them'}; fix and save):` }] },
       { type: 'code', lang: 'text', value: text },
     ],
   };
