@@ -1,7 +1,9 @@
 /**
  * The course as a learner takes it: the built site behind a real gateway with a live connections lab
  * (prefix pbh), each lesson opened in Chromium, every run-command button clicked in order (waiting for
- * its commands to finish in the terminal), every challenge answered with its reference through the page.
+ * its commands to finish in the terminal), every challenge answered with its reference through the page,
+ * every graph read for data (no error box), and, at the end of each lesson, keys typed by hand into each
+ * of its terminals read back from the screen: a terminal that stopped echoing fails here.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +24,7 @@ import { PrometheusClient } from '../../src/checker/prometheusClient.ts';
 import { ProgressStore } from '../../src/server/progressStore.ts';
 import { listLessons } from '../../src/lessons/discoverLessons.ts';
 import { readLesson } from '../../src/lessons/readLesson.ts';
-import { challengeSteps, commandSteps, type LessonPlan } from '../../src/lessons/lessonPlan.ts';
+import { challengeSteps, commandSteps, graphSteps, type LessonPlan } from '../../src/lessons/lessonPlan.ts';
 
 const PREFIX = 'pbh';
 const LAB = 'connections';
@@ -30,6 +32,11 @@ const LAB = 'connections';
 const SETUP_TIMEOUT_MS = 600_000;
 /** A page load, a terminal connecting, a challenge check on a busy 2-core machine. */
 const WAIT_MS = 30_000;
+/**
+ * A graph's first data: the lab's scrape interval, a `rate()` range of a few scrapes, and a poll every
+ * 5 s; the lab has been up for the lesson's commands by then.
+ */
+const GRAPH_DATA_MS = 60_000;
 /** Added to the sum of a button's command timeouts (as the runner counts them) to wait for it. */
 const BUTTON_SLACK_MS = 30_000;
 const DEFAULT_COMMAND_SECONDS = 60;
@@ -182,6 +189,29 @@ describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_tit
     }
   }, 600_000);
 
+  it('shows data in every graph, with no error box', async () => {
+    const graphs = page.getByTestId('metrics-graph');
+    expect(await graphs.count()).toBe(graphSteps(plan).length);
+    const problems: string[] = [];
+    for (const [i, step] of graphSteps(plan).entries()) {
+      const graph = graphs.nth(i);
+      // Graphs poll only while on screen, as the learner scrolls to them.
+      await graph.scrollIntoViewIfNeeded();
+      const drawn = await graph
+        .getByTestId('chart-legend')
+        .locator('li')
+        .first()
+        .waitFor({ timeout: GRAPH_DATA_MS })
+        .then(() => true, () => false);
+      const errorBox = graph.locator('[role="status"]');
+      const error = (await errorBox.count()) > 0 ? await errorBox.first().textContent() : null;
+      if (!drawn || error !== null) {
+        problems.push(`${plan.file}:${step.at.line} "${step.title ?? step.query}": ${error ? `error box: ${error}` : `no series (${(await graph.innerText()).replace(/\s+/g, ' ')})`}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 600_000);
+
   it('accepts each challenge\'s reference answer typed into the page', async () => {
     for (const step of challengeSteps(plan)) {
       const challenge = set.byId.get(step.id);
@@ -198,4 +228,18 @@ describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_tit
       await section.locator('[data-testid="challenge-done"]').waitFor({ timeout: WAIT_MS });
     }
   }, 300_000);
+
+  it('shows what the learner types in each of its terminals at the end of the lesson', async () => {
+    for (const t of plan.terminals) {
+      // A no-op command: it prints nothing, so the screen shows it only if the terminal echoes the keys.
+      const typedText = `: pbh-typed-${randomBytes(3).toString('hex')}`;
+      await page.locator(`[data-terminal-tab="${t.id}"]`).click();
+      await page.locator(`.pb-xterm[data-terminal-id="${t.id}"]`).click();
+      await page.keyboard.type(typedText);
+      await waitForScreen(t.id, new RegExp(`${typedText}\\s*$`, 'm'), WAIT_MS).catch((e: Error) => {
+        throw new Error(`${plan.file}: typing into terminal ${t.id} at the end of the lesson does not show on its screen (${e.message})`);
+      });
+      await page.keyboard.press('Enter');
+    }
+  }, 120_000);
 });
