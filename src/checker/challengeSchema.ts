@@ -49,14 +49,11 @@ const hintId = z.enum(HINT_IDS, { errorMap: () => ({ message: `expected a hint i
 
 const challengeShape = {
   id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "expected an id: lowercase letters, digits and '-', starting with a letter"),
-  /** The lesson (doc id) that asks it. */
-  lesson: z.string().min(1),
+  lesson: z.string().min(1).describe('The lesson (doc id) that asks it.'),
   title: z.string().min(1),
-  /** Markdown shown above the editor. */
-  prompt: z.string().min(1),
+  prompt: z.string().min(1).describe('Markdown shown above the editor.'),
   reference: query,
-  /** Extra variables beyond Grafana's, e.g. `$service: api`. */
-  variables: z.record(z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name such as $service'), z.union([z.string(), z.number()]).transform(String)).default({}),
+  variables: z.record(z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name such as $service'), z.union([z.string(), z.number()]).transform(String)).default({}).describe("Extra variables beyond Grafana's, e.g. `$service: api`."),
   ignoreLabels: z.array(z.string()).default([]),
   range: z.enum(['exact', 'at-least-4x-scrape'], { errorMap: () => ({ message: 'expected `exact` or `at-least-4x-scrape`' }) }).default('exact'),
   /** What the lab must have produced in the window for the check to tell answers apart (e.g. the
@@ -93,18 +90,14 @@ export const challengeSchema = checkWritten(strictObject(challengeShape, { renam
 
 export const challengeSetSchema = strictObject(
   {
-    /** Must equal the lab's Prometheus scrape interval (and is the fixture's sample spacing). */
-    scrapeInterval: duration,
+    scrapeInterval: duration.describe("Must equal the lab's Prometheus scrape interval (and is the fixture's sample spacing)."),
     live: strictObject({
-      /** Evaluate over the last `window` before now. */
-      window: duration,
+      window: duration.describe('Evaluate over the last `window` before now.'),
       step: duration,
     }),
     offline: strictObject({
-      /** OpenMetrics file relative to the challenges file, backfilled with promtool. */
-      fixture: z.string().min(1),
-      /** Script that regenerates the fixture deterministically (relative path), for the authoring guide. */
-      generator: z.string().optional(),
+      fixture: z.string().min(1).describe('OpenMetrics file relative to the challenges file, backfilled with promtool.'),
+      generator: z.string().optional().describe('Script that regenerates the fixture deterministically (relative path), for the authoring guide.'),
       start: instant,
       end: instant,
       step: duration,

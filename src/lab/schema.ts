@@ -68,16 +68,12 @@ const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolea
 const argv = z.array(z.union([z.string(), z.number()]).transform(String)).min(1, 'expected a command as a list: [program, arg, …]');
 
 const probeShape = {
-  /** GET this URL inside the host; ready on a 2xx or 3xx answer. */
-  http: z.string().url('expected an http:// URL').optional(),
-  /** Connect to host:port inside the host. */
-  tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional(),
-  /** Run this inside the host; ready when it exits 0. */
-  command: argv.optional(),
+  http: z.string().url('expected an http:// URL').optional().describe('GET this URL inside the host; ready on a 2xx or 3xx answer.'),
+  tcp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional().describe('Connect to host:port inside the host.'),
+  command: argv.optional().describe('Run this inside the host; ready when it exits 0.'),
   interval: duration.default(LabDefaults.PROBE_INTERVAL_MS),
   timeout: duration.default(LabDefaults.PROBE_TIMEOUT_MS),
-  /** How long the process may take to become ready before the start fails. */
-  startTimeout: duration.default(LabDefaults.START_TIMEOUT_MS),
+  startTimeout: duration.default(LabDefaults.START_TIMEOUT_MS).describe('How long the process may take to become ready before the start fails.'),
 };
 export const probeSchema = strict(probeShape, { renamed: RENAMED.probe }).superRefine((probe, ctx) => {
   const kinds = [probe.http, probe.tcp, probe.command].filter((k) => k !== undefined).length;
@@ -113,29 +109,23 @@ const fileSchema = z.union([
 
 export const processSchema = strict(
   {
-    /** argv; `${VAR}` is substituted in every element. The program must exist on PATH or as a file. */
-    command: argv,
+    command: argv.describe('argv; `${VAR}` is substituted in every element. The program must exist on PATH or as a file.'),
     env: stringMap.default({}),
-    /** Written into the host's directory (`${HOST_DIR}/<path>`) before the process starts; never outside it. */
-    files: z.record(filePath, fileSchema).default({}),
+    files: z.record(filePath, fileSchema).default({}).describe("Written into the host's directory (`${HOST_DIR}/<path>`) before the process starts; never outside it."),
     ready: probeSchema.optional(),
     restart: restartPolicy.default('always'),
     backoff: strict({ initial: duration.default(LabDefaults.BACKOFF_INITIAL_MS), max: duration.default(LabDefaults.BACKOFF_MAX_MS) })
       .default({}),
-    /** Processes that must be ready first: `name` on the same host, or `host/name`. */
-    dependsOn: z.array(z.string()).default([]),
-    /** Run as this user (default root). */
-    user: z.string().optional(),
-    /** Working directory inside the host (default the host's directory). */
-    workdir: z.string().optional(),
+    dependsOn: z.array(z.string()).default([]).describe('Processes that must be ready first: `name` on the same host, or `host/name`.'),
+    user: z.string().optional().describe('Run as this user (default root).'),
+    workdir: z.string().optional().describe("Working directory inside the host (default the host's directory)."),
   },
   { renamed: RENAMED.process },
 );
 
 export const terminalPolicySchema = strict(
   {
-    /** Users a terminal may run as; the first is the default. */
-    users: z.array(z.string()).min(1).optional(),
+    users: z.array(z.string()).min(1).optional().describe('Users a terminal may run as; the first is the default.'),
     shells: z.array(z.string()).min(1).optional(),
     workdirs: z.array(z.string()).min(1).optional(),
   },
@@ -150,11 +140,9 @@ export const hostSchema = strict(
      * (`aliases: [tools.container.shipyard.run]`).
      */
     aliases: z.array(z.string().regex(DNS_NAME, 'expected a host name: lowercase letters, digits, \'-\' and \'.\'')).default([]),
-    /** Fixed last octet in the instance's /24 (1-253); otherwise the next free one in definition order. */
-    address: z.number().int().min(1).max(253).optional(),
+    address: z.number().int().min(1).max(253).optional().describe("Fixed last octet in the instance's /24 (1-253); otherwise the next free one in definition order."),
     sysctls: z.record(z.string().regex(/^net\.[a-z0-9_.]+$/, 'expected a per-namespace sysctl under net.*'), z.union([z.string(), z.number()]).transform(String)).default({}),
-    /** Added to every process and terminal of this host. */
-    env: stringMap.default({}),
+    env: stringMap.default({}).describe('Added to every process and terminal of this host.'),
     terminal: terminalPolicySchema.optional(),
     processes: z.record(name('process'), processSchema).default({}),
   },
@@ -168,8 +156,7 @@ const scrapeTarget = z.union([
 
 export const prometheusSchema = strict(
   {
-    /** The lab host that runs Prometheus. */
-    host: name('host'),
+    host: name('host').describe('The lab host that runs Prometheus.'),
     port: z.number().int().min(1).max(65535).default(LabDefaults.PROMETHEUS_PORT),
     scrapeInterval: duration.default(LabDefaults.SCRAPE_INTERVAL_MS),
     queryTimeout: duration.default(LabDefaults.QUERY_TIMEOUT_MS),
@@ -194,13 +181,10 @@ export const prometheusSchema = strict(
 
 export const labSchema = strict(
   {
-    /** Defaults to the directory name. */
-    name: name('lab').optional(),
+    name: name('lab').optional().describe('Defaults to the directory name.'),
     description: z.string().optional(),
-    /** Lab-wide `${VAR}` values, also exported to every process and terminal. */
-    variables: z.record(z.string().regex(VAR_NAME, 'expected a variable name (letters, digits, _)'), z.union([z.string(), z.number()]).transform(String)).default({}),
-    /** Terminal defaults for every host. */
-    terminal: terminalPolicySchema.optional(),
+    variables: z.record(z.string().regex(VAR_NAME, 'expected a variable name (letters, digits, _)'), z.union([z.string(), z.number()]).transform(String)).default({}).describe('Lab-wide `${VAR}` values, also exported to every process and terminal.'),
+    terminal: terminalPolicySchema.optional().describe('Terminal defaults for every host.'),
     hosts: z.record(name('host'), hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     prometheus: prometheusSchema.optional(),
   },
