@@ -6,7 +6,7 @@
  * errors changes nothing and its errors are in the health answer. (The Docusaurus side of `patchbay
  * dev` is test/server/devServer.test.ts.)
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +48,7 @@ const titles = async () => (await get<ChallengeListResponse>(CHALLENGES_PATH)).c
 /** Saves a file as an editor does: a new file renamed over the old one. */
 const save = (file: string, text: string) => {
   writeFileSync(`${file}.tmp`, text);
-  cpSync(`${file}.tmp`, file);
-  rmSync(`${file}.tmp`);
+  renameSync(`${file}.tmp`, file);
 };
 
 beforeAll(async () => {
@@ -156,3 +155,23 @@ async function curlWeb(id: string): Promise<{ client: TerminalTestClient; output
   await client.waitForText(/web-says: web \S+/, 20_000);
   return { client, output: client.text };
 }
+
+describe('patchbay dev started on a lab whose definition has errors', () => {
+  it('keeps running without the lab, reports the errors, and starts the lab once the file is fixed', async () => {
+    const dir = join(work, 'broken');
+    cpSync(join(FIXTURES, 'mini'), dir, { recursive: true });
+    const good = readFileSync(join(dir, 'lab.yaml'), 'utf8');
+    writeFileSync(join(dir, 'lab.yaml'), good.replace('sysctls:', 'sysctl:'));
+    const broken = await startDevLab({ lab: dir, log: () => undefined, progressDir: join(work, 'progress2'), labOptions: { prefix: PREFIX, runtimeDir } });
+    try {
+      expect(broken.health()).toMatchObject({ name: 'broken', instance: '', state: 'down' });
+      expect(broken.status().errors.map((e) => e.text)).toEqual([expect.stringMatching(/lab\.yaml:\d+:5: hosts\.web\.sysctl: `sysctl` is not a key here; write `sysctls` instead$/)]);
+      expect(await broken.resolver.resolve({ target: 'web' })).toMatchObject({ ok: false, code: 'PB_LAB_NOT_READY', message: 'The lab is not running: its definition has errors' });
+      save(join(dir, 'lab.yaml'), good);
+      await expect.poll(() => broken.health().state, { timeout: RESTART_MS }).toBe('ready');
+      expect(broken.status().errors).toEqual([]);
+    } finally {
+      await broken.stop();
+    }
+  }, 2 * RESTART_MS);
+});
