@@ -44,6 +44,8 @@ export interface DevLabOptions {
 }
 
 export interface DevLab extends GatewayLab {
+  /** Always an answer: a placeholder while the lab is not running. */
+  health: () => LabHealth;
   status(): DevStatus;
   /** Resolves once every change seen so far has been applied (a restart started, not finished). */
   settled(): Promise<void>;
