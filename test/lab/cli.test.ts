@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { listInstances } from '../../src/lab/instanceState.ts';
 import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { waitForData } from '../../src/lessons/waitForData.ts';
+import { SUMMARIES } from '../../src/cli/summaries.ts';
 import { FIXTURES, PREFIX, runtimeDir, start } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 
@@ -117,7 +118,7 @@ describe('argument errors', () => {
 
   it('name the command or lesson probably meant', async () => {
     expect(usage(await patchbay(['statsu']))).toEqual({ code: 2, out: '', lines: ['patchbay: unknown command statsu; did you mean status? (see `patchbay --help`)'] });
-    expect((await patchbay(['frobnicate'])).err).toContain('unknown command frobnicate; commands: test, up, down, status, exec, logs, check, serve, dev');
+    expect((await patchbay(['frobnicate'])).err).toContain(`unknown command frobnicate; commands: ${Object.keys(SUMMARIES).join(', ')}`);
     expect(usage(await patchbay(['test', 'conection-metrics']))).toEqual({
       code: 2,
       out: '',
