@@ -80,31 +80,56 @@ export async function readJsonBody(
   res: ServerResponse,
   maxBytes = DEFAULT_MAX_JSON_BYTES,
 ): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
-    sendApiError(res, 'PB_PAYLOAD_TOO_LARGE', String(maxBytes));
-    req.resume();
+  const body = await readBody(req, maxBytes);
+  if (body === 'too-large') {
+    refuseBody(res, maxBytes);
     return { ok: false };
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
+  if (body === null) return { ok: false };
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        sendApiError(res, 'PB_PAYLOAD_TOO_LARGE', String(maxBytes));
-        req.destroy();
-        return { ok: false };
-      }
-      chunks.push(chunk);
-    }
-  } catch {
-    return { ok: false };
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch (error) {
     sendApiError(res, 'PB_BAD_REQUEST', `Body is not valid JSON: ${(error as Error).message}`);
     return { ok: false };
   }
+}
+
+/**
+ * A request body of at most maxBytes; `too-large` as soon as Content-Length or the bytes read say it is
+ * bigger (nothing more is read, nothing buffered beyond maxBytes); null when the client went away.
+ * A caller answers `too-large` with refuseBody.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (value: Buffer | 'too-large' | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onClose);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      chunks.push(chunk);
+      if (total <= maxBytes) return;
+      // Stop reading here, but leave the socket open for the 413 (destroying the request would close it).
+      req.pause();
+      settle('too-large');
+    };
+    const onEnd = () => settle(Buffer.concat(chunks));
+    const onGone = () => settle(null);
+    const onClose = () => settle(req.complete ? Buffer.concat(chunks) : null);
+    req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onClose);
+  });
+}
+
+/**
+ * Answers 413 and closes the connection once the answer is out: the rest of the body is never read
+ * (a keep-alive connection would have to read it all to find the next request).
+ */
+export function refuseBody(res: ServerResponse, maxBytes: number): void {
+  if (res.headersSent) return;
+  res.setHeader('connection', 'close');
+  sendApiError(res, 'PB_PAYLOAD_TOO_LARGE', String(maxBytes));
 }

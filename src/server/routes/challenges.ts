@@ -5,7 +5,7 @@
  *
  *   createGateway({ routes: [...challengeRoutes({ set, prometheus: () => client, progress })] })
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   CHALLENGES_PATH,
   PROGRESS_PATH,
@@ -23,7 +23,7 @@ import { checkAnswer, liveWindow } from '../../checker/checkAnswer.ts';
 import { Limiter } from '../../checker/limiter.ts';
 import type { PrometheusClient, RangeWindow } from '../../checker/prometheusClient.ts';
 import type { ProgressStore, SessionProgress } from '../progressStore.ts';
-import type { Route, RouteContext } from '../Route.ts';
+import { readBody, refuseBody, type Route, type RouteContext } from '../Route.ts';
 
 export const ChallengeRouteLimits = {
   /** A check body is one query (≤ 4096 characters) in JSON; anything bigger is not an answer. */
@@ -169,25 +169,16 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
         if (req.method !== 'GET' && req.method !== 'POST') return ctx.sendError('PB_BAD_REQUEST', `Method ${req.method} is not allowed on the Prometheus proxy`);
         const prometheus = options.prometheus();
         if (!prometheus) return ctx.sendError('PB_LAB_NOT_READY', 'not running: start it with `patchbay up`');
-        const form = req.method === 'POST' ? await readForm(req, ChallengeRouteLimits.MAX_PROXY_FORM_BYTES) : '';
-        if (form === null) return ctx.sendError('PB_PAYLOAD_TOO_LARGE', String(ChallengeRouteLimits.MAX_PROXY_FORM_BYTES));
+        const body = req.method === 'POST' ? await readBody(req, ChallengeRouteLimits.MAX_PROXY_FORM_BYTES) : Buffer.alloc(0);
+        if (body === 'too-large') return refuseBody(res, ChallengeRouteLimits.MAX_PROXY_FORM_BYTES);
+        if (body === null) return;
+        const form = body.toString('utf8');
         const outcome = await proxyLimiter.run(() => forward(`${prometheus.baseUrl}/api/v1/${sub}${ctx.url.search}`, req.method!, form, res));
         if (outcome.refused) ctx.sendError('PB_UPSTREAM', 'Prometheus is busy; try again in a moment');
         else if (outcome.value !== null) ctx.sendError('PB_UPSTREAM', outcome.value);
       },
     },
   ];
-}
-
-async function readForm(req: IncomingMessage, max: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > max) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Streams Prometheus' answer through; returns an error message instead when it cannot. */
