@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
 import { CloseCode, apiError, closeCodeOf, terminalError, type HttpErrorCode } from '../protocol/errors.ts';
 import { InputLimits, ServerMessage, TERMINALS_PATH, clampSize, encodeJsonFrame, type TerminalRequest } from '../protocol/terminal.ts';
@@ -22,6 +23,17 @@ import { sessionFromRequest } from './sessionCookie.ts';
 /** Ping this often; a socket that misses two pongs in a row is dropped (a dead peer behind NAT). */
 export const HEARTBEAT_MS = 15_000;
 const MISSED_PONGS_LIMIT = 2;
+/**
+ * Each ping carries a fresh random token and only a pong echoing it counts (RFC 6455 5.5.3): a client
+ * sending unsolicited pongs, or replaying an old one, is not alive for that. 8 bytes cannot be guessed.
+ */
+const PING_TOKEN_BYTES = 8;
+
+/** A socket's heartbeat: pings in a row without their pong, and the token the last ping carried. */
+interface Liveness {
+  missed: number;
+  token: Buffer | null;
+}
 /** Terminal ids name tabs in a lesson: short and URL-safe. */
 const TERMINAL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** The size a terminal starts with when the client gives none. */
@@ -42,7 +54,7 @@ export class TerminalSockets {
     perMessageDeflate: false,
   });
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly missed = new Map<WebSocket, number>();
+  private readonly liveness = new Map<WebSocket, Liveness>();
 
   constructor(private readonly options: TerminalSocketsOptions) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? HEARTBEAT_MS);
@@ -92,8 +104,14 @@ export class TerminalSockets {
         ws.close(CloseCode.GoingAway, 'gateway shutting down');
         return;
       }
-      this.missed.set(ws, 0);
-      ws.on('pong', () => this.missed.set(ws, 0));
+      const liveness: Liveness = { missed: 0, token: null };
+      this.liveness.set(ws, liveness);
+      ws.on('pong', (data: Buffer) => {
+        if (liveness.token && data.equals(liveness.token)) {
+          liveness.missed = 0;
+          liveness.token = null;
+        }
+      });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!isBinary) {
           session.reject(client, 'PB_BAD_FRAME', 'Text frames are not part of the terminal protocol');
@@ -104,20 +122,24 @@ export class TerminalSockets {
       // ws reports protocol errors (oversize frame: 1009, bad UTF-8 in a close reason...) and closes itself.
       ws.on('error', () => {});
       ws.on('close', () => {
-        this.missed.delete(ws);
+        this.liveness.delete(ws);
         this.options.registry.detach(session, client);
       });
     });
   }
 
   private beat(): void {
-    for (const [ws, missed] of this.missed) {
-      if (missed >= MISSED_PONGS_LIMIT) {
+    for (const [ws, liveness] of this.liveness) {
+      // While its terminal holds its input back (InputPacer) the socket is not read, pongs included;
+      // that lasts only while a program reads what it sent, so it is alive.
+      if (ws.isPaused) continue;
+      if (liveness.missed >= MISSED_PONGS_LIMIT) {
         ws.terminate();
         continue;
       }
-      this.missed.set(ws, missed + 1);
-      ws.ping();
+      liveness.missed += 1;
+      liveness.token = randomBytes(PING_TOKEN_BYTES);
+      ws.ping(liveness.token);
     }
   }
 
@@ -140,6 +162,11 @@ function adapt(ws: WebSocket): TerminalClient {
     },
     get bufferedAmount() {
       return ws.bufferedAmount;
+    },
+    pauseInput(paused) {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (paused) ws.pause();
+      else ws.resume();
     },
   };
 }

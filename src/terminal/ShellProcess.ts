@@ -36,6 +36,8 @@ export class ShellProcess implements Disposable {
   private readonly store = new DisposableStore();
   private exited = false;
   private paused = false;
+  /** Input bytes handed to node-pty so far; less what it still queues, what the pty took. */
+  private writtenInput = 0;
 
   constructor(options: ShellProcessOptions) {
     const { spec } = options;
@@ -95,6 +97,7 @@ export class ShellProcess implements Disposable {
   /** Writes input as bytes: invalid UTF-8 is passed through (a pty is a byte device; programs decide). */
   write(data: Uint8Array): void {
     if (this.exited || data.byteLength === 0) return;
+    this.writtenInput += data.byteLength;
     this.pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
@@ -118,6 +121,11 @@ export class ShellProcess implements Disposable {
     let total = 0;
     for (const task of queue) total += task.buffer.byteLength - task.offset;
     return total;
+  }
+
+  /** Input bytes the pty has taken so far (monotonic while the shell runs): progress of a program reading. */
+  acceptedInput(): number {
+    return this.writtenInput - this.queuedInput();
   }
 
   dispose(): Promise<void> {

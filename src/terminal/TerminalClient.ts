@@ -11,4 +11,6 @@ export interface TerminalClient {
   close(code: CloseCodeValue, reason: string): void;
   /** Bytes queued in the socket, not yet handed to the kernel (the second flow-control guard). */
   readonly bufferedAmount: number;
+  /** Stops (true) or resumes (false) reading the client's frames: backpressure on input (InputPacer). */
+  pauseInput?(paused: boolean): void;
 }

@@ -7,6 +7,7 @@
  * - FlowGate: byte-counted flow control that pauses the pty (acks, the socket's buffer, the copy's backlog).
  * - AttachedClient: the socket that owns the terminal, and the output on its way to it (OutputBatcher).
  * - Watchdogs: the ack stall, input stall, idle and lifetime limits.
+ * - InputPacer: backpressure on the client's input while a program reads it.
  */
 import { CloseCode, closeCodeOf, terminalError, type TerminalErrorCode } from '../protocol/errors.ts';
 import {
@@ -29,6 +30,7 @@ import { ShellProcess } from './ShellProcess.ts';
 import { PromptTracker } from './PromptTracker.ts';
 import { AttachedClient } from './AttachedClient.ts';
 import { Watchdogs } from './Watchdogs.ts';
+import { InputPacer } from './InputPacer.ts';
 import { DisposableStore, disposableTimeout } from './lifecycle.ts';
 
 /**
@@ -62,6 +64,7 @@ export class TerminalSession {
   /** Where a shell that marks prompts stands; replayed after the screen on reattach. */
   private readonly prompts = new PromptTracker();
   private readonly watchdogs: Watchdogs;
+  private readonly pacer: InputPacer;
   private link: AttachedClient | null = null;
   /** Output produced since the last client left. */
   private unwatchedBytes = 0;
@@ -96,10 +99,18 @@ export class TerminalSession {
         new Watchdogs(limits, {
           attached: () => this.link !== null,
           queuedInput: () => this.shell.queuedInput(),
+          acceptedInput: () => this.shell.acceptedInput(),
           dropClient: (code, ...args) => {
             if (this.link) this.reject(this.link.client, code, ...args);
           },
           end: (code, ...args) => this.end(code, ...args),
+        }),
+      );
+      this.pacer = this.store.add(
+        new InputPacer({
+          queued: () => this.shell.queuedInput(),
+          accepted: () => this.shell.acceptedInput(),
+          pauseSocket: (paused) => this.link?.client.pauseInput?.(paused),
         }),
       );
     } catch (error) {
@@ -144,6 +155,7 @@ export class TerminalSession {
     this.link = null;
     previous?.close(CloseCode.TakenOver, 'terminal taken over by another tab');
     this.gate.resetClient();
+    this.pacer.reset();
     this.watchdogs.ackPaused(false);
     this.unwatchedBytes = 0;
     if (size) this.resize(size.cols, size.rows);
@@ -171,6 +183,7 @@ export class TerminalSession {
     this.link.dispose();
     this.link = null;
     this.gate.resetClient();
+    this.pacer.reset();
     this.updatePause();
     return true;
   }
@@ -220,7 +233,9 @@ export class TerminalSession {
       return;
     }
     this.prompts.input(data);
+    this.pacer.beforeWrite();
     this.shell.write(data);
+    this.pacer.afterWrite();
   }
 
   private onOutput(data: Uint8Array): void {

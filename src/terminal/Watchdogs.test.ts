@@ -4,11 +4,12 @@ import { WATCHDOG_TICK_MS, Watchdogs } from './Watchdogs.ts';
 const limits = { ackStallMs: 5_000, inputStallMs: 3_000, idleMs: 60_000, maxLifetimeMs: 600_000 };
 
 /** Watchdogs on vitest's fake clock, with hooks that record what they were told to do. */
-function watch(state: { attached?: boolean; queued?: number } = {}) {
+function watch(state: { attached?: boolean; queued?: number; accepted?: number } = {}) {
   const calls: string[] = [];
   const dogs = new Watchdogs(limits, {
     attached: () => state.attached ?? true,
     queuedInput: () => state.queued ?? 0,
+    acceptedInput: () => state.accepted ?? 0,
     dropClient: (code, ...args) => calls.push(['drop', code, ...args].join(' ')),
     end: (code, ...args) => calls.push(['end', code, ...args].join(' ')),
   });
@@ -62,6 +63,19 @@ describe('Watchdogs', () => {
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(2 * WATCHDOG_TICK_MS);
     expect(calls[0]).toBe('end PB_INPUT_STALLED');
+    dogs.dispose();
+  });
+
+  it('keeps a terminal whose program reads, though its queue stays as full (a long paste refills it)', () => {
+    const { dogs, calls, state } = watch({ queued: 256 * 1024, accepted: 0 });
+    for (let t = 0; t < 3 * limits.inputStallMs; t += WATCHDOG_TICK_MS) {
+      state.accepted! += 64 * 1024;
+      vi.advanceTimersByTime(WATCHDOG_TICK_MS);
+    }
+    expect(calls).toEqual([]);
+    // The program stops reading: the count starts at its last progress.
+    vi.advanceTimersByTime(limits.inputStallMs + WATCHDOG_TICK_MS);
+    expect(calls).toEqual(['end PB_INPUT_STALLED']);
     dogs.dispose();
   });
 

@@ -17,6 +17,8 @@ export interface WatchdogHooks {
   attached(): boolean;
   /** Input bytes queued for the pty and not yet written. */
   queuedInput(): number;
+  /** Input bytes the pty has taken so far (monotonic): a program reading makes it grow. */
+  acceptedInput(): number;
   /** Drop the client; the terminal lives on for a reattach. `args` fill the code's message (errors.ts). */
   dropClient(code: TerminalErrorCode, ...args: string[]): void;
   /** End the terminal. */
@@ -31,9 +33,10 @@ export class Watchdogs implements Disposable {
   /** When output began to wait for acks (0: it does not). */
   private ackPausedSince = 0;
   private lastAckAt = 0;
-  /** When queued input last failed to shrink, and how much there was then. */
+  /** Since when queued input has waited with no progress, how much there was then, and what the pty had taken. */
   private inputQueuedSince = 0;
   private inputQueuedLevel = 0;
+  private inputAccepted = 0;
   private readonly store = new DisposableStore();
 
   constructor(
@@ -70,11 +73,15 @@ export class Watchdogs implements Disposable {
       this.hooks.dropClient('PB_ACK_STALL', String(limits.ackStallMs));
     }
     // Input node-pty cannot write because the child stopped reading: node-pty retries on every event
-    // loop turn (a CPU spin). If it does not move for inputStallMs, end the terminal.
+    // loop turn (a CPU spin). If it makes no progress for inputStallMs, end the terminal. Progress is
+    // bytes the pty took, not a shrinking queue: a program reading a long paste keeps its queue full.
     const queued = this.hooks.queuedInput();
+    const accepted = this.hooks.acceptedInput();
+    const progressed = accepted !== this.inputAccepted;
+    this.inputAccepted = accepted;
     if (queued === 0) {
       this.inputQueuedSince = 0;
-    } else if (this.inputQueuedSince === 0 || queued < this.inputQueuedLevel) {
+    } else if (this.inputQueuedSince === 0 || queued < this.inputQueuedLevel || progressed) {
       this.inputQueuedSince = now;
       this.inputQueuedLevel = queued;
     } else if (now - this.inputQueuedSince > limits.inputStallMs) {

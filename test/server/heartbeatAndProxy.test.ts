@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { devProxy } from '../../src/server/devProxy.ts';
 import type { HealthResponse } from '../../src/protocol/health.ts';
-import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway | undefined;
 let upstream: Server | undefined;
@@ -37,6 +37,34 @@ describe('heartbeat', () => {
     expect(again.hello?.resumed).toBe(true);
     await again.close();
     t.ws.terminate();
+  });
+
+  it('drops a socket that sends pongs of its own but never answers a ping', async () => {
+    gw = await startGateway({ heartbeatMs: 100 });
+    // A raw client that does not answer pings and keeps sending unsolicited pongs instead.
+    const ws = new WebSocket(terminalUrl(gw, 'pongs'), { headers: { cookie: gw.cookie, origin: gw.origin }, autoPong: false });
+    ws.on('error', () => {});
+    const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', () => reject(new Error('upgrade refused')));
+    });
+    let pings = 0;
+    ws.on('ping', () => pings++);
+    const pong = setInterval(() => {
+      if (ws.readyState === WebSocket.OPEN) ws.pong('alive');
+    }, 20);
+    try {
+      await waitUntil(() => gw!.gateway.registry.all().length === 1);
+      const session = gw.gateway.registry.all()[0]!;
+      await waitUntil(() => !session.attached);
+      await closed;
+      expect(pings).toBeGreaterThanOrEqual(2);
+      expect(session.hasEnded).toBe(false);
+    } finally {
+      clearInterval(pong);
+      ws.terminate();
+    }
   });
 
   it('keeps a socket whose peer answers pings', async () => {
