@@ -38,12 +38,12 @@ export function findLabFile(lab: string, projectDir = PROJECT_DIR): string {
   return /[/.]/.test(lab) ? resolve(lab) : join(projectDir, 'labs', lab, 'lab.yaml');
 }
 
-export function loadLab(lab: string, projectDir = PROJECT_DIR): LoadResult {
+/** `text`: lab.yaml as the caller already read it (patchbay dev loads exactly the bytes it fingerprinted). */
+export function loadLab(lab: string, projectDir = PROJECT_DIR, text?: string): LoadResult {
   const file = findLabFile(lab, projectDir);
   const shown = relative(process.cwd(), file) || file;
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text ??= readFileSync(file, 'utf8');
   } catch {
     return { ok: false, errors: [fileError(shown, `cannot read lab definition ${file} (is \`${lab}\` a lab under labs/ or a path to a lab.yaml?)`)] };
   }

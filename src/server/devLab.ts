@@ -110,8 +110,8 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   /** The files lab.yaml names, as one text: the lab runs what they hold. */
   const fileHashes = () => new Map(watchedFiles.filter((f) => f !== challengesFile).map((f) => [f, sha(readText(f) ?? '')]));
   const namedFiles = () => [...fileHashes()].filter(([f]) => f !== labFile).map(([f, hash]) => `${f}\n${hash}`).join('\n');
-  /** lab.yaml and every file it names: a change of any of them is a change of the lab. */
-  const labFingerprint = () => `${sha(readText(labFile) ?? '')}\n${namedFiles()}`;
+  /** lab.yaml (as read once, the same text that is then loaded) and every file it names: a change of any of them is a change of the lab. */
+  const labFingerprint = (labText: string | null) => `${sha(labText ?? '')}\n${namedFiles()}`;
 
   async function reloadChallenges(first: boolean): Promise<void> {
     if (!existsSync(challengesFile)) {
@@ -170,8 +170,9 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
     }
   }
 
-  async function reloadLab(first: boolean): Promise<void> {
-    const loaded = loadLab(labFile);
+  async function reloadLab(first: boolean, labText: string | null): Promise<void> {
+    // The text fingerprinted is the text loaded: a save after this read is seen by the next event.
+    const loaded = loadLab(labFile, PROJECT_DIR, labText ?? undefined);
     if (!loaded.ok) {
       labErrors = devErrors(loaded.errors);
       for (const e of labErrors) log(`lab: ${e.text}`);
@@ -182,7 +183,7 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
     labName = loaded.lab.name;
     watchedFiles = [labFile, challengesFile, ...referencedFiles(loaded.lab)];
     watchDirectories();
-    seenLab = labFingerprint();
+    seenLab = labFingerprint(labText);
     // What runs: the definition (its description aside) and the files it names.
     const key = sha(`${JSON.stringify({ ...loaded.lab.spec, description: undefined })}\n${namedFiles()}`);
     if (instance && key === runningKey) {
@@ -199,9 +200,11 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
       seenChallenges = challengesText;
       await reloadChallenges(first);
     }
-    if (first || labFingerprint() !== seenLab) {
-      seenLab = labFingerprint();
-      await reloadLab(first);
+    const labText = readText(labFile);
+    const fingerprint = labFingerprint(labText);
+    if (first || fingerprint !== seenLab) {
+      seenLab = fingerprint;
+      await reloadLab(first, labText);
     }
   }
 
@@ -213,14 +216,16 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   };
   let timer: NodeJS.Timeout | null = null;
   let pending: Promise<void> = Promise.resolve();
+  /** Resolves `pending`: one promise per burst of events, so whoever awaits it is answered when the burst is applied. */
+  let settle: () => void = () => undefined;
   let stopped = false;
   const onEvent = () => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    let done!: () => void;
-    pending = new Promise<void>((r) => (done = r));
+    else pending = new Promise<void>((r) => (settle = r));
     timer = setTimeout(() => {
       timer = null;
+      const done = settle;
       void enqueue(() => reconcile()).then(done);
     }, DevLabTiming.SETTLE_MS);
   };
@@ -282,6 +287,9 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      timer = null;
+      // A burst cut short by stop() is never applied: its waiters are answered all the same.
+      settle();
       for (const w of watchers.values()) w.close();
       watchers.clear();
       await work;

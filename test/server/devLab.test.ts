@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/server/createGateway.ts';
-import { startDevLab, type DevLab } from '../../src/server/devLab.ts';
+import { DevLabTiming, startDevLab, type DevLab } from '../../src/server/devLab.ts';
 import { CHALLENGES_PATH, type ChallengeListResponse } from '../../src/protocol/challenges.ts';
 import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
 import { FIXTURES } from '../lab/helpers.ts';
@@ -22,14 +22,17 @@ const PREFIX = 'pbdv';
 /** A restart stops the lab and starts it again, Prometheus included. */
 const RESTART_MS = 30_000;
 
-const work = mkdtempSync(join(tmpdir(), 'pbdv-'));
-const labDir = join(work, 'lab');
-const runtimeDir = join(work, 'run');
-const labFile = join(labDir, 'lab.yaml');
-const challengesFile = join(labDir, 'challenges.yaml');
+/** Made in beforeAll (not at import, so a file that is collected but not run leaves nothing behind). */
+let work = '';
+let labDir = '';
+let runtimeDir = '';
+let labFile = '';
+let challengesFile = '';
 const log: string[] = [];
 let lab: DevLab;
 let gateway: Gateway;
+/** Terminal clients opened by curlWeb, closed after the tests. */
+const clients: TerminalTestClient[] = [];
 
 const challenges = (title: string, extra = '') => `scrapeInterval: 1s
 live: { window: 1m, step: 5s }
@@ -52,6 +55,11 @@ const save = (file: string, text: string) => {
 };
 
 beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pbdv-'));
+  labDir = join(work, 'lab');
+  runtimeDir = join(work, 'run');
+  labFile = join(labDir, 'lab.yaml');
+  challengesFile = join(labDir, 'challenges.yaml');
   cpSync(join(FIXTURES, 'mini'), labDir, { recursive: true });
   writeFileSync(challengesFile, challenges('Requests so far'));
   lab = await startDevLab({ lab: labDir, log: (l) => log.push(l), progressDir: join(work, 'progress'), labOptions: { prefix: PREFIX, runtimeDir } });
@@ -59,9 +67,10 @@ beforeAll(async () => {
 }, RESTART_MS);
 
 afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
   await gateway?.close();
   await lab?.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('patchbay dev follows the lab files', () => {
@@ -99,6 +108,17 @@ describe('patchbay dev follows the lab files', () => {
     save(challengesFile, challenges('Requests answered'));
     await expect.poll(titles).toEqual(['Requests answered']);
     expect((await health()).dev?.errors).toEqual([]);
+  });
+
+  it('settles a burst of saves: settled() asked after the first save resolves once the last one is applied', async () => {
+    const text = readFileSync(challengesFile, 'utf8');
+    save(challengesFile, `${text}# first save\n`);
+    // The first save's event is in and its settle timer running (events arrive within milliseconds).
+    await sleep(DevLabTiming.SETTLE_MS / 3);
+    const settled = lab.settled();
+    save(challengesFile, `${text}# second save\n`);
+    expect(await within(settled, 10_000)).toBe('settled');
+    await lab.settled();
   });
 
   it('restarts nothing when a save of lab.yaml changes nothing that runs', async () => {
@@ -147,10 +167,18 @@ describe('patchbay dev follows the lab files', () => {
   }, 4 * RESTART_MS);
 });
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** 'settled' when the promise resolves within `ms`, else 'hung'. */
+const within = (p: Promise<void>, ms: number): Promise<'settled' | 'hung'> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => 'settled' as const), new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)))]).finally(() => clearTimeout(timer));
+};
+
 /** Opens a terminal on the api host through the gateway and asks the web host's server what it says. */
 async function curlWeb(id: string): Promise<{ client: TerminalTestClient; output: string }> {
   const url = `http://127.0.0.1:${gateway.port}`;
   const client = await TerminalTestClient.open({ url, origin: url, cookie: await sessionCookie(url) }, `dev-${id}`, { target: 'api' });
+  clients.push(client);
   client.type(`curl -s web:8080/ | sed 's/^/web-says: /'\r`);
   await client.waitForText(/web-says: web \S+/, 20_000);
   return { client, output: client.text };
@@ -163,6 +191,7 @@ describe('patchbay dev started on a lab whose definition has errors', () => {
     const good = readFileSync(join(dir, 'lab.yaml'), 'utf8');
     writeFileSync(join(dir, 'lab.yaml'), good.replace('sysctls:', 'sysctl:'));
     const broken = await startDevLab({ lab: dir, log: () => undefined, progressDir: join(work, 'progress2'), labOptions: { prefix: PREFIX, runtimeDir } });
+    let stopped = false;
     try {
       expect(broken.health()).toMatchObject({ name: 'broken', instance: '', state: 'down' });
       expect(broken.status().errors.map((e) => e.text)).toEqual([expect.stringMatching(/lab\.yaml:\d+:5: hosts\.web\.sysctl: `sysctl` is not a key here; write `sysctls` instead$/)]);
@@ -170,8 +199,15 @@ describe('patchbay dev started on a lab whose definition has errors', () => {
       save(join(dir, 'lab.yaml'), good);
       await expect.poll(() => broken.health().state, { timeout: RESTART_MS }).toBe('ready');
       expect(broken.status().errors).toEqual([]);
-    } finally {
+      // A save cut short by stop(): whoever waits for it is answered, not left hanging.
+      save(join(dir, 'challenges.yaml'), 'challenges: []\n');
+      await sleep(DevLabTiming.SETTLE_MS / 3);
+      const settled = broken.settled();
       await broken.stop();
+      stopped = true;
+      expect(await within(settled, 10_000)).toBe('settled');
+    } finally {
+      if (!stopped) await broken.stop();
     }
   }, 2 * RESTART_MS);
 });
