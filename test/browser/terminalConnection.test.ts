@@ -16,6 +16,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
 import { TerminalConnection } from '../../src/components/dock/TerminalConnection.ts';
+import { InputLimits } from '../../src/protocol/terminal.ts';
 import { diagnose } from '../../src/components/dock/diagnoseRefusal.ts';
 import type { ConnectionState } from '../../src/components/dock/dockStore.ts';
 
@@ -198,6 +199,39 @@ describe('TerminalConnection against a real gateway', () => {
     // ~4 MB of output: eight times HIGH_WATERMARK; without acks the server pauses the shell for good.
     t.connection.sendInput('head -c 3000000 /dev/zero | base64 -w 200; echo flood-done-$((1+1))\r');
     await t.waitFor(() => t.text().includes('flood-done-2'), 'the end of the flood');
+  });
+
+  it('sends a 200 KiB paste in frames the gateway accepts: it arrives whole and the terminal stays open', async () => {
+    const t = openTerminal('conn-paste');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    // No echo while wc reads: the tty's echo of the paste may be flushed after wc's answer and scroll it away.
+    t.connection.sendInput('stty -echo; echo rea""dy; wc -c; stty echo\r');
+    await t.waitFor(() => t.text().includes('ready'), 'wc -c started');
+    // Lines well under the tty's canonical line limit (4095), so cooked mode keeps every byte.
+    const paste = ('p'.repeat(99) + '\n').repeat(2048);
+    expect(paste.length).toBe(200 * 1024);
+    expect(paste.length).toBeGreaterThan(InputLimits.MAX_FRAME_BYTES);
+    t.connection.sendInput(paste);
+    t.connection.sendInput('\x04');
+    await t.waitFor(() => /^204800$/m.test(t.text()), 'wc -c counting the whole paste');
+    t.connection.sendInput('echo still-$((6*7))\r');
+    await t.waitFor(() => t.text().includes('still-42'), 'the same shell after the paste');
+    expect(t.states.map((s) => s.kind)).toEqual(['connecting', 'connected']);
+    expect(t.resets).toBe(0);
+  });
+
+  it('sends a paste larger than the input the gateway lets wait, at the pace the program reads it', async () => {
+    const t = openTerminal('conn-big-paste');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    t.connection.sendInput('stty -echo; echo rea""dy; wc -c; stty echo\r');
+    await t.waitFor(() => t.text().includes('ready'), 'wc -c started');
+    // Lines well under the tty's canonical line limit (4095), so cooked mode keeps every byte.
+    const paste = ('q'.repeat(99) + '\n').repeat(15_000);
+    expect(paste.length).toBeGreaterThan(InputLimits.MAX_QUEUED_INPUT_BYTES);
+    t.connection.sendInput(paste);
+    t.connection.sendInput('\x04');
+    await t.waitFor(() => /^1500000$/m.test(t.text()), 'wc -c counting the whole paste');
+    expect(t.states.map((s) => s.kind)).toEqual(['connecting', 'connected']);
   });
 
   it('reconnects after a network drop and resumes the same shell with its screen', async () => {

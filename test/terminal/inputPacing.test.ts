@@ -45,7 +45,8 @@ describe('input bursts', () => {
     burst(t, BURST_BYTES);
     t.mark();
     t.type('\x04');
-    expect(await textOrClose(t, new RegExp(`(^|\\n)${BURST_BYTES}\\r?\\n`))).toBeNull();
+    // The tty's echo of the paste may be flushed around wc's answer, but never inside its one write.
+    expect(await textOrClose(t, new RegExp(`${BURST_BYTES}\\r\\n`))).toBeNull();
     expect(t.errors).toEqual([]);
     t.mark();
     t.type('echo sti""ll-open\r');

@@ -6,9 +6,14 @@
  *   flow control tracks what the renderer has really consumed.
  * - On Hello with resumed=true the sink is reset and the Replay redraws the screen.
  * - After a drop it reconnects with backoff, unless the error registry says its close code is final.
+ * - Input goes in frames of at most InputLimits.INPUT_CHUNK_BYTES, so a paste of any size fits the
+ *   server's frame limit; the next chunk waits until the socket has handed the last to the network, and
+ *   the gateway stops reading while the program has not caught up (its input pacing), so a paste is
+ *   never more input than the gateway lets wait for a program.
  */
 import {
   ClientMessage,
+  InputLimits,
   ServerMessage,
   TERMINALS_PATH,
   encodeFrame,
@@ -54,6 +59,15 @@ export const RECONNECT_JITTER = 0.3;
 
 /** Input typed or run before the shell attaches; beyond this it is dropped (a page is not a buffer). */
 export const MAX_HELD_INPUT_BYTES = 64 * 1024;
+/**
+ * A paste's next chunk is sent once the socket's send buffer is below this: one chunk in the buffer
+ * keeps the pipe full, more would only pile up in the browser while the gateway holds the socket back.
+ */
+export const PASTE_BUFFERED_BYTES = InputLimits.INPUT_CHUNK_BYTES;
+/** A browser's WebSocket has no event for a drained send buffer: while a paste waits, look this often. */
+export const PASTE_POLL_MS = 10;
+
+const encoder = new TextEncoder();
 
 export function terminalSocketUrl(origin: string, terminalId: string, request: TerminalRequest): string {
   const query = new URLSearchParams();
@@ -89,6 +103,9 @@ export class TerminalConnection {
   private attached = false;
   private held: Uint8Array[] = [];
   private heldBytes = 0;
+  /** Input frames of the attached socket, sent in order as its send buffer drains (a long paste). */
+  private outbox: Uint8Array[] = [];
+  private pumpTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
 
   constructor(private readonly options: TerminalConnectionOptions) {
@@ -120,13 +137,31 @@ export class TerminalConnection {
 
   /** Keystrokes and pasted text from xterm's onData: the only input path, so nothing is sent twice. */
   sendInput(data: string): void {
-    this.sendOrHold(encodeFrame(ClientMessage.Input, data));
+    this.sendBytes(encoder.encode(data));
+  }
+
+  /** xterm's onBinary (some mouse reports): one byte per char. */
+  sendBinary(data: string): void {
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 0xff;
+    this.sendBytes(bytes);
+  }
+
+  /** One Input frame per chunk; a character split between two is joined again by the pty, a byte device. */
+  private sendBytes(bytes: Uint8Array): void {
+    const chunk = InputLimits.INPUT_CHUNK_BYTES;
+    let at = 0;
+    do {
+      this.sendOrHold(encodeFrame(ClientMessage.Input, bytes.subarray(at, at + chunk)));
+      at += chunk;
+    } while (at < bytes.length);
   }
 
   /** Input before the shell is attached (a run button clicked as the page loads) waits for Hello. */
   private sendOrHold(frame: Uint8Array): void {
     if (this.attached && this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(frame);
+      this.outbox.push(frame);
+      this.pump();
       return;
     }
     if (this.heldBytes + frame.length > MAX_HELD_INPUT_BYTES) return;
@@ -134,11 +169,26 @@ export class TerminalConnection {
     this.heldBytes += frame.length;
   }
 
-  /** xterm's onBinary (some mouse reports): one byte per char. */
-  sendBinary(data: string): void {
-    const bytes = new Uint8Array(data.length);
-    for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 0xff;
-    this.sendOrHold(encodeFrame(ClientMessage.Input, bytes));
+  /** Sends queued input while the socket's send buffer has room; else looks again shortly. */
+  private pump(): void {
+    const socket = this.socket;
+    while (this.outbox.length > 0 && this.attached && socket?.readyState === WebSocket.OPEN) {
+      if (socket.bufferedAmount >= PASTE_BUFFERED_BYTES) {
+        this.pumpTimer ??= setTimeout(() => {
+          this.pumpTimer = null;
+          this.pump();
+        }, PASTE_POLL_MS);
+        return;
+      }
+      socket.send(this.outbox.shift()!);
+    }
+  }
+
+  /** Input not yet sent belongs to the socket it was typed for: a reconnect may be a fresh shell. */
+  private dropOutbox(): void {
+    this.outbox = [];
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
   }
 
   resize(cols: number, rows: number): void {
@@ -154,6 +204,7 @@ export class TerminalConnection {
   dispose(): void {
     this.disposed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.dropOutbox();
     const socket = this.socket;
     this.socket = null;
     // Browsers may only send 1000 or 4xxx; the server keeps the shell for its grace period either way.
@@ -181,8 +232,9 @@ export class TerminalConnection {
         this.options.onState({ kind: 'connected', host: hello.host, resumed: hello.resumed });
         if (hello.cols !== this.size.cols || hello.rows !== this.size.rows) this.send(encodeResize(this.size.cols, this.size.rows));
         this.attached = true;
-        for (const frame of this.held.splice(0)) this.send(frame);
+        this.outbox.push(...this.held.splice(0));
         this.heldBytes = 0;
+        this.pump();
         return;
       }
       case ServerMessage.Exit: {
@@ -217,6 +269,7 @@ export class TerminalConnection {
 
   private closed(code: number, reason: string): void {
     this.socket = null;
+    this.dropOutbox();
     if (this.disposed) return;
     if (this.finished) return; // Exit already reported; the close (1000) is just its end.
     if (!this.opened && this.options.diagnose) {
