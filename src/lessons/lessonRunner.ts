@@ -122,7 +122,9 @@ export class LessonRunner {
   private async runKeepsRunning(step: CommandStep, terminal: LessonTerminal): Promise<StepResult> {
     const t0 = performance.now();
     const label = commandLabel(step);
-    const started = await terminal.start(step.text);
+    let started = await terminal.start(step.text);
+    // Ended after start returned (its mark came since it was typed): judged by that mark, not stopped.
+    if (started.kind === 'running') started = terminal.typedCommandEnd() ?? started;
     let problem: string | null;
     if (started.kind === 'running') {
       const stopped = await terminal.interrupt();

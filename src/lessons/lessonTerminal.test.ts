@@ -92,6 +92,44 @@ describe('LessonTerminal', () => {
     expect(await terminal.start('(exit 3)', 10_000)).toEqual({ kind: 'exited', exitCode: 3, pipeStatus: [3] });
   });
 
+  it('does not take a command that printed an error and ended at once for one that keeps running, nor its mark for the next command\'s', async () => {
+    // As `tail -f /nonexistent`: an error in one output frame, the shell's mark in a later one.
+    expect(await terminal.start('(echo pbh-cannot-open >&2; sleep 0.05; exit 3)', 10_000)).toEqual({ kind: 'exited', exitCode: 3, pipeStatus: [3] });
+    expect(await terminal.run('(exit 5)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 5 });
+  });
+
+  it('judges a command that was running when start returned but ended before Ctrl-C by its own mark', async () => {
+    expect(await terminal.start('echo pbh-starting; sleep 0.6; (exit 4)', 10_000)).toEqual({ kind: 'running' });
+    expect(terminal.typedCommandEnd()).toBeNull();
+    await expect.poll(() => terminal.typedCommandEnd(), { timeout: 10_000 }).toEqual({ kind: 'exited', exitCode: 4, pipeStatus: [4] });
+    expect(await terminal.run('(exit 6)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 6 });
+  });
+
+  it('leaves no mark of a Ctrl-C for the next command to take', async () => {
+    expect(await terminal.start('echo pbh-looping; sleep 600', 10_000)).toEqual({ kind: 'running' });
+    expect(await terminal.interrupt()).toMatchObject({ exitCode: 130 });
+    expect(await terminal.run('(exit 8)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 8 });
+  });
+
+  it('follows a nested bash and an `exec bash`, whose prompt counters start again at 1', async () => {
+    const opened = await LessonTerminal.open({ terminalId: 'pbh-nested', spec: localSpec(dir), cgroupParent: null });
+    if (!opened.ok) throw new Error(opened.message);
+    const t = opened.terminal;
+    try {
+      for (let i = 0; i < 3; i++) await t.run('true', 10_000);
+      // The nested shell's first prompt (its own seq 1) ends the command that started it.
+      expect(await t.run(`bash --rcfile ${join(dir, 'prompt.rc')} -i`, 10_000)).toMatchObject({ kind: 'exited', exitCode: 0 });
+      expect(await t.run('(exit 9)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 9 });
+      expect(await t.run('exit 0', 10_000)).toMatchObject({ kind: 'exited', exitCode: 0 });
+      expect(await t.run('(exit 10)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 10 });
+      // Same process id, a new shell with its own counter.
+      expect(await t.run(`exec bash --rcfile ${join(dir, 'prompt.rc')} -i`, 10_000)).toMatchObject({ kind: 'exited', exitCode: 0 });
+      expect(await t.run('(exit 11)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 11 });
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('reports the exact non-zero exit status of a failing command', async () => {
     expect(await terminal.run('(exit 7)', 10_000)).toMatchObject({ kind: 'exited', exitCode: 7 });
     expect(await terminal.run('ls /pbh-does-not-exist', 10_000)).toMatchObject({ kind: 'exited', exitCode: 2 });

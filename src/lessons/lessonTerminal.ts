@@ -13,14 +13,14 @@ import type { Terminal as HeadlessTerminal, IMarker } from '@xterm/headless';
 import { ClientMessage, ServerMessage, encodeFrame, type TerminalExit, type TerminalHello } from '../protocol/terminal.ts';
 import { decodeServerFrame } from '../protocol/serverFrames.ts';
 import { AckCounter } from '../protocol/AckCounter.ts';
-import { PROMPT_MARK_OSC, parsePromptMark, type PromptMark } from '../protocol/promptMarks.ts';
+import { PROMPT_MARK_OSC, isLaterMark, parsePromptMark, type CommandEndMark } from '../protocol/promptMarks.ts';
 import { TerminalSession } from '../terminal/TerminalSession.ts';
 import { DEFAULT_TERMINAL_LIMITS } from '../terminal/TerminalLimits.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { SpawnSpec } from '../terminal/target.ts';
 
 /** How the command before a prompt ended. */
-type CommandEnd = Extract<PromptMark, { kind: 'command-end' }>;
+type CommandEnd = CommandEndMark;
 
 const { Terminal: Headless } = xtermHeadless;
 
@@ -46,6 +46,12 @@ export const LessonTerminalDefaults = {
    * long: enough for a program to start and say so, short enough not to slow a lesson down.
    */
   KEEPS_RUNNING_SETTLE_MS: 3_000,
+  /**
+   * Once a command that should keep running has printed, how long its D mark may still take: one that
+   * fails at once (`tail: cannot open …`) prints its error, then exits, and the shell's mark comes in a
+   * later output frame within milliseconds.
+   */
+  KEEPS_RUNNING_EARLY_END_MS: 300,
 } as const;
 
 /** Typed at the prompt after each block to see that typing still shows; Ctrl-U then takes it back. */
@@ -77,16 +83,22 @@ export class LessonTerminal {
   private readonly client: TerminalClient;
   private readonly acks = new AckCounter();
   private hello: TerminalHello | null = null;
-  /** The highest sequence number of a command-end mark so far (1 is the shell's first prompt). */
-  private lastSeq = 0;
-  private waiter: { seq: number; resolve: (m: CommandEnd | null) => void } | null = null;
+  /**
+   * The latest command-end mark (a mark seen again is not taken for a new one; a nested bash or
+   * `exec bash` counts its own: isLaterMark), and how many such marks came: prompts are told apart by it.
+   */
+  private lastEnd: CommandEnd | null = null;
+  private endCount = 0;
+  /** The mark before the last command typed: a later one says how that command ended. */
+  private typed: { after: CommandEnd | null } | null = null;
+  private waiter: { after: CommandEnd | null; resolve: (m: CommandEnd | null) => void } | null = null;
   private endedReason: string | null = null;
   private exit: TerminalExit | null = null;
   /**
    * Where the last prompt starts (its A mark): the line, tracked through scrolling, the column, and the
-   * D mark it follows (a prompt is the current one while no later D came).
+   * count of D marks before it (a prompt is the current one while no later D came).
    */
-  private promptStart: { line: IMarker; column: number; seq: number } | null = null;
+  private promptStart: { line: IMarker; column: number; endCount: number } | null = null;
   /** Conditions on the screen waited for, checked after each parsed write. */
   private readonly screenWaiters = new Set<() => void>();
 
@@ -184,13 +196,31 @@ export class LessonTerminal {
     from?.dispose();
     if (first?.m) return exited(first.m);
     if (this.endedReason) return this.ended();
+    // It printed: a program that fails at once has printed its error, and its mark is on its way.
+    const early = await Promise.race([ended, delay(LessonTerminalDefaults.KEEPS_RUNNING_EARLY_END_MS)]);
+    if (early) return exited(early);
+    if (this.endedReason) return this.ended();
     return { kind: 'running' };
   }
 
-  /** Ctrl-C, as a learner stops a program; the next prompt mark, or null when none comes in time. */
+  /**
+   * How the command typed last ended, if its mark has come (the shell is at a prompt again); null while
+   * it runs. Asked before stopping a command with Ctrl-C: one that ended meanwhile is judged by its mark.
+   */
+  typedCommandEnd(): Extract<CommandOutcome, { kind: 'exited' }> | null {
+    if (!this.typed || !this.lastEnd || !isLaterMark(this.typed.after, this.lastEnd)) return null;
+    return exited(this.lastEnd);
+  }
+
+  /**
+   * Ctrl-C, as a learner stops a program; the next prompt mark, or null when none comes in time. It
+   * waits for that prompt's A mark as well, so no mark of it is left to be taken for the next command's.
+   */
   async interrupt(): Promise<CommandEnd | null> {
     if (this.endedReason) return null;
-    return this.sendAndWait('\x03', LessonTerminalDefaults.INTERRUPT_GRACE_MS);
+    const mark = await this.sendAndWait('\x03', LessonTerminalDefaults.INTERRUPT_GRACE_MS);
+    if (mark) await this.waitForScreen(() => this.currentPrompt() !== null, LessonTerminalDefaults.PROMPT_DRAW_MS);
+    return mark;
   }
 
   /**
@@ -251,6 +281,7 @@ export class LessonTerminal {
   }
 
   private typeAndWait(line: string, timeoutMs: number): Promise<CommandEnd | null> {
+    this.typed = { after: this.lastEnd };
     // Enter is CR, as a keyboard sends it (the pty turns it into a newline for the shell).
     return this.sendAndWait(`${line}\r`, timeoutMs);
   }
@@ -268,7 +299,7 @@ export class LessonTerminal {
   /** The A mark of the prompt the shell shows now, if it printed one since the last D mark. */
   private currentPrompt(): { line: IMarker; column: number } | null {
     const start = this.promptStart;
-    return start && start.seq === this.lastSeq && start.line.line >= 0 ? start : null;
+    return start && start.endCount === this.endCount && start.line.line >= 0 ? start : null;
   }
 
   /**
@@ -311,27 +342,33 @@ export class LessonTerminal {
   private onPromptStart(): void {
     this.promptStart?.line.dispose();
     const line = this.screen.registerMarker(0);
-    this.promptStart = line ? { line, column: this.screen.buffer.active.cursorX, seq: this.lastSeq } : null;
+    this.promptStart = line ? { line, column: this.screen.buffer.active.cursorX, endCount: this.endCount } : null;
   }
 
-  /** The next command-end mark (a higher sequence number than any seen so far), or null at the timeout. */
+  /** The next command-end mark (later than any seen so far), or null at the timeout. */
   private waitForMark(timeoutMs: number): Promise<CommandEnd | null> {
     this.settle(null);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(null), timeoutMs);
-      this.waiter = {
-        seq: this.lastSeq + 1,
+      const waiter: NonNullable<LessonTerminal['waiter']> = {
+        after: this.lastEnd,
         resolve: (m) => {
           clearTimeout(timer);
           resolve(m);
         },
       };
+      // Its own timeout only: a later wait has a timer of its own.
+      const timer = setTimeout(() => {
+        if (this.waiter === waiter) this.settle(null);
+      }, timeoutMs);
+      this.waiter = waiter;
     });
   }
 
   private onMark(mark: CommandEnd): void {
-    this.lastSeq = Math.max(this.lastSeq, mark.seq);
-    if (this.waiter && mark.seq >= this.waiter.seq) this.settle(mark);
+    if (!isLaterMark(this.lastEnd, mark)) return;
+    this.lastEnd = mark;
+    this.endCount++;
+    if (this.waiter && isLaterMark(this.waiter.after, mark)) this.settle(mark);
   }
 
   private settle(mark: CommandEnd | null): void {
@@ -379,6 +416,10 @@ export class LessonTerminal {
       this.wakeScreenWaiters();
     });
   }
+}
+
+function delay(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms));
 }
 
 function exited(mark: CommandEnd): Extract<CommandOutcome, { kind: 'exited' }> {

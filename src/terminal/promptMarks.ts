@@ -20,14 +20,14 @@ import type { SpawnSpec } from './target.ts';
  * and exec of stty per prompt, about 1.5 ms (bash has no builtin to set terminal modes); keystrokes
  * are not affected.
  */
-const RESTORE_TTY_MODES = 'if [ -t 0 ]; then if [ -z "$__pb_tty" ]; then __pb_tty=$(stty -g); else stty "$__pb_tty"; fi; fi';
+const RESTORE_TTY_MODES = 'if [ -t 0 ]; then if [ -z "${__pb_tty-}" ]; then __pb_tty=$(stty -g 2>/dev/null); else stty "$__pb_tty" 2>/dev/null; fi; fi';
 
 /**
  * The A mark at the start of PS1, put back before each prompt when PS1 was set anew (by an rc file, a
  * learner): bash adds nothing to a prompt after PROMPT_COMMAND, so PS1 is the one place after readline
  * has set the terminal up. Builtins only.
  */
-const MARK_PROMPT_START = `[[ $PS1 == '${PROMPT_START_PS1}'* ]] || PS1='${PROMPT_START_PS1}'$PS1`;
+const MARK_PROMPT_START = `[[ \${PS1-} == '${PROMPT_START_PS1}'* ]] || PS1='${PROMPT_START_PS1}'\${PS1-}`;
 
 /**
  * Commands run before each prompt, after the last command's status is saved in `__pb_s` and before D
@@ -37,13 +37,18 @@ const BEFORE_EACH_PROMPT: readonly string[] = [RESTORE_TTY_MODES, MARK_PROMPT_ST
 
 /**
  * `$?` and PIPESTATUS are read first, in one command, before anything can change them (bash restores `$?`
- * after PROMPT_COMMAND, so a PS1 showing `$?` still sees the command's). printf is a builtin.
+ * after PROMPT_COMMAND, so a PS1 showing `$?` still sees the command's). printf is a builtin. The hook
+ * must not fail or print anything of its own whatever the learner's shell options (`set -u`: unset
+ * variables are read with a default) or PATH (no stty: its errors go nowhere).
+ * `__pb_id` names this shell in its marks: PROMPT_COMMAND is in the environment, so a nested bash or an
+ * `exec bash` (same `$$`) runs the hook too, with its own counter from 1; its variables are its own, so
+ * it names itself anew at its first prompt (`$RANDOM` tells an `exec bash` from the shell it replaced).
  */
 const MARK_PROMPT_COMMAND = [
-  '__pb_s=$? __pb_p="${PIPESTATUS[*]}"',
-  '__pb_n=$((__pb_n+1))',
+  '__pb_s=$? __pb_p="${PIPESTATUS[*]-}"',
+  '__pb_n=$((${__pb_n:-0}+1)) __pb_id=${__pb_id:-$$.$RANDOM}',
   ...BEFORE_EACH_PROMPT,
-  `printf '${COMMAND_END_PRINTF}' "$__pb_s" "$__pb_n" "\${__pb_p// /${PIPE_STATUS_SEPARATOR}}"`,
+  `printf '${COMMAND_END_PRINTF}' "$__pb_s" "$__pb_n" "\${__pb_p// /${PIPE_STATUS_SEPARATOR}}" "$__pb_id"`,
 ].join('; ');
 
 /** A bash, whose prompt hook (PROMPT_COMMAND) the gateway knows how to set. */

@@ -343,4 +343,28 @@ describe('running lessons against a live connections lab', () => {
     expect(s[2]?.label).toMatch(/kept running, stopped with Ctrl-C/);
     expect(performance.now() - started).toBeLessThan(30_000);
   });
+
+  it('fails a keepsRunning command that fails at once, and judges the next command by its own mark', async () => {
+    const file = lesson(
+      'keeps-running-fails.mdx',
+      [
+        '# Keeps running, but fails',
+        '',
+        VISOR,
+        '<TerminalRunCommand target="tools">',
+        '  <Command keepsRunning>tail -f /nonexistent</Command>',
+        '</TerminalRunCommand>',
+        '',
+        '<TerminalRunCommand target="tools">',
+        '  <Command>true</Command>',
+        '</TerminalRunCommand>',
+        '',
+      ].join('\n'),
+    );
+    const s = steps(await run(file));
+    expect(s.map((x) => [x.at?.line, x.status])).toEqual([[4, 'pass'], [8, 'fail'], [12, 'skip']]);
+    expect(s[1]?.label).not.toMatch(/kept running/);
+    expect(s[1]?.reasons?.[0]).toMatch(/before the end of its block/);
+    // That a command after such a one is judged by its own mark: src/lessons/lessonTerminal.test.ts, in one shell.
+  });
 });
