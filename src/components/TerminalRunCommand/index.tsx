@@ -7,7 +7,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import CodeBlock from '@theme/CodeBlock';
-import { dockStore, useDockState, type RunOutcome } from '../dock/dockStore.ts';
+import { blockKey, dockStore, useDockState, type RunOutcome } from '../dock/dockStore.ts';
 import { PromptWaitDefaults } from '../dock/promptWaiter.ts';
 import { commandsOf } from './commandText.ts';
 import styles from './styles.module.css';
@@ -55,21 +55,17 @@ function Outcome({ outcome }: { outcome: RunOutcome }) {
 
 export default function TerminalRunCommand({ target, children }: TerminalRunCommandProps) {
   const commands = commandsOf(children);
-  const promptMarks = useDockState().promptMarks[target];
+  const dock = useDockState();
+  const promptMarks = dock.promptMarks[target];
+  // In the dock's store, not here: the block runs on when the learner leaves the page and comes back.
+  const block = dock.blocks[blockKey(target, commands)];
+  const running = block?.kind === 'running';
+  const outcome = block?.kind === 'ended' ? block.outcome : null;
   const [problem, setProblem] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
-  const [outcome, setOutcome] = useState<RunOutcome | null>(null);
   const run = () => {
-    setOutcome(null);
+    // Until the block ends the button is disabled: a second click would only queue a second copy behind it.
     const result = dockStore.run(target, commands);
     setProblem(result ? null : `No terminal with id "${target}" is declared on this page.`);
-    if (!result) return;
-    // Until the block ends, a second click would only queue a second copy behind it.
-    setRunning(true);
-    void result.then((o) => {
-      setRunning(false);
-      setOutcome(o);
-    });
   };
   return (
     <div className={styles.wrapper} data-testid="run-command" data-target={target}>

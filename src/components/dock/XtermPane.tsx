@@ -10,7 +10,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import '@xterm/xterm/css/xterm.css';
 import { PROMPT_MARK_OSC } from '../../protocol/promptMarks.ts';
 import { TerminalConnection } from './TerminalConnection.ts';
-import { PromptWaiter } from './promptWaiter.ts';
+import { PromptWaitDefaults, PromptWaiter } from './promptWaiter.ts';
 import { dockStore, type TerminalSpec } from './dockStore.ts';
 import { diagnoseRefusal } from './diagnoseRefusal.ts';
 
@@ -50,7 +50,9 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     term.open(element);
 
     // Run buttons type each command once the one before has ended (prompt marks; or once output is quiet).
-    const prompts = new PromptWaiter();
+    // What the page says of the shell is what the waiter does: a shell promised to mark prompts whose rc
+    // file set its own PROMPT_COMMAND is taken for one without marks once its first prompt is overdue.
+    const prompts = new PromptWaiter(PromptWaitDefaults, (usesMarks) => dockStore.setPromptMarks(spec.id, usesMarks));
     const markHandler = term.parser.registerOscHandler(PROMPT_MARK_OSC, (data) => prompts.oscMark(data));
     const connection = new TerminalConnection({
       terminalId: spec.id,
@@ -67,10 +69,7 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       },
       diagnose: () => diagnoseRefusal(spec.target),
       onOutput: () => prompts.output(),
-      onHello: (hello) => {
-        prompts.hello(hello);
-        dockStore.setPromptMarks(spec.id, hello.promptMarks);
-      },
+      onHello: (hello) => prompts.hello(hello),
       size: { cols: term.cols, rows: term.rows },
     });
 

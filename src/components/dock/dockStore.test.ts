@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SUCCESS } from '../../protocol/commandExpectation.ts';
-import { DockStore, ENTER, type InputPort, type RunCommand } from './dockStore.ts';
+import { DockStore, ENTER, blockKey, type InputPort, type RunCommand } from './dockStore.ts';
 import type { CommandEnd } from './promptWaiter.ts';
 
 /** A port whose shell is always at a prompt and whose commands end as `endOf` says (exit 0 by default). */
@@ -165,5 +165,42 @@ describe('DockStore.run', () => {
     expect(sent).toEqual([`sleep 5${ENTER}`, `echo next${ENTER}`]);
     endFirst({ kind: 'exited', exitCode: 0 });
     expect(await second).toEqual({ kind: 'done' });
+  });
+
+  it('runs the next block in a terminal after one that threw, and says how the one that threw ended', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    let calls = 0;
+    store.attachPort('a', {
+      ...recordingPort(sent),
+      // The first wait for a prompt throws (a bug, a disposed pane); the next ones work.
+      waitForPrompt: () => (calls++ === 0 ? Promise.reject(new Error('pane gone')) : Promise.resolve({ kind: 'ready' })),
+    });
+    const first = store.run('a', plain('echo one'))!;
+    const second = store.run('a', plain('echo two'))!;
+    expect(await first).toEqual({ kind: 'stopped', command: null, reason: 'pane gone' });
+    expect(await second).toEqual({ kind: 'done' });
+    expect(sent).toEqual([`echo two${ENTER}`]);
+  });
+
+  it('keeps each block\'s state, running and then how it ended, in the store: a button mounted again shows it', async () => {
+    const store = new DockStore();
+    store.declare({ id: 'a', target: 'tools', name: 'A' });
+    const sent: string[] = [];
+    let endIt!: (end: CommandEnd) => void;
+    store.attachPort('a', { ...recordingPort(sent), commandEnd: () => new Promise<CommandEnd>((resolve) => (endIt = resolve)) });
+    const commands = plain('sleep 5');
+    const key = blockKey('a', commands);
+    expect(store.getState().blocks[key]).toBeUndefined();
+    const outcome = store.run('a', commands)!;
+    // A button for the same block, rendered anew (the learner came back to the page), reads this.
+    expect(store.getState().blocks[key]).toEqual({ kind: 'running' });
+    expect(store.getState().blocks[blockKey('a', plain('sleep 6'))]).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    endIt({ kind: 'exited', exitCode: 2 });
+    const o = await outcome;
+    expect(o.kind).toBe('failed');
+    expect(store.getState().blocks[key]).toEqual({ kind: 'ended', outcome: o });
   });
 });

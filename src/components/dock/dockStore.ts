@@ -57,6 +57,9 @@ export type RunOutcome =
   /** The shell went away (exited, refused, its terminal restarted) before the block was done. */
   | { kind: 'stopped'; command: string | null; reason: string };
 
+/** A run-command block as its button shows it: running, or how its last run ended. */
+export type BlockState = { kind: 'running' } | { kind: 'ended'; outcome: RunOutcome };
+
 export interface DockState {
   terminals: readonly TerminalSpec[];
   activeId: string | null;
@@ -69,8 +72,21 @@ export interface DockState {
   focusSeq: number;
   /** Bumped by restart(): a new view and socket for a terminal whose shell ended or was refused. */
   generation: Readonly<Record<string, number>>;
-  /** Per terminal, from its Hello: whether its shell marks prompts (run buttons then follow them). */
+  /**
+   * Per terminal: whether its shell's prompts are followed by their marks (run buttons then wait for
+   * them), as its PromptWaiter finds: the gateway's promise, until a first prompt is overdue without one.
+   */
   promptMarks: Readonly<Record<string, boolean>>;
+  /**
+   * Per run-command block (blockKey): kept here, not in the button, so a page left and come back to
+   * shows "Running…" for a block still running, and how it ended.
+   */
+  blocks: Readonly<Record<string, BlockState>>;
+}
+
+/** Names a run-command block: its terminal and its commands (the same block on two pages is one run). */
+export function blockKey(terminalId: string, commands: readonly RunCommand[]): string {
+  return JSON.stringify([terminalId, commands.map((c) => c.text)]);
 }
 
 /** Room for a prompt and about twenty lines at the default font; the learner can drag it. */
@@ -95,6 +111,7 @@ export class DockStore {
     focusSeq: 0,
     generation: {},
     promptMarks: {},
+    blocks: {},
   };
   private readonly listeners = new Set<Listener>();
   private readonly ports = new Map<string, InputPort>();
@@ -194,10 +211,24 @@ export class DockStore {
   run(id: string, commands: readonly RunCommand[]): Promise<RunOutcome> | null {
     if (!this.has(id)) return null;
     this.activate(id);
+    const block = blockKey(id, commands);
+    this.setBlock(block, { kind: 'running' });
     const previous = this.runChains.get(id) ?? Promise.resolve();
-    const outcome = previous.then(() => this.runBlock(id, commands));
+    // A block that threw stops itself, never the blocks queued behind it in the same terminal.
+    const outcome = previous
+      .catch(() => {})
+      .then(() => this.runBlock(id, commands))
+      .catch((e: unknown): RunOutcome => ({ kind: 'stopped', command: null, reason: e instanceof Error ? e.message : String(e) }))
+      .then((o) => {
+        this.setBlock(block, { kind: 'ended', outcome: o });
+        return o;
+      });
     this.runChains.set(id, outcome);
     return outcome;
+  }
+
+  private setBlock(block: string, state: BlockState): void {
+    this.set({ blocks: { ...this.state.blocks, [block]: state } });
   }
 
   private async runBlock(id: string, commands: readonly RunCommand[]): Promise<RunOutcome> {

@@ -8,7 +8,7 @@
  * falls back to waiting for quiet output, capped, and its commands' statuses stay unknown.
  * No DOM and no xterm: XtermPane feeds it what the terminal sees.
  */
-import { parsePromptMark } from '../../protocol/promptMarks.ts';
+import { isLaterMark, parsePromptMark, type CommandEndMark } from '../../protocol/promptMarks.ts';
 import type { CommandExit } from '../../protocol/commandExpectation.ts';
 import type { TerminalHello } from '../../protocol/terminal.ts';
 
@@ -55,6 +55,19 @@ export class PromptWaiter {
   private atPrompt = false;
   /** The D mark that arrived since the last Enter: how the command typed then ended. */
   private lastEnd: CommandExit | null = null;
+  /** The latest D mark seen: a mark seen again (replayed on reattach) is not a new prompt. */
+  private latestMark: CommandEndMark | null = null;
+  /**
+   * The D mark before the last Enter: that command's end is a later one. Input held while the socket
+   * reconnects reaches the shell after the replay, which repeats this mark (and its A): not the end.
+   */
+  private typedAfter: CommandEndMark | null = null;
+  /** A D mark not later than typedAfter came: the A after it belongs to that old prompt too. */
+  private skipPromptStart = false;
+  /** What onUsesMarks was last told. */
+  private reportedUsesMarks: boolean | null = null;
+  /** Fires when a fresh shell's first prompt is overdue, to report that it does not mark prompts. */
+  private firstPromptTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last Output or Replay arrived, and the last Enter was sent (performance.now()). */
   private lastOutput: number | null = null;
   private lastEnter: number | null = null;
@@ -62,7 +75,15 @@ export class PromptWaiter {
   private readonly waits = new Set<Wait>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly times: PromptWaitTimes = PromptWaitDefaults) {}
+  /**
+   * `onUsesMarks`: told whether this shell's prompts are followed by their marks, at Hello and whenever
+   * that changes: a shell promised to mark them whose first prompt is overdue is not (an rc file set its
+   * own PROMPT_COMMAND), and the page says so rather than repeat the gateway's promise.
+   */
+  constructor(
+    private readonly times: PromptWaitTimes = PromptWaitDefaults,
+    private readonly onUsesMarks: (usesMarks: boolean) => void = () => {},
+  ) {}
 
   /**
    * Each Hello. A resumed shell's prompt state is unknown until its replay: the gateway ends the replay
@@ -73,10 +94,22 @@ export class PromptWaiter {
     this.marks = { promised: hello.promptMarks, since: performance.now() };
     this.marksSeen = false;
     this.atPrompt = false;
+    this.skipPromptStart = false;
+    if (this.firstPromptTimer !== null) clearTimeout(this.firstPromptTimer);
+    this.firstPromptTimer = null;
+    const due = this.firstPromptDue();
+    if (Number.isFinite(due)) {
+      this.firstPromptTimer = setTimeout(() => {
+        this.firstPromptTimer = null;
+        this.update();
+      }, Math.max(1, due - performance.now()));
+    }
     if (replaced) {
       // The gateway gave this terminal a new shell (the old one outlived its grace period): a command
       // typed into the old one will never end here.
       this.lastEnd = null;
+      this.latestMark = null;
+      this.typedAfter = null;
       for (const w of this.waits) {
         if (w.what !== 'end') continue;
         this.waits.delete(w);
@@ -97,8 +130,17 @@ export class PromptWaiter {
     const mark = parsePromptMark(data);
     if (!mark) return false;
     this.marksSeen = true;
-    if (mark.kind === 'prompt-start') this.atPrompt = true;
-    else this.lastEnd = { exitCode: mark.exitCode, ...(mark.pipeStatus && { pipeStatus: mark.pipeStatus }) };
+    if (mark.kind === 'prompt-start') {
+      if (this.skipPromptStart) this.skipPromptStart = false;
+      else this.atPrompt = true;
+    } else if (this.typedAfter && !isLaterMark(this.typedAfter, mark)) {
+      // The prompt before the last Enter, replayed: the command typed then has not ended.
+      this.skipPromptStart = true;
+    } else {
+      this.skipPromptStart = false;
+      if (!this.latestMark || isLaterMark(this.latestMark, mark)) this.latestMark = mark;
+      this.lastEnd = { exitCode: mark.exitCode, ...(mark.pipeStatus && { pipeStatus: mark.pipeStatus }) };
+    }
     this.update();
     return true;
   }
@@ -108,6 +150,8 @@ export class PromptWaiter {
     if (!/[\r\n]/.test(text)) return;
     this.atPrompt = false;
     this.lastEnd = null;
+    this.typedAfter = this.latestMark;
+    this.skipPromptStart = false;
     this.lastEnter = performance.now();
     this.update();
   }
@@ -156,6 +200,11 @@ export class PromptWaiter {
 
   /** Resolves every wait whose condition holds now, and sets a timer for the next moment one could. */
   private update(): void {
+    const usesMarks = this.usesMarks;
+    if (usesMarks !== null && usesMarks !== this.reportedUsesMarks) {
+      this.reportedUsesMarks = usesMarks;
+      this.onUsesMarks(usesMarks);
+    }
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.waits.size === 0) return;
@@ -203,5 +252,7 @@ export class PromptWaiter {
     this.ended(reason);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.firstPromptTimer !== null) clearTimeout(this.firstPromptTimer);
+    this.firstPromptTimer = null;
   }
 }
