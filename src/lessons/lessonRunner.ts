@@ -44,11 +44,13 @@ export class LessonRunner {
 
     const terminals = new Map<string, LessonTerminal>();
     try {
-      await Promise.all(plan.terminals.map(async (decl) => {
+      // Every opening settles before anything is thrown on, so `finally` disposes each terminal that opened.
+      const opening = await Promise.allSettled(plan.terminals.map(async (decl) => {
         const r = await this.openTerminal(decl);
         if (r.terminal) terminals.set(decl.id, r.terminal);
         record(r.step);
       }));
+      for (const o of opening) if (o.status === 'rejected') throw o.reason;
       // The first failure of a command (or of typing after its block): what later commands and
       // challenges depend on, so they are skipped, naming it, rather than run or waited for in vain.
       let failed: StepResult | null = null;

@@ -119,7 +119,8 @@ export async function runLessons(o: RunLessonsOptions): Promise<RunReport> {
       return notRun(prepared, () => `the lab ${o.lab} did not start`);
     }
     instance = r.instance;
-    const ready = await instance.ready();
+    // A throw is a lab that did not become ready: it is stopped below like one, never left running.
+    const ready = await instance.ready().catch((e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) }));
     setupStep({ status: ready.ok ? 'pass' : 'fail', label: `start lab ${o.lab} (instance ${instance.id})`, ...(!ready.ok && { reasons: [ready.message] }), durationMs: performance.now() - t0 });
     if (!ready.ok) {
       if (!o.keepLab) await instance.stop();
