@@ -36,8 +36,9 @@ describe('a terminal across sockets', () => {
     // One mark per prompt, starting the prompt itself, after the command's exit status and readline's set-up.
     await t.waitFor(() => t.text.includes(mark) && /[#$] $/.test(t.text.slice(t.text.indexOf(mark))));
     expect(t.text.split(mark).length - 1).toBe(1);
-    const end = formatPromptMark({ kind: 'command-end', exitCode: 3, seq: 2, pipeStatus: [3] });
-    expect(t.text).toContain(end);
+    // The D mark names its shell (aid=), the same for each of its prompts.
+    const end = /\x1b\]133;D;3;2;3;aid=[\w.-]+\x07/.exec(t.text)?.[0];
+    if (end === undefined) throw new Error(`no D mark for (exit 3) in ${JSON.stringify(t.text)}`);
     expect(t.text.slice(t.text.indexOf(end) + end.length)).toMatch(/^(\x1b\[\?2004h)?\x1b\]133;A\x07/);
     await t.close();
   });
@@ -49,8 +50,9 @@ describe('a terminal across sockets', () => {
     first.mark();
     first.type('(exit 5)\r');
     await first.waitForText(/\x1b\]133;A\x07[^\x1b]*[#$] $/);
+    const lastEnd = /\x1b\]133;D;5;2;5;aid=[\w.-]+\x07/.exec(first.text)?.[0];
     await first.close();
-    const lastEnd = formatPromptMark({ kind: 'command-end', exitCode: 5, seq: 2, pipeStatus: [5] });
+    if (lastEnd === undefined) throw new Error(`no D mark for (exit 5) in ${JSON.stringify(first.text)}`);
     const atPrompt = await TerminalTestClient.open(gw, 'replayed-marks');
     await atPrompt.waitFor(() => atPrompt.replays === 1);
     await atPrompt.settled();
@@ -64,7 +66,7 @@ describe('a terminal across sockets', () => {
     await running.settled();
     expect(running.text.endsWith(lastEnd)).toBe(true);
     running.type('\x03');
-    await running.waitForText(/\x1b\]133;D;130;3;130\x07/);
+    await running.waitForText(/\x1b\]133;D;130;3;130;aid=[\w.-]+\x07/);
     await running.close();
   });
 
