@@ -1,6 +1,7 @@
 /**
  * The checker's entry point: `checkAnswer(challenge, query, target)` grades one answer by meaning.
- * Pipeline (promql-checker.md): normalise → syntax and types → cost guard → Prometheus' own parse
+ * Pipeline (promql-checker.md): normalise (size and nesting bounds) → syntax and types (in a worker
+ * thread, within a time budget: AnalysisPool.ts) → cost guard → Prometheus' own parse
  * (format_query, which also gives the fast accept) → evaluate reference and answer as range queries over
  * the same window → compare → advisory hints. The same code runs live and offline; only the target differs.
  */
@@ -14,7 +15,9 @@ import { normalizeQuery } from './normalize.ts';
 import type { MatrixSeries, PrometheusClient, PromFailure, RangeWindow } from './prometheusClient.ts';
 import { queryFacts, type QueryFacts } from './queryFacts.ts';
 import { toSeriesSet } from './seriesSet.ts';
-import { checkSyntax, prometheusParseError } from './syntax.ts';
+import { analyseQuery, type AnalysisResult } from './analysis.ts';
+import { sharedAnalysisPool, type AnalysisPool } from './AnalysisPool.ts';
+import { prometheusParseError } from './syntax.ts';
 
 export const CheckerGuards = {
   /** Points one subquery may evaluate per step of the outer query: `x[1h:1ms]` is 3.6 million. Lesson
@@ -32,6 +35,8 @@ export interface CheckTarget {
   prometheus: PrometheusClient;
   window: RangeWindow;
   scrapeSeconds: number;
+  /** Where the answer's syntax and types are analysed: by default the process's worker pool, off the main thread. */
+  analysis?: AnalysisPool;
 }
 
 export type CheckOutcome = Omit<CheckResponse, 'revealable'>;
@@ -73,7 +78,7 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
     return done({ passed: false, normalizedQuery, hints, error, window: evaluation });
   };
 
-  const stat = staticCheck(rawQuery, variables);
+  const stat = await staticCheck(rawQuery, variables, target.analysis ?? sharedAnalysisPool());
   if (!stat.ok) return fail(stat.query, stat.error);
   const { query, facts } = stat;
 
@@ -132,16 +137,40 @@ function challengeQueryFailure(challenge: Challenge, which: 'reference' | 'needs
   return { kind: 'unavailable', message: `The ${which} query of ${challenge.id} failed (${f.message}); this is a bug in the challenge.` };
 }
 
-/** The stages that need no Prometheus: normalise, syntax and types, cost guard. */
-function staticCheck(rawQuery: string, variables: Record<string, string>): { ok: true; query: string; facts: QueryFacts } | { ok: false; query: string; error: CheckError } {
+type StaticOutcome = { ok: true; query: string; facts: QueryFacts } | { ok: false; query: string; error: CheckError };
+
+/**
+ * The stages that need no Prometheus: normalise (bounds included), syntax and types, cost guard. The
+ * analysis runs in `pool`'s workers within its budget, so no answer holds the gateway's main thread.
+ */
+async function staticCheck(rawQuery: string, variables: Record<string, string>, pool: AnalysisPool): Promise<StaticOutcome> {
   const normalized = normalizeQuery(rawQuery, variables);
   if (!normalized.ok) return normalized;
   const query = normalized.query;
-  const syntax = checkSyntax(query);
-  if (!syntax.ok) return { ok: false, query, error: syntax.error };
-  const facts = queryFacts(query, syntax.tree);
-  const costly = costError(query, facts);
-  return costly ? { ok: false, query, error: costly } : { ok: true, query, facts };
+  const outcome = await pool.analyse(query);
+  switch (outcome.status) {
+    case 'done':
+      return afterAnalysis(query, outcome.result);
+    case 'timeout':
+      return { ok: false, query, error: { kind: 'timed-out', message: `The query took too long to analyse (more than ${outcome.budgetMs / 1000} s); it was stopped. Check again, or write it more simply.` } };
+    case 'busy':
+      return { ok: false, query, error: { kind: 'unavailable', message: 'The checker is busy; try again in a moment.' } };
+    case 'failed':
+      return { ok: false, query, error: { kind: 'unavailable', message: `The checker could not analyse the query: ${outcome.message}` } };
+  }
+}
+
+/** The same stages in this thread: for a local command (`patchbay check`), where no one else waits. */
+function staticCheckHere(rawQuery: string, variables: Record<string, string>): StaticOutcome {
+  const normalized = normalizeQuery(rawQuery, variables);
+  if (!normalized.ok) return normalized;
+  return afterAnalysis(normalized.query, analyseQuery(normalized.query));
+}
+
+function afterAnalysis(query: string, analysis: AnalysisResult): StaticOutcome {
+  if (!analysis.ok) return { ok: false, query, error: analysis.error };
+  const costly = costError(query, analysis.facts);
+  return costly ? { ok: false, query, error: costly } : { ok: true, query, facts: analysis.facts };
 }
 
 /**
@@ -149,7 +178,7 @@ function staticCheck(rawQuery: string, variables: Record<string, string>): { ok:
  * must be evaluated. Lets a caller skip starting a Prometheus for an answer that cannot pass.
  */
 export function precheckAnswer(challenge: Challenge, rawQuery: string, window: RangeWindow, scrapeSeconds: number): CheckOutcome | null {
-  const stat = staticCheck(rawQuery, variablesFor(challenge, window, scrapeSeconds));
+  const stat = staticCheckHere(rawQuery, variablesFor(challenge, window, scrapeSeconds));
   if (stat.ok) return null;
   return { challengeId: challenge.id, passed: false, normalizedQuery: stat.query, hints: [], error: stat.error, window: { start: window.start, end: window.end, stepSeconds: window.step }, durationMs: 0 };
 }
@@ -188,7 +217,8 @@ function promError(query: string, f: PromFailure): CheckError {
   const parse = prometheusParseError(query, f.message);
   if (parse) return parse;
   if (f.errorType === 'client_timeout') {
-    return { kind: 'too-expensive', message: `The query did not finish in time (${f.message}). Select fewer series, a shorter range or a coarser subquery step.` };
+    // Our own deadline: the gateway or Prometheus may just be busy, so it is not held against the answer.
+    return { kind: 'timed-out', message: `The query did not finish in time (${f.message}). Check again; if it keeps happening, select fewer series, a shorter range or a coarser subquery step.` };
   }
   if (f.errorType === 'timeout' || /timed out|too many samples/i.test(f.message)) {
     return { kind: 'too-expensive', message: `Prometheus stopped this query: ${f.message}. Select fewer series or a shorter range.` };

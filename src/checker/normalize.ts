@@ -1,11 +1,12 @@
 /**
  * Normalising an answer before anything parses or evaluates it: reject what cannot be a query (empty,
- * too long, binary), strip `#` comments, trim, and substitute Grafana's variables with the challenge's
- * values so a query copied from a dashboard works as it did there.
+ * too long, binary, nested too deeply: queryBounds.ts), strip `#` comments, trim, and substitute
+ * Grafana's variables with the challenge's values so a query copied from a dashboard works as it did there.
  */
 import { ChallengeLimits, type CheckError } from '../protocol/challenges.ts';
 import { findVariableReference, substituteVariables } from '../protocol/grafanaVariables.ts';
 import { positionAt, caretFor } from './position.ts';
+import { queryBoundsError } from './queryBounds.ts';
 
 export type Normalized = { ok: true; query: string } | { ok: false; query: string; error: CheckError };
 
@@ -48,6 +49,9 @@ export function normalizeQuery(raw: string, variables: Record<string, string>): 
   }
   const query = substituteVariables(stripComments(raw).trim(), variables);
   if (query === '') return { ok: false, query, error: { kind: 'empty', message: 'The answer is empty: type a PromQL query.' } };
+  // Before any parser sees it: nesting is what makes parsing slow, not length.
+  const tooComplex = queryBoundsError(query);
+  if (tooComplex) return { ok: false, query, error: tooComplex };
   const leftover = findVariableReference(query);
   if (leftover) {
     const position = positionAt(query, leftover.index, leftover.text.length);

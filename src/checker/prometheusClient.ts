@@ -9,6 +9,11 @@ export const PrometheusClientDefaults = {
   /** Client-side cap per request. Prometheus is asked (the `timeout` parameter, capped by its own
    * --query.timeout) to give up SERVER_TIMEOUT_MARGIN_MS sooner, so it answers "query timed out" first. */
   REQUEST_TIMEOUT_MS: 5_000,
+  /**
+   * Cap for format_query, which only parses: Prometheus answers it in milliseconds, so waiting the full
+   * REQUEST_TIMEOUT_MS would only hold a learner (and a check slot) behind a Prometheus that is stuck.
+   */
+  FORMAT_TIMEOUT_MS: 3_000,
   /** How much sooner than our deadline Prometheus is asked to give up (the `timeout` parameter). */
   SERVER_TIMEOUT_MARGIN_MS: 500,
   /** Requests to one Prometheus in flight at once from this process: 2 cores here, and a check makes
@@ -42,17 +47,21 @@ export interface RangeWindow {
 
 export interface PrometheusClientOptions {
   requestTimeoutMs?: number;
+  /** Default: FORMAT_TIMEOUT_MS, or requestTimeoutMs when that is shorter. */
+  formatTimeoutMs?: number;
   limiter?: Limiter;
 }
 
 export class PrometheusClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly formatTimeoutMs: number;
   private readonly limiter: Limiter;
 
   constructor(baseUrl: string, options: PrometheusClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.requestTimeoutMs ?? PrometheusClientDefaults.REQUEST_TIMEOUT_MS;
+    this.formatTimeoutMs = options.formatTimeoutMs ?? Math.min(this.timeoutMs, PrometheusClientDefaults.FORMAT_TIMEOUT_MS);
     this.limiter = options.limiter ?? new Limiter(PrometheusClientDefaults.CONCURRENCY, PrometheusClientDefaults.QUEUE);
   }
 
@@ -70,7 +79,7 @@ export class PrometheusClient {
 
   /** Prometheus' canonical text of a query (sorted matchers, normalised durations). */
   formatQuery(query: string): Promise<PromResult<string>> {
-    return this.call<string>('/api/v1/format_query', { query });
+    return this.call<string>('/api/v1/format_query', { query }, this.formatTimeoutMs);
   }
 
   labelValues(label: string): Promise<PromResult<string[]>> {
@@ -88,7 +97,7 @@ export class PrometheusClient {
   }
 
   /** POSTs a form to the API, which both query endpoints accept; long queries never hit URL limits. */
-  async call<T>(path: string, params: Record<string, string>): Promise<PromResult<T>> {
+  async call<T>(path: string, params: Record<string, string>, timeoutMs = this.timeoutMs): Promise<PromResult<T>> {
     const outcome = await this.limiter.run(async (): Promise<PromResult<T>> => {
       let res: Response;
       let body: { status?: string; data?: T; errorType?: string; error?: string; warnings?: string[] };
@@ -98,13 +107,13 @@ export class PrometheusClient {
           method: hasParams ? 'POST' : 'GET',
           headers: hasParams ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
           body: hasParams ? new URLSearchParams(params).toString() : undefined,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
         body = (await res.json()) as typeof body;
       } catch (err) {
         const e = err as Error;
         if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-          return { ok: false, fault: 'query', errorType: 'client_timeout', message: `no answer within ${this.timeoutMs} ms` };
+          return { ok: false, fault: 'query', errorType: 'client_timeout', message: `no answer within ${timeoutMs} ms` };
         }
         return { ok: false, fault: 'unavailable', errorType: 'network', message: `cannot reach Prometheus at ${this.baseUrl}: ${e.message}` };
       }

@@ -38,6 +38,14 @@ export function revealPath(id: string): string {
 export const ChallengeLimits = {
   /** Longest answer accepted, in characters: a real query is a few hundred; more is a paste accident or abuse. */
   MAX_QUERY_CHARS: 4096,
+  /**
+   * Deepest nesting of (), [] and {} accepted. Lesson answers nest a handful of levels; the parser's and
+   * type checker's work grows much faster than the text with depth (2,000 parentheses took over 10 s),
+   * so this is checked by a cheap scan before anything parses the answer.
+   */
+  MAX_NESTING_DEPTH: 32,
+  /** Longest run of unary `+`/`-` signs (`a - -b` is 2): nested unary signs are as costly to parse as depth. */
+  MAX_UNARY_RUN: 3,
   /** Series per result returned to the browser for graphs; more would not be readable in a small graph. */
   MAX_SERIES_RETURNED: 20,
   /** Points per series returned (the evaluation window's steps fit well under this). */

@@ -59,7 +59,7 @@ describe('error registry', () => {
 
   it('does not count an answer that was never graded as an attempt', () => {
     const notAttempts = (Object.keys(ErrorRegistry.check) as CheckErrorKind[]).filter((k) => !ErrorRegistry.check[k].attempt);
-    expect(notAttempts.sort()).toEqual(['needs-data', 'unavailable']);
+    expect(notAttempts.sort()).toEqual(['needs-data', 'timed-out', 'unavailable']);
   });
 
   it('says which failed requests are worth repeating as they are', () => {

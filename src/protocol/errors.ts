@@ -129,6 +129,13 @@ export const ErrorRegistry = {
     binary: { title: 'The query contains characters that cannot be PromQL', attempt: true, retry: false },
     syntax: { title: 'Syntax error', attempt: true, retry: false },
     type: { title: 'Type error', attempt: true, retry: false },
+    /** Nested deeper, or with a longer run of unary signs, than ChallengeLimits allows: refused before parsing. */
+    'too-complex': { title: 'The query is nested too deeply', attempt: true, retry: false },
+    /**
+     * The check ran out of time before it could grade the answer: its analysis went over its budget, or
+     * Prometheus did not answer before our deadline. Never graded, so not an attempt.
+     */
+    'timed-out': { title: 'The check took too long', attempt: false, retry: false },
     /** Prometheus refused it: too many samples or series, a timeout. */
     'too-expensive': { title: 'The query is too expensive for the lab', attempt: true, retry: false },
     execution: { title: 'Prometheus could not run the query', attempt: true, retry: false },

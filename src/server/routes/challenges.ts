@@ -21,6 +21,7 @@ import { ErrorRegistry } from '../../protocol/errors.ts';
 import type { Challenge, ChallengeSet } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow } from '../../checker/checkAnswer.ts';
 import { Limiter } from '../../checker/limiter.ts';
+import { sharedAnalysisPool } from '../../checker/AnalysisPool.ts';
 import type { PrometheusClient, RangeWindow } from '../../checker/prometheusClient.ts';
 import type { ProgressStore, SessionProgress } from '../progressStore.ts';
 import { readBody, refuseBody, type Route, type RouteContext } from '../Route.ts';
@@ -61,6 +62,8 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
   const windowFor = (set: ChallengeSet) => (options.window ? options.window() : liveWindow(set));
   const proxyLimiter = new Limiter(ChallengeRouteLimits.PROXY_CONCURRENCY, ChallengeRouteLimits.PROXY_QUEUE);
   const checksInFlight = new Map<string, number>();
+  // Answers are analysed in worker threads (checkAnswer); start one now rather than on the first check.
+  sharedAnalysisPool().warm();
 
   /** The current set, or null after answering that there is none. */
   const setFor = (ctx: RouteContext): ChallengeSet | null => {
