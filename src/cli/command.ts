@@ -33,24 +33,68 @@ export function commandHelp(name: CommandName, text: string): string {
 }
 
 /** True when the arguments ask for help. */
-export function wantsHelp(args: string[]): boolean {
+function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
 
-/**
- * The start of every command's `run`: `--help` prints the help (exit 0); arguments that do not parse
- * print one line saying what is wrong (exit 2). Either way the caller returns `exitCode`.
- */
-export function parseCommandArgs<O extends Options>(name: string, help: string, args: string[], options: O) {
-  if (wantsHelp(args)) {
-    console.log(help);
-    return { ok: false, exitCode: 0 } as const;
-  }
+/** node:util `parseArgs` as every command calls it: strict, so an unknown flag is an error. */
+type StrictConfig<O extends Options> = { args: string[]; options: O; strict: true; allowPositionals: true };
+
+/** Arguments parsed with an option table: `values` typed by the table, and the other words as `positionals`. */
+export type ParsedArgs<O extends Options> = ReturnType<typeof parseArgs<StrictConfig<O>>>;
+
+/** Parses `args` with an option table; when they do not parse, what is wrong on one line (`argumentProblem`). */
+export function parseOptions<O extends Options>(args: string[], options: O, allowPositionals: boolean): { ok: true; parsed: ParsedArgs<O> } | { ok: false; problem: string } {
+  // Typed as allowing positionals: when they are not allowed parseArgs throws on the first, so there are none.
+  const config: StrictConfig<O> = { args, options, strict: true, allowPositionals: allowPositionals as true };
   try {
-    return { ok: true, parsed: parseArgs({ args, allowPositionals: true, strict: true, options }) } as const;
+    return { ok: true, parsed: parseArgs(config) };
   } catch (error) {
-    return { ok: false, exitCode: usageError(name, argumentProblem(error, options)) } as const;
+    return { ok: false, problem: argumentProblem(error, options) };
   }
+}
+
+/** What `defineCommand` takes: a `Command` whose `run` is handed its arguments parsed. */
+export interface CommandDefinition<O extends Options> extends Omit<Command, 'options' | 'run'> {
+  options: O;
+  /**
+   * For a command that hands words on to a program (`exec HOST -- CMD…`): splits its arguments into
+   * its own, which alone are parsed and looked at for --help, and the rest, which reach `run`
+   * untouched. Such a command given no arguments of its own has nothing to run: it prints its help
+   * and exits 2.
+   */
+  passThrough?: (args: string[]) => { own: string[]; rest: string[] };
+  /** Returns the process exit code. `rest` is what `passThrough` left; without it, empty. */
+  run(parsed: ParsedArgs<O> & { rest: string[] }): Promise<number>;
+}
+
+/**
+ * A command whose arguments are parsed before its `run` sees them: `--help` (or `-h`) prints the help
+ * (exit 0); arguments that do not parse print one line saying what is wrong, with the flag probably
+ * meant (exit 2, `usageError`). Otherwise `run` gets the values, typed by `options`.
+ */
+export function defineCommand<O extends Options>(definition: CommandDefinition<O>): Command {
+  const { name, help, options, allowPositionals, passThrough } = definition;
+  return {
+    name,
+    help,
+    options,
+    allowPositionals,
+    async run(args) {
+      const { own, rest } = passThrough ? passThrough(args) : { own: args, rest: [] };
+      if (wantsHelp(own)) {
+        console.log(help);
+        return 0;
+      }
+      if (passThrough && own.length === 0) {
+        console.log(help);
+        return 2;
+      }
+      const result = parseOptions(own, options, allowPositionals);
+      if (!result.ok) return usageError(name, result.problem);
+      return definition.run({ ...result.parsed, rest });
+    },
+  };
 }
 
 /**

@@ -1,6 +1,5 @@
 /** `patchbay check CHALLENGE --query Q`: grade one answer, live against the running lab or --offline on the fixture. */
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import type { CheckResponse } from '../../protocol/challenges.ts';
 import { loadChallenges } from '../../checker/challenges.ts';
 import { checkAnswer, liveWindow, offlineWindow, precheckAnswer, type CheckOutcome } from '../../checker/checkAnswer.ts';
@@ -83,15 +82,12 @@ export function formatOutcome(o: CheckOutcome): string {
   return lines.join('\n');
 }
 
-export const check: Command = {
+export const check = defineCommand({
   name: 'check',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('check', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
+  async run(parsed) {
     const [id, ...extra] = parsed.positionals;
     const query = parsed.values.query;
     if (!id || extra.length || query === undefined) {
@@ -148,4 +144,4 @@ export const check: Command = {
     else console.log(`${formatOutcome(outcome)}${against ? `\n  against ${against}` : ''}`);
     return outcome.passed ? 0 : 1;
   },
-};
+});

@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { commandHelp, type Command } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { devProxy } from '../../server/devProxy.ts';
 import { DEFAULT_LAB } from '../../server/gatewayLab.ts';
 import { startDevLab } from '../../server/devLab.ts';
 import { DevOutput } from '../devOutput.ts';
-import { GATEWAY_FLAGS, GATEWAY_OPTIONS_HELP, parseGatewayCommand, runGateway } from './serve.ts';
+import { gatewayArgs, GATEWAY_FLAGS, GATEWAY_OPTIONS_HELP, runGateway } from './serve.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The dev server has this long to exit on SIGTERM before it is killed. */
@@ -46,14 +46,14 @@ function freePort(): Promise<number> {
   });
 }
 
-export const dev: Command = {
+export const dev = defineCommand({
   name: 'dev',
   help,
   options: GATEWAY_FLAGS,
   allowPositionals: false,
-  async run(args) {
-    const parsed = parseGatewayCommand('dev', help, args);
-    if (!parsed.ok) return parsed.exitCode;
+  async run({ values }) {
+    const parsed = gatewayArgs(values, process.env);
+    if (!parsed.ok) return usageError('dev', parsed.message);
     const internalPort = await freePort();
     // Own process group, so stopping it also stops the workers it starts.
     // Colours survive the pipe when our own output is a terminal.
@@ -106,4 +106,4 @@ export const dev: Command = {
     await stopChild();
     return code;
   },
-};
+});

@@ -1,6 +1,5 @@
 /** `patchbay down [INSTANCE]`: stop a lab instance and remove everything it created. */
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs } from '../command.ts';
+import { commandHelp, defineCommand } from '../command.ts';
 import { isRuntimeAlive, listInstances, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 import { findInstance, removeInstance } from '../../lab/startLab.ts';
 
@@ -47,15 +46,12 @@ export async function stopInstance(runtimeDir: string, record: InstanceRecord): 
   await removeInstance(runtimeDir, record);
 }
 
-export const down: Command = {
+export const down = defineCommand({
   name: 'down',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('down', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
+  async run(parsed) {
     const runtimeDir = runtimeDirFrom();
     let records: InstanceRecord[];
     if (parsed.values.all) records = listInstances(runtimeDir);
@@ -74,4 +70,4 @@ export const down: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,8 +1,6 @@
 /** `patchbay exec HOST -- CMD…`: run a command inside a lab host; its exit code becomes ours. */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.ts';
-import { argumentProblem, commandHelp, usageError, wantsHelp } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { hostArgv } from '../../lab/hostCommand.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
@@ -27,32 +25,26 @@ const options = { instance: { type: 'string' }, user: { type: 'string' } } as co
 /** The flags that take a value: the word after one of them is that value, not HOST. */
 const VALUE_FLAGS = Object.entries(options).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`);
 
-export const exec: Command = {
+/** Our own arguments end at `--`, or without one at HOST (the first word that is not an option or its value); CMD is the rest. */
+function splitAtCommand(args: string[]): { own: string[]; rest: string[] } {
+  const dash = args.indexOf('--');
+  if (dash >= 0) return { own: args.slice(0, dash), rest: args.slice(dash + 1) };
+  const hostAt = args.findIndex((a, i) => !a.startsWith('-') && !VALUE_FLAGS.includes(args[i - 1] ?? ''));
+  return hostAt >= 0 ? { own: args.slice(0, hostAt + 1), rest: args.slice(hostAt + 1) } : { own: args, rest: [] };
+}
+
+export const exec = defineCommand({
   name: 'exec',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const dash = args.indexOf('--');
-    // Without `--`, our options end at HOST (the first word that is not an option or its value).
-    const hostAt = args.findIndex((a, i) => !a.startsWith('-') && !VALUE_FLAGS.includes(args[i - 1] ?? ''));
-    const own = dash >= 0 ? args.slice(0, dash) : hostAt >= 0 ? args.slice(0, hostAt + 1) : args;
-    const command = dash >= 0 ? args.slice(dash + 1) : args.slice(own.length);
-    if (wantsHelp(own) || own.length === 0) {
-      console.log(help);
-      return own.length === 0 ? 2 : 0;
+  passThrough: splitAtCommand,
+  async run({ values, positionals, rest: command }) {
+    const hostName = positionals[0];
+    if (!hostName || positionals.length > 1 || command.length === 0) {
+      return usageError('exec', !hostName ? 'name a HOST' : command.length === 0 ? 'name a command to run: HOST -- CMD…' : `unexpected argument ${positionals[1]}; write HOST -- CMD…`);
     }
-    let parsed;
-    try {
-      parsed = parseArgs({ args: own, allowPositionals: true, strict: true, options });
-    } catch (error) {
-      return usageError('exec', argumentProblem(error, options));
-    }
-    const hostName = parsed.positionals[0];
-    if (!hostName || parsed.positionals.length > 1 || command.length === 0) {
-      return usageError('exec', !hostName ? 'name a HOST' : command.length === 0 ? 'name a command to run: HOST -- CMD…' : `unexpected argument ${parsed.positionals[1]}; write HOST -- CMD…`);
-    }
-    const found = findInstance(runtimeDirFrom(), parsed.values.instance);
+    const found = findInstance(runtimeDirFrom(), values.instance);
     if (!found.ok) {
       console.error(`patchbay exec: ${found.message}`);
       return 1;
@@ -62,9 +54,9 @@ export const exec: Command = {
       console.error(`patchbay exec: ${unknownHostMessage(found.record.lab, found.record.hosts, hostName)}`);
       return 1;
     }
-    const user = lookupUser(parsed.values.user ?? 'root');
+    const user = lookupUser(values.user ?? 'root');
     if (!user) {
-      console.error(`patchbay exec: no user "${parsed.values.user}"`);
+      console.error(`patchbay exec: no user "${values.user}"`);
       return 1;
     }
     const [file, ...rest] = hostArgv(host, command, user);
@@ -79,4 +71,4 @@ export const exec: Command = {
       child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128 + 15)));
     });
   },
-};
+});

@@ -1,7 +1,6 @@
 /** `patchbay logs HOST [PROCESS] [-f]`: print (and follow) the logs of a host's processes. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { didYouMean } from '../../definitions/closest.ts';
 import { findHost, unknownHostMessage } from '../../lab/hostNames.ts';
@@ -58,15 +57,12 @@ function readNew(t: Tail, prefix: boolean): void {
   for (const line of lines) process.stdout.write(`${t.name.padEnd(12)} | ${line}\n`);
 }
 
-export const logs: Command = {
+export const logs = defineCommand({
   name: 'logs',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('logs', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
+  async run(parsed) {
     const [hostName, processName, ...extra] = parsed.positionals;
     if (!hostName || extra.length) return usageError('logs', !hostName ? 'name a HOST' : `unexpected argument ${extra[0]}: expected HOST [PROCESS]`);
     const found = findInstance(runtimeDirFrom(), parsed.values.instance);
@@ -103,4 +99,4 @@ export const logs: Command = {
       });
     });
   },
-};
+});

@@ -1,6 +1,5 @@
 /** `patchbay new lesson NAME` / `patchbay new challenge ID`: a lesson page or a challenge entry to start from. */
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/loadLab.ts';
 import { DEFAULT_LAB } from '../../server/gatewayLab.ts';
 import { newChallenge, newLesson } from '../../lessons/scaffold.ts';
@@ -38,15 +37,12 @@ const options = {
   lab: { type: 'string' },
 } as const;
 
-export const newCommand: Command = {
+export const newCommand = defineCommand({
   name: 'new',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const r = parseCommandArgs('new', help, args, options);
-    if (!r.ok) return r.exitCode;
-    const { values, positionals } = r.parsed;
+  async run({ values, positionals }) {
     const [kind, name, ...extra] = positionals;
     if (kind !== 'lesson' && kind !== 'challenge') return usageError('new', kind === undefined ? 'say what to write: lesson NAME or challenge ID' : `new ${kind}? write lesson NAME or challenge ID`);
     if (name === undefined) return usageError('new', `name the ${kind}: patchbay new ${kind} ${kind === 'lesson' ? 'NAME' : 'ID'}`);
@@ -65,4 +61,4 @@ export const newCommand: Command = {
     console.log(result.message);
     return 0;
   },
-};
+});

@@ -1,7 +1,5 @@
 /** `patchbay serve`: the built site, the API and terminals on one port. */
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.ts';
-import { argumentProblem, commandHelp, usageError, wantsHelp } from '../command.ts';
+import { commandHelp, defineCommand, parseOptions, usageError, type ParsedArgs } from '../command.ts';
 import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
 import { startGatewayLab, type GatewayLab, type GatewayLabResult } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
@@ -58,27 +56,14 @@ export function parseDuration(text: string): number | null {
 /** `lab`: the lab to start (undefined: the default), or null for --no-lab. */
 export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null } | { ok: false; message: string };
 
-/**
- * The start of `serve` and `dev`: `--help` prints the help (exit 0), bad flags print the problem on
- * one line (exit 2); either way the caller returns `exitCode`.
- */
-export function parseGatewayCommand(name: string, help: string, args: string[]): Extract<GatewayArgs, { ok: true }> | { ok: false; exitCode: number } {
-  if (wantsHelp(args)) {
-    console.log(help);
-    return { ok: false, exitCode: 0 };
-  }
-  const parsed = parseGatewayArgs(args, process.env);
-  if (!parsed.ok) return { ok: false, exitCode: usageError(name, parsed.message) };
-  return parsed;
+/** The arguments of `serve` and `dev` parsed (`parseOptions`) and checked (`gatewayArgs`). */
+export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
+  const result = parseOptions(args, GATEWAY_FLAGS, false);
+  return result.ok ? gatewayArgs(result.parsed.values, env) : { ok: false, message: result.problem };
 }
 
-export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: GATEWAY_FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, message: argumentProblem(error, GATEWAY_FLAGS) };
-  }
+/** What the values of the gateway's flags ask for, checked; PORT and HOST from `env` where no flag gives them. */
+export function gatewayArgs(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], env: NodeJS.ProcessEnv): GatewayArgs {
   const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, message: `--port/PORT must be a port number, got ${portText}` };
@@ -165,14 +150,14 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
   return 0;
 }
 
-export const serve: Command = {
+export const serve = defineCommand({
   name: 'serve',
   help,
   options: GATEWAY_FLAGS,
   allowPositionals: false,
-  async run(args) {
-    const parsed = parseGatewayCommand('serve', help, args);
-    if (!parsed.ok) return parsed.exitCode;
+  async run({ values }) {
+    const parsed = gatewayArgs(values, process.env);
+    if (!parsed.ok) return usageError('serve', parsed.message);
     return runGateway({ siteDir: 'build/site', ...parsed.options }, parsed.lab !== undefined ? { lab: parsed.lab } : {});
   },
-};
+});

@@ -1,6 +1,5 @@
 /** `patchbay status [INSTANCE]`: every instance, host and process with its state and restarts. */
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs } from '../command.ts';
+import { commandHelp, defineCommand } from '../command.ts';
 import { isRuntimeAlive, listInstances, noInstanceMessage, runtimeDirFrom, type InstanceRecord } from '../../lab/instanceState.ts';
 
 const help = commandHelp('status', `[INSTANCE] [--json]
@@ -37,15 +36,12 @@ export function formatStatus(record: InstanceRecord): string {
   return lines.join('\n');
 }
 
-export const status: Command = {
+export const status = defineCommand({
   name: 'status',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('status', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
+  async run(parsed) {
     const want = parsed.positionals[0];
     const runtimeDir = runtimeDirFrom();
     const records = listInstances(runtimeDir).filter((r) => !want || r.id === want);
@@ -58,4 +54,4 @@ export const status: Command = {
     else console.log(records.map(formatStatus).join('\n\n'));
     return 0;
   },
-};
+});

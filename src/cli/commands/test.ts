@@ -1,6 +1,5 @@
 /** `patchbay test [LESSON…]`: lesson validation. A thin shell over src/lessons/runLessons.ts. */
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { PROJECT_DIR } from '../../lab/loadLab.ts';
 import { discoverLessons, COURSE_DIR } from '../../lessons/discoverLessons.ts';
 import { LessonRunDefaults, runLessons, type RunEvent } from '../../lessons/runLessons.ts';
@@ -48,16 +47,12 @@ const options = {
   'no-color': { type: 'boolean', default: false },
 } as const;
 
-export const test: Command = {
+export const test = defineCommand({
   name: 'test',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('test', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
-    const { values, positionals } = parsed;
+  async run({ values, positionals }) {
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && !(timeout > 0)) return usageError('test', `--timeout expects a positive number of seconds, got ${values.timeout}`);
     const found = discoverLessons(positionals, PROJECT_DIR);
@@ -84,4 +79,4 @@ export const test: Command = {
     console.log(formatSummary(report, { color }));
     return reportFailed(report) ? 1 : 0;
   },
-};
+});

@@ -1,8 +1,7 @@
 /** `patchbay up [LAB]`: start a lab instance and keep it running in the foreground (or detached). */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../command.ts';
-import { commandHelp, parseCommandArgs, usageError } from '../command.ts';
+import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { startLab } from '../../lab/startLab.ts';
 import { findLabFile } from '../../lab/loadLab.ts';
 import { challengeErrorsBeside } from '../../checker/challenges.ts';
@@ -59,15 +58,12 @@ export function summary(lab: LabInstance): string {
   ].join('\n');
 }
 
-export const up: Command = {
+export const up = defineCommand({
   name: 'up',
   help,
   options,
   allowPositionals: true,
-  async run(args) {
-    const args_ = parseCommandArgs('up', help, args, options);
-    if (!args_.ok) return args_.exitCode;
-    const parsed = args_.parsed;
+  async run(parsed) {
     if (parsed.positionals.length > 1) return usageError('up', `expected at most one LAB, got ${parsed.positionals.join(' ')}`);
     const labName = parsed.positionals[0] ?? 'connections';
     if (parsed.values.detach) return detach(labName, parsed.values.prefix);
@@ -123,7 +119,7 @@ export const up: Command = {
     else console.log('Press Ctrl-C to stop the lab.');
     return new Promise<number>(() => {}); // runs until a signal
   },
-};
+});
 
 /** Starts `patchbay up --detached-child` in its own session, relays its progress, returns once it is up. */
 function detach(lab: string, prefix: string | undefined): Promise<number> {
