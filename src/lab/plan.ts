@@ -87,6 +87,8 @@ export interface LabPlan {
   /** In start order: every process after all of its dependencies. */
   processes: PlannedProcess[];
   prometheusUrl: string | null;
+  /** The lab Prometheus' scrape interval (its config's `scrape_interval`), or null without one. */
+  scrapeIntervalSeconds: number | null;
 }
 
 const DEFAULT_TERMINAL: TerminalPolicySpec = { users: ['root'], shells: ['/bin/bash'] };
@@ -203,6 +205,7 @@ export function planLab(lab: LoadedLab, identity: InstanceIdentity): LabPlan {
     // start that clock before anything else.
     processes: startOrder([...processes.filter((p) => p.name === PROMETHEUS_PROCESS && p.host === spec.prometheus?.host), ...processes.filter((p) => !(p.name === PROMETHEUS_PROCESS && p.host === spec.prometheus?.host))]),
     prometheusUrl: promUrl,
+    scrapeIntervalSeconds: spec.prometheus ? spec.prometheus.scrapeInterval / 1000 : null,
   };
 }
 

@@ -128,7 +128,8 @@ export class RunningLab implements LabInstance {
         .map((p) => ({ name: p.plan.name, state: p.state, restarts: p.restarts, ...(p.lastError !== undefined ? { lastError: p.lastError } : {}) })),
     }));
     const failing = this.processes.filter((p) => p.state === 'failed' || p.state === 'restarting').map((p) => p.id);
-    return { name: this.name, instance: this.id, state: this.state, hosts, failing };
+    const scrape = this.plan.scrapeIntervalSeconds;
+    return { name: this.name, instance: this.id, state: this.state, hosts, failing, ...(scrape !== null && { scrapeIntervalSeconds: scrape }) };
   }
 
   spawnSpecFor(host: string, options: { user?: string; shell?: string; workdir?: string } = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findVariableReference, grafanaVariables, maskGrafanaVariables, rateIntervalSeconds, substituteGrafanaVariables, substituteVariables } from './grafanaVariables.ts';
+import { findVariableReference, grafanaVariables, maskGrafanaVariables, rateIntervalSeconds, substituteGrafanaVariables, substituteVariables, usesScrapeInterval } from './grafanaVariables.ts';
 
 const timing = { scrapeSeconds: 2, intervalSeconds: 10, rangeSeconds: 300 };
 
@@ -42,5 +42,12 @@ describe('maskGrafanaVariables', () => {
     const masked = maskGrafanaVariables(query);
     expect(masked).toBe('rate(x[999999999999999s]) / 9999999999 + y[999999999999s] + z[9999999999s] + w[$__foo]');
     expect(masked).toHaveLength(query.length);
+  });
+});
+
+describe('usesScrapeInterval', () => {
+  it('is true only for a reference to $__rate_interval (in any of its forms), whose value the scrape interval sets', () => {
+    expect(['rate(x[$__rate_interval])', 'rate(x[${__rate_interval}])', 'rate(x[[[__rate_interval]]])', 'x / $__rate_interval_ms'].map(usesScrapeInterval)).toEqual([true, true, true, true]);
+    expect(['sum(x)', 'rate(x[$__interval])', 'increase(x[$__range])', 'rate(x[$__rate_intervalx])', 'x{a="$b"}'].map(usesScrapeInterval)).toEqual([false, false, false, false, false]);
   });
 });

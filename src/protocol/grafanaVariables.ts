@@ -52,6 +52,20 @@ export function substituteVariables(query: string, variables: Readonly<Record<st
   return query.replace(REFERENCE, (whole, braced?: string, bracketed?: string, bare?: string) => values.get(braced ?? bracketed ?? bare ?? '') ?? whole);
 }
 
+/** Grafana's variables whose value depends on the scrape interval. */
+const SCRAPE_DEPENDENT = new Set(['__rate_interval', '__rate_interval_ms']);
+
+/** Whether `query` refers to a variable whose value needs the lab's scrape interval (`$__rate_interval`). */
+export function usesScrapeInterval(query: string): boolean {
+  // replace() as a scan, as above: the site's build compiles a spread of matchAll's iterator wrongly.
+  let found = false;
+  query.replace(REFERENCE, (whole, braced?: string, bracketed?: string, bare?: string) => {
+    found ||= SCRAPE_DEPENDENT.has(braced ?? bracketed ?? bare ?? '');
+    return whole;
+  });
+  return found;
+}
+
 /** `query` with Grafana's variables replaced for this timing. */
 export function substituteGrafanaVariables(query: string, timing: GrafanaTiming): string {
   return substituteVariables(query, grafanaVariables(timing));

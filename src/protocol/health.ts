@@ -27,6 +27,11 @@ export interface LabHealth {
   hosts: HostHealth[];
   /** `host/process` of each failing process when state is degraded. */
   failing: string[];
+  /**
+   * The lab Prometheus' scrape interval, when the lab has one: graphs substitute Grafana's variables with
+   * it, whether or not the lab has challenges.
+   */
+  scrapeIntervalSeconds?: number;
 }
 
 export interface HealthResponse {

@@ -1,6 +1,8 @@
-import { CHALLENGES_PATH, PROMETHEUS_PROXY_PREFIX, type ChallengeListResponse } from '../../protocol/challenges.ts';
-import { browserError } from '../../protocol/errors.ts';
+import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
+import { apiError, browserError } from '../../protocol/errors.ts';
+import { usesScrapeInterval } from '../../protocol/grafanaVariables.ts';
 import { graphRequest, type GraphSettings } from '../../protocol/graphQuery.ts';
+import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
 import { callApi, isRetried, type ApiResult, type ClientError } from '../api/apiClient.ts';
 import { alignSeries, type AlignedSeries, type MatrixSeries } from './alignSeries.ts';
 
@@ -30,20 +32,30 @@ function notReady(error: ClientError): boolean {
   return isRetried(error) || error.code === 'PB_NOT_FOUND' || (error.code === 'PB_BAD_RESPONSE' && NOT_READY_STATUS.has(error.statusCode));
 }
 
-/** The lab's scrape interval, asked once per page (the challenge list carries it); a failure is asked again. */
+/**
+ * The lab Prometheus' scrape interval, from the lab's health (it comes from the lab's Prometheus config,
+ * so graphs work whether or not the lab has challenges); asked once per page, and again after a failure
+ * or while no lab with a Prometheus answers.
+ */
 let scrapeRequest: Promise<ApiResult<number>> | null = null;
 
 function labScrapeSeconds(): Promise<ApiResult<number>> {
-  scrapeRequest ??= callApi<ChallengeListResponse>(CHALLENGES_PATH).then((r) => {
-    if (!r.ok) scrapeRequest = null;
-    return r.ok ? { ok: true, value: r.value.scrapeIntervalSeconds } : r;
+  scrapeRequest ??= callApi<HealthResponse>(HEALTH_PATH).then((r): ApiResult<number> => {
+    const seconds = r.ok ? r.value.lab?.scrapeIntervalSeconds : undefined;
+    if (seconds !== undefined) return { ok: true, value: seconds };
+    scrapeRequest = null;
+    return r.ok ? { ok: false, error: apiError('PB_LAB_NOT_READY', r.value.lab ? `${r.value.lab.state}, or has no Prometheus` : 'not running') } : r;
   });
   return scrapeRequest;
 }
 
+/** What graphRequest is given for a query that uses no variable depending on it: its value changes nothing. */
+const SCRAPE_UNUSED = 1;
+
 /** What a graph with these settings shows now. */
 export async function graphQuery(query: string, settings: Pick<GraphSettings, 'windowSeconds' | 'stepSeconds'>, signal?: AbortSignal): Promise<RangeQueryResult> {
-  const scrape = await labScrapeSeconds();
+  // Only `$__rate_interval` needs the lab's scrape interval: any other query goes straight to Prometheus.
+  const scrape: ApiResult<number> = usesScrapeInterval(query) ? await labScrapeSeconds() : { ok: true, value: SCRAPE_UNUSED };
   if (signal?.aborted) return failure(browserError('PB_ABORTED'));
   if (!scrape.ok) return failure(scrape.error);
   const request = graphRequest(query, settings, scrape.value, Date.now() / 1000);
