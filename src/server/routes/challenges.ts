@@ -68,7 +68,7 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Route[] {
   /** The current set, or null after answering that there is none. */
   const setFor = (ctx: RouteContext): ChallengeSet | null => {
     const set = currentSet();
-    if (!set) ctx.sendError('PB_LAB_NOT_READY', 'without challenges: its challenges.yaml has errors (see the lab status)');
+    if (!set) ctx.sendError('PB_LAB_NOT_READY', 'without challenges: its challenges.yaml is missing or has errors (see the lab status)');
     return set;
   };
   const find = (ctx: RouteContext): { set: ChallengeSet; c: Challenge } | null => {
