@@ -110,7 +110,10 @@ export class TerminalSession {
         new InputPacer({
           queued: () => this.shell.queuedInput(),
           accepted: () => this.shell.acceptedInput(),
-          pauseSocket: (paused) => this.link?.client.pauseInput?.(paused),
+          pauseSocket: (paused) => {
+            this.link?.client.pauseInput?.(paused);
+            this.updatePause();
+          },
         }),
       );
     } catch (error) {
@@ -250,10 +253,14 @@ export class TerminalSession {
   }
 
   private updatePause(): void {
-    this.watchdogs.ackPaused(this.gate.has('ack'));
+    // While the pacer holds the socket's input back its acks cannot be read either, so output waits
+    // only for the socket's buffer and the screen copy then: else a program echoing a paste (`cat`)
+    // would block on its output, stop reading, and the pacer would have to give up on it.
+    const waitsForAcks = this.gate.has('ack') && !this.pacer.isPaused;
+    this.watchdogs.ackPaused(waitsForAcks);
     if (this.exited || this.tornDown) return;
     const unwatched = !this.link && this.unwatchedBytes > UNWATCHED_OUTPUT_BYTES;
-    this.shell.setPaused(this.gate.paused || unwatched);
+    this.shell.setPaused(waitsForAcks || this.gate.has('socket') || this.gate.has('parser') || unwatched);
   }
 
   private onExit(exit: TerminalExit): void {

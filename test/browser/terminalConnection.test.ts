@@ -234,6 +234,21 @@ describe('TerminalConnection against a real gateway', () => {
     expect(t.states.map((s) => s.kind)).toEqual(['connecting', 'connected']);
   });
 
+  it('sends a 1.5 MB paste into cat, which prints it back as the tty echoes it, without a stall', async () => {
+    // Output waits for acks that come behind the paste: while the gateway holds the paste back, it must
+    // not hold cat's output back for them too, or cat stops reading and the paste overflows (4413).
+    const t = openTerminal('conn-cat-paste');
+    await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
+    t.connection.sendInput('echo rea""dy; cat; echo cat-$((2+3))\r');
+    await t.waitFor(() => t.text().includes('ready'), 'cat started');
+    const paste = ('c'.repeat(99) + '\n').repeat(15_000);
+    expect(paste.length).toBeGreaterThan(InputLimits.MAX_QUEUED_INPUT_BYTES);
+    t.connection.sendInput(paste);
+    t.connection.sendInput('\x04');
+    await t.waitFor(() => t.text().includes('cat-5'), 'cat ended');
+    expect(t.states.map((s) => s.kind)).toEqual(['connecting', 'connected']);
+  });
+
   it('reconnects after a network drop and resumes the same shell with its screen', async () => {
     const t = openTerminal('conn-drop');
     await t.waitFor(() => last(t)?.kind === 'connected', 'connected');
