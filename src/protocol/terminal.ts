@@ -57,8 +57,8 @@ export const InputLimits = {
   MAX_FRAME_BYTES: 64 * 1024,
   /**
    * Clients send input in frames of at most this many payload bytes (a paste is split), well below
-   * MAX_FRAME_BYTES with its type byte; the gateway reads a socket no further while this much and more
-   * waits for a program that is reading (src/terminal/InputPacer.ts), so a paste of any size goes through.
+   * MAX_FRAME_BYTES with its type byte; the gateway reads a socket no further while a few chunks wait
+   * for a program that is reading (src/terminal/InputPacer.ts), so a paste of any size goes through.
    */
   INPUT_CHUNK_BYTES: 32 * 1024,
   /** Input queued for a pty that is not reading; beyond this the terminal is closed. */
