@@ -4,22 +4,12 @@
  * A wrong answer fails with the expected hint; "Show answer" reveals the reference; the reference passes;
  * after a reload the challenge is marked done, the page summary counts it and the query is still there.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import { loadChallenges, type Challenge, type ChallengeSet } from '../../src/checker/challenges.ts';
-import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
-import { challengeRoutes } from '../../src/server/routes/challenges.ts';
-import { offlineWindow } from '../../src/checker/checkAnswer.ts';
-import { ProgressStore } from '../../src/server/progressStore.ts';
+import type { Challenge } from '../../src/checker/challenges.ts';
 import type { RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { windowWithout } from '../checker/offline.ts';
-import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineChallengeSite.ts';
+import { findChallenge, typeQuery, withPageAt } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
 const PREFIX = 'pbg';
@@ -29,54 +19,27 @@ const SCREENSHOT = '/tmp/pbg-challenge.png';
 const SCREENSHOT_FAIL = '/tmp/pbg-challenge-fail.png';
 
 describe('<Challenge> in the browser', () => {
-  let prometheus: OfflinePrometheus | undefined;
-  let gw: TestGateway | undefined;
+  let site: OfflineChallengeSite | undefined;
   let browser: TestBrowser | undefined;
   let challenge: Challenge;
-  let set: ChallengeSet;
-  let dataDir: string;
-  let workspace: string;
-  let site: SiteCopy | undefined;
   /** A stretch of the fixture for checks to evaluate over instead of the offline window. */
   let windowOverride: RangeWindow | null = null;
 
   beforeAll(async () => {
-    site = copyBuiltSite(PREFIX);
-    const loaded = await loadChallenges('connections');
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
-    const found = loaded.set.challenges.find((c) => c.id === CHALLENGE_ID);
-    if (!found) throw new Error(`challenge ${CHALLENGE_ID} is not in labs/connections/challenges.yaml`);
-    challenge = found;
-    set = loaded.set;
-    const started = await startOfflinePrometheus(loaded.set, { prefix: PREFIX });
-    if (!started.ok) throw new Error(started.message);
-    prometheus = started.prometheus;
-    dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
-    workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
-    gw = await startGateway({
-      siteDir: site.dir,
-      resolver: new LocalTargetResolver({ workspace }),
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set: loaded.set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => windowOverride ?? offlineWindow(loaded.set) }),
-    });
+    site = await startOfflineChallengeSite(PREFIX, { window: () => windowOverride });
+    challenge = site.challenge(CHALLENGE_ID);
     browser = await launchBrowser(PREFIX);
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    await gw?.close();
-    await prometheus?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-    site?.remove();
+    await site?.close();
   });
 
   it('fails a wrong answer with its hint, reveals the answer, passes the reference and stays done, with the query kept, after a reload', async () => {
     const page = await browser!.context.newPage();
-    await page.goto(`${gw!.url}/`);
-    const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-    const input = box.getByTestId('promql-input');
-    await input.waitFor();
+    await page.goto(`${site!.gw.url}/`);
+    const { box, input } = await findChallenge(page, CHALLENGE_ID);
     expect(await box.getByRole('heading').textContent()).toContain(challenge.title);
     // A fresh learner: not done yet.
     expect(await box.locator('[data-passed]').getAttribute('data-passed')).toBe('false');
@@ -84,7 +47,7 @@ describe('<Challenge> in the browser', () => {
 
     const wrong = challenge.mustFail.find((f) => f.hint === 'label-filter');
     expect(wrong, 'a must-fail answer with the label-filter hint').toBeDefined();
-    await typeQuery(page, input, wrong!.query);
+    await typeQuery(input, wrong!.query);
     await box.getByRole('button', { name: 'Check' }).click();
     const verdict = box.locator('[data-verdict]');
     await verdict.waitFor();
@@ -100,7 +63,7 @@ describe('<Challenge> in the browser', () => {
     await box.screenshot({ path: SCREENSHOT_FAIL });
 
     // The reference, submitted with the keyboard (Ctrl+Enter).
-    await typeQuery(page, input, challenge.reference);
+    await typeQuery(input, challenge.reference);
     await page.keyboard.press('Control+Enter');
     await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('pass');
     await box.getByTestId('challenge-done').waitFor();
@@ -121,15 +84,13 @@ describe('<Challenge> in the browser', () => {
 
   it('says what to run, and neither passes nor fails, when the lab has not produced what a question needs', async () => {
     const id = 'pending-overflow-rate';
-    const c = set.byId.get(id)!;
-    windowOverride = await windowWithout({ prometheus: prometheus!.client, window: offlineWindow(set) }, c.needs!.query, 60);
+    const c = site!.set.byId.get(id)!;
+    windowOverride = await windowWithout(site!.target, c.needs!.query, 60);
     const page = await browser!.context.newPage();
     try {
-      await page.goto(`${gw!.url}/course/pools-and-circuit-breaking`);
-      const box = page.locator(`[data-challenge="${id}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
-      await typeQuery(page, input, c.mustFail.find((f) => f.hint === 'wrong-metric')!.query);
+      await page.goto(`${site!.gw.url}/course/pools-and-circuit-breaking`);
+      const { box, input } = await findChallenge(page, id);
+      await typeQuery(input, c.mustFail.find((f) => f.hint === 'wrong-metric')!.query);
       await box.getByRole('button', { name: 'Check' }).click();
       const verdict = box.locator('[data-verdict]');
       await verdict.waitFor();
@@ -149,11 +110,9 @@ describe('<Challenge> in the browser', () => {
 
   it('shows a syntax error with a caret under it and underlines it in the editor', async () => {
     const page = await browser!.context.newPage();
-    await page.goto(`${gw!.url}/`);
-    const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-    const input = box.getByTestId('promql-input');
-    await input.waitFor();
-    await typeQuery(page, input, 'envoy_listener_downstream_cx_active +');
+    await page.goto(`${site!.gw.url}/`);
+    const { box, input } = await findChallenge(page, CHALLENGE_ID);
+    await typeQuery(input, 'envoy_listener_downstream_cx_active +');
     // The editor's own linter marks the problem before any check (a point mark: it is at the end).
     await box.locator('.cm-lintRange-error, .cm-lintPoint-error').first().waitFor({ state: 'attached' });
     // Keyboard only: Tab from the editor to Check, Enter; focus stays on the button through the check.
@@ -171,17 +130,12 @@ describe('<Challenge> in the browser', () => {
     await page.close();
   });
 
-  it("completes metric names from the lab's Prometheus through the gateway", async () => {
-    // The editor asks for names seen in the last hours before "now": set the page's clock to the end of
-    // the fixture (a context of its own, as a fake clock applies to a whole context).
-    const own = await launchBrowser(PREFIX);
-    try {
-      const page = await own.context.newPage();
-      await page.clock.install({ time: set.offline.end * 1000 });
-      await page.goto(`${gw!.url}/`);
-      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
+  it("completes metric names from the lab's Prometheus through the gateway", () =>
+    // The editor asks for names seen in the last hours before "now": the page's clock starts at the end
+    // of the fixture.
+    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
+      await page.goto(`${site!.gw.url}/`);
+      const { input } = await findChallenge(page, CHALLENGE_ID);
       await input.click();
       // Typing opens the list (pressing Ctrl+Space as well would ask Prometheus a second time, and its
       // answer would redraw the list under the click).
@@ -201,17 +155,11 @@ describe('<Challenge> in the browser', () => {
           .catch(() => undefined);
       }
       expect(await input.textContent()).toBe('envoy_listener_downstream_cx_active');
-    } finally {
-      await own.close();
-    }
-  });
+    }));
 
-  it('draws a live MetricsGraph with its legend template and polls only while on screen and visible', async () => {
-    // A context of its own: a fake clock applies to a whole context. "Now" is the end of the fixture,
-    // so the graph's window holds the offline Prometheus' data.
-    const own = await launchBrowser(PREFIX);
-    try {
-      const page = await own.context.newPage();
+  it('draws a live MetricsGraph with its legend template and polls only while on screen and visible', () =>
+    // "Now" is the end of the fixture, so the graph's window holds the offline Prometheus' data.
+    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
       await page.addInitScript(() => {
         const w = window as unknown as { __rangeQueries: number; __inFlight: number };
         w.__rangeQueries = 0;
@@ -224,8 +172,7 @@ describe('<Challenge> in the browser', () => {
           return original(input, init).finally(() => w.__inFlight--);
         };
       });
-      await page.clock.install({ time: set.offline.end * 1000 });
-      await page.goto(`${gw!.url}/`);
+      await page.goto(`${site!.gw.url}/`);
       const graph = page.getByTestId('metrics-graph');
       await graph.scrollIntoViewIfNeeded();
       await expect.poll(() => graph.getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
@@ -244,7 +191,7 @@ describe('<Challenge> in the browser', () => {
           Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
           document.dispatchEvent(new Event('visibilitychange'));
         }, hidden);
-      await page.clock.pauseAt(set.offline.end * 1000 + 60_000);
+      await page.clock.pauseAt(site!.set.offline.end * 1000 + 60_000);
 
       // On screen and visible: the timer polls.
       await settled();
@@ -273,17 +220,9 @@ describe('<Challenge> in the browser', () => {
       expect(await count()).toBe(offScreen);
       await graph.scrollIntoViewIfNeeded();
       await expect.poll(count).toBeGreaterThan(offScreen);
-    } finally {
-      await own.close();
-    }
-  });
+    }));
   it('says plainly when the lab is not running, in the graph and on Check', async () => {
-    const noLab = await startGateway({
-      siteDir: site!.dir,
-      resolver: new LocalTargetResolver({ workspace }),
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set, prometheus: () => null, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
-    });
+    const noLab = await site!.anotherGateway(() => null);
     const page = await browser!.context.newPage();
     try {
       await page.goto(`${noLab.url}/`);
@@ -294,10 +233,8 @@ describe('<Challenge> in the browser', () => {
       expect(graphText).toContain("Waiting for the lab's Prometheus");
       expect(graphText).toContain('patchbay up');
 
-      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
-      await typeQuery(page, input, challenge.reference);
+      const { box, input } = await findChallenge(page, CHALLENGE_ID);
+      await typeQuery(input, challenge.reference);
       await box.getByRole('button', { name: 'Check' }).click();
       const verdict = box.locator('[data-verdict]');
       await verdict.waitFor();
@@ -316,12 +253,12 @@ describe('<Challenge> in the browser', () => {
     });
     try {
       // A page with neither component: the markers of CodeMirror and uPlot are in none of its scripts.
-      await page.goto(`${gw!.url}/authoring/lab-definition`, { waitUntil: 'networkidle' });
+      await page.goto(`${site!.gw.url}/authoring/lab-definition`, { waitUntil: 'networkidle' });
       expect(scripts.length).toBeGreaterThan(1);
       expect(scripts.some((t) => t.includes('cm-content'))).toBe(false);
       expect(scripts.some((t) => t.includes('u-legend'))).toBe(false);
       // The welcome page has both: they arrive when it is opened.
-      await page.goto(`${gw!.url}/`);
+      await page.goto(`${site!.gw.url}/`);
       await page.locator(`[data-challenge="${CHALLENGE_ID}"]`).getByTestId('promql-input').waitFor();
       await expect.poll(() => scripts.some((t) => t.includes('cm-content'))).toBe(true);
     } finally {
@@ -337,7 +274,7 @@ describe('<Challenge> in the browser', () => {
         if ((await response.text()).includes('cm-content')) return route.abort();
         return route.fulfill({ response });
       });
-      await page.goto(`${gw!.url}/`);
+      await page.goto(`${site!.gw.url}/`);
       const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
       await expect.poll(() => box.getByRole('alert').textContent().catch(() => '')).toContain('Could not load the challenge editor');
       // The rest of the lesson is still there.
@@ -348,13 +285,3 @@ describe('<Challenge> in the browser', () => {
     }
   });
 });
-
-/** Replaces the editor's text by typing, as a learner would (brackets and quotes auto-close and are typed over). */
-async function typeQuery(page: Page, input: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await input.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Escape'); // close the completion list, if open
-  await expect.poll(() => input.textContent()).toBe(text);
-}

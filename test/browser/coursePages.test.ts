@@ -4,20 +4,10 @@
  * page after the last lesson, the authoring guide kept out of the learner's sidebar, focus after "Show
  * answer", and the completion list of the PromQL editor.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
-import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
-import { challengeRoutes } from '../../src/server/routes/challenges.ts';
-import { offlineWindow } from '../../src/checker/checkAnswer.ts';
-import { ProgressStore } from '../../src/server/progressStore.ts';
-import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import type { Page } from 'playwright-core';
+import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineChallengeSite.ts';
+import { findChallenge, typeQuery, withPageAt } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
 const PREFIX = 'pbk';
@@ -27,40 +17,17 @@ const CHALLENGE_ID = 'api-active-connections';
 const EMOJI = /\p{Extended_Pictographic}/u;
 
 describe('around the lessons', () => {
-  let prometheus: OfflinePrometheus | undefined;
-  let gw: TestGateway | undefined;
+  let site: OfflineChallengeSite | undefined;
   let browser: TestBrowser | undefined;
-  let set: ChallengeSet;
-  let dataDir = '';
-  let workspace = '';
-  let site: SiteCopy | undefined;
 
   beforeAll(async () => {
-    site = copyBuiltSite(PREFIX);
-    const loaded = await loadChallenges('connections');
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
-    set = loaded.set;
-    const started = await startOfflinePrometheus(set, { prefix: PREFIX });
-    if (!started.ok) throw new Error(started.message);
-    prometheus = started.prometheus;
-    dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
-    workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
-    gw = await startGateway({
-      siteDir: site.dir,
-      resolver: new LocalTargetResolver({ workspace }),
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
-    });
+    site = await startOfflineChallengeSite(PREFIX);
     browser = await launchBrowser(PREFIX);
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    await gw?.close();
-    await prometheus?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-    site?.remove();
+    await site?.close();
   });
 
   /** A page of its own, closed afterwards. */
@@ -78,7 +45,7 @@ describe('around the lessons', () => {
 
   it('opens the course on a landing page whose lesson cards carry drawn icons, not emoji', () =>
     withPage(async (page) => {
-      await page.goto(`${gw!.url}/`);
+      await page.goto(`${site!.gw.url}/`);
       // The way a learner goes: the course in the sidebar.
       await sidebar(page).getByRole('link', { name: 'Connections in a service mesh' }).click();
       await expect.poll(() => page.locator('h1').textContent()).toBe('Connections in a service mesh');
@@ -100,7 +67,7 @@ describe('around the lessons', () => {
 
   it('leads from the last lesson to the completion page, and no further', () =>
     withPage(async (page) => {
-      await page.goto(`${gw!.url}/course/connection-states`);
+      await page.goto(`${site!.gw.url}/course/connection-states`);
       await expect.poll(() => nextLink(page).textContent()).toContain('You finished the course');
       await nextLink(page).click();
       await expect.poll(() => page.locator('h1').textContent()).toBe('You finished the course');
@@ -110,7 +77,7 @@ describe('around the lessons', () => {
 
   it("keeps the authoring guide out of the learner's sidebar, one click away in the footer", () =>
     withPage(async (page) => {
-      await page.goto(`${gw!.url}/course/connection-metrics`);
+      await page.goto(`${site!.gw.url}/course/connection-metrics`);
       const learner = (await sidebar(page).innerText()).split('\n').map((l) => l.trim());
       expect(learner).toEqual(expect.arrayContaining(['Welcome to Patchbay', 'Connections in a service mesh', '1. Connection metrics', 'You finished the course']));
       expect(learner.filter((l) => /author|writing lessons|lab definition/i.test(l))).toEqual([]);
@@ -123,11 +90,9 @@ describe('around the lessons', () => {
 
   it('keeps the keyboard in the challenge after "Show answer"', () =>
     withPage(async (page) => {
-      await page.goto(`${gw!.url}/`);
-      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
-      await typeQuery(page, input, 'envoy_listener_downstream_cx_active');
+      await page.goto(`${site!.gw.url}/`);
+      const { box, input } = await findChallenge(page, CHALLENGE_ID);
+      await typeQuery(input, 'envoy_listener_downstream_cx_active');
       await box.getByRole('button', { name: 'Check' }).click();
       await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict')).toBe('fail');
       // Keyboard only: from Check, Tab to "Show answer" and press Enter.
@@ -141,17 +106,12 @@ describe('around the lessons', () => {
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Put it in the editor');
     }));
 
-  it('closes the completion list when the answer is checked, and draws it where it is seen, never over the terminal dock', async () => {
+  it('closes the completion list when the answer is checked, and draws it where it is seen, never over the terminal dock', () =>
     // Completion asks for names seen in the last hours before "now": the page's clock is set to the
-    // fixture's end (a context of its own, as a fake clock applies to a whole context).
-    const own = await launchBrowser(PREFIX);
-    try {
-      const page = await own.context.newPage();
-      await page.clock.install({ time: set.offline.end * 1000 });
-      await page.goto(`${gw!.url}/`);
-      const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
+    // fixture's end.
+    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
+      await page.goto(`${site!.gw.url}/`);
+      const { box, input } = await findChallenge(page, CHALLENGE_ID);
       const list = page.locator('.cm-tooltip-autocomplete');
       const dockTop = () => page.getByTestId('terminal-dock').evaluate((el) => el.getBoundingClientRect().top);
       /** Scrolls the page so the editor's bottom edge is `y` pixels from the top of the window. */
@@ -189,18 +149,5 @@ describe('around the lessons', () => {
         const b = await list.boundingBox().catch(() => null);
         return b === null || b.y + b.height <= 0 || b.y >= page.viewportSize()!.height;
       }).toBe(true);
-    } finally {
-      await own.close();
-    }
-  });
+    }));
 });
-
-/** Replaces the editor's text by typing, as a learner would. */
-async function typeQuery(page: Page, input: Locator, text: string): Promise<void> {
-  await input.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
-  await page.keyboard.press('Escape'); // close the completion list, if open
-  await expect.poll(() => input.textContent()).toBe(text);
-}

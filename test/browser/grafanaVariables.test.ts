@@ -7,20 +7,11 @@
  * - A challenge answer written with `$__rate_interval`, typed by hand, is not underlined as an error by
  *   the editor, and passes.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Locator } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
-import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
-import { challengeRoutes } from '../../src/server/routes/challenges.ts';
-import { ProgressStore } from '../../src/server/progressStore.ts';
-import { offlineWindow } from '../../src/checker/checkAnswer.ts';
-import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
+import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineChallengeSite.ts';
+import { findChallenge, typeQuery } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
 const PREFIX = 'pbv';
@@ -47,31 +38,12 @@ function pagesWithGraphs(): CoursePage[] {
 }
 
 describe("Grafana's variables in the browser", () => {
-  let prometheus: OfflinePrometheus | undefined;
-  let gw: TestGateway | undefined;
+  let site: OfflineChallengeSite | undefined;
   /** One browser per test: a page's fixed clock is its context's, and CodeMirror's linter waits on the clock. */
   let browser: TestBrowser | undefined;
-  let set: ChallengeSet;
-  let dataDir: string | undefined;
-  let workspace: string | undefined;
-  let site: SiteCopy | undefined;
 
   beforeAll(async () => {
-    site = copyBuiltSite(PREFIX);
-    const loaded = await loadChallenges('connections');
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
-    set = loaded.set;
-    const started = await startOfflinePrometheus(set, { prefix: PREFIX });
-    if (!started.ok) throw new Error(started.message);
-    prometheus = started.prometheus;
-    dataDir = mkdtempSync(join(tmpdir(), `${PREFIX}-progress-`));
-    workspace = mkdtempSync(join(tmpdir(), `${PREFIX}-ws-`));
-    gw = await startGateway({
-      siteDir: site.dir,
-      resolver: new LocalTargetResolver({ workspace }),
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-      routes: challengeRoutes({ set, prometheus: () => prometheus!.client, progress: new ProgressStore(dataDir), window: () => offlineWindow(set) }),
-    });
+    site = await startOfflineChallengeSite(PREFIX);
   }, 600_000);
 
   beforeEach(async () => {
@@ -84,11 +56,7 @@ describe("Grafana's variables in the browser", () => {
   });
 
   afterAll(async () => {
-    await gw?.close();
-    await prometheus?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-    site?.remove();
+    await site?.close();
   });
 
   it('draws series and shows no error box for each graph', async () => {
@@ -99,8 +67,8 @@ describe("Grafana's variables in the browser", () => {
     for (const p of pages) {
       const page = await browser!.context.newPage();
       // The fixture lies in a fixed past: the page's clock stands at its end, so the graphs' window holds it.
-      await page.clock.setFixedTime(new Date(set.offline.end * 1000));
-      await page.goto(`${gw!.url}${p.url}`);
+      await page.clock.setFixedTime(new Date(site!.set.offline.end * 1000));
+      await page.goto(`${site!.gw.url}${p.url}`);
       const graphs = page.getByTestId('metrics-graph');
       await graphs.first().waitFor();
       expect(await graphs.count(), `${p.file}: graphs on the page`).toBe(p.graphs);
@@ -126,23 +94,21 @@ describe("Grafana's variables in the browser", () => {
 
   it('does not underline a challenge answer that uses $__rate_interval, and passes it', async () => {
     const id = 'api-destroyed-connections-rate';
-    const c = set.byId.get(id)!;
+    const c = site!.set.byId.get(id)!;
     expect(c.reference).toContain('$__rate_interval');
     const page = await browser!.context.newPage();
     try {
-      await page.goto(`${gw!.url}/course/${c.lesson}`);
-      const box = page.locator(`[data-challenge="${id}"]`);
-      const input = box.getByTestId('promql-input');
-      await input.waitFor();
+      await page.goto(`${site!.gw.url}/course/${c.lesson}`);
+      const { box, input } = await findChallenge(page, id);
       const marks = box.locator('.cm-lintRange-error');
       // One lint run over the right answer and a variable Grafana does not have: only the latter is marked.
-      await typeByHand(input, `${c.reference} and rate(x[$__nope])`);
+      await typeQuery(input, `${c.reference} and rate(x[$__nope])`);
       await marks.first().waitFor({ state: 'attached' });
       // (A mark may be split where the highlighting splits the text.)
       const marked = (await marks.allTextContents()).join('');
       expect(marked).toContain('nope');
       expect(marked).not.toContain('rate_interval');
-      await typeByHand(input, c.reference);
+      await typeQuery(input, c.reference);
       await box.getByRole('button', { name: 'Check' }).click();
       await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict')).toBe('pass');
     } finally {
@@ -150,13 +116,3 @@ describe("Grafana's variables in the browser", () => {
     }
   }, 120_000);
 });
-
-/** Replace the editor's text with `text` typed key by key (brackets the editor closes are typed over). */
-async function typeByHand(input: Locator, text: string): Promise<void> {
-  await input.click();
-  await input.page().keyboard.press('Control+A');
-  await input.page().keyboard.press('Backspace');
-  await input.page().keyboard.type(text);
-  await input.page().keyboard.press('Escape'); // close the completion list, if open
-  await expect.poll(() => input.textContent()).toBe(text);
-}

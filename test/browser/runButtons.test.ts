@@ -4,49 +4,22 @@
  * that takes a while, a background job, a failing command, one that keeps running), clicked, with the
  * terminal and the block read off the screen.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
-import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
-import { launchChromium, screenText as readScreen, type TestBrowser } from './chromium.ts';
+import { screenText } from './chromium.ts';
+import { openSiteInChromium, PAGE_WAIT_MS, SITE_SETUP_TIMEOUT_MS, type SiteInChromium } from './siteInChromium.ts';
+import { occurrences, waitForScreen } from './terminalScreen.ts';
 
 const PREFIX = 'pbb';
-const PAGE = '/authoring/components';
 const TERMINAL = 'try';
-/** Long enough for a cold page load and a login shell on a busy 2-core machine. */
-const WAIT_MS = 30_000;
-/** Building the site takes a couple of minutes on this machine. */
-const BUILD_TIMEOUT_MS = 600_000;
 /** The block's "Running…" is read this often while it runs. */
 const POLL_MS = 50;
 
-let gw: TestGateway;
-let site: SiteCopy;
-let browser: TestBrowser;
+let app: SiteInChromium;
 let page: Page;
-let home: string;
 
-const screen = () => readScreen(page, TERMINAL);
-
-async function waitForScreen(test: (text: string) => boolean, what: string, timeoutMs = WAIT_MS): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await screen();
-    if (test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    // xterm renders on animation frames: there is no event to wait on from outside the page.
-    await page.waitForTimeout(POLL_MS);
-  }
-}
-
-function count(text: string, needle: string): number {
-  return text.split(needle).length - 1;
-}
+const screen = () => screenText(page, TERMINAL);
 
 /** The n-th block of the page that runs in the Try-it terminal, by the first command it shows. */
 async function block(firstCommand: string): Promise<{ button: Locator; outcome: Locator }> {
@@ -61,42 +34,30 @@ async function clearScreen(): Promise<void> {
   const marker = `cleared-${randomBytes(3).toString('hex')}`;
   await page.keyboard.type(`clear; echo ${marker}`);
   await page.keyboard.press('Enter');
-  await waitForScreen((t) => new RegExp(`^${marker}$`, 'm').test(t) && /[#$]\s*$/.test(t.trimEnd()), 'the cleared screen');
+  await waitForScreen(page, TERMINAL, (t) => new RegExp(`^${marker}$`, 'm').test(t) && /[#$]\s*$/.test(t.trimEnd()), 'the cleared screen');
 }
 
 beforeAll(async () => {
-  site = copyBuiltSite(PREFIX);
-  home = mkdtempSync(join(tmpdir(), `${PREFIX}-home-`));
-  gw = await startGateway({
-    siteDir: site.dir,
-    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-    resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
-  });
-  browser = await launchChromium(PREFIX);
-  page = browser.page;
-  await page.goto(`${gw.url}${PAGE}`);
-  await page.locator(`[data-terminal-tab="${TERMINAL}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
+  app = await openSiteInChromium(PREFIX);
+  page = app.page;
+  await page.goto(`${app.gw.url}/authoring/components`);
+  await page.locator(`[data-terminal-tab="${TERMINAL}"][data-state="connected"]`).waitFor({ timeout: PAGE_WAIT_MS });
   // The page starts with the dock folded (<TerminalVisor minimized>); its tab unfolds it.
   await page.locator(`[data-terminal-tab="${TERMINAL}"]`).click();
-  await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: WAIT_MS });
-}, BUILD_TIMEOUT_MS);
+  await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: PAGE_WAIT_MS });
+}, SITE_SETUP_TIMEOUT_MS);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-  site?.remove();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
+afterAll(() => app?.close());
 
 describe('run buttons in a real browser', () => {
   it('types `echo done` only once `sleep 5` has finished, once, on the next prompt; the button reads Running… until then', async () => {
-    await waitForScreen((t) => /[#$]\s*$/.test(t.trimEnd()), 'the first prompt');
+    await waitForScreen(page, TERMINAL, (t) => /[#$]\s*$/.test(t.trimEnd()), 'the first prompt');
     await clearScreen();
     const { button } = await block('sleep 5');
     await button.click();
     // Until `done` is printed the block is still running, and its button says so; then it says Run again.
     let sawRunning = false;
-    for (const deadline = Date.now() + WAIT_MS; ; ) {
+    for (const deadline = Date.now() + PAGE_WAIT_MS; ; ) {
       const [label, text] = [await button.innerText(), await screen()];
       if (/^done$/m.test(text)) break;
       if (label === 'Running…') sawRunning = true;
@@ -105,10 +66,10 @@ describe('run buttons in a real browser', () => {
       await page.waitForTimeout(POLL_MS);
     }
     expect(sawRunning).toBe(true);
-    await page.waitForFunction((b) => b?.textContent === '▶ Run', await button.elementHandle(), { timeout: WAIT_MS });
+    await page.waitForFunction((b) => b?.textContent === '▶ Run', await button.elementHandle(), { timeout: PAGE_WAIT_MS });
     const text = await screen();
     // Typed into the running sleep it would show twice: echoed by the tty, then by readline at the prompt.
-    expect(count(text, 'echo done'), text).toBe(1);
+    expect(occurrences(text, 'echo done'), text).toBe(1);
     const lines = text.split('\n').map((l) => l.trimEnd());
     const sleepAt = lines.findIndex((l) => /[#$] sleep 5$/.test(l));
     expect(sleepAt, text).toBeGreaterThanOrEqual(0);
@@ -120,21 +81,21 @@ describe('run buttons in a real browser', () => {
     await clearScreen();
     const { button } = await block('sleep 3 &');
     await button.click();
-    const text = await waitForScreen((t) => /^\[1\]\+ +Running +sleep 3 &$/m.test(t), 'the output of jobs');
+    const text = await waitForScreen(page, TERMINAL, (t) => /^\[1\]\+ +Running +sleep 3 &$/m.test(t), 'the output of jobs');
     const lines = text.split('\n').map((l) => l.trimEnd());
     const job = lines.findIndex((l) => /^\[1\] \d+$/.test(l));
     expect(job, text).toBeGreaterThanOrEqual(1);
     expect(lines[job - 1], text).toMatch(/[#$] sleep 3 &$/);
     expect(lines[job + 1], text).toMatch(/[#$] jobs$/);
-    expect(count(text, 'jobs'), text).toBe(1);
-    await page.waitForFunction((b) => b?.textContent === '▶ Run', await button.elementHandle(), { timeout: WAIT_MS });
+    expect(occurrences(text, 'jobs'), text).toBe(1);
+    await page.waitForFunction((b) => b?.textContent === '▶ Run', await button.elementHandle(), { timeout: PAGE_WAIT_MS });
   }, 60_000);
 
   it('stops a block at a failing command and says which one and its status', async () => {
     await clearScreen();
     const { button, outcome } = await block('false');
     await button.click();
-    await outcome.waitFor({ timeout: WAIT_MS });
+    await outcome.waitFor({ timeout: PAGE_WAIT_MS });
     expect(await outcome.innerText()).toBe('✗ false exited with status 1; the command after it was not run.');
     expect(await outcome.getAttribute('role')).toBe('alert');
     expect(await button.innerText()).toBe('▶ Run');
@@ -147,30 +108,30 @@ describe('run buttons in a real browser', () => {
     await clearScreen();
     const loop = await block('while sleep 1');
     await loop.button.click();
-    await loop.outcome.waitFor({ timeout: WAIT_MS });
+    await loop.outcome.waitFor({ timeout: PAGE_WAIT_MS });
     expect(await loop.outcome.innerText()).toBe('while sleep 1; do date +%T; done keeps running; press Ctrl-C in the terminal to stop it.');
-    await waitForScreen((t) => (t.match(/^\d\d:\d\d:\d\d$/gm) ?? []).length >= 2, 'the loop printing');
+    await waitForScreen(page, TERMINAL, (t) => (t.match(/^\d\d:\d\d:\d\d$/gm) ?? []).length >= 2, 'the loop printing');
     const sleeper = await block('sleep 5');
     await sleeper.button.click();
     // Two more ticks of the loop, and still nothing typed into it.
-    await waitForScreen((t) => (t.match(/^\d\d:\d\d:\d\d$/gm) ?? []).length >= 4, 'the loop printing on');
+    await waitForScreen(page, TERMINAL, (t) => (t.match(/^\d\d:\d\d:\d\d$/gm) ?? []).length >= 4, 'the loop printing on');
     expect(await sleeper.button.innerText()).toBe('Running…');
     expect(await screen()).not.toContain('sleep 5');
     await page.locator(`.pb-xterm[data-terminal-id="${TERMINAL}"]`).click();
     await page.keyboard.press('Control+C');
-    const text = await waitForScreen((t) => /^done$/m.test(t), 'the block run once the loop stopped');
-    expect(count(text, 'sleep 5'), text).toBe(1);
+    const text = await waitForScreen(page, TERMINAL, (t) => /^done$/m.test(t), 'the block run once the loop stopped');
+    expect(occurrences(text, 'sleep 5'), text).toBe(1);
     expect(text).toMatch(/[#$] sleep 5$/m);
   }, 60_000);
 
   it('runs a block at once after a reload: the gateway replays where the shell stands', async () => {
     await page.reload();
-    await page.locator(`[data-terminal-tab="${TERMINAL}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
+    await page.locator(`[data-terminal-tab="${TERMINAL}"][data-state="connected"]`).waitFor({ timeout: PAGE_WAIT_MS });
     await page.locator(`[data-terminal-tab="${TERMINAL}"]`).click();
     const { button, outcome } = await block('false');
     const started = Date.now();
     await button.click();
-    await outcome.waitFor({ timeout: WAIT_MS });
+    await outcome.waitFor({ timeout: PAGE_WAIT_MS });
     expect(await outcome.innerText()).toBe('✗ false exited with status 1; the command after it was not run.');
     // Without the replayed marks the page would wait for a prompt that already came (up to 15 s).
     expect(Date.now() - started).toBeLessThan(5_000);

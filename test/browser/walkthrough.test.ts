@@ -1,6 +1,6 @@
 /**
  * The course as a learner takes it: the built site behind a real gateway with a live connections lab
- * (prefix pbh), each lesson opened in Chromium, every run-command button clicked in order (waiting for
+ * (prefix pbxw), each lesson opened in Chromium, every run-command button clicked in order (waiting for
  * its commands to finish in the terminal), every challenge answered with its reference through the page,
  * every graph read for data (no error box), and, at the end of each lesson, keys typed by hand into each
  * of its terminals read back from the screen: a terminal that stopped echoing fails here.
@@ -12,11 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startLabWithCleanHome, type LabWithCleanHome } from '../helpers/labWithCleanHome.ts';
 import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
-import { startLab } from '../../src/lab/startLab.ts';
-import type { LabInstance } from '../../src/lab/types.ts';
-import type { TargetResolver } from '../../src/terminal/target.ts';
+import { waitForScreen as waitForTerminal } from './terminalScreen.ts';
 import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
 import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
@@ -26,7 +25,8 @@ import { listLessons } from '../../src/lessons/discoverLessons.ts';
 import { readLesson } from '../../src/lessons/readLesson.ts';
 import { challengeSteps, commandSteps, graphSteps, type LessonPlan } from '../../src/lessons/lessonPlan.ts';
 
-const PREFIX = 'pbh';
+/** This file's own prefix (lesson runs elsewhere remove their own prefix's leftovers). */
+const PREFIX = 'pbxw';
 const LAB = 'connections';
 /** Building the site takes a couple of minutes here; the lab a few seconds. */
 const SETUP_TIMEOUT_MS = 600_000;
@@ -41,7 +41,7 @@ const GRAPH_DATA_MS = 60_000;
 const BUTTON_SLACK_MS = 30_000;
 const DEFAULT_COMMAND_SECONDS = 60;
 
-let lab: LabInstance;
+let lab: LabWithCleanHome;
 let gw: TestGateway;
 let browser: TestBrowser;
 let page: Page;
@@ -67,35 +67,22 @@ beforeAll(async () => {
   const loaded = await loadChallenges(LAB);
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
   set = loaded.set;
-  const started = await startLab({ lab: LAB, prefix: PREFIX, runtimeDir: tempDir('run') });
-  if (!started.ok) throw new Error(`lab did not start: ${started.message}`);
-  lab = started.instance;
-  const ready = await lab.ready();
-  if (!ready.ok) throw new Error(`lab not ready: ${ready.message}`);
-  // The lab's own terminals, with a clean HOME as patchbay test gives them (the machine's dotfiles are
-  // slow and shared; lesson commands do not depend on HOME).
-  const home = tempDir('home');
-  const resolver: TargetResolver = {
-    async resolve(request) {
-      const r = await lab.resolver.resolve(request);
-      return r.ok ? { ok: true, spec: { ...r.spec, env: { ...r.spec.env, HOME: home } } } : r;
-    },
-  };
-  const prometheus = new PrometheusClient(lab.prometheusUrl!);
+  lab = await startLabWithCleanHome(LAB, PREFIX);
+  const prometheus = new PrometheusClient(lab.instance.prometheusUrl!);
   gw = await startGateway({
     siteDir: SITE_DIR,
     cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-    resolver,
-    healthProvider: () => lab.health(),
+    resolver: lab.resolver,
+    healthProvider: () => lab.instance.health(),
     routes: [
-      ...prometheusProxyRoutes(() => lab.prometheusUrl),
+      ...prometheusProxyRoutes(() => lab.instance.prometheusUrl),
       ...challengeRoutes({ set, prometheus: () => prometheus, progress: new ProgressStore(tempDir('progress')) }),
     ],
   });
   browser = await launchBrowser(PREFIX);
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  // The dock types a button's commands one by one as output settles; watching its Input frames tells
-  // when it has typed the last one, so the test's own keystrokes never interleave with them.
+  // The dock types a button's commands one by one, each once the prompt marks say the one before has
+  // ended; watching its Input frames tells when it has typed the last one.
   page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
@@ -118,11 +105,6 @@ afterAll(async () => {
   for (const dir of temp) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
-async function screenText(terminalId: string): Promise<string> {
-  return (await page.locator(`.pb-xterm[data-terminal-id="${terminalId}"] .xterm-rows`).innerText()).replace(/\u00a0/g, ' ');
-}
-
 async function waitForTyped(terminalId: string, from: number, text: string): Promise<void> {
   const deadline = Date.now() + BUTTON_SLACK_MS + 60_000;
   while (!(typed.get(terminalId) ?? '').slice(from).includes(text)) {
@@ -132,14 +114,7 @@ async function waitForTyped(terminalId: string, from: number, text: string): Pro
 }
 
 async function waitForScreen(terminalId: string, test: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await screenText(terminalId);
-    if (test.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${test} in terminal ${terminalId}; screen:\n${text}`);
-    // xterm renders on animation frames; there is no event to wait on from outside the page.
-    await page.waitForTimeout(100);
-  }
+  await waitForTerminal(page, terminalId, (text) => test.test(text), `${test} in terminal ${terminalId}`, timeoutMs);
 }
 
 /** Docusaurus' URL for a doc: its directory under docs/ plus its id. */
@@ -178,14 +153,12 @@ describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_tit
       const from = (typed.get(terminal) ?? '').length;
       await block.locator('button[aria-label^="Run in terminal"]').click();
       await waitForTyped(terminal, from, cmds.at(-1)!.text + ENTER);
-      // The shell runs typed lines in order: a marker typed after the button's commands prints only
-      // once they have all finished.
-      const marker = `pbh-done-${n}-${randomBytes(3).toString('hex')}`;
-      await page.locator(`.pb-xterm[data-terminal-id="${terminal}"]`).click();
-      await page.keyboard.type(`echo ${marker}`);
-      await page.keyboard.press('Enter');
+      // The block has ended when its button reads Run again (its last command's prompt mark came back),
+      // and none of its commands failed: no outcome under it.
       const budget = cmds.reduce((ms, c) => ms + (c.timeoutSeconds ?? DEFAULT_COMMAND_SECONDS) * 1000, 0);
-      await waitForScreen(terminal, new RegExp(`^${marker}\\s*$`, 'm'), Math.min(budget, 120_000) + BUTTON_SLACK_MS);
+      const button = block.locator('button[aria-label^="Run in terminal"]');
+      await page.waitForFunction((b) => b?.textContent === '▶ Run', await button.elementHandle(), { timeout: Math.min(budget, 120_000) + BUTTON_SLACK_MS });
+      expect(await block.locator('[data-testid="run-outcome"]').count(), `block ${n}: ${await block.innerText()}`).toBe(0);
     }
   }, 600_000);
 

@@ -2,53 +2,21 @@
  * The learner's path end to end: the built site served by a real gateway, the welcome lesson in a real
  * Chromium, real shells behind the dock. Reads what the learner sees from xterm's DOM rows.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import type { LabHealth } from '../../src/protocol/health.ts';
-import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
-import { launchChromium, screenText as readScreen, type TestBrowser } from './chromium.ts';
+import { openSiteInChromium, PAGE_WAIT_MS, SITE_SETUP_TIMEOUT_MS, type SiteInChromium } from './siteInChromium.ts';
+import { occurrences, waitForScreen } from './terminalScreen.ts';
 
 const PREFIX = 'pbb';
-/** Long enough for a cold page load and a login shell on a busy 2-core machine. */
-const WAIT_MS = 30_000;
-/** Building the site takes a couple of minutes on this machine. */
-const BUILD_TIMEOUT_MS = 600_000;
 
-let gw: TestGateway;
-/** A private copy: another build empties build/site, which would pull lazy chunks from under the page. */
-let site: SiteCopy;
-let browser: TestBrowser;
+let app: SiteInChromium;
 let page: Page;
-/** The shells' HOME and workspace: the machine's own dotfiles (slow, shared) stay out of the test. */
-let home: string;
 /** What GET /api/health reports as the lab; a test changes it to see the navbar follow. */
 let labHealth: LabHealth | null = null;
-
-function screenText(terminalId: string): Promise<string> {
-  return readScreen(page, terminalId);
-}
-
-async function waitForScreen(terminalId: string, test: (text: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + WAIT_MS;
-  let text = '';
-  for (;;) {
-    text = await screenText(terminalId);
-    if (test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    // Poll the DOM: xterm renders on animation frames, there is no event to wait on from outside.
-    await page.waitForTimeout(50);
-  }
-}
-
-function count(text: string, needle: string): number {
-  return text.split(needle).length - 1;
-}
 
 /**
  * Clicks a terminal's tab and waits until its xterm has the keyboard: focus follows a tab a frame
@@ -59,102 +27,89 @@ async function selectTab(terminalId: string): Promise<void> {
   await page.waitForFunction(
     (id) => document.activeElement?.closest('[data-terminal-id]')?.getAttribute('data-terminal-id') === id,
     terminalId,
-    { timeout: WAIT_MS },
+    { timeout: PAGE_WAIT_MS },
   );
 }
 
 async function waitConnected(terminalId: string): Promise<void> {
-  await page.locator(`[data-terminal-tab="${terminalId}"][data-state="connected"]`).waitFor({ timeout: WAIT_MS });
+  await page.locator(`[data-terminal-tab="${terminalId}"][data-state="connected"]`).waitFor({ timeout: PAGE_WAIT_MS });
 }
 
 beforeAll(async () => {
-  site = copyBuiltSite(PREFIX);
-  home = mkdtempSync(join(tmpdir(), `${PREFIX}-home-`));
-  gw = await startGateway({
-    siteDir: site.dir,
-    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-    resolver: new LocalTargetResolver({ workspace: home, env: { HOME: home } }),
-    healthProvider: () => labHealth,
-  });
-  browser = await launchChromium(PREFIX);
-  page = browser.page;
-}, BUILD_TIMEOUT_MS);
+  app = await openSiteInChromium(PREFIX, { healthProvider: () => labHealth });
+  page = app.page;
+}, SITE_SETUP_TIMEOUT_MS);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.close();
-  site?.remove();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
+afterAll(() => app?.close());
 
 describe('welcome lesson in a real browser', () => {
   it('opens the dock with a tab per declared terminal, both connected', async () => {
-    await page.goto(`${gw.url}/`);
+    await page.goto(`${app.gw.url}/`);
     expect(await page.locator('article h1').innerText()).toBe('Welcome to Patchbay');
     const tabs = page.locator('[data-terminal-tab]');
     await waitConnected('tools');
     await waitConnected('scratch');
     expect(await tabs.allInnerTexts()).toEqual(['Tools', 'Scratch']);
-    await page.locator('[data-testid="lab-status"]').first().getByText('no lab').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-testid="lab-status"]').first().getByText('no lab').waitFor({ timeout: PAGE_WAIT_MS });
   });
 
   it('runs a run-command block in its terminal and shows the output', async () => {
     await page.locator('[data-testid="run-command"][data-target="tools"] button[aria-label="Run in terminal tools"]').first().click();
-    await waitForScreen('tools', (text) => text.includes(`hello from ${hostname()}`) && /ls \/\s*\n[\s\S]*\busr\b/.test(text), 'the run-command output');
+    await waitForScreen(page, 'tools', (text) => text.includes(`hello from ${hostname()}`) && /ls \/\s*\n[\s\S]*\busr\b/.test(text), 'the run-command output');
   });
 
   it('sends a typed command exactly once and shows its output once', async () => {
     await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
     await page.keyboard.type('echo typed-$((6*7))');
     await page.keyboard.press('Enter');
-    const text = await waitForScreen('tools', (t) => t.includes('typed-42'), 'the typed command output');
-    expect(count(text, 'echo typed-$((6*7))')).toBe(1);
-    expect(count(text, 'typed-42')).toBe(1);
+    const text = await waitForScreen(page, 'tools', (t) => t.includes('typed-42'), 'the typed command output');
+    expect(occurrences(text, 'echo typed-$((6*7))')).toBe(1);
+    expect(occurrences(text, 'typed-42')).toBe(1);
   });
 
   it('keeps up with a flood of output (acks flow) and still answers', async () => {
     // About 2 MB: four times the server's high watermark, so it only completes if the page acks.
     await page.keyboard.type('seq 1 300000; echo flood-$((20+3))');
     await page.keyboard.press('Enter');
-    await waitForScreen('tools', (t) => /^300000$/m.test(t) && t.includes('flood-23'), 'the end of the flood');
+    await waitForScreen(page, 'tools', (t) => /^300000$/m.test(t) && t.includes('flood-23'), 'the end of the flood');
   });
 
   it('brings back the same shell and screen after a reload', async () => {
     await page.keyboard.type('clear; echo "pid=$$"');
     await page.keyboard.press('Enter');
-    const before = await waitForScreen('tools', (t) => /pid=\d+/.test(t), 'the shell pid');
+    const before = await waitForScreen(page, 'tools', (t) => /pid=\d+/.test(t), 'the shell pid');
     const pid = /pid=(\d+)/.exec(before)![1];
     await page.screenshot({ path: `/tmp/${PREFIX}-welcome.png` });
 
     await page.reload();
     await waitConnected('tools');
-    await waitForScreen('tools', (t) => t.includes(`pid=${pid}`), 'the replayed screen');
+    await waitForScreen(page, 'tools', (t) => t.includes(`pid=${pid}`), 'the replayed screen');
     await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
     await page.keyboard.type('echo "again=$$"');
     await page.keyboard.press('Enter');
-    await waitForScreen('tools', (t) => t.includes(`again=${pid}`), 'the same shell pid after reload');
+    await waitForScreen(page, 'tools', (t) => t.includes(`again=${pid}`), 'the same shell pid after reload');
   });
 
   it('switches tabs and runs a block in the second terminal', async () => {
     await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').click();
-    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
-    await waitForScreen('scratch', (t) => /^\/tmp$/m.test(t), 'pwd output in the scratch terminal');
+    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: PAGE_WAIT_MS });
+    await waitForScreen(page, 'scratch', (t) => /^\/tmp$/m.test(t), 'pwd output in the scratch terminal');
   });
 
   it('unfolds a minimized dock and focuses the right tab when a block runs', async () => {
     await page.locator('[aria-label="Minimize terminals"]').click();
-    await page.locator('[data-testid="terminal-dock"][data-minimized="true"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-testid="terminal-dock"][data-minimized="true"]').waitFor({ timeout: PAGE_WAIT_MS });
     await page.locator('[data-terminal-tab="tools"]').click(); // also restores the dock
     await page.locator('[aria-label="Minimize terminals"]').click();
     await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').click();
-    await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: WAIT_MS });
-    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-testid="terminal-dock"][data-minimized="false"]').waitFor({ timeout: PAGE_WAIT_MS });
+    await page.locator('[data-terminal-tab="scratch"][aria-selected="true"]').waitFor({ timeout: PAGE_WAIT_MS });
     // Let the block finish (its pwd prints /tmp a second time), so typing does not interleave with it.
-    await waitForScreen('scratch', (t) => (t.match(/^\/tmp$/gm) ?? []).length >= 2, 'the block run a second time');
+    await waitForScreen(page, 'scratch', (t) => (t.match(/^\/tmp$/gm) ?? []).length >= 2, 'the block run a second time');
     // No click into the terminal: the keyboard must already be there.
     await page.keyboard.type('echo focus-$((2*4))');
     await page.keyboard.press('Enter');
-    await waitForScreen('scratch', (t) => t.includes('focus-8'), 'typed output in the focused tab');
+    await waitForScreen(page, 'scratch', (t) => t.includes('focus-8'), 'typed output in the focused tab');
   });
 
   it('fits the shell to the dock: full screen gives it more rows, restoring gives them back', async () => {
@@ -162,13 +117,13 @@ describe('welcome lesson in a real browser', () => {
       await page.locator('.pb-xterm[data-terminal-id="scratch"]').click();
       await page.keyboard.type(`clear; echo ${tag}=$(stty size | tr ' ' x)`);
       await page.keyboard.press('Enter');
-      const text = await waitForScreen('scratch', (t) => new RegExp(`^${tag}=\\d+x\\d+`, 'm').test(t), `stty size (${tag})`);
+      const text = await waitForScreen(page, 'scratch', (t) => new RegExp(`^${tag}=\\d+x\\d+`, 'm').test(t), `stty size (${tag})`);
       const [rows, cols] = new RegExp(`^${tag}=(\\d+)x(\\d+)`, 'm').exec(text)!.slice(1).map(Number);
       return { rows: rows!, cols: cols! };
     };
     const docked = await size('docked');
     await page.locator('[aria-label="Full screen"]').click();
-    await page.locator('[aria-label="Exit full screen"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[aria-label="Exit full screen"]').waitFor({ timeout: PAGE_WAIT_MS });
     // The resize reaches the pty asynchronously (ResizeObserver, then a Resize frame): ask until it shows.
     let full = await size('full');
     for (let i = 0; i < 20 && full.rows === docked.rows; i++) full = await size('full');
@@ -183,20 +138,20 @@ describe('welcome lesson in a real browser', () => {
     await selectTab('tools');
     await page.keyboard.type('echo "here=$$"');
     await page.keyboard.press('Enter');
-    const here = /here=(\d+)/.exec(await waitForScreen('tools', (t) => /here=\d+/.test(t), 'pid before moving'))![1];
+    const here = /here=(\d+)/.exec(await waitForScreen(page, 'tools', (t) => /here=\d+/.test(t), 'pid before moving'))![1];
     await page.evaluate(() => ((window as unknown as { pbbSamePage: boolean }).pbbSamePage = true));
     // Scrolled to the very end, the page's last links sit above the dock, not behind it.
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     await page.screenshot({ path: `/tmp/${PREFIX}-page-end.png` });
     await page.locator('a.pagination-nav__link--next').click();
-    await page.waitForURL((url) => url.pathname !== '/', { timeout: WAIT_MS });
+    await page.waitForURL((url) => url.pathname !== '/', { timeout: PAGE_WAIT_MS });
     // A client-side move: the page (and so the dock and its sockets) was never reloaded.
     expect(await page.evaluate(() => (window as unknown as { pbbSamePage?: boolean }).pbbSamePage)).toBe(true);
     await waitConnected('tools');
     await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
     await page.keyboard.type('echo "there=$$"');
     await page.keyboard.press('Enter');
-    await waitForScreen('tools', (t) => t.includes(`there=${here}`), 'the same shell on the next page');
+    await waitForScreen(page, 'tools', (t) => t.includes(`there=${here}`), 'the same shell on the next page');
   });
 
   it('grows the shell when the dock is dragged taller', async () => {
@@ -204,7 +159,7 @@ describe('welcome lesson in a real browser', () => {
       await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
       await page.keyboard.type(`clear; echo ${tag}=$(stty size | cut -d' ' -f1)`);
       await page.keyboard.press('Enter');
-      const text = await waitForScreen('tools', (t) => new RegExp(`^${tag}=\\d+`, 'm').test(t), `stty rows (${tag})`);
+      const text = await waitForScreen(page, 'tools', (t) => new RegExp(`^${tag}=\\d+`, 'm').test(t), `stty rows (${tag})`);
       return Number(new RegExp(`^${tag}=(\\d+)`, 'm').exec(text)![1]);
     };
     const before = await rowsOf('before');
@@ -233,16 +188,16 @@ describe('welcome lesson in a real browser', () => {
       failing: [],
     };
     labHealth = base;
-    await pill.getByText('connections starting').waitFor({ timeout: WAIT_MS });
+    await pill.getByText('connections starting').waitFor({ timeout: PAGE_WAIT_MS });
     labHealth = { ...base, state: 'ready', hosts: [{ ...base.hosts[0]!, processes: [{ name: 'sidecar', state: 'ready', restarts: 0 }] }] };
-    await pill.getByText('connections ready').waitFor({ timeout: WAIT_MS });
+    await pill.getByText('connections ready').waitFor({ timeout: PAGE_WAIT_MS });
     labHealth = {
       ...base,
       state: 'degraded',
       failing: ['api/sidecar'],
       hosts: [{ ...base.hosts[0]!, processes: [{ name: 'sidecar', state: 'failed', restarts: 5, lastError: 'exited with code 1' }] }],
     };
-    await pill.getByText('connections degraded: api/sidecar').waitFor({ timeout: WAIT_MS });
+    await pill.getByText('connections degraded: api/sidecar').waitFor({ timeout: PAGE_WAIT_MS });
     expect(await pill.getAttribute('title')).toContain('exited with code 1');
     await page.screenshot({ path: `/tmp/${PREFIX}-degraded.png` });
   });
@@ -251,43 +206,43 @@ describe('welcome lesson in a real browser', () => {
     await selectTab('scratch');
     await page.keyboard.type('echo "old=$$"');
     await page.keyboard.press('Enter');
-    const old = /old=(\d+)/.exec(await waitForScreen('scratch', (t) => /old=\d+/.test(t), 'the old pid'))![1];
+    const old = /old=(\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /old=\d+/.test(t), 'the old pid'))![1];
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
-    await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: WAIT_MS });
-    await waitForScreen('scratch', (t) => t.includes('[process exited with code 0]'), 'the exit line');
+    await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: PAGE_WAIT_MS });
+    await waitForScreen(page, 'scratch', (t) => t.includes('[process exited with code 0]'), 'the exit line');
     await page.locator('button[aria-label="Restart terminal Scratch"]').click();
     await waitConnected('scratch');
     await page.locator('.pb-xterm[data-terminal-id="scratch"]').click();
     await page.keyboard.type('echo "new=$$"');
     await page.keyboard.press('Enter');
-    const fresh = /new=(\d+)/.exec(await waitForScreen('scratch', (t) => /new=\d+/.test(t), 'the new pid'))![1];
+    const fresh = /new=(\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /new=\d+/.test(t), 'the new pid'))![1];
     expect(fresh).not.toBe(old);
   });
 
   it('types a block into a slow-starting shell only at its first prompt, so each command is echoed once', async () => {
     // A login shell that prints, then waits before its first prompt until the test lets it go. Typed
     // during that wait, a command would be echoed twice: by the tty now and by readline later.
-    const profile = join(home, '.profile');
-    const go = join(home, 'go');
+    const profile = join(app.home!, '.profile');
+    const go = join(app.home!, 'go');
     try {
-      await page.goto(`${gw.url}/`);
+      await page.goto(`${app.gw.url}/`);
       await waitConnected('scratch');
       await selectTab('scratch');
       await page.keyboard.type('exit');
       await page.keyboard.press('Enter');
-      await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: WAIT_MS });
+      await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: PAGE_WAIT_MS });
       writeFileSync(profile, `echo 'profile: starting'; while [ ! -e ${go} ]; do sleep 0.05; done\n`);
       await page.locator('button[aria-label="Restart terminal Scratch"]').click();
       await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').first().click();
       // Long past the quiet spell (150 ms) after which a page that ignored prompt marks would type.
-      await waitForScreen('scratch', (t) => t.includes('profile: starting'), 'the profile running');
+      await waitForScreen(page, 'scratch', (t) => t.includes('profile: starting'), 'the profile running');
       await page.waitForTimeout(1_000);
       writeFileSync(go, '');
-      const text = await waitForScreen('scratch', (t) => /\n\/tmp\s*\n/.test(t), 'the output of pwd');
+      const text = await waitForScreen(page, 'scratch', (t) => /\n\/tmp\s*\n/.test(t), 'the output of pwd');
       expect(text).toContain('profile: starting');
-      expect(count(text, 'cd /tmp')).toBe(1);
-      expect(count(text, 'pwd')).toBe(1);
+      expect(occurrences(text, 'cd /tmp')).toBe(1);
+      expect(occurrences(text, 'pwd')).toBe(1);
     } finally {
       rmSync(profile, { force: true });
       rmSync(go, { force: true });

@@ -3,24 +3,11 @@
  * ranges a second apart, delta() and increase() across a counter reset, a sidecar's requests in and out.
  * Checked with the checker itself on a real Prometheus serving the fixture.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Challenge } from '../../src/checker/challenges.ts';
+import { describe, expect, it } from 'vitest';
 import { checkAnswer } from '../../src/checker/checkAnswer.ts';
-import { startOfflineLab, type OfflineLab } from './offline.ts';
+import { withOfflineLab } from './offline.ts';
 
-let lab: OfflineLab;
-beforeAll(async () => {
-  lab = await startOfflineLab();
-});
-afterAll(async () => {
-  await lab?.prometheus.stop();
-});
-
-function challenge(id: string): Challenge {
-  const c = lab.set.byId.get(id);
-  if (!c) throw new Error(`no challenge ${id} in labs/connections/challenges.yaml`);
-  return c;
-}
+const lab = withOfflineLab();
 
 /** An instant query at the end of the offline window. */
 async function instant(query: string) {
@@ -51,7 +38,7 @@ describe('the offline fixture', () => {
     ['delta() for increase() across a counter reset', 'pending-overflow-rate', 'sum(delta(envoy_cluster_upstream_rq_pending_overflow{envoy_cluster_name="api"}[1m])) / 60'],
     ["the ingress' requests out to the api for its requests in", 'ingress-request-rate', 'sum(rate(envoy_cluster_upstream_rq_total{job="ingress", envoy_cluster_name="api"}[1m]))'],
   ])('fails %s', async (_what, id, answer) => {
-    const r = await checkAnswer(challenge(id), answer, lab.target);
+    const r = await checkAnswer(lab.challenge(id), answer, lab.target);
     expect(r.error).toBeUndefined();
     expect(r.passed).toBe(false);
   });

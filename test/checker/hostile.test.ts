@@ -3,20 +3,14 @@
  * --query.max-samples): each gets a clear message from a guard (the checker's or Prometheus'), never the
  * client-side timeout, and a normal check running at the same time still answers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChallengeLimits } from '../../src/protocol/challenges.ts';
 import { checkAnswer } from '../../src/checker/checkAnswer.ts';
-import { startOfflineLab, type OfflineLab } from './offline.ts';
+import { withOfflineLab } from './offline.ts';
 
-let lab: OfflineLab;
-beforeAll(async () => {
-  lab = await startOfflineLab();
-});
-afterAll(async () => {
-  await lab?.prometheus.stop();
-});
+const lab = withOfflineLab();
 
-const challenge = () => lab.set.byId.get('api-destroyed-connections-rate')!;
+const challenge = () => lab.challenge('api-destroyed-connections-rate');
 
 describe('hostile answers', () => {
   it('refuses a subquery with a tiny step before it reaches Prometheus', async () => {

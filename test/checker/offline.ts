@@ -1,5 +1,6 @@
 /** Test helper: the connections lab's challenges and an offline Prometheus on its fixture (temp dirs prefixed `pbf`). */
-import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { loadChallenges, type Challenge, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { offlineWindow, type CheckTarget } from '../../src/checker/checkAnswer.ts';
 import type { RangeWindow } from '../../src/checker/prometheusClient.ts';
 import { startOfflinePrometheus, type OfflinePrometheus } from '../../src/checker/offlinePrometheus.ts';
@@ -10,15 +11,57 @@ export interface OfflineLab {
   set: ChallengeSet;
   prometheus: OfflinePrometheus;
   target: CheckTarget;
+  /** The challenge `id`; throws when the lab has none of that id. */
+  challenge(id: string): Challenge;
 }
 
-export async function startOfflineLab(): Promise<OfflineLab> {
+/** `prefix` names the Prometheus' temp dirs: the browser tests pass their own. */
+export async function startOfflineLab(prefix = TEST_PREFIX): Promise<OfflineLab> {
   const loaded = await loadChallenges('connections');
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n'));
-  const started = await startOfflinePrometheus(loaded.set, { prefix: TEST_PREFIX });
+  const started = await startOfflinePrometheus(loaded.set, { prefix });
   if (!started.ok) throw new Error(started.message);
   const set = loaded.set;
-  return { set, prometheus: started.prometheus, target: { prometheus: started.prometheus.client, window: offlineWindow(set), scrapeSeconds: set.scrapeInterval } };
+  return {
+    set,
+    prometheus: started.prometheus,
+    target: { prometheus: started.prometheus.client, window: offlineWindow(set), scrapeSeconds: set.scrapeInterval },
+    challenge(id) {
+      const c = set.byId.get(id);
+      if (!c) throw new Error(`no challenge ${id} in labs/connections/challenges.yaml`);
+      return c;
+    },
+  };
+}
+
+/**
+ * The offline lab for the tests of one file: started before them (beforeAll), stopped after them
+ * (afterAll). Its fields are read inside the tests, once it has started.
+ */
+export function withOfflineLab(): OfflineLab {
+  let lab: OfflineLab | undefined;
+  beforeAll(async () => {
+    lab = await startOfflineLab();
+  });
+  afterAll(async () => {
+    await lab?.prometheus.stop();
+  });
+  const started = (): OfflineLab => {
+    if (!lab) throw new Error('the offline lab is read before beforeAll started it');
+    return lab;
+  };
+  return {
+    get set() {
+      return started().set;
+    },
+    get prometheus() {
+      return started().prometheus;
+    },
+    get target() {
+      return started().target;
+    },
+    challenge: (id) => started().challenge(id),
+  };
 }
 
 /**
