@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PIDS_CGROUP_ROOT } from '../terminal/ProcessCgroup.ts';
 import { removeStaleLeftovers } from './staleLeftovers.ts';
 
-const PREFIX = 'pbh';
+/** This file's own prefix: a lesson run elsewhere (prefix pbxr, pbxw) removes its own prefix's stale leftovers, never these fixtures. */
+const PREFIX = 'pbxs';
 const made: string[] = [];
 
 /** A pid that just exited: nothing runs under it (reuse within the test is practically impossible). */

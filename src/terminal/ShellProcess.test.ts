@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { isAlive } from './killShell.ts';
 import { PIDS_CGROUP_ROOT, removeCgroupParent } from './ProcessCgroup.ts';
 import { ShellProcess } from './ShellProcess.ts';
@@ -10,6 +11,8 @@ import type { SpawnSpec } from './target.ts';
 /** This file's own parent cgroup (the test helpers' prefix), removed at the end. */
 const CGROUP_PARENT = `pba-shell-${randomBytes(4).toString('hex')}`;
 const KILL_GRACE_MS = 3_000;
+/** How long after a paused shell's output is written to look for it: the unpaused control sees its output within it. */
+const PAUSE_WINDOW_MS = 300;
 
 const spec: SpawnSpec = {
   host: 'tools',
@@ -70,13 +73,27 @@ describe('ShellProcess', () => {
     t.shell.resize(100, 30);
     t.type('echo "size:$(stty size)"');
     await t.waitFor(/size:30 100/);
-    t.shell.setPaused(true);
-    expect(t.shell.isPaused).toBe(true);
-    t.type('echo "pau""sed"');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(t.output()).not.toMatch(/paused/);
-    t.shell.setPaused(false);
-    await t.waitFor(/paused/);
+    // Each command says it has run by a file, outside the pty: the window below starts once its output is
+    // in the pty for sure. The same window unpaused shows that output, so "nothing while paused" means paused.
+    const dir = mkdtempSync(join(tmpdir(), 'pba-pause-'));
+    try {
+      const ranAndWaited = async (name: string) => {
+        await vi.waitFor(() => expect(existsSync(join(dir, name))).toBe(true), { timeout: 10_000, interval: 10 });
+        await new Promise((r) => setTimeout(r, PAUSE_WINDOW_MS));
+      };
+      t.type(`echo "read-""while-running"; touch ${dir}/running`);
+      await ranAndWaited('running');
+      expect(t.output()).toMatch(/read-while-running/);
+      t.shell.setPaused(true);
+      expect(t.shell.isPaused).toBe(true);
+      t.type(`echo "held-""while-paused"; touch ${dir}/paused`);
+      await ranAndWaited('paused');
+      expect(t.output()).not.toMatch(/held-while-paused/);
+      t.shell.setPaused(false);
+      await t.waitFor(/held-while-paused/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('holds every process in its cgroup, and its dispose kills them all, setsid jobs included, and removes the cgroup', async () => {

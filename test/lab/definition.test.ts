@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseLabText } from '../../src/lab/loadLab.ts';
 import { startLab } from '../../src/lab/startLab.ts';
 import { formatDefinitionError, type DefinitionError } from '../../src/definitions/definitionError.ts';
-import { FIXTURES, PREFIX, runtimeDir } from './helpers.ts';
+import { FIXTURES, runtimeDir } from './helpers.ts';
 
 function errorsOf(yaml: string): string[] {
   const r = parseLabText(yaml, 'lab.yaml');
@@ -130,18 +130,23 @@ describe('a hostile lab definition', () => {
     ]);
   });
 
-  it('gives one clear error for exponential aliases ("billion laughs"), quickly', () => {
+  it('gives one clear error for exponential aliases ("billion laughs"), without expanding them', () => {
     let yaml = 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
     for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']] as const) {
       yaml += `x-${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]\n`;
     }
-    const started = performance.now();
+    // 10^9 nodes expanded would exhaust memory or the test's timeout: refused by count, not by a clock.
     const errors = errorsOf(`${yaml}hosts:\n  web: {}\n`);
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^lab\.yaml:\d+:\d+: YAML: aliases expand to more than \d+ copies/);
   });
 });
+
+/**
+ * This file's own prefix: its namespace diff must not see the other lab tests' instances (they share
+ * helpers.ts's prefix and may run at the same time).
+ */
+const PREFIX = 'pbxn';
 
 describe('starting a malformed lab', () => {
   const rt = runtimeDir();

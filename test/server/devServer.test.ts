@@ -5,12 +5,13 @@
  * no other test file then has a reason to build while it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sessionCookie, TerminalTestClient } from '../helpers/gateway.ts';
 import { freePort } from '../programs/helpers.ts';
-import { alive } from '../helpers/procfs.ts';
+import { alive, statFields } from '../helpers/procfs.ts';
 import { HEALTH_PATH } from '../../src/protocol/health.ts';
 import { ensureSiteBuilt } from '../browser/siteBuild.ts';
 import { removeCgroupParent } from '../../src/terminal/ProcessCgroup.ts';
@@ -49,14 +50,39 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!child?.pid) return;
   const devServerPid = Number(/Docusaurus dev server started \(pid (\d+)\)/.exec(output)?.[1]);
+  // The dev server runs in a process group of its own: found here too in case its pid line never came.
+  const groups = new Set([...childrenOf(child.pid), ...(devServerPid > 0 ? [devServerPid] : [])]);
   const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
   process.kill(child.pid, 'SIGTERM');
   await exited;
+  const leftBehind = devServerPid > 0 && alive(devServerPid);
+  // Whatever happened above, nothing of it outlives the test.
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
   removeCgroupParent(cgroupParent);
   // The gateway stops the dev server (its own process group) before it exits.
   expect(devServerPid).toBeGreaterThan(0);
-  expect(alive(devServerPid)).toBe(false);
+  expect(leftBehind).toBe(false);
 }, 60_000);
+
+/** The pids whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      // After the command name: state, ppid, …
+      if (Number(statFields(`/proc/${name}/stat`)[1]) === pid) children.push(Number(name));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return children;
+}
 
 describe('patchbay dev', () => {
   it('serves the dev site and the API on one port, issuing the session cookie', async () => {

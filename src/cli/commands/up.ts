@@ -15,7 +15,8 @@ const help = commandHelp('up', `[LAB] [--detach] [--prefix P]
 
 Starts an instance of LAB (a name under labs/, a directory with lab.yaml, or a YAML file;
 default: connections), showing each host and process as it becomes ready. The definition is
-checked first: errors are printed as file:line:column and nothing is started.
+checked first: errors are printed as file:line:column and nothing is started. Errors of the
+lab's challenges.yaml are printed too (as challenges: lines) but do not stop the lab.
 
 By default \`up\` stays in the foreground and supervises the lab; Ctrl-C stops it and removes
 everything it created. With --detach the runtime moves to the background once the lab is up;
