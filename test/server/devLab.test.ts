@@ -81,6 +81,8 @@ describe('patchbay dev follows the lab files', () => {
     const h = await health();
     instance = h.lab!.instance;
     expect(h.dev).toEqual({ errors: [], restarting: false, lastChange: null });
+    // lab.yaml's `prometheus.scrapeInterval: 1s`, which the page's graphs read from here.
+    expect(h.lab?.scrapeIntervalSeconds).toBe(1);
     expect(await titles()).toEqual(['Requests so far']);
   }, RESTART_MS);
 
