@@ -13,13 +13,16 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(prefix: string): Promise<TestBrowser> {
+/** Default viewport: wide enough for the page and the dock side by side with the sidebar. */
+const VIEWPORT = { width: 1280, height: 900 };
+
+export async function launchChromium(prefix: string, viewport = VIEWPORT): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), `${prefix}-chromium-`));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 900 },
+    viewport,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
