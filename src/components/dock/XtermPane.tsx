@@ -2,7 +2,7 @@
  * One terminal's xterm.js view and its socket. Loaded lazily (React.lazy) by the dock, so xterm's code
  * is never in the page's first bundle nor rendered on the server.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { Terminal as Xterm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
@@ -31,9 +31,8 @@ export interface XtermPaneProps {
 export default function XtermPane({ spec }: XtermPaneProps) {
   const host = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    const element = host.current;
-    if (!element) return;
+  // Reads the spec of the render that opens the terminal; the effect below decides when that is.
+  const openTerminal = useEffectEvent((element: HTMLDivElement) => {
     const term = new Xterm({
       allowProposedApi: true, // needed by the unicode11 addon
       cursorBlink: true,
@@ -136,9 +135,14 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       connection.dispose();
       term.dispose();
     };
-    // The id names the shell: a later page declaring the same id with other details (a workdir, a
-    // user) gets the running shell, not a torn-down view and a reattach.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  });
+
+  // The id names the shell: a later page declaring the same id with other details (a workdir, a
+  // user) gets the running shell, not a torn-down view and a reattach.
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    return openTerminal(element);
   }, [spec.id]);
 
   return <div ref={host} className="pb-xterm" data-terminal-id={spec.id} />;
