@@ -87,6 +87,7 @@ function readHello(o: JsonObject): TerminalHello {
     cols: integer(o, 'cols'),
     rows: integer(o, 'rows'),
     promptMarks: boolean(o, 'promptMarks'),
+    ...(o.scrollback !== undefined && { scrollback: integer(o, 'scrollback') }),
   };
 }
 

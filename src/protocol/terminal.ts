@@ -88,8 +88,14 @@ export interface TerminalHello {
   workdir: string;
   /** True when this attach continues an existing shell (a Replay follows). */
   resumed: boolean;
+  /** The size the server gave the pty: the size asked for, clamped (protocol bounds, then the screen copy's memory share). */
   cols: number;
   rows: number;
+  /**
+   * Lines of scrollback the server's screen copy keeps, so a Replay restores at most this many: fewer
+   * than the default on very large screens, whose copy would pass its share of the terminal's memory.
+   */
+  scrollback?: number;
   /**
    * The shell marks its prompts (./promptMarks.ts): D with the last command's exit status before each
    * prompt, A as it starts, so run buttons and the lesson runner know when a command ended and how, and

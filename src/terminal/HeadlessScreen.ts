@@ -10,6 +10,7 @@ import xtermSerialize from '@xterm/addon-serialize';
 import { concatBytes } from './concatBytes.ts';
 import { findScrolledOutput, type ScreenGeometry } from './scrolledOutput.ts';
 import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.ts';
+import { screenCopyBytes } from './TerminalLimits.ts';
 
 /** Largest piece handed to xterm at once, so resizes, snapshots and other screens are not kept waiting. */
 const SLICE_BYTES = 64 * 1024;
@@ -35,7 +36,7 @@ export interface HeadlessScreenOptions {
 
 type QueueItem =
   | { kind: 'output'; data: Uint8Array; counted: boolean }
-  | { kind: 'resize'; cols: number; rows: number }
+  | { kind: 'resize'; cols: number; rows: number; scrollback: number | undefined }
   | { kind: 'snapshot'; resolve: (text: string) => void };
 
 type Terminal = InstanceType<typeof xtermHeadless.Terminal>;
@@ -43,7 +44,7 @@ type Terminal = InstanceType<typeof xtermHeadless.Terminal>;
 export class HeadlessScreen implements ScreenMirror {
   private readonly term: Terminal;
   private readonly serializer: InstanceType<typeof xtermSerialize.SerializeAddon>;
-  private readonly scrollback: number;
+  private scrollback: number;
   private readonly queue: QueueItem[] = [];
   /** Output bytes queued and not yet consumed (replays of skipped output do not count). */
   private queuedBytes = 0;
@@ -86,9 +87,9 @@ export class HeadlessScreen implements ScreenMirror {
     this.pump();
   }
 
-  resize(cols: number, rows: number): void {
+  resize(cols: number, rows: number, scrollback?: number): void {
     if (this.disposed) return;
-    this.queue.push({ kind: 'resize', cols, rows });
+    this.queue.push({ kind: 'resize', cols, rows, scrollback });
     this.barriers++;
     this.pump();
   }
@@ -111,6 +112,25 @@ export class HeadlessScreen implements ScreenMirror {
     this.term.dispose();
   }
 
+  /** Estimated bytes the copy may hold at its size (TerminalLimits.screenCopyBytes). */
+  get estimatedBytes(): number {
+    return this.disposed ? 0 : screenCopyBytes(this.term.cols, this.term.rows, this.scrollback);
+  }
+
+  /** Less scrollback is applied before the screen grows and more after, so the copy never passes the larger of the two sizes' share. */
+  private applyResize(cols: number, rows: number, scrollback: number | undefined): void {
+    const less = scrollback !== undefined && scrollback < this.scrollback;
+    if (less) this.setScrollback(scrollback);
+    this.term.resize(cols, rows);
+    if (scrollback !== undefined && !less) this.setScrollback(scrollback);
+  }
+
+  private setScrollback(lines: number): void {
+    if (lines === this.scrollback) return;
+    this.scrollback = lines;
+    this.term.options.scrollback = lines;
+  }
+
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -120,7 +140,7 @@ export class HeadlessScreen implements ScreenMirror {
         if (head.kind === 'resize') {
           this.queue.shift();
           this.barriers--;
-          this.term.resize(head.cols, head.rows);
+          this.applyResize(head.cols, head.rows, head.scrollback);
           continue;
         }
         if (head.kind === 'snapshot') {

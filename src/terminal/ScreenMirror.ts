@@ -8,7 +8,8 @@
 export interface ScreenMirror {
   /** Queues output. The owner learns through its `onConsumed` listener as queued bytes are parsed or skipped. */
   write(data: Uint8Array): void;
-  resize(cols: number, rows: number): void;
+  /** New size; `scrollback` (when given) the lines kept from now on, so the copy stays within its share. */
+  resize(cols: number, rows: number, scrollback?: number): void;
   /** The screen and scrollback as escape sequences, including every write issued before the call. */
   snapshot(): Promise<string>;
   dispose(): void;

@@ -1,5 +1,7 @@
 /**
- * One worker thread holding the screen copies of all of a registry's terminals. Output for the worker
+ * One worker thread holding the screen copies of all of a registry's terminals, started with the first
+ * and ended once none has been open for `idleMs`, so the memory a burst of big screens took goes back
+ * (a worker's heap does not shrink by itself: 32 copies of 1000x500 left the gateway 700 MB larger). Output for the worker
  * is gathered from every terminal and posted as one message: at once when a flood has gathered
  * FLUSH_NOW_BYTES, otherwise after FLUSH_DELAY_MS, so a hundred learners typing do not wake the worker
  * for every keystroke. Consumed counts come back in batches and drive each terminal's parser guard.
@@ -13,18 +15,34 @@ import type { ConsumedListener, ScreenMirror, ScreenSize } from './ScreenMirror.
 export type ScreenRequest =
   | { op: 'open'; id: number; size: ScreenSize }
   | { op: 'write'; ids: number[]; chunks: Uint8Array[] }
-  | { op: 'resize'; id: number; cols: number; rows: number }
+  | { op: 'resize'; id: number; cols: number; rows: number; scrollback?: number }
   | { op: 'snapshot'; id: number; token: number }
+  | { op: 'stats'; token: number }
   | { op: 'close'; id: number };
 
 export type ScreenReply =
   | { op: 'consumed'; ids: number[]; bytes: number[] }
-  | { op: 'snapshot'; token: number; text: string };
+  | { op: 'snapshot'; token: number; text: string }
+  | { op: 'stats'; token: number; screens: number; estimatedBytes: number };
+
+/** What the pool holds: its workers, the copies open on this side, and those the worker holds. */
+export interface ScreenPoolStats {
+  workers: number;
+  screens: number;
+  workerScreens: number;
+  /** The worker's copies' estimated bytes (TerminalLimits.screenCopyBytes). */
+  estimatedBytes: number;
+}
 
 /** Gathered output is posted at the next turn once it reaches this much… */
 const FLUSH_NOW_BYTES = 64 * 1024;
 /** …else after this delay. The copy only has to be complete when a snapshot is asked for (which flushes). */
 const FLUSH_DELAY_MS = 10;
+/**
+ * A worker with no screen open is ended after this long: its heap (hundreds of MB after big screens)
+ * goes back to the system, and a learner reloading a page does not pay a worker start (about 100 ms).
+ */
+export const SCREEN_WORKER_IDLE_MS = 30_000;
 
 const WORKER_URL = new URL('./screenWorker.ts', import.meta.url);
 /**
@@ -43,8 +61,16 @@ interface PooledScreen {
   gatheredBytes: number;
 }
 
+export interface ScreenWorkerPoolOptions {
+  /** End the worker once no screen has been open for this long (tests use 0). */
+  idleMs?: number;
+}
+
 export class ScreenWorkerPool {
   private worker: Worker | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleMs: number;
+  private readonly statsWaiters = new Map<number, (reply: Extract<ScreenReply, { op: 'stats' }>) => void>();
   private nextId = 1;
   private nextToken = 1;
   private readonly screens = new Map<number, PooledScreen>();
@@ -52,6 +78,25 @@ export class ScreenWorkerPool {
   private gatheredBytes = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushImmediate: NodeJS.Immediate | null = null;
+
+  constructor(options: ScreenWorkerPoolOptions = {}) {
+    this.idleMs = options.idleMs ?? SCREEN_WORKER_IDLE_MS;
+  }
+
+  /** What is held now; the worker's own count comes from the worker (0 when there is none). */
+  async stats(): Promise<ScreenPoolStats> {
+    const worker = this.worker;
+    const screens = this.screens.size;
+    if (!worker) return { workers: 0, screens, workerScreens: 0, estimatedBytes: 0 };
+    const token = this.nextToken++;
+    const reply = await new Promise<Extract<ScreenReply, { op: 'stats' }> | null>((resolve) => {
+      this.statsWaiters.set(token, resolve);
+      worker.once('exit', () => resolve(null));
+      worker.postMessage({ op: 'stats', token } satisfies ScreenRequest);
+    });
+    this.statsWaiters.delete(token);
+    return { workers: this.worker ? 1 : 0, screens: this.screens.size, workerScreens: reply?.screens ?? 0, estimatedBytes: reply?.estimatedBytes ?? 0 };
+  }
 
   open(size: ScreenSize, onConsumed: ConsumedListener): ScreenMirror {
     const worker = this.ensureWorker();
@@ -61,10 +106,10 @@ export class ScreenWorkerPool {
     worker.postMessage({ op: 'open', id, size } satisfies ScreenRequest);
     return {
       write: (data) => this.write(id, data),
-      resize: (cols, rows) => {
+      resize: (cols, rows, scrollback) => {
         if (!this.alive(id)) return;
         this.flush();
-        worker.postMessage({ op: 'resize', id, cols, rows } satisfies ScreenRequest);
+        worker.postMessage({ op: 'resize', id, cols, rows, ...(scrollback !== undefined && { scrollback }) } satisfies ScreenRequest);
       },
       snapshot: () => {
         if (!this.alive(id)) return Promise.resolve('');
@@ -81,6 +126,7 @@ export class ScreenWorkerPool {
         this.screens.delete(id);
         this.gatheredBytes -= open.gatheredBytes;
         if (open.worker === this.worker) open.worker.postMessage({ op: 'close', id } satisfies ScreenRequest);
+        if (this.screens.size === 0) this.idleLater();
       },
     };
   }
@@ -134,7 +180,23 @@ export class ScreenWorkerPool {
     this.worker.postMessage({ op: 'write', ids, chunks } satisfies ScreenRequest, transfer);
   }
 
+  private idleLater(): void {
+    if (this.idleTimer || !this.worker) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.screens.size > 0 || !this.worker) return;
+      const worker = this.worker;
+      // Forgotten first, so its exit is not taken for a failure.
+      this.worker = null;
+      this.cancelFlush();
+      void worker.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   private ensureWorker(): Worker {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     if (this.worker) return this.worker;
     const worker = new Worker(BOOTSTRAP, { eval: true });
     worker.on('message', (reply: ScreenReply) => {
@@ -145,6 +207,8 @@ export class ScreenWorkerPool {
           open.outstanding -= reply.bytes[i]!;
           open.onConsumed(reply.bytes[i]!);
         }
+      } else if (reply.op === 'stats') {
+        this.statsWaiters.get(reply.token)?.(reply);
       } else {
         const snapshot = this.snapshots.get(reply.token);
         this.snapshots.delete(reply.token);
@@ -184,6 +248,8 @@ export class ScreenWorkerPool {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     this.cancelFlush();
     for (const snapshot of this.snapshots.values()) snapshot.resolve('');
     this.snapshots.clear();

@@ -1,13 +1,13 @@
 /**
- * A terminal's shell: a pty running the resolved spawn spec, inside a cgroup of its own when cgroups are
- * writable (ProcessCgroup), with the resolver's complete environment (plus the prompt-mark hook for
+ * A terminal's shell: a pty running the resolved spawn spec, inside a cgroup of its own with its caps when
+ * cgroups are writable (ProcessCgroup), with the resolver's complete environment (plus the prompt-mark hook for
  * bash) and nothing of the gateway's. Disposing it tears the whole tree down, newest first: the process
  * group (killShell), then whatever is left in the cgroup; it resolves when nothing is left.
  */
 import * as pty from 'node-pty';
 import type { TerminalExit } from '../protocol/terminal.ts';
 import type { SpawnSpec } from './target.ts';
-import { ProcessCgroup } from './ProcessCgroup.ts';
+import { ProcessCgroup, type CgroupLimits } from './ProcessCgroup.ts';
 import { withPromptMarks } from './promptMarks.ts';
 import { killShell } from './killShell.ts';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle.ts';
@@ -16,8 +16,10 @@ export interface ShellProcessOptions {
   spec: SpawnSpec;
   cols: number;
   rows: number;
-  /** cgroup directory (under the pids controller) that holds this gateway's terminals; null: none. */
+  /** cgroup (relative to each controller's root) under which this shell's own is made; null: none. */
   cgroupParent: string | null;
+  /** Caps of the shell's cgroup (TerminalLimits' pidsMax, memory, CPU weight); null: none. */
+  cgroupLimits?: CgroupLimits | null;
   /** TerminalLimits.killGraceMs. */
   killGraceMs: number;
 }
@@ -41,7 +43,7 @@ export class ShellProcess implements Disposable {
 
   constructor(options: ShellProcessOptions) {
     const { spec } = options;
-    const cgroup = options.cgroupParent === null ? null : ProcessCgroup.create(options.cgroupParent);
+    const cgroup = options.cgroupParent === null ? null : ProcessCgroup.create(options.cgroupParent, 't', options.cgroupLimits ?? null);
     this.cgroup = cgroup;
     if (cgroup) this.store.add(toDisposable(() => cgroup.killAll()));
     const command = cgroup ? cgroup.joinCommand(spec.file, spec.args) : spec;
@@ -78,6 +80,11 @@ export class ShellProcess implements Disposable {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** The shell's cgroup (null when cgroups are off), for tests and the bench. */
+  get cgroupOf(): ProcessCgroup | null {
+    return this.cgroup;
   }
 
   /** Processes of this terminal (the cgroup's, else the shell alone). */

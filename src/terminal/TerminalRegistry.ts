@@ -15,8 +15,9 @@ import type { ResolveResult, SpawnSpec, TargetResolver } from './target.ts';
 import type { TerminalClient } from './TerminalClient.ts';
 import { DEFAULT_TERMINAL_LIMITS, type TerminalLimits } from './TerminalLimits.ts';
 import { TerminalSession } from './TerminalSession.ts';
-import { removeCgroupParent } from './ProcessCgroup.ts';
-import { ScreenWorkerPool } from './ScreenWorkerPool.ts';
+import { ProcessCgroup, removeCgroupParent, sweepDeadOwners } from './ProcessCgroup.ts';
+import { ownerName } from './processIdentity.ts';
+import { ScreenWorkerPool, type ScreenPoolStats } from './ScreenWorkerPool.ts';
 import { disposableTimeout, type Timer } from './lifecycle.ts';
 
 export type Prepared =
@@ -28,13 +29,17 @@ export interface TerminalRegistryOptions {
   resolver: TargetResolver;
   limits?: Partial<TerminalLimits>;
   /**
-   * Parent cgroup of this registry's terminals (default `patchbay`, shared by every gateway on the
-   * machine and left in place); null disables cgroups. A parent given here is this registry's own
-   * (tests pass one with their prefix) and is removed on close.
+   * Parent cgroup of the gateways' terminals (default `patchbay`, shared by every gateway on the
+   * machine and left in place); null disables cgroups. Each registry makes its own directory in it,
+   * named after its process (`gw-<pid>-<start time>`), and removes the directories of owners that are
+   * gone (a SIGKILLed gateway's), with every process in them. A parent given here is this registry's
+   * (tests pass one with their prefix) and is removed on close when empty.
    */
   cgroupParent?: string | null;
   /** Where the server's screen copies are parsed: a worker thread (default) or the main thread. */
   screens?: 'worker' | 'inline';
+  /** The screen worker ends once no screen has been open this long (ScreenWorkerPool's default). */
+  screenWorkerIdleMs?: number;
 }
 
 export class TerminalRegistry {
@@ -44,13 +49,26 @@ export class TerminalRegistry {
   /** Terminals that ended and are still tearing down; close() waits for them too. */
   private readonly ending = new Set<TerminalSession>();
   private readonly cgroupParent: string | null;
+  /** This gateway's directory name in every parent it uses (`gw-<pid>-<start time>`). */
+  private readonly owner = ownerName();
+  /** The owner directories this registry made (its parent's, and those under lab instances). */
+  private readonly ownerDirs = new Set<string>();
   private closed = false;
   private readonly screens: ScreenWorkerPool | null;
+  /** The cleanup of dead gateways' terminals: the cgroups removed (their processes killed). */
+  readonly swept: Promise<string[]>;
 
   constructor(private readonly options: TerminalRegistryOptions) {
     this.limits = { ...DEFAULT_TERMINAL_LIMITS, ...options.limits };
     this.cgroupParent = options.cgroupParent === undefined ? 'patchbay' : options.cgroupParent;
-    this.screens = options.screens === 'inline' ? null : new ScreenWorkerPool();
+    this.screens = options.screens === 'inline' ? null : new ScreenWorkerPool({ ...(options.screenWorkerIdleMs !== undefined && { idleMs: options.screenWorkerIdleMs }) });
+    const parent = this.cgroupParent;
+    this.swept = parent === null ? Promise.resolve([]) : sweepDeadOwners(parent).catch(() => []);
+  }
+
+  /** What the screen copies hold now (no worker, no copies once every terminal ended and the worker idled). */
+  screenStats(): Promise<ScreenPoolStats> {
+    return this.screens?.stats() ?? Promise.resolve({ workers: 0, screens: 0, workerScreens: 0, estimatedBytes: 0 });
   }
 
   get size(): number {
@@ -109,7 +127,7 @@ export class TerminalRegistry {
       cols: size.cols,
       rows: size.rows,
       limits: this.limits,
-      cgroupParent: this.cgroupParent,
+      cgroupParent: this.ownerDirFor(spec),
       ...(this.screens ? { openScreen: (size, onConsumed) => this.screens!.open(size, onConsumed) } : {}),
       onEnd: (ended) => {
         this.cancelGrace(ended);
@@ -145,7 +163,18 @@ export class TerminalRegistry {
     await Promise.all(all.map((s) => s.dispose()));
     this.sessions.clear();
     await this.screens?.close();
+    await this.swept;
+    // Empty by now: every terminal's cgroup went with it.
+    for (const dir of this.ownerDirs) await ProcessCgroup.at(dir)?.killAll();
     if (this.options.cgroupParent) removeCgroupParent(this.options.cgroupParent);
+  }
+
+  /** Where a terminal's cgroup is made: this gateway's directory under the target's parent (a lab instance's) or its own. */
+  private ownerDirFor(spec: SpawnSpec): string | null {
+    if (this.cgroupParent === null) return null;
+    const dir = `${spec.cgroupParent ?? this.cgroupParent}/${this.owner}`;
+    this.ownerDirs.add(dir);
+    return dir;
   }
 
   private countFor(sessionId: string): number {

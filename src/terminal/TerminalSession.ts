@@ -22,11 +22,12 @@ import {
 } from '../protocol/terminal.ts';
 import type { SpawnSpec } from './target.ts';
 import type { TerminalClient } from './TerminalClient.ts';
-import type { TerminalLimits } from './TerminalLimits.ts';
+import { fitScreen, terminalCgroupLimits, type TerminalLimits } from './TerminalLimits.ts';
 import { FlowGate } from './FlowGate.ts';
 import { HeadlessScreen } from './HeadlessScreen.ts';
 import type { OpenScreen, ScreenMirror } from './ScreenMirror.ts';
 import { ShellProcess } from './ShellProcess.ts';
+import type { ProcessCgroup } from './ProcessCgroup.ts';
 import { PromptTracker } from './PromptTracker.ts';
 import { AttachedClient } from './AttachedClient.ts';
 import { Watchdogs } from './Watchdogs.ts';
@@ -70,6 +71,8 @@ export class TerminalSession {
   private unwatchedBytes = 0;
   private cols: number;
   private rows: number;
+  /** Lines of scrollback the screen copy keeps at this size (fitScreen: the copy stays within its share). */
+  private scrollback: number;
   private attaches = 0;
   /** Set once the shell's trailing output has drained (ShellProcess.hasExited is set at once). */
   private exited: TerminalExit | null = null;
@@ -81,10 +84,10 @@ export class TerminalSession {
   constructor(private readonly options: TerminalSessionOptions) {
     this.terminalId = options.terminalId;
     this.spec = options.spec;
-    ({ cols: this.cols, rows: this.rows } = clampSize(options.cols, options.rows));
     const { limits } = options;
+    ({ cols: this.cols, rows: this.rows, scrollback: this.scrollback } = this.fit(options.cols, options.rows));
     try {
-      const size = { cols: this.cols, rows: this.rows, scrollback: limits.scrollback };
+      const size = { cols: this.cols, rows: this.rows, scrollback: this.scrollback };
       const onConsumed = (bytes: number) => {
         this.gate.parserDone(bytes);
         this.updatePause();
@@ -92,7 +95,8 @@ export class TerminalSession {
       this.screen = this.store.add(options.openScreen ? options.openScreen(size, onConsumed) : new HeadlessScreen(size, onConsumed));
       const { cgroupParent } = options;
       const { killGraceMs } = limits;
-      this.shell = this.store.add(new ShellProcess({ spec: this.spec, cols: this.cols, rows: this.rows, cgroupParent, killGraceMs }));
+      const cgroupLimits = terminalCgroupLimits(limits);
+      this.shell = this.store.add(new ShellProcess({ spec: this.spec, cols: this.cols, rows: this.rows, cgroupParent, cgroupLimits, killGraceMs }));
       this.store.add(this.shell.onData((data) => this.onOutput(data)));
       this.store.add(this.shell.onExit((exit) => this.onExit(exit)));
       this.watchdogs = this.store.add(
@@ -140,6 +144,11 @@ export class TerminalSession {
     return { unacked: this.gate.unacked, paused: this.shell.isPaused, parserPending: this.gate.parserPending };
   }
 
+  /** The terminal's cgroup (null when cgroups are off), for tests and the bench. */
+  get cgroup(): ProcessCgroup | null {
+    return this.shell.cgroupOf;
+  }
+
   /** Processes that belong to this terminal (the cgroup's, else the shell alone). */
   processIds(): number[] {
     return this.shell.processIds();
@@ -166,8 +175,8 @@ export class TerminalSession {
     const link = new AttachedClient(client, this.gate, () => this.updatePause());
     this.link = link;
     const { host, shell, user, workdir } = this.spec;
-    const { cols, rows } = this;
-    const hello: TerminalHello = { terminalId: this.terminalId, host, shell, user, workdir, resumed, cols, rows, promptMarks: this.shell.promptMarks };
+    const { cols, rows, scrollback } = this;
+    const hello: TerminalHello = { terminalId: this.terminalId, host, shell, user, workdir, resumed, cols, rows, scrollback, promptMarks: this.shell.promptMarks };
     link.sendJson(ServerMessage.Hello, hello);
     if (resumed) {
       // The serialized screen includes every byte written so far (a snapshot waits for the copy to catch up);
@@ -222,10 +231,21 @@ export class TerminalSession {
   }
 
   resize(cols: number, rows: number): void {
-    ({ cols: this.cols, rows: this.rows } = clampSize(cols, rows));
+    ({ cols: this.cols, rows: this.rows, scrollback: this.scrollback } = this.fit(cols, rows));
     if (this.shell.hasExited) return;
     this.shell.resize(this.cols, this.rows);
-    this.screen.resize(this.cols, this.rows);
+    this.screen.resize(this.cols, this.rows, this.scrollback);
+  }
+
+  /** The size asked for, clamped by the protocol and then to the screen copy's share of the memory budget. */
+  private fit(cols: number, rows: number): { cols: number; rows: number; scrollback: number } {
+    const clamped = clampSize(cols, rows);
+    return fitScreen(clamped.cols, clamped.rows, this.options.limits);
+  }
+
+  /** The size the terminal has (after clamping) and the scrollback its screen copy keeps. */
+  get size(): { cols: number; rows: number; scrollback: number } {
+    return { cols: this.cols, rows: this.rows, scrollback: this.scrollback };
   }
 
   private input(data: Uint8Array): void {

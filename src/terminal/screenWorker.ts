@@ -43,13 +43,18 @@ port.on('message', (message: ScreenRequest) => {
       for (let i = 0; i < message.ids.length; i++) screens.get(message.ids[i]!)?.write(message.chunks[i]!);
       return;
     case 'resize':
-      screens.get(message.id)?.resize(message.cols, message.rows);
+      screens.get(message.id)?.resize(message.cols, message.rows, message.scrollback);
       return;
     case 'snapshot': {
       const screen = screens.get(message.id);
       if (!screen) return reply({ op: 'snapshot', token: message.token, text: '' });
       void screen.snapshot().then((text) => reply({ op: 'snapshot', token: message.token, text }));
       return;
+    }
+    case 'stats': {
+      let estimatedBytes = 0;
+      for (const screen of screens.values()) estimatedBytes += screen.estimatedBytes;
+      return reply({ op: 'stats', token: message.token, screens: screens.size, estimatedBytes });
     }
     case 'close':
       screens.get(message.id)?.dispose();

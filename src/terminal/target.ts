@@ -18,6 +18,11 @@ export interface SpawnSpec {
   shell: string;
   user: string;
   workdir: string;
+  /**
+   * cgroup (relative to each controller's root) the terminal's own cgroup nests under, so its caps
+   * count against the target's too: a lab fills its instance's. Absent: the gateway's own parent.
+   */
+  cgroupParent?: string;
 }
 
 export type ResolveResult =

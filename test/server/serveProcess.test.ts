@@ -1,40 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PIDS_CGROUP_ROOT } from '../../src/terminal/ProcessCgroup.ts';
+import { PIDS_CGROUP_ROOT, ProcessCgroup } from '../../src/terminal/ProcessCgroup.ts';
 import { TerminalTestClient } from '../helpers/gateway.ts';
 import { alive, cmdline } from '../helpers/procfs.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const site = mkdtempSync(join(tmpdir(), 'pba-serve-site-'));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
-
-/** Cleanup after a failed run: kill what is left in our own cgroups and remove them. */
-async function removeCgroupTree(dir: string): Promise<void> {
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir).filter((n) => n.startsWith('t-'))) {
-    for (let i = 0; i < 50 && existsSync(join(dir, name)); i++) {
-      for (const pid of readFileSync(join(dir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await new Promise((r) => setTimeout(r, 20));
-      try {
-        rmdirSync(join(dir, name));
-      } catch {
-        /* busy until the last task is reaped */
-      }
-    }
-  }
-  rmdirSync(dir);
-}
 
 describe('patchbay serve', () => {
   it('prints its URL, serves terminals, and on SIGTERM ends them all and exits 0', async () => {
@@ -71,10 +48,7 @@ describe('patchbay serve', () => {
       const cgroupDir = join(PIDS_CGROUP_ROOT, cgroupParent);
       // Every process of the terminal, the setsid job included, from its cgroup (the job starts in
       // the background, so wait for it to appear).
-      const cgroupPids = () =>
-        readdirSync(cgroupDir)
-          .filter((name) => name.startsWith('t-'))
-          .flatMap((name) => readFileSync(join(cgroupDir, name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number));
+      const cgroupPids = () => ProcessCgroup.at(cgroupParent)!.allPids();
       const deadline = Date.now() + 15_000;
       while (!cgroupPids().some((pid) => cmdline(pid) === 'sleep 1004')) {
         if (Date.now() > deadline) throw new Error('the setsid job never appeared in the cgroup');
@@ -93,7 +67,8 @@ describe('patchbay serve', () => {
         child.kill('SIGKILL');
         await exited;
       }
-      await removeCgroupTree(join(PIDS_CGROUP_ROOT, cgroupParent));
+      // Cleanup after a failed run: kill what is left in our own cgroups and remove them.
+      await ProcessCgroup.at(cgroupParent)!.killAll();
     }
   });
 });
