@@ -28,6 +28,7 @@ import { progressLine } from './gatewayLab.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
 import { ProgressStore } from './progressStore.ts';
+import { defaultDatabase } from './database.ts';
 
 export const DevLabTiming = {
   /** Editors save in steps (write a temporary file, rename it over the old one): act once they are done. */
@@ -38,6 +39,7 @@ export interface DevLabOptions {
   /** Lab name under labs/, a directory holding lab.yaml, or a lab.yaml. */
   lab: string;
   log: (line: string) => void;
+  /** A directory for a progress database of its own (tests); default the gateway's database (database.ts). */
   progressDir?: string;
   /** Passed to every start of the lab (tests give their own prefix and runtime directory). */
   labOptions?: Pick<StartLabOptions, 'prefix' | 'runtimeDir'>;
@@ -82,7 +84,7 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   const labDir = dirname(labFile);
   const challengesFile = join(labDir, CHALLENGES_FILE);
   const shown = (file: string) => relative(process.cwd(), file) || file;
-  const progress = new ProgressStore(options.progressDir ?? join(PROJECT_DIR, 'var', 'progress'));
+  const progress = new ProgressStore(options.progressDir ?? defaultDatabase(process.env, log));
 
   let labName = basename(labDir);
   let instance: LabInstance | null = null;

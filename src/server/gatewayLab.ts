@@ -4,13 +4,11 @@
  * when the lab has a challenges file). `lab: null` (--no-lab) runs no lab: the gateway then serves
  * local `tools` terminals and reports `lab: null`.
  */
-import { join } from 'node:path';
 import type { LabHealth } from '../protocol/health.ts';
 import type { DevStatus } from '../protocol/devStatus.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { Route } from './Route.ts';
 import { startLab } from '../lab/startLab.ts';
-import { PROJECT_DIR } from '../lab/loadLab.ts';
 import type { LabProgress } from '../lab/types.ts';
 import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
@@ -18,6 +16,7 @@ import { challengeRoutes } from './routes/challenges.ts';
 import { loadChallenges } from '../checker/challenges.ts';
 import { PrometheusClient } from '../checker/prometheusClient.ts';
 import { ProgressStore } from './progressStore.ts';
+import { defaultDatabase } from './database.ts';
 
 export interface GatewayLab {
   resolver: TargetResolver;
@@ -34,7 +33,7 @@ export interface GatewayLabOptions {
   lab?: string | null;
   /** Progress lines for the console. */
   log: (line: string) => void;
-  /** Where learners' challenge progress is kept (default var/progress in the project). */
+  /** A directory for a progress database of its own (tests); default the gateway's database (database.ts). */
   progressDir?: string;
 }
 
@@ -59,6 +58,13 @@ export function progressLine(e: LabProgress): string | null {
 export async function startGatewayLab(options: GatewayLabOptions): Promise<GatewayLabResult> {
   if (options.lab === null) return { ok: true, lab: null };
   const labName = options.lab ?? DEFAULT_LAB;
+  // Opened before the lab starts, so a database this version cannot use (newer schema) starts nothing.
+  let progress: ProgressStore;
+  try {
+    progress = new ProgressStore(options.progressDir ?? defaultDatabase(process.env, options.log));
+  } catch (error) {
+    return { ok: false, message: `progress database: ${(error as Error).message}` };
+  }
   options.log(`lab: starting ${labName}…`);
   const result = await startLab({
     lab: labName,
@@ -77,7 +83,6 @@ export async function startGatewayLab(options: GatewayLabOptions): Promise<Gatew
   const challenges = await loadChallenges(labName);
   if (challenges.ok && instance.prometheusUrl) {
     const client = new PrometheusClient(instance.prometheusUrl);
-    const progress = new ProgressStore(options.progressDir ?? join(PROJECT_DIR, 'var', 'progress'));
     routes.push(...challengeRoutes({ set: challenges.set, prometheus: () => client, progress }));
   } else if (!challenges.ok && !challenges.errors.every((e) => e.message.startsWith('cannot read'))) {
     for (const e of challenges.errors) options.log(`challenges: ${formatDefinitionError(e)}`);
