@@ -24,7 +24,7 @@ import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import { createGateway } from '../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../src/terminal/LocalTargetResolver.ts';
-import { sessionCookie, TerminalTestClient, type GatewayAddress } from '../test/helpers/gateway.ts';
+import { onLoopbackIp, signIn, TerminalTestClient, type GatewayAddress } from '../test/helpers/gateway.ts';
 import { cpuTicks, cpuTicksOf, Stat, threads } from '../test/helpers/procfs.ts';
 import { withPromptMarks } from '../src/terminal/promptMarks.ts';
 import { median, percentile } from './stats.ts';
@@ -77,7 +77,8 @@ if (process.argv.includes('--serve')) {
     cgroupParent: `pba-bench-${randomBytes(4).toString('hex')}`,
     limits: { maxTerminalsPerSession: 1000, maxTerminals: 1000 },
   });
-  process.send!({ port: gateway.port });
+  // The sign-in link, as `patchbay serve` prints it: the client signs in through it like a learner.
+  process.send!({ port: gateway.port, signInUrl: gateway.signInUrl });
   process.on('SIGTERM', () => {
     void gateway.close().then(() => {
       rmSync(workspace, { recursive: true, force: true });
@@ -93,9 +94,9 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: Gateway
   // BENCH_CPU_PROFILE=DIR: the gateway writes V8 CPU profiles (main thread and screen worker) into DIR.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const { port, signInUrl } = await new Promise<{ port: number; signInUrl: string }>((resolve) => child.once('message', resolve));
   const url = `http://127.0.0.1:${port}`;
-  return { child, gw: { url, origin: url, cookie: await sessionCookie(url) } };
+  return { child, gw: { url, origin: url, cookie: await signIn(onLoopbackIp(signInUrl)) } };
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -201,6 +201,8 @@ const NAMES: Record<CommandName, (p: Parsed, args: string[], env: Env) => string
   },
   serve: gatewayProblems,
   dev: gatewayProblems,
+  // Asks a running hosted gateway; nothing in the tree to look up.
+  invite: () => [],
 };
 
 /** Per command: whether an example runs offline and fast, so the test runs it (with no lab running). */

@@ -13,6 +13,7 @@ export const SUMMARIES = {
   new: 'Write a lesson page or a challenge to start from, which passes validation as written',
   serve: 'Serve the built site, the API and terminals on one port',
   dev: 'Docusaurus with hot reload behind the gateway (API and terminals on the same port)',
+  invite: 'Make an invite link for a learner on the hosted gateway running here',
 } as const;
 
 export type CommandName = keyof typeof SUMMARIES;

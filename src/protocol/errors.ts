@@ -91,8 +91,15 @@ interface BrowserSpec {
 export const ErrorRegistry = {
   http: {
     PB_NOT_FOUND: { status: 404, error: 'Not Found', retry: false, message: 'No route %s' },
-    PB_NO_SESSION: { status: 401, error: 'Unauthorized', retry: false, message: 'No Patchbay session: load the site first so it can issue a session cookie' },
+    PB_NO_SESSION: { status: 401, error: 'Unauthorized', retry: false, message: 'Not signed in: open the sign-in link the server printed at start, or an invite link' },
     PB_BAD_ORIGIN: { status: 403, error: 'Forbidden', retry: false, message: 'Origin %s is not allowed' },
+    /** The Host header names no host this gateway serves (DNS rebinding, a proxy on another name). */
+    PB_BAD_HOST: { status: 403, error: 'Forbidden', retry: false, message: 'Host %s is not one this server answers to' },
+    PB_BAD_TOKEN: { status: 401, error: 'Unauthorized', retry: false, message: "That is not this server's sign-in token" },
+    PB_NOT_ADMIN: { status: 401, error: 'Unauthorized', retry: false, message: "This needs the operator's admin token (Authorization: Bearer TOKEN)" },
+    PB_BAD_INVITE: { status: 404, error: 'Not Found', retry: false, message: 'This invite link is unknown, expired or used up' },
+    PB_TOO_MANY_SIGN_INS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Too many failed sign-in attempts from %s; wait a minute' },
+    PB_TOO_MANY_SESSIONS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Address %s already holds %s live sessions' },
     PB_BAD_REQUEST: { status: 400, error: 'Bad Request', retry: false, message: '%s' },
     PB_PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', retry: false, message: 'Request body is larger than %s bytes' },
     PB_UNKNOWN_CHALLENGE: { status: 404, error: 'Not Found', retry: false, message: 'No challenge %s in this lab' },

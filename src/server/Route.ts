@@ -10,13 +10,20 @@
  *
  * `path` matches exactly, with `:name` segments captured into ctx.params; `prefix` matches any path
  * that starts with it. Routes are tried in order, before the built-in ones and the static site.
- * Every request has a session (ctx.sessionId); errors go out as ApiError via ctx.sendError.
+ * Routes are reached only with a session the server issued (identity.ts): ctx.sessionId says whose;
+ * errors go out as ApiError via ctx.sendError.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError, type HttpErrorCode } from '../protocol/errors.ts';
 
 export interface RouteContext {
+  /**
+   * The learner's id: the same across the sign-ins of one browser (each sign-in rotates the session
+   * itself), so what is kept under it (progress, terminals) survives signing in again.
+   */
   sessionId: string;
+  /** The learner's display name (hosted mode), or null. */
+  displayName: string | null;
   url: URL;
   params: Record<string, string>;
   sendJson(statusCode: number, value: unknown): void;

@@ -2,9 +2,12 @@
  * The gateway: one port for the site, the HTTP API and terminals. Plain node:http plus ws: the API is
  * a handful of routes, so a framework would add more than it saves.
  *
- * Order of handling a request: session cookie (issued when missing), extra routes (see Route.ts for the
+ * Order of handling a request: the Host header (allowlist, hostCheck.ts), sign-in, join and the
+ * operator's API (identity.ts), then the session: without one, GET /api/health is answered, a page
+ * request gets the sign-in page and everything else 401. With one: extra routes (see Route.ts for the
  * extension point), built-in API (/api/health), then the fallback (built site, or the dev proxy).
- * Upgrades under /api/terminals/ go to the terminals; other upgrades to the fallback (dev HMR).
+ * Upgrades under /api/terminals/ go to the terminals; other upgrades to the fallback (dev HMR), both
+ * only with a session.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +20,14 @@ import type { TerminalLimits } from '../terminal/TerminalLimits.ts';
 import { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
 import { LocalTargetResolver } from '../terminal/LocalTargetResolver.ts';
 import { matchRoute, readJsonBody, sendApiError, sendJson, type Route, type RouteContext } from './Route.ts';
-import { newSessionId, sessionCookieHeader, sessionFromRequest } from './sessionCookie.ts';
+import { sessionCookieName } from './sessionCookie.ts';
 import { serveStatic } from './staticSite.ts';
-import { TerminalSockets } from './terminalSockets.ts';
+import { refuse, TerminalSockets } from './terminalSockets.ts';
+import { loadAuthSecrets } from './authSecrets.ts';
+import { Identity, type AuthMode } from './identity.ts';
+import type { SessionLimits } from './SessionLimits.ts';
+import type { SessionStore } from './SessionStore.ts';
+import { allowedHost, hostOfUrl, isLoopbackAddress, loopbackHosts } from './hostCheck.ts';
 
 export const DEFAULT_PORT = 3000;
 /** Loopback only unless asked: terminals are shells on this machine. */
@@ -32,7 +40,34 @@ export interface Fallback {
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
+/** Who may sign in and how (identity.ts); every field optional. */
+export interface AuthOptions {
+  /** `local` (default): the sign-in token; `hosted`: an admin token and invites, and non-loopback binds. */
+  mode?: AuthMode;
+  /** Directory of the secrets' 0600 files (authSecrets.ts); null or absent: random, for this process only. */
+  dir?: string | null;
+  /** Replace the secrets in `dir` (the printed link changes, everyone is signed out). */
+  renew?: boolean;
+  /** Hosted mode's admin token given by the operator instead of the file's. */
+  adminToken?: string;
+  /** Hosted mode: the URL learners reach the gateway at (invite links); its host is allowed. */
+  publicUrl?: string;
+  /** Hosted mode: more Host headers to answer (`name` or `name:port`). */
+  allowedHosts?: string[];
+  limits?: Partial<SessionLimits>;
+  store?: SessionStore;
+}
+
+/** Why a gateway will not listen beyond loopback in local mode, and how to allow it. */
+export function nonLoopbackRefusal(host: string): string {
+  return (
+    `refusing to listen on ${host}: beyond loopback, anyone who reaches the port could ask for a shell. ` +
+    'Use --hosted (or PATCHBAY_HOSTED=1) so only the operator and invited learners get in, or keep --host 127.0.0.1'
+  );
+}
+
 export interface GatewayOptions {
+  auth?: AuthOptions;
   port?: number;
   host?: string;
   /** Directory of the built site; ignored when `fallback` is given. */
@@ -60,6 +95,18 @@ export interface Gateway {
   /** http://HOST:PORT as bound (localhost shown for loopback). */
   url: string;
   allowedOrigins: ReadonlySet<string>;
+  /** Host headers answered (anything else gets 403 PB_BAD_HOST). */
+  allowedHosts: ReadonlySet<string>;
+  mode: AuthMode;
+  /** What to open to sign in: the URL (public URL in hosted mode) with `?token=`; printed at start. */
+  signInUrl: string;
+  /** Hosted mode: the admin token (null in local mode). */
+  adminToken: string | null;
+  /** Where the token in signInUrl is kept, when on disk. */
+  tokenFile: string | null;
+  /** Hosted mode: where invite links point. */
+  publicUrl: string;
+  identity: Identity;
   /** Closes sockets, ends every terminal (waiting for their processes), stops listening. */
   close(): Promise<void>;
 }
@@ -67,6 +114,10 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const started = Date.now();
   const host = options.host ?? DEFAULT_HOST;
+  const auth = options.auth ?? {};
+  const mode: AuthMode = auth.mode ?? 'local';
+  if (mode !== 'hosted' && !isLoopbackAddress(host)) throw new Error(nonLoopbackRefusal(host));
+  const secrets = loadAuthSecrets({ dir: auth.dir ?? null, hosted: mode === 'hosted', ...(auth.renew ? { renew: true } : {}), ...(auth.adminToken ? { adminToken: auth.adminToken } : {}) });
   const routes = options.routes ?? [];
   const registry = new TerminalRegistry({
     resolver: options.resolver ?? new LocalTargetResolver(),
@@ -74,9 +125,20 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ...(options.cgroupParent !== undefined ? { cgroupParent: options.cgroupParent } : {}),
   });
   const origins = new Set<string>(options.allowedOrigins ?? []);
+  const hosts = new Set<string>();
+  let publicUrl = '';
+  const identity = new Identity({
+    mode,
+    secrets,
+    ...(auth.store ? { store: auth.store } : {}),
+    ...(auth.limits ? { limits: auth.limits } : {}),
+    allowedOrigins: () => origins,
+    publicUrl: () => publicUrl,
+  });
   const sockets = new TerminalSockets({
     registry,
     allowedOrigins: () => origins,
+    authenticate: (req) => identity.authenticate(req),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   const fallback: Fallback = options.fallback ?? {
@@ -106,16 +168,25 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const method = req.method ?? 'GET';
-    let sessionId = sessionFromRequest(req);
-    if (!sessionId) {
-      sessionId = newSessionId();
-      res.setHeader('set-cookie', sessionCookieHeader(sessionId));
+    if (!allowedHost(req.headers.host, hosts)) {
+      sendApiError(res, 'PB_BAD_HOST', req.headers.host ?? '(none)');
+      return;
+    }
+    if (await identity.handle(req, res, url)) return;
+    const session = identity.authenticate(req);
+    const isHealth = url.pathname === HEALTH_PATH && (method === 'GET' || method === 'HEAD');
+    if (!session) {
+      // Health is a liveness probe (tests, operators, the dock's reason for a dropped socket): status and lab state, nothing of anyone.
+      if (isHealth) sendJson(res, 200, await health());
+      else identity.refuse(req, res, url);
+      return;
     }
     for (const route of routes) {
       const params = matchRoute(route, method, url.pathname);
       if (!params) continue;
       const ctx: RouteContext = {
-        sessionId,
+        sessionId: session.learnerId,
+        displayName: session.name,
         url,
         params,
         sendJson: (status, value) => sendJson(res, status, value),
@@ -125,7 +196,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await route.handler(req, res, ctx);
       return;
     }
-    if (url.pathname === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) {
+    if (isHealth) {
       sendJson(res, 200, await health());
       return;
     }
@@ -138,8 +209,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    if (TerminalSockets.handles(url.pathname)) {
+    socket.on('error', () => socket.destroy());
+    if (!allowedHost(req.headers.host, hosts)) {
+      refuse(socket, 'PB_BAD_HOST', req.headers.host ?? '(none)');
+    } else if (TerminalSockets.handles(url.pathname)) {
       void sockets.handleUpgrade(req, socket, head, url).catch(() => socket.destroy());
+    } else if (!identity.authenticate(req)) {
+      refuse(socket, 'PB_NO_SESSION');
     } else if (fallback.upgrade) {
       fallback.upgrade(req, socket, head);
     } else {
@@ -155,19 +231,36 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     });
   });
   const port = (server.address() as AddressInfo).port;
+  identity.cookieName = sessionCookieName(port);
+  for (const h of loopbackHosts(port)) hosts.add(h);
   if (!options.allowedOrigins) {
     origins.add(`http://localhost:${port}`);
     origins.add(`http://127.0.0.1:${port}`);
+    origins.add(`http://[::1]:${port}`);
   }
-  const shownHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const shownHost = isLoopbackAddress(host) || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  publicUrl = (mode === 'hosted' && auth.publicUrl ? auth.publicUrl : url).replace(/\/$/, '');
+  if (mode === 'hosted') {
+    hosts.add(hostOfUrl(publicUrl));
+    for (const h of auth.allowedHosts ?? []) hosts.add(h.toLowerCase());
+    if (!options.allowedOrigins) origins.add(new URL(publicUrl).origin);
+  }
 
   let closing: Promise<void> | null = null;
   return {
     server,
     registry,
     port,
-    url: `http://${shownHost}:${port}`,
+    url,
     allowedOrigins: origins,
+    allowedHosts: hosts,
+    mode,
+    signInUrl: `${publicUrl}/?token=${secrets.signInToken}`,
+    adminToken: secrets.adminToken,
+    tokenFile: secrets.tokenFile,
+    publicUrl,
+    identity,
     close() {
       closing ??= (async () => {
         sockets.close();

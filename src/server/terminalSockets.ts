@@ -1,7 +1,8 @@
 /**
  * Terminals over WebSocket. Who may open a socket is checked at the HTTP upgrade and refused with an
- * HTTP error (status + JSON ApiError) before upgrading: the session cookie, an Origin on the allowlist
- * (exact match; a missing Origin is refused) and a well-formed terminal id. What the socket may open
+ * HTTP error (status + JSON ApiError) before upgrading: an Origin on the allowlist (exact match; a
+ * missing Origin is refused), a session the server issued (identity.ts) and a well-formed terminal id.
+ * Terminals are kept under the session's learner id: another session never reaches them. What the socket may open
  * (the resolver, not the client, decides what host, shell, user and workdir a target gets) is refused
  * after the upgrade with an Error frame and a 4xxx close: a browser cannot read an upgrade's HTTP answer,
  * and the learner must see why the terminal did not open.
@@ -18,7 +19,7 @@ import { CloseCode, apiError, closeCodeOf, terminalError, type HttpErrorCode } f
 import { InputLimits, ServerMessage, TERMINALS_PATH, clampSize, encodeJsonFrame, type TerminalRequest } from '../protocol/terminal.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
-import { sessionFromRequest } from './sessionCookie.ts';
+import type { Session } from './identity.ts';
 
 /** Ping this often; a socket that misses two pongs in a row is dropped (a dead peer behind NAT). */
 export const HEARTBEAT_MS = 15_000;
@@ -43,6 +44,8 @@ export interface TerminalSocketsOptions {
   registry: TerminalRegistry;
   /** Exact origins allowed to open terminals; read on every upgrade (the port is known only after listen). */
   allowedOrigins: () => ReadonlySet<string>;
+  /** The request's session, or null: a cookie this server signed and has not revoked. */
+  authenticate: (req: IncomingMessage) => Session | null;
   heartbeatMs?: number;
 }
 
@@ -68,8 +71,9 @@ export class TerminalSockets {
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     if (!origin || !this.options.allowedOrigins().has(origin)) return refuse(socket, 'PB_BAD_ORIGIN', origin ?? '(none)');
-    const sessionId = sessionFromRequest(req);
-    if (!sessionId) return refuse(socket, 'PB_NO_SESSION');
+    const session = this.options.authenticate(req);
+    if (!session) return refuse(socket, 'PB_NO_SESSION');
+    const sessionId = session.learnerId;
     let terminalId: string;
     try {
       terminalId = decodeURIComponent(url.pathname.slice(TERMINALS_PATH.length));
@@ -172,7 +176,7 @@ function adapt(ws: WebSocket): TerminalClient {
 }
 
 /** Answers an upgrade request with an HTTP error and an ApiError body, then closes the connection. */
-function refuse(socket: Duplex, code: HttpErrorCode, ...args: string[]): void {
+export function refuse(socket: Duplex, code: HttpErrorCode, ...args: string[]): void {
   if (socket.destroyed) return;
   const error = apiError(code, ...args);
   const body = JSON.stringify(error);

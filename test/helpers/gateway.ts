@@ -2,7 +2,7 @@
  * Test helpers: a real gateway in-process on 127.0.0.1:0, and a small client that speaks the terminal
  * protocol the way the browser does (parses output with @xterm/headless, acks from the write callback).
  *
- *   const gw = await startGateway();
+ *   const gw = await startGateway();            // signed in through the sign-in link, as a learner
  *   const t = await TerminalTestClient.open(gw, 'shell-1');
  *   t.type('echo hi\r'); await t.waitForText(/hi/);
  *   await t.close(); await gw.close();
@@ -31,11 +31,13 @@ export interface TestGateway {
   url: string;
   /** The Origin a browser on this gateway sends. */
   origin: string;
-  /** `patchbay_session=…`, fetched by a GET like a browser's first page load. */
+  /** `patchbay_session_PORT=…`, from the sign-in link's answer, as a browser gets it. */
   cookie: string;
+  /** The printed sign-in link, on 127.0.0.1 like `url`. */
+  signInUrl: string;
   workspace: string;
   cgroupParent: string;
-  /** Fetches a fresh session cookie (a second learner). */
+  /** Signs in again without a cookie: a fresh session (a second learner). */
   newCookie(): Promise<string>;
   close(): Promise<void>;
 }
@@ -43,11 +45,38 @@ export interface TestGateway {
 /** What a terminal client needs of a gateway: its address, the Origin a browser there sends, a cookie. */
 export type GatewayAddress = Pick<TestGateway, 'url' | 'origin' | 'cookie'>;
 
-/** A fresh `patchbay_session=…` cookie from the gateway at `url`, as a browser's first request gets. */
-export async function sessionCookie(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/health`);
+/**
+ * Signs in through the real path: a GET of the sign-in link (`…/?token=…`), which answers with the
+ * session cookie and a redirect. Returns the cookie (`name=value`); `cookie` is one the client
+ * already holds (signing in again rotates it).
+ */
+export async function signIn(signInUrl: string, cookie?: string): Promise<string> {
+  const res = await fetch(signInUrl, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   await res.arrayBuffer();
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const setCookie = res.headers.get('set-cookie');
+  if (res.status !== 303 || !setCookie) throw new Error(`sign-in at ${signInUrl} answered ${res.status} without a session`);
+  return setCookie.split(';')[0]!;
+}
+
+/**
+ * The learner id inside a session cookie (what terminals and progress are kept under). The claims are
+ * signed, not secret, so a test may read them; only the gateway can make them.
+ */
+export function learnerIdOf(cookie: string): string {
+  const value = cookie.slice(cookie.indexOf('=') + 1);
+  return (JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')) as { lid: string }).lid;
+}
+
+/** The sign-in link a `patchbay serve`/`dev` printed at start (`sign in: open URL`, or hosted mode's operator sign-in). */
+export function printedSignInUrl(output: string): string | null {
+  return /(?:sign in: open|operator sign-in:) (http:\/\/\S+)/.exec(output)?.[1] ?? null;
+}
+
+/** The link on 127.0.0.1 (what the tests' URLs use), since the gateway prints localhost. */
+export function onLoopbackIp(link: string): string {
+  const u = new URL(link);
+  u.hostname = '127.0.0.1';
+  return u.toString();
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
@@ -62,11 +91,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     ...options,
   });
   const url = `http://127.0.0.1:${gateway.port}`;
-  const newCookie = () => sessionCookie(url);
+  const signInUrl = onLoopbackIp(gateway.signInUrl);
+  const newCookie = () => signIn(signInUrl);
   return {
     gateway,
     url,
     origin: url,
+    signInUrl,
     cookie: await newCookie(),
     workspace,
     cgroupParent,

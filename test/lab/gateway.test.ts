@@ -11,12 +11,14 @@ import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 import { CloseCode } from '../../src/protocol/errors.ts';
-import { refusedTerminal, refusedUpgrade, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
+import { onLoopbackIp, refusedTerminal, refusedUpgrade, signIn, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
 
 describe('a gateway with a lab', () => {
   const rt = runtimeDir();
   let lab: LabInstance;
   let gateway: Gateway;
+  /** Signed in through the gateway's sign-in link. */
+  let cookie = '';
   beforeAll(async () => {
     lab = await start('mini', rt.dir);
     gateway = await createGateway({
@@ -27,6 +29,7 @@ describe('a gateway with a lab', () => {
       routes: prometheusProxyRoutes(() => lab.prometheusUrl),
       cgroupParent: null,
     });
+    cookie = await signIn(onLoopbackIp(gateway.signInUrl));
   });
   afterAll(async () => {
     await gateway?.close();
@@ -40,17 +43,21 @@ describe('a gateway with a lab', () => {
     expect(body.lab!.hosts.map((h) => `${h.name} ${h.address}`)).toEqual(lab.hosts.map((h) => `${h.name} ${h.address}`));
   });
 
-  it('proxies the Prometheus API and UI under /prometheus/', async () => {
-    const res = await fetch(`${gateway.url}/prometheus/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`);
+  it('proxies the Prometheus API and UI under /prometheus/, to a signed-in browser only', async () => {
+    const query = `${gateway.url}/prometheus/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`;
+    const stranger = await fetch(query);
+    expect(stranger.status).toBe(401);
+    expect(await stranger.json()).toMatchObject({ code: 'PB_NO_SESSION' });
+    const res = await fetch(query, { headers: { cookie } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; data: { resultType: string } };
     expect(body).toMatchObject({ status: 'success', data: { resultType: 'vector' } });
-    const ui = await fetch(`${gateway.url}/prometheus/`, { redirect: 'manual' });
+    const ui = await fetch(`${gateway.url}/prometheus/`, { redirect: 'manual', headers: { cookie } });
     expect(ui.status).toBe(302);
     // Debian's build redirects to its classic UI; either way the redirect stays under the prefix.
     const location = ui.headers.get('location')!;
     expect(location).toMatch(/^\/prometheus\/(classic\/)?graph/);
-    const page = await fetch(`${gateway.url}${location}`);
+    const page = await fetch(`${gateway.url}${location}`, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/Prometheus/);
   });
@@ -58,7 +65,7 @@ describe('a gateway with a lab', () => {
   it('answers 503 PB_LAB_NOT_READY when there is no Prometheus', async () => {
     const bare = await createGateway({ port: 0, siteDir: rt.dir, routes: prometheusProxyRoutes(() => null), cgroupParent: null });
     try {
-      const res = await fetch(`${bare.url}/prometheus/api/v1/query?query=up`);
+      const res = await fetch(`${bare.url}/prometheus/api/v1/query?query=up`, { headers: { cookie: await signIn(onLoopbackIp(bare.signInUrl)) } });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ code: 'PB_LAB_NOT_READY' });
     } finally {
@@ -72,7 +79,7 @@ describe('patchbay serve with a lab', () => {
     const rt = runtimeDir();
     const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
     const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--lab', `${FIXTURES}/mini`, '--site-dir', rt.dir], {
-      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir, PATCHBAY_PREFIX: PREFIX },
+      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir, PATCHBAY_PREFIX: PREFIX, PATCHBAY_AUTH_DIR: `${rt.dir}/auth` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientMessage, encodeFrame, encodeResize, InputLimits } from '../../src/protocol/terminal.ts';
-import { startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { learnerIdOf, startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway;
 /** A terminal that stays open through every bad input, to show the others are unaffected. */
@@ -103,7 +103,7 @@ describe('bad input on a terminal socket', () => {
     const closed = await t.closed;
     expect(closed.code).toBe(4413);
     expect(t.errors[0]?.code).toBe('PB_INPUT_STALLED');
-    expect(gw.gateway.registry.get(gw.cookie.split('=')[1]!, 'stalled')).toBeUndefined();
+    expect(gw.gateway.registry.get(learnerIdOf(gw.cookie), 'stalled')).toBeUndefined();
     await bystanderStillWorks();
   });
 });

@@ -15,7 +15,7 @@ import { DevLabTiming, startDevLab, type DevLab } from '../../src/server/devLab.
 import { CHALLENGES_PATH, type ChallengeListResponse } from '../../src/protocol/challenges.ts';
 import { HEALTH_PATH, type HealthResponse } from '../../src/protocol/health.ts';
 import { FIXTURES } from '../lab/helpers.ts';
-import { sessionCookie, TerminalTestClient } from '../helpers/gateway.ts';
+import { onLoopbackIp, signIn, TerminalTestClient } from '../helpers/gateway.ts';
 
 /** This file's own instance prefix, so no other test's cleanup touches its instances. */
 const PREFIX = 'pbdv';
@@ -31,6 +31,8 @@ let challengesFile = '';
 const log: string[] = [];
 let lab: DevLab;
 let gateway: Gateway;
+/** Signed in through the gateway's sign-in link once it listens. */
+let cookie = '';
 /** Terminal clients opened by curlWeb, closed after the tests. */
 const clients: TerminalTestClient[] = [];
 
@@ -45,7 +47,7 @@ challenges:
     reference: mini_requests_total{service="web"}
 ${extra}`;
 
-const get = async <T>(path: string): Promise<T> => (await (await fetch(`${gateway.url}${path}`)).json()) as T;
+const get = async <T>(path: string): Promise<T> => (await (await fetch(`${gateway.url}${path}`, { headers: { cookie } })).json()) as T;
 const health = () => get<HealthResponse>(HEALTH_PATH);
 const titles = async () => (await get<ChallengeListResponse>(CHALLENGES_PATH)).challenges.map((c) => c.title);
 /** Saves a file as an editor does: a new file renamed over the old one. */
@@ -64,6 +66,7 @@ beforeAll(async () => {
   writeFileSync(challengesFile, challenges('Requests so far'));
   lab = await startDevLab({ lab: labDir, log: (l) => log.push(l), progressDir: join(work, 'progress'), labOptions: { prefix: PREFIX, runtimeDir } });
   gateway = await createGateway({ port: 0, siteDir: work, resolver: lab.resolver, healthProvider: lab.health, routes: lab.routes, devStatus: lab.status, cgroupParent: null });
+  cookie = await signIn(onLoopbackIp(gateway.signInUrl));
 }, RESTART_MS);
 
 afterAll(async () => {
@@ -179,7 +182,7 @@ const within = (p: Promise<void>, ms: number): Promise<'settled' | 'hung'> => {
 /** Opens a terminal on the api host through the gateway and asks the web host's server what it says. */
 async function curlWeb(id: string): Promise<{ client: TerminalTestClient; output: string }> {
   const url = `http://127.0.0.1:${gateway.port}`;
-  const client = await TerminalTestClient.open({ url, origin: url, cookie: await sessionCookie(url) }, `dev-${id}`, { target: 'api' });
+  const client = await TerminalTestClient.open({ url, origin: url, cookie }, `dev-${id}`, { target: 'api' });
   clients.push(client);
   client.type(`curl -s web:8080/ | sed 's/^/web-says: /'\r`);
   await client.waitForText(/web-says: web \S+/, 20_000);

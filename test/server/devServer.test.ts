@@ -5,11 +5,13 @@
  * no other test file then has a reason to build while it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { sessionCookie, TerminalTestClient } from '../helpers/gateway.ts';
+import { onLoopbackIp, printedSignInUrl, refusedUpgrade, signIn, TerminalTestClient } from '../helpers/gateway.ts';
 import { freePort } from '../programs/helpers.ts';
 import { alive, statFields } from '../helpers/procfs.ts';
 import { HEALTH_PATH } from '../../src/protocol/health.ts';
@@ -25,21 +27,28 @@ let child: ChildProcess;
 const cgroupParent = `pbd-${randomBytes(4).toString('hex')}`;
 let output = '';
 let url = '';
+/** The session from the sign-in link the gateway printed. */
+let cookie = '';
+/** The gateway's secrets: this test's own, not the project's var/auth. */
+let authDir = '';
 
 beforeAll(async () => {
   // Built first, so no other test file starts a build while the dev server writes .docusaurus/.
   ensureSiteBuilt();
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
+  authDir = mkdtempSync(join(tmpdir(), 'pbd-auth-'));
   child = spawn(process.execPath, ['bin/patchbay.mjs', 'dev', '--port', String(port), '--no-lab'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PATCHBAY_CGROUP_PARENT: cgroupParent },
+    env: { ...process.env, PATCHBAY_CGROUP_PARENT: cgroupParent, PATCHBAY_AUTH_DIR: authDir },
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const res = await fetch(`${url}/`).catch(() => null);
+    const link = printedSignInUrl(output);
+    if (link && !cookie) cookie = await signIn(onLoopbackIp(link));
+    const res = cookie ? await fetch(`${url}/`, { headers: { cookie } }).catch(() => null) : null;
     if (res?.status === 200 && (await res.text()).includes('Docusaurus')) break;
     if (child.exitCode !== null) throw new Error(`patchbay dev exited early:\n${output}`);
     if (Date.now() > deadline) throw new Error(`the dev site did not come up:\n${output.slice(-2000)}`);
@@ -48,6 +57,7 @@ beforeAll(async () => {
 }, START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
   if (!child?.pid) return;
   const devServerPid = Number(/Docusaurus dev server started \(pid (\d+)\)/.exec(output)?.[1]);
   // The dev server runs in a process group of its own: found here too in case its pid line never came.
@@ -85,17 +95,20 @@ function childrenOf(pid: number): number[] {
 }
 
 describe('patchbay dev', () => {
-  it('serves the dev site and the API on one port, issuing the session cookie', async () => {
-    const page = await fetch(`${url}/`);
-    expect(page.headers.get('set-cookie')).toMatch(/^patchbay_session=/);
+  it('serves the dev site and the API on one port to a signed-in browser, and the sign-in page to others', async () => {
+    const page = await fetch(`${url}/`, { headers: { cookie } });
     expect(await page.text()).toContain('/main.js');
-    const health = await fetch(`${url}${HEALTH_PATH}`);
+    const stranger = await fetch(`${url}/`);
+    expect(stranger.status).toBe(401);
+    expect(await stranger.text()).toContain('Sign in to Patchbay');
+    const health = await fetch(`${url}${HEALTH_PATH}`, { headers: { cookie } });
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', lab: null });
   });
 
-  it('proxies the hot-reload socket to the dev server', async () => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  it('proxies the hot-reload socket to the dev server, for a signed-in browser only', async () => {
+    expect((await refusedUpgrade(`${url.replace('http', 'ws')}/ws`, { origin: url })).status).toBe(401);
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`, { headers: { cookie } });
     const types: string[] = [];
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no hot-reload messages; got ${JSON.stringify(types)}`)), WAIT_MS);
@@ -122,7 +135,7 @@ describe('patchbay dev', () => {
   });
 
   it('opens a terminal on the same port', async () => {
-    const t = await TerminalTestClient.open({ url, origin: url, cookie: await sessionCookie(url) }, 'dev-shell');
+    const t = await TerminalTestClient.open({ url, origin: url, cookie }, 'dev-shell');
     t.type('echo dev-$((6*7))\r');
     await t.waitForText('dev-42', WAIT_MS);
     await t.close();

@@ -14,12 +14,14 @@ afterAll(async () => {
 });
 
 describe('gateway security', () => {
-  it('issues an HttpOnly, SameSite=Strict session cookie with a 256-bit id, once', async () => {
-    const first = await fetch(`${gw.url}/api/health`);
-    const setCookie = first.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^patchbay_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
-    const again = await fetch(`${gw.url}/api/health`, { headers: { cookie: gw.cookie } });
-    expect(again.headers.get('set-cookie')).toBeNull();
+  it('issues an HttpOnly, SameSite=Strict session cookie at sign-in only, never on a plain request', async () => {
+    const signIn = await fetch(gw.signInUrl, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('set-cookie')).toMatch(new RegExp(`^patchbay_session_${gw.gateway.port}=[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}; Path=/; Max-Age=\\d+; HttpOnly; SameSite=Strict$`));
+    for (const cookie of [undefined, gw.cookie]) {
+      const plain = await fetch(`${gw.url}/api/health`, { headers: cookie ? { cookie } : {} });
+      expect(plain.headers.get('set-cookie')).toBeNull();
+    }
   });
 
   it('refuses a terminal upgrade from a foreign Origin with 403 PB_BAD_ORIGIN', async () => {

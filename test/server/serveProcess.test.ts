@@ -6,19 +6,24 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PIDS_CGROUP_ROOT, ProcessCgroup } from '../../src/terminal/ProcessCgroup.ts';
-import { TerminalTestClient } from '../helpers/gateway.ts';
+import { onLoopbackIp, printedSignInUrl, signIn, TerminalTestClient } from '../helpers/gateway.ts';
 import { alive, cmdline } from '../helpers/procfs.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const site = mkdtempSync(join(tmpdir(), 'pba-serve-site-'));
-afterAll(() => rmSync(site, { recursive: true, force: true }));
+/** The gateway's secrets: this test's own, not the project's var/auth. */
+const authDir = mkdtempSync(join(tmpdir(), 'pba-serve-auth-'));
+afterAll(() => {
+  rmSync(site, { recursive: true, force: true });
+  rmSync(authDir, { recursive: true, force: true });
+});
 
 describe('patchbay serve', () => {
-  it('prints its URL, serves terminals, and on SIGTERM ends them all and exits 0', async () => {
+  it('prints its URL and sign-in link, serves terminals, and on SIGTERM ends them all and exits 0', async () => {
     const cgroupParent = `pba-serve-${randomBytes(4).toString('hex')}`;
     const child = spawn(process.execPath, ['bin/patchbay.mjs', 'serve', '--no-lab', '--port', '0', '--site-dir', site], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PATCHBAY_CGROUP_PARENT: cgroupParent },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PATCHBAY_CGROUP_PARENT: cgroupParent, PATCHBAY_AUTH_DIR: authDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -30,7 +35,7 @@ describe('patchbay serve', () => {
         const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60_000);
         const check = () => {
           const m = /serving on http:\/\/localhost:(\d+)/.exec(out);
-          if (m) {
+          if (m && printedSignInUrl(out)) {
             clearTimeout(timer);
             resolve(Number(m[1]));
           } else setTimeout(check, 50);
@@ -38,8 +43,10 @@ describe('patchbay serve', () => {
         check();
       });
       const url = `http://localhost:${port}`;
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const link = printedSignInUrl(out)!;
+      expect(link).toMatch(new RegExp(`^http://localhost:${port}/\\?token=[A-Za-z0-9_-]{43}$`));
+      const cookie = await signIn(onLoopbackIp(link));
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { cookie } });
       expect(await res.json()).toMatchObject({ status: 'ok', lab: null });
       const gw = { url: `http://127.0.0.1:${port}`, origin: url, cookie };
       const t = await TerminalTestClient.open(gw, 'served');

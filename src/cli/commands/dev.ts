@@ -23,16 +23,18 @@ const help = commandHelp('dev', `[OPTIONS]
 Starts \`docusaurus start\` on an internal port and serves it with hot reload, the API and terminals on
 PORT. Lessons reload as you save them. Saving the lab's challenges.yaml reloads the challenges; saving
 its lab.yaml (or a file it names) restarts the lab when what runs changed. A file saved with errors
-changes nothing: the errors are printed and shown in the page's lab status.
+changes nothing: the errors are printed and shown in the page's lab status. As with serve, only a
+browser that opened the printed sign-in link gets in.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}
   -h, --help             This help
 
-Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).
+Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay),
+PATCHBAY_AUTH_DIR, PATCHBAY_HOSTED, PATCHBAY_ADMIN_TOKEN.
 
 Examples:
-  patchbay dev                    # what npm run dev runs
+  patchbay dev                    # what npm run dev runs; open the sign-in link it prints
   patchbay dev --no-lab --port 3001`);
 
 function freePort(): Promise<number> {

@@ -23,6 +23,7 @@ const loaders: Record<CommandName, () => Promise<Command>> = {
   new: async () => (await import('./new.ts')).newCommand,
   serve: async () => (await import('./serve.ts')).serve,
   dev: async () => (await import('./dev.ts')).dev,
+  invite: async () => (await import('./invite.ts')).invite,
 };
 
 export const commands: CommandEntry[] = (Object.keys(SUMMARIES) as CommandName[]).map((name) => ({ name, summary: SUMMARIES[name], load: loaders[name] }));

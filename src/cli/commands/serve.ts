@@ -1,36 +1,55 @@
 /** `patchbay serve`: the built site, the API and terminals on one port. */
 import { commandHelp, defineCommand, parseOptions, usageError, type ParsedArgs } from '../command.ts';
-import { createGateway, DEFAULT_HOST, DEFAULT_PORT, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
+import { createGateway, DEFAULT_HOST, DEFAULT_PORT, nonLoopbackRefusal, type Fallback, type Gateway, type GatewayOptions } from '../../server/createGateway.ts';
+import { DEFAULT_AUTH_DIR } from '../../server/authSecrets.ts';
+import { isLoopbackAddress, validHostEntry } from '../../server/hostCheck.ts';
+import { DEFAULT_SESSION_LIMITS } from '../../server/SessionLimits.ts';
 import { startGatewayLab, type GatewayLab, type GatewayLabResult } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
 
 export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
-  --host ADDR            Address to bind (default $HOST or ${DEFAULT_HOST}; terminals are shells, keep it local)
+  --host ADDR            Address to bind (default $HOST or ${DEFAULT_HOST}); beyond loopback only with --hosted
   --allowed-origin URL   Origin allowed to open terminals, exact match; repeatable
-                         (default http://localhost:PORT and http://127.0.0.1:PORT)
+                         (default http://localhost:PORT, http://127.0.0.1:PORT, http://[::1]:PORT)
+  --new-secret           Replace the sign-in token (and admin token) and the session key:
+                         the printed link changes and everyone is signed out
+  --auth-dir DIR         Where the secrets' 0600 files are kept (default $PATCHBAY_AUTH_DIR or var/auth)
+  --hosted               Hosted mode (also PATCHBAY_HOSTED=1): learners join through invite links
+                         (patchbay invite); the admin token (or $PATCHBAY_ADMIN_TOKEN) is printed at start
+  --public-url URL       Hosted: the URL learners use (invite links; its host is allowed)
+  --allowed-host HOST    Hosted: another Host header to answer, NAME or NAME:PORT; repeatable
+  --max-sessions-per-address N
+                         Live sessions one client address may hold (default ${DEFAULT_SESSION_LIMITS.maxSessionsPerAddress})
   --grace DURATION       Keep a terminal after its socket closes (default 5m)
   --idle-timeout DUR     End a terminal without input for this long (default 60m)
   --max-lifetime DUR     End a terminal this long after it started (default 8h)
   --lab NAME             Lab to bring up with the gateway (default connections); stopped on Ctrl-C
   --no-lab               Run no lab: terminals are local shells, /api/health reports lab: null
-  Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).`;
+  Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).
+
+At start the gateway prints a sign-in link, http://localhost:PORT/?token=...: only a browser that
+opened it (or was given its token on the sign-in page) gets a session. The token stays the same
+across restarts until --new-secret.`;
 
 const help = commandHelp('serve', `[OPTIONS]
 
 The site is the one \`npm run build\` made, the API includes GET /api/health, and terminals are
-WebSockets.
+WebSockets. Open the sign-in link it prints.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}
   --site-dir DIR         Built site to serve (default build/site)
   -h, --help             This help
 
-Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay).
+Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay),
+PATCHBAY_AUTH_DIR, PATCHBAY_HOSTED, PATCHBAY_ADMIN_TOKEN.
 
 Examples:
   patchbay serve                  # what npm start runs, after npm run build
   PORT=8080 patchbay serve --grace 10m
-  patchbay serve --no-lab --allowed-origin https://learn.example.org`);
+  patchbay serve --no-lab --allowed-origin https://learn.example.org
+  patchbay serve --new-secret     # a new sign-in link; everyone signed in before is signed out
+  patchbay serve --hosted --host 0.0.0.0 --public-url http://learn.example.org:3000`);
 
 /** The flags of `serve` and `dev`. */
 export const GATEWAY_FLAGS = {
@@ -43,13 +62,19 @@ export const GATEWAY_FLAGS = {
   'site-dir': { type: 'string' },
   lab: { type: 'string' },
   'no-lab': { type: 'boolean' },
+  'new-secret': { type: 'boolean' },
+  'auth-dir': { type: 'string' },
+  hosted: { type: 'boolean' },
+  'public-url': { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  'max-sessions-per-address': { type: 'string' },
 } as const;
 
-/** "500ms", "30s", "5m", "2h", or a bare number of seconds, in ms; null when malformed. */
+/** "500ms", "30s", "5m", "2h", "7d", or a bare number of seconds, in ms; null when malformed. */
 export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's'];
   return Math.round(Number(m[1]) * unit!);
 }
 
@@ -80,12 +105,36 @@ export function gatewayArgs(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], 
     if (!/^https?:\/\/[^/]+$/.test(origin)) return { ok: false, message: `--allowed-origin must be scheme://host[:port] with no path, got ${origin}` };
   }
   if (values.lab !== undefined && values['no-lab']) return { ok: false, message: '--lab and --no-lab exclude each other' };
+  const hosted = values.hosted === true || /^(1|true|yes)$/i.test(env.PATCHBAY_HOSTED ?? '');
+  const host = values.host ?? env.HOST ?? DEFAULT_HOST;
+  if (!hosted && !isLoopbackAddress(host)) return { ok: false, message: nonLoopbackRefusal(host) };
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined && (!hosted || !/^https?:\/\/[^/]+\/?$/.test(publicUrl))) {
+    return { ok: false, message: hosted ? `--public-url must be scheme://host[:port], got ${publicUrl}` : '--public-url is for hosted mode: add --hosted' };
+  }
+  const allowedHosts = values['allowed-host'];
+  for (const h of allowedHosts ?? []) {
+    if (!hosted) return { ok: false, message: '--allowed-host is for hosted mode: add --hosted' };
+    if (!validHostEntry(h)) return { ok: false, message: `--allowed-host must be NAME or NAME:PORT as browsers send it, got ${h}` };
+  }
+  const capText = values['max-sessions-per-address'];
+  const cap = capText === undefined ? undefined : Number(capText);
+  if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) return { ok: false, message: `--max-sessions-per-address must be a whole number of 1 or more, got ${capText}` };
   return {
     ok: true,
     ...(values['no-lab'] ? { lab: null } : values.lab !== undefined ? { lab: values.lab } : {}),
     options: {
       port,
-      host: values.host ?? env.HOST ?? DEFAULT_HOST,
+      host,
+      auth: {
+        mode: hosted ? 'hosted' : 'local',
+        dir: values['auth-dir'] ?? env.PATCHBAY_AUTH_DIR ?? DEFAULT_AUTH_DIR,
+        ...(values['new-secret'] ? { renew: true } : {}),
+        ...(hosted && env.PATCHBAY_ADMIN_TOKEN ? { adminToken: env.PATCHBAY_ADMIN_TOKEN } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
+        ...(allowedHosts ? { allowedHosts } : {}),
+        ...(cap !== undefined ? { limits: { maxSessionsPerAddress: cap } } : {}),
+      },
       limits,
       ...(origins ? { allowedOrigins: origins } : {}),
       ...(values['site-dir'] ? { siteDir: values['site-dir'] } : {}),
@@ -131,8 +180,17 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
     await lab?.stop();
     return 1;
   }
-  log(`Patchbay is serving on ${gateway.url}`);
+  log(`Patchbay is serving on ${gateway.url}${gateway.mode === 'hosted' ? ` (hosted mode, public URL ${gateway.publicUrl})` : ''}`);
   extra.onListening?.(gateway.url);
+  const kept = gateway.tokenFile ? ` (kept in ${gateway.tokenFile})` : '';
+  if (gateway.mode === 'hosted') {
+    log(`  admin token: ${gateway.adminToken}${kept}`);
+    log(`  operator sign-in: ${gateway.signInUrl}`);
+    log(`  invite learners: patchbay invite --port ${gateway.port}   (or POST /api/invites with Authorization: Bearer <admin token>)`);
+  } else {
+    log(`  sign in: open ${gateway.signInUrl}`);
+    log(`  (only browsers that open this link get in; the token is kept in ${gateway.tokenFile ?? 'memory'}, --new-secret replaces it)`);
+  }
   log(`  terminals accept origins: ${[...gateway.allowedOrigins].join(', ')}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
