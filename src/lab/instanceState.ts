@@ -58,6 +58,8 @@ export interface InstanceRecord {
   dir: string;
   subnetIndex: number;
   runtime: { pid: number; startTime: string };
+  /** The instance's cgroup (instanceCgroup.ts), relative to each controller's root; null or absent: none. */
+  cgroup?: string | null;
   createdAt: string;
   network: NetworkRecord;
   hosts: HostRecord[];

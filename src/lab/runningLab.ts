@@ -11,6 +11,7 @@ import { baseEnv, lookupUser } from './labEnv.ts';
 import type { LabPlan } from './plan.ts';
 import { runCommand } from './runCommand.ts';
 import { SupervisedProcess, type StartOutcome } from './supervisedProcess.ts';
+import { joinInstance } from './instanceCgroup.ts';
 import { resolveTerminal } from './terminalPolicy.ts';
 import type { ExecResult, LabInstance, LabProgress } from './types.ts';
 
@@ -45,7 +46,9 @@ export class RunningLab implements LabInstance {
     this.subnet = plan.subnet;
     this.prometheusUrl = plan.prometheusUrl;
     this.hosts = plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, processes: plan.processes.filter((p) => p.host === h.name).map((p) => p.name) }));
-    this.processes = plan.processes.map((p) => new SupervisedProcess(p, this.hostNs(p.host), (sp) => this.onProcessChange(sp)));
+    // Each process joins the instance's cgroup before it enters its host, so teardown finds it wherever it moves.
+    const enter = joinInstance(record.cgroup);
+    this.processes = plan.processes.map((p) => new SupervisedProcess(p, this.hostNs(p.host), (sp) => this.onProcessChange(sp), enter));
     this.resolver = { resolve: (request: { target: string; user?: string; shell?: string; workdir?: string }) => this.spawnSpecFor(request.target, request) };
   }
 
@@ -134,7 +137,10 @@ export class RunningLab implements LabInstance {
 
   spawnSpecFor(host: string, options: { user?: string; shell?: string; workdir?: string } = {}) {
     if (this.state === 'stopping' || this.state === 'down') return { ok: false as const, code: 'PB_LAB_NOT_READY' as const, message: `The lab is ${this.state}` };
-    return resolveTerminal(this.name, this.record.hosts, host, options);
+    const resolved = resolveTerminal(this.name, this.record.hosts, host, options);
+    // The terminal's cgroup nests under the instance's, whose caps then cover it.
+    if (resolved.ok && this.record.cgroup) resolved.spec.cgroupParent = this.record.cgroup;
+    return resolved;
   }
 
   async exec(host: string, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {

@@ -1,6 +1,6 @@
 /**
  * `startLab()`: load and validate the definition, remove what dead runtimes of the same prefix left,
- * claim a subnet, record the instance, create its network, write its files, start its processes in
+ * claim a subnet, record the instance, make its cgroup (instanceCgroup.ts), create its network, write its files, start its processes in
  * dependency order, and hand back a `LabInstance`. Any failure before the processes start removes
  * everything it created.
  */
@@ -22,6 +22,7 @@ import {
 } from './instanceState.ts';
 import { loadLab, PROJECT_DIR } from './loadLab.ts';
 import { emptyNetworkRecord } from './netnsDriver.ts';
+import { createInstanceCgroup, instanceCgroupPath, labLimitsFrom, removeInstanceCgroup } from './instanceCgroup.ts';
 import { DEFAULT_DRIVER, driverFor } from './labDriver.ts';
 import { planLab, type PlannedHost, type PlannedProcess } from './plan.ts';
 import { RunningLab } from './runningLab.ts';
@@ -48,6 +49,8 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   if (!/^[a-z][a-z0-9]{0,4}$/.test(prefix)) {
     return { ok: false, errors: [], message: `the instance prefix must be 1-5 lowercase letters or digits starting with a letter, got "${prefix}"` };
   }
+  const limits = labLimitsFrom(process.env);
+  if (!limits.ok) return { ok: false, errors: [], message: limits.message };
   mkdirSync(runtimeDir, { recursive: true });
   await cleanStaleInstances(runtimeDir, prefix, progress);
 
@@ -69,6 +72,8 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     dir,
     subnetIndex,
     runtime: selfRuntime(),
+    // Recorded before it is made, like everything else the instance creates.
+    cgroup: instanceCgroupPath(id),
     createdAt: new Date().toISOString(),
     network: emptyNetworkRecord(),
     hosts: plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir, env: h.env, terminal: h.terminal })),
@@ -77,10 +82,18 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     health: null,
   };
   writeRecord(record);
+  if (!createInstanceCgroup(record.cgroup!, limits.limits)) {
+    // Not writable here (not root, no pids controller): the lab runs without caps, torn down by namespace.
+    await removeInstanceCgroup(record.cgroup);
+    record.cgroup = null;
+    writeRecord(record);
+  }
 
   const driver = driverFor(record.driver);
   const teardown = async () => {
     await driver.destroy(record.network);
+    // What left the hosts' namespaces (nsenter, setsid nohup) is still in the instance's cgroup.
+    await removeInstanceCgroup(record.cgroup);
     releaseSubnet(subnetIndex, id);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -146,6 +159,8 @@ export async function cleanStaleInstances(runtimeDir: string, prefix: string, pr
 /** Removes everything an instance record names; safe on a half-created or half-removed instance. */
 export async function removeInstance(_runtimeDir: string, record: InstanceRecord): Promise<void> {
   await driverFor(record.driver).destroy(record.network);
+  // Processes that moved out of the hosts' namespaces or sessions are found by cgroup.
+  await removeInstanceCgroup(record.cgroup);
   releaseSubnet(record.subnetIndex, record.id);
   rmSync(record.dir, { recursive: true, force: true });
 }

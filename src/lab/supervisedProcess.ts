@@ -46,6 +46,8 @@ export class SupervisedProcess {
     readonly plan: PlannedProcess,
     private readonly host: HostNamespaces,
     private readonly onChange: (p: SupervisedProcess) => void,
+    /** Wraps the host command (joins the instance's cgroup before anything else runs); outside hostArgv. */
+    private readonly enter: (argv: string[]) => string[] = (argv) => argv,
   ) {
     this.log = new LogFile(plan.logFile);
     this.firstStart = new Promise((resolve) => {
@@ -87,7 +89,8 @@ export class SupervisedProcess {
     const generation = ++this.generation;
     const [file, ...args] = hostArgv(this.host, this.plan.argv, lookupUser(this.plan.user));
     this.log.note(`starting: ${this.plan.argv.join(' ')}`);
-    const child = spawn(file!, args, { cwd: this.plan.workdir, env: this.plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [entered, ...enteredArgs] = this.enter([file!, ...args]);
+    const child = spawn(entered!, enteredArgs, { cwd: this.plan.workdir, env: this.plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.pid = child.pid ?? null;
     child.stdout!.on('data', (d: Buffer) => this.log.write(d));

@@ -9,8 +9,9 @@ const RUNTIME_STOP_TIMEOUT_MS = 15_000;
 const help = commandHelp('down', `[INSTANCE] [--all]
 
 Asks the instance's runtime (a foreground or detached \`patchbay up\`, or the gateway) to stop, waits
-for it, and removes whatever remains (processes, namespaces, links, mounts, files). An instance whose
-runtime is gone is removed directly. Without INSTANCE, the only instance running.
+for it, and removes whatever remains (namespaces, links, mounts, files, and every process in the
+instance's cgroup, also jobs that left their host's namespaces or session). An instance whose runtime
+is gone is removed directly. Without INSTANCE, the only instance running.
 
 Options:
   --all        stop every instance
