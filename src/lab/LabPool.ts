@@ -349,6 +349,10 @@ export class LabPool {
       let instance: LabInstance | undefined;
       let slot: Slot | undefined;
       let result: StartLabResult;
+      // startLab's first part is synchronous (loading and checking the definition, claiming a subnet:
+      // 30-100 ms for `connections`): run it after this turn, so an acquire that started a refill is
+      // answered first.
+      await new Promise((r) => setImmediate(r));
       try {
         result = await startLab({
           ...this.labOptions,
