@@ -56,6 +56,8 @@ export interface AuthOptions {
   allowedHosts?: string[];
   limits?: Partial<SessionLimits>;
   store?: SessionStore;
+  /** The clock of sessions, invites and sign-in limits (tests move it instead of waiting). */
+  now?: () => number;
 }
 
 /** Why a gateway will not listen beyond loopback in local mode, and how to allow it. */
@@ -132,6 +134,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     secrets,
     ...(auth.store ? { store: auth.store } : {}),
     ...(auth.limits ? { limits: auth.limits } : {}),
+    ...(auth.now ? { now: auth.now } : {}),
     allowedOrigins: () => origins,
     publicUrl: () => publicUrl,
   });

@@ -91,7 +91,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     ...options,
   });
   const url = `http://127.0.0.1:${gateway.port}`;
-  const signInUrl = onLoopbackIp(gateway.signInUrl);
+  // The printed link's path and token on this address (hosted mode prints its public URL).
+  const printed = new URL(gateway.signInUrl);
+  const signInUrl = `${url}${printed.pathname}${printed.search}`;
   const newCookie = () => signIn(signInUrl);
   return {
     gateway,
