@@ -10,6 +10,7 @@ PACKAGES=(
   iproute2                 # ip netns, veth, bridge: the netns lab driver
   nftables                 # per-host rule that turns on connection tracking
   util-linux               # nsenter, unshare, setpriv
+  bubblewrap               # bwrap: the sandbox of each lab host and of the bare gateway's shell
   procps psmisc            # ps, pkill, fuser for teardown checks
   chromium                 # browser tests with playwright-core
   wrk                      # outside HTTP client for npm run bench:sidecar

@@ -1,29 +1,47 @@
 /**
  * How anything (a supervised process, a probe, a terminal, `patchbay exec`) enters a lab host: nsenter
- * joins the host's UTS namespace (its hostname), `ip netns exec` joins its network namespace in a fresh
- * mount namespace with `/etc/netns/<ns>/hosts` bound over `/etc/hosts`, then setpriv drops to the user.
- * Each step execs the next, so the PID the caller sees is the program's own.
+ * joins every namespace of the host's sandbox (sandbox.ts: network, UTS, PID, mount, IPC, cgroup), its
+ * root and, inside it, the working directory; setpriv then keeps only the sandbox's capabilities and
+ * drops to the user. Each step execs the next, except that nsenter forks once (entering a PID namespace
+ * needs it): the caller's PID is nsenter's parent, which waits for the program and exits as it did, and
+ * the program dies with it.
  */
 import { findProgram } from './loadLab.ts';
 import type { UserInfo } from './labEnv.ts';
+import { readSandbox, SANDBOX_CAPS } from './sandbox.ts';
 
 export interface HostNamespaces {
   netns: string;
   utsFile: string;
 }
 
-let tools: { nsenter: string; ip: string; setpriv: string } | null = null;
+let tools: { nsenter: string; setpriv: string } | null = null;
 function hostTools() {
   tools ??= {
     nsenter: findProgram('nsenter') ?? '/usr/bin/nsenter',
-    ip: findProgram('ip') ?? '/usr/sbin/ip',
     setpriv: findProgram('setpriv') ?? '/usr/bin/setpriv',
   };
   return tools;
 }
 
-export function hostArgv(host: HostNamespaces, argv: string[], user?: UserInfo | null): string[] {
+/** The exit status of a command whose host has no running sandbox (as `env` uses for "cannot run"). */
+export const NO_SANDBOX_EXIT = 126;
+
+/**
+ * `options.cwd`: the working directory inside the host (default `/`); it is resolved after entering the
+ * sandbox's root, never in the caller's file system.
+ */
+export function hostArgv(host: HostNamespaces, argv: string[], user?: UserInfo | null, options: { cwd?: string } = {}): string[] {
   const t = hostTools();
-  const drop = user && user.uid !== 0 ? [t.setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--'] : [];
-  return [t.nsenter, `--uts=${host.utsFile}`, '--', t.ip, 'netns', 'exec', host.netns, ...drop, ...argv];
+  const sandbox = readSandbox(host.utsFile);
+  // Never fall back to running unsandboxed: a host whose sandbox is gone runs nothing.
+  if (!sandbox) return ['/bin/sh', '-c', `echo "patchbay: the sandbox of lab host ${host.netns} is not running" >&2; exit ${NO_SANDBOX_EXIT}`];
+  const caps = `-all,${SANDBOX_CAPS.map((c) => `+${c}`).join(',')}`;
+  const identity = user && user.uid !== 0 ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups'] : [];
+  return [
+    t.nsenter, `--target=${sandbox.pid}`, '--all', '--root', `--wdns=${options.cwd ?? '/'}`, '--',
+    // The program dies with nsenter's waiting parent (the PID callers hold and signal), not reparented.
+    t.setpriv, `--bounding-set=${caps}`, '--inh-caps=-all', ...identity, '--pdeathsig=SIGKILL', '--',
+    ...argv,
+  ];
 }

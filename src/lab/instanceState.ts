@@ -34,6 +34,11 @@ export interface NetworkRecord {
   netnsInodes: number[];
   utsFiles: string[];
   etcNetns: string[];
+  /**
+   * Each host's sandbox (sandbox.ts): the PID every process of the host joins, and its start time so a
+   * reused PID is never taken for it. Absent in records written before sandboxes existed.
+   */
+  sandboxes?: { host: string; pid: number; startTime: string }[];
 }
 
 export interface HostRecord {

@@ -17,6 +17,7 @@ import { killNamespaceProcesses, netnsInode } from './namespaceProcesses.ts';
 import type { LabPlan, PlannedHost } from './plan.ts';
 import type { NetworkRecord } from './instanceState.ts';
 import { runCommand } from './runCommand.ts';
+import { killSandboxes, readSandbox, sandboxFile, startHostSandbox } from './sandbox.ts';
 
 /** Where `ip netns exec` looks for per-namespace files bound over /etc. */
 const ETC_NETNS = '/etc/netns';
@@ -32,7 +33,7 @@ const CONNTRACK_RULESET = `table inet patchbay {
 `;
 
 export function emptyNetworkRecord(): NetworkRecord {
-  return { bridge: null, veths: [], netns: [], netnsInodes: [], utsFiles: [], etcNetns: [] };
+  return { bridge: null, veths: [], netns: [], netnsInodes: [], utsFiles: [], etcNetns: [], sandboxes: [] };
 }
 
 export type DriverResult = { ok: true } | { ok: false; message: string };
@@ -76,7 +77,31 @@ export async function createNetwork(plan: LabPlan, record: NetworkRecord, save: 
 
   const results = await Promise.all(plan.hosts.map((h) => setUpHost(h)));
   const failed = results.find((r) => !r.ok);
-  return failed ?? { ok: true };
+  if (failed) return failed;
+
+  // Each host's sandbox (sandbox.ts), inside its network and UTS namespaces; every process joins it.
+  const sandboxes = await Promise.all(
+    plan.hosts.map((h) =>
+      startHostSandbox({
+        name: h.name,
+        netns: h.netns,
+        utsFile: h.utsFile,
+        hostDir: h.hostDir,
+        hostsFile: join(ETC_NETNS, h.netns, 'hosts'),
+        programsDir: plan.programsDir,
+        labDir: plan.labDir,
+        projectDir: plan.projectDir,
+        logFile: join(plan.dir, 'logs', h.name, 'sandbox.log'),
+      }),
+    ),
+  );
+  record.sandboxes ??= [];
+  sandboxes.forEach((s, i) => {
+    if (s.ok) record.sandboxes!.push({ host: plan.hosts[i]!.name, ...s.ref });
+  });
+  save();
+  const notStarted = sandboxes.find((s) => !s.ok);
+  return notStarted ?? { ok: true };
 }
 
 /** Inside the host: hostname (in a new, persisted UTS namespace), addresses, conntrack, sysctls. */
@@ -100,6 +125,10 @@ async function setUpHost(h: PlannedHost): Promise<DriverResult> {
  * namespaces, the UTS mounts and the /etc/netns files. Idempotent; missing things are fine.
  */
 export async function destroyNetwork(record: NetworkRecord): Promise<void> {
+  // Sandboxes first: killing each one's PID 1 ends every process of that host at once. A runtime killed
+  // before it recorded them still left their files next to the UTS files.
+  const fromFiles = record.utsFiles.map((f) => readSandbox(f)).filter((r) => r !== null);
+  await killSandboxes([...(record.sandboxes ?? []), ...fromFiles], record.utsFiles.map(sandboxFile));
   // Only namespaces still mounted under our names: a mounted namespace's inode is pinned. A recorded
   // inode whose namespace is gone may already belong to someone else's new namespace (inodes are reused).
   const inodes = new Set<number>();

@@ -50,7 +50,7 @@ describe('planLab', () => {
 
   it('substitutes built-in and lab variables, keeping $${ literal', () => {
     const app = plan.processes.find((p) => p.id === 'web/app')!;
-    expect(app.argv).toEqual(['node', '/p/build/programs/app.mjs', '--dir', '/run/patchbay/pbc123456/hosts/web', '--greet', 'hi', '${LITERAL}']);
+    expect(app.argv).toEqual(['node', '/opt/patchbay/programs/app.mjs', '--dir', '/run/patchbay/pbc123456/hosts/web', '--greet', 'hi', '${LITERAL}']);
     expect(app.env.ROLE).toBe('web-role');
     expect(app.env.GREETING).toBe('hi');
     expect(app.workdir).toBe('/run/patchbay/pbc123456/hosts/web');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { baseEnv, lookupUser } from './labEnv.ts';
 import type { LoadedLab } from './loadLab.ts';
 import { prometheusArgs, prometheusConfig, prometheusUrl } from './prometheusConfig.ts';
+import { SANDBOX_PROGRAMS_DIR, sandboxLabDir } from './sandboxPaths.ts';
 import type { ProbeSpec, TerminalPolicySpec } from './schema.ts';
 import { dependencyId, PROMETHEUS_PROCESS, substitute } from './validate.ts';
 
@@ -78,6 +79,9 @@ export interface PlannedProcess {
 export interface LabPlan {
   lab: string;
   labDir: string;
+  /** Shown to hosts read-only at the sandbox's own paths (sandbox.ts). */
+  programsDir: string;
+  projectDir: string;
   id: string;
   dir: string;
   subnet: string;
@@ -195,6 +199,8 @@ export function planLab(lab: LoadedLab, identity: InstanceIdentity): LabPlan {
   return {
     lab: lab.name,
     labDir: lab.labDir,
+    programsDir: lab.programsDir,
+    projectDir: lab.projectDir,
     id,
     dir,
     subnet: `${prefix}.0/24`,
@@ -213,8 +219,9 @@ function hostVariables(lab: LoadedLab, identity: InstanceIdentity, host: string,
   return {
     ...lab.spec.variables,
     LAB: lab.name,
-    LAB_DIR: lab.labDir,
-    PROGRAMS: lab.programsDir,
+    // Where hosts see them: every process and command runs in the host's sandbox.
+    LAB_DIR: sandboxLabDir(lab.labDir),
+    PROGRAMS: SANDBOX_PROGRAMS_DIR,
     INSTANCE: identity.id,
     INSTANCE_DIR: identity.dir,
     HOST: host,

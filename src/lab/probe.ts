@@ -20,7 +20,7 @@ export function probeArgv(probe: ProbeSpec): string[] {
 
 export async function runProbe(host: HostNamespaces, probe: ProbeSpec, env: Record<string, string>): Promise<ProbeResult> {
   const [file, ...args] = hostArgv(host, probeArgv(probe));
-  // The outer limit covers nsenter/ip too, a little above the probe's own.
+  // The outer limit covers nsenter/setpriv too, a little above the probe's own.
   const r = await runCommand(file!, args, { env, timeoutMs: probe.timeout + 1000 });
   if (r.code === 0) return { ok: true };
   const what = probe.http ?? probe.tcp ?? probe.command!.join(' ');

@@ -176,7 +176,7 @@ export async function execInHost(
   options: { timeoutMs?: number; user?: string } = {},
 ): Promise<ExecResult> {
   const user = lookupUser(options.user ?? 'root');
-  const [file, ...args] = hostArgv(host, command, user);
+  const [file, ...args] = hostArgv(host, command, user, { cwd: host.hostDir });
   const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: host.hostDir });
   return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }

@@ -87,7 +87,7 @@ export class SupervisedProcess {
   private launch(): void {
     if (this.stopping) return;
     const generation = ++this.generation;
-    const [file, ...args] = hostArgv(this.host, this.plan.argv, lookupUser(this.plan.user));
+    const [file, ...args] = hostArgv(this.host, this.plan.argv, lookupUser(this.plan.user), { cwd: this.plan.workdir });
     this.log.note(`starting: ${this.plan.argv.join(' ')}`);
     const [entered, ...enteredArgs] = this.enter([file!, ...args]);
     const child = spawn(entered!, enteredArgs, { cwd: this.plan.workdir, env: this.plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -9,6 +9,7 @@ import type { ResolveResult } from '../terminal/target.ts';
 import { hostArgv } from './hostCommand.ts';
 import { findHost, unknownHostMessage } from './hostNames.ts';
 import { baseEnv, lookupUser } from './labEnv.ts';
+import { SANDBOX_HOME } from './sandboxPaths.ts';
 import type { HostRecord } from './instanceState.ts';
 import type { TerminalOptions } from './types.ts';
 
@@ -25,7 +26,8 @@ alias grep='grep --color=auto'
 /**
  * Root's shells on a lab host get a home of the host's own (its rc file, its history), as a container
  * would, instead of the machine's /root: that one's dotfiles belong to the machine (here they run pyenv,
- * which can stall every new shell for a minute) and would be shared by every host and instance.
+ * which can stall every new shell for a minute) and would be shared by every host and instance. The
+ * host's sandbox mounts it at /root.
  */
 export function hostHome(host: HostRecord): string {
   const home = join(host.hostDir, 'home');
@@ -53,8 +55,10 @@ export function resolveTerminal(lab: string, hosts: readonly HostRecord[], targe
   const workdirs = policy.workdirs.length ? policy.workdirs : [user.home];
   const workdir = options.workdir ?? workdirs[0]!;
   if (!workdirs.includes(workdir)) return refused(`workdir "${workdir}" is not allowed on host ${host.name} (allowed: ${workdirs.join(', ')})`);
-  const [file, ...args] = hostArgv(host, [shell], user);
-  const home = user.uid === 0 ? hostHome(host) : user.home;
+  const [file, ...args] = hostArgv(host, [shell], user, { cwd: workdir });
+  // Root's home inside the host's sandbox is /root, where its own home directory is mounted.
+  if (user.uid === 0) hostHome(host);
+  const home = user.uid === 0 ? SANDBOX_HOME : user.home;
   return {
     ok: true,
     spec: {
@@ -62,7 +66,9 @@ export function resolveTerminal(lab: string, hosts: readonly HostRecord[], targe
       file: file!,
       args,
       env: { ...baseEnv(user, host.name), HOME: home, ...host.env, TERM, COLORTERM: 'truecolor', SHELL: shell },
-      cwd: workdir,
+      // Where the spawn starts, before nsenter enters the workdir inside the sandbox: the same path when
+      // the machine has it too (as /root, /tmp and / are), else the host's directory.
+      cwd: existsSync(workdir) ? workdir : host.hostDir,
       shell,
       user: userName,
       workdir,
