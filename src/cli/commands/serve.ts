@@ -6,6 +6,7 @@ import { isLoopbackAddress, validHostEntry } from '../../server/hostCheck.ts';
 import { DEFAULT_SESSION_LIMITS } from '../../server/SessionLimits.ts';
 import { startGatewayLab, type GatewayLab, type GatewayLabResult } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
+import { parseBytes } from '../../lab/instanceCgroup.ts';
 
 export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
   --host ADDR            Address to bind (default $HOST or ${DEFAULT_HOST}); beyond loopback only with --hosted
@@ -23,6 +24,9 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --grace DURATION       Keep a terminal after its socket closes (default 5m)
   --idle-timeout DUR     End a terminal without input for this long (default 60m)
   --max-lifetime DUR     End a terminal this long after it started (default 8h)
+  --terminal-pids N      Tasks one terminal may run at once, its cgroup's pids.max (default 128)
+  --terminal-memory SIZE Memory of one terminal, its screen copy's 8M included (default 512M)
+  --terminal-cpu-weight N  CPU share of one terminal under contention, 1-10000 (default 100)
   --lab NAME             Lab to bring up with the gateway (default connections); stopped on Ctrl-C
   --no-lab               Run no lab: terminals are local shells, /api/health reports lab: null
   Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).
@@ -59,6 +63,9 @@ export const GATEWAY_FLAGS = {
   grace: { type: 'string' },
   'idle-timeout': { type: 'string' },
   'max-lifetime': { type: 'string' },
+  'terminal-pids': { type: 'string' },
+  'terminal-memory': { type: 'string' },
+  'terminal-cpu-weight': { type: 'string' },
   'site-dir': { type: 'string' },
   lab: { type: 'string' },
   'no-lab': { type: 'boolean' },
@@ -69,6 +76,28 @@ export const GATEWAY_FLAGS = {
   'allowed-host': { type: 'string', multiple: true },
   'max-sessions-per-address': { type: 'string' },
 } as const;
+
+/** The terminal caps the flags ask for (TerminalLimits' pidsMax, memoryBytes, cpuWeight), checked. */
+function terminalCaps(values: ParsedArgs<typeof GATEWAY_FLAGS>['values']): { ok: true; limits: Partial<TerminalLimits> } | { ok: false; message: string } {
+  const limits: Partial<TerminalLimits> = {};
+  const pids = values['terminal-pids'];
+  if (pids !== undefined) {
+    if (!/^\d+$/.test(pids) || Number(pids) < 8) return { ok: false, message: `--terminal-pids must be a whole number of 8 or more, got ${pids}` };
+    limits.pidsMax = Number(pids);
+  }
+  const memory = values['terminal-memory'];
+  if (memory !== undefined) {
+    const bytes = parseBytes(memory);
+    if (bytes === null || bytes < 64 * 1024 ** 2) return { ok: false, message: `--terminal-memory must be a size of at least 64M like 512M or 1G, got ${memory}` };
+    limits.memoryBytes = bytes;
+  }
+  const weight = values['terminal-cpu-weight'];
+  if (weight !== undefined) {
+    if (!/^\d+$/.test(weight) || Number(weight) < 1 || Number(weight) > 10_000) return { ok: false, message: `--terminal-cpu-weight must be 1-10000, got ${weight}` };
+    limits.cpuWeight = Number(weight);
+  }
+  return { ok: true, limits };
+}
 
 /** "500ms", "30s", "5m", "2h", "7d", or a bare number of seconds, in ms; null when malformed. */
 export function parseDuration(text: string): number | null {
@@ -100,6 +129,9 @@ export function gatewayArgs(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], 
     if (ms === null) return { ok: false, message: `--${flag} must be a duration like 30s, 5m or 2h, got ${text}` };
     limits[key] = ms;
   }
+  const caps = terminalCaps(values);
+  if (!caps.ok) return caps;
+  Object.assign(limits, caps.limits);
   const origins = values['allowed-origin'];
   for (const origin of origins ?? []) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) return { ok: false, message: `--allowed-origin must be scheme://host[:port] with no path, got ${origin}` };
