@@ -12,7 +12,7 @@ import { LabPool, type PoolEvent } from '../../src/lab/LabPool.ts';
 import type { PoolTunables } from '../../src/lab/poolTunables.ts';
 import { readRecord } from '../../src/lab/instanceState.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
-import { FIXTURES } from './helpers.ts';
+import { FIXTURES, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn, type ProcessSnapshot } from './leftovers.ts';
 
 const PREFIX = 'pbl';
@@ -229,6 +229,17 @@ describe('a lab pool', () => {
     await h.pool.release('bob');
     expect(await bob).toMatchObject({ ok: false, reason: 'cancelled' });
     expect(ok(await h.pool.acquire('alice')).instance).toBe(reset.instance);
+  });
+
+  it('reports an instance\'s health as it changes, with its owner', async () => {
+    const h = makePool({});
+    const a = ok(await h.pool.acquire('alice'));
+    const pid = await waitFor('the sleeper\'s pid on disk', () => readRecord(a.instance.dir)?.processes['box/sleeper']?.pid ?? undefined);
+    const degraded = h.next('health', (e) => e.state === 'degraded');
+    process.kill(pid, 'SIGKILL'); // the supervisor restarts it
+    expect(await degraded).toEqual({ type: 'health', owner: 'alice', instance: a.instance.id, state: 'degraded' });
+    expect(await h.next('health', (e) => e.state === 'ready')).toMatchObject({ owner: 'alice', instance: a.instance.id });
+    expect(h.pool.list()[0]).toMatchObject({ owner: 'alice', health: 'ready' });
   });
 
   it('reports start failures and retries them with growing delays, one start at a time', async () => {
