@@ -204,9 +204,10 @@ describe('welcome lesson in a real browser', () => {
 
   it('reports an ended shell in its tab and starts a new one on restart', async () => {
     await selectTab('scratch');
-    await page.keyboard.type('echo "old=$$"');
+    // The shell's PID and start time: every sandboxed shell has the same PID in its own namespace.
+    await page.keyboard.type('echo "old=$$-$(cut -d" " -f22 /proc/$$/stat)"');
     await page.keyboard.press('Enter');
-    const old = /old=(\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /old=\d+/.test(t), 'the old pid'))![1];
+    const old = /old=(\d+-\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /old=\d+-\d+/.test(t), 'the old pid'))![1];
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
     await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: PAGE_WAIT_MS });
@@ -214,9 +215,9 @@ describe('welcome lesson in a real browser', () => {
     await page.locator('button[aria-label="Restart terminal Scratch"]').click();
     await waitConnected('scratch');
     await page.locator('.pb-xterm[data-terminal-id="scratch"]').click();
-    await page.keyboard.type('echo "new=$$"');
+    await page.keyboard.type('echo "new=$$-$(cut -d" " -f22 /proc/$$/stat)"');
     await page.keyboard.press('Enter');
-    const fresh = /new=(\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /new=\d+/.test(t), 'the new pid'))![1];
+    const fresh = /new=(\d+-\d+)/.exec(await waitForScreen(page, 'scratch', (t) => /new=\d+-\d+/.test(t), 'the new pid'))![1];
     expect(fresh).not.toBe(old);
   });
 
