@@ -1,8 +1,8 @@
 /**
  * The pages the gateway serves itself to people who are not signed in: sign in with the token (local
  * mode; the operator in hosted mode), join with an invite and a display name, and refusals. Plain HTML
- * with inline styles and no script, sent with a CSP that allows nothing else, never framed and never
- * leaking the URL (which may hold a token) as a Referer.
+ * with inline styles and no script, sent with a CSP that allows nothing else, never framed, and never
+ * sending the URL (which may hold a token) as a Referer to another site.
  */
 import type { ServerResponse } from 'node:http';
 import { apiError, type HttpErrorCode } from '../protocol/errors.ts';
@@ -20,7 +20,8 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser posts the form with `Origin: null`, which the check refuses.
+  'referrer-policy': 'same-origin',
 } as const;
 
 function escape(text: string): string {

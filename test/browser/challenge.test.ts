@@ -11,6 +11,7 @@ import { windowWithout } from '../checker/offline.ts';
 import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineChallengeSite.ts';
 import { findChallenge, typeQuery, withPageAt } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+import { signInBrowser } from './signIn.ts';
 
 const PREFIX = 'pbg';
 /** The challenge on the welcome page, and the answer that must fail with a label-filter hint. */
@@ -28,7 +29,7 @@ describe('<Challenge> in the browser', () => {
   beforeAll(async () => {
     site = await startOfflineChallengeSite(PREFIX, { window: () => windowOverride });
     challenge = site.challenge(CHALLENGE_ID);
-    browser = await launchBrowser(PREFIX);
+    browser = await launchBrowser(PREFIX, site.gw);
   }, 600_000);
 
   afterAll(async () => {
@@ -223,6 +224,7 @@ describe('<Challenge> in the browser', () => {
     }));
   it('says plainly when the lab is not running, in the graph and on Check', async () => {
     const noLab = await site!.anotherGateway(() => null);
+    await signInBrowser(browser!.context, noLab);
     const page = await browser!.context.newPage();
     try {
       await page.goto(`${noLab.url}/`);

@@ -22,7 +22,7 @@ describe('around the lessons', () => {
 
   beforeAll(async () => {
     site = await startOfflineChallengeSite(PREFIX);
-    browser = await launchBrowser(PREFIX);
+    browser = await launchBrowser(PREFIX, site.gw);
   }, 600_000);
 
   afterAll(async () => {

@@ -47,7 +47,7 @@ describe("Grafana's variables in the browser", () => {
   }, 600_000);
 
   beforeEach(async () => {
-    browser = await launchBrowser(PREFIX);
+    browser = await launchBrowser(PREFIX, site!.gw);
   });
 
   afterEach(async () => {

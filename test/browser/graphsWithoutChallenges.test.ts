@@ -19,6 +19,7 @@ import type { LabHealth } from '../../src/protocol/health.ts';
 import { usesScrapeInterval } from '../../src/protocol/grafanaVariables.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+import { signInBrowser } from './signIn.ts';
 
 const PREFIX = 'pbq';
 /** A page of the course with graphs of both kinds: with `$__rate_interval` and without variables. */
@@ -58,6 +59,7 @@ describe('graphs on a lab without challenges', () => {
       healthProvider: () => health,
     });
     gateways.push(gw);
+    await signInBrowser(browser!.context, gw);
     return gw;
   }
 
@@ -84,7 +86,7 @@ describe('graphs on a lab without challenges', () => {
 
   it('draws every graph when the lab health gives the scrape interval, though the challenge API answers "not ready"', async () => {
     const gw = await gatewayWithout({ name: 'connections', instance: 'offline', state: 'ready', hosts: [], failing: [], scrapeIntervalSeconds: lab!.set.scrapeInterval });
-    expect((await fetch(`${gw.url}/api/challenges`)).status).toBe(503);
+    expect((await fetch(`${gw.url}/api/challenges`, { headers: { cookie: gw.cookie } })).status).toBe(503);
     const page = await browser!.context.newPage();
     try {
       const graphs = await graphsOn(page, `${gw.url}${PAGE}`);

@@ -13,6 +13,7 @@ import type { GatewayOptions } from '../../src/server/createGateway.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, type TestBrowser } from './chromium.ts';
+import { signInBrowser } from './signIn.ts';
 
 /** Building the site takes a couple of minutes on this machine: the timeout of a set-up that may build it. */
 export const SITE_SETUP_TIMEOUT_MS = 600_000;
@@ -31,8 +32,11 @@ export interface SiteInChromium {
   close(): Promise<void>;
 }
 
-/** `gateway.resolver`: where terminals open; without one, local shells in a temp HOME. */
-export async function openSiteInChromium(prefix: string, gateway: Pick<GatewayOptions, 'resolver' | 'healthProvider'> = {}): Promise<SiteInChromium> {
+/**
+ * `gateway.resolver`: where terminals open; without one, local shells in a temp HOME. The browser has
+ * opened the sign-in link, as a learner does first, unless `signIn` is false.
+ */
+export async function openSiteInChromium(prefix: string, gateway: Pick<GatewayOptions, 'resolver' | 'healthProvider'> = {}, { signIn = true } = {}): Promise<SiteInChromium> {
   const made: { site?: SiteCopy; home?: string; gw?: TestGateway; browser?: TestBrowser } = {};
   const close = async () => {
     await made.browser?.close();
@@ -49,6 +53,7 @@ export async function openSiteInChromium(prefix: string, gateway: Pick<GatewayOp
     }
     const gw = (made.gw = await startGateway({ ...gateway, siteDir: site.dir, cgroupParent: `${prefix}-${randomBytes(4).toString('hex')}`, resolver }));
     const browser = (made.browser = await launchChromium(prefix));
+    if (signIn) await signInBrowser(browser.context, gw);
     return { gw, browser, page: browser.page, home: made.home, close };
   } catch (e) {
     await close();

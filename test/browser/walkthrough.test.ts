@@ -79,7 +79,7 @@ beforeAll(async () => {
       ...challengeRoutes({ set, prometheus: () => prometheus, progress: new ProgressStore(tempDir('progress')) }),
     ],
   });
-  browser = await launchBrowser(PREFIX);
+  browser = await launchBrowser(PREFIX, gw);
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   // The dock types a button's commands one by one, each once the prompt marks say the one before has
   // ended; watching its Input frames tells when it has typed the last one.
