@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, learnerKey, MIGRATIONS, openDatabase, sharedDatabase, type Database } from './database.ts';
 import { ProgressStore } from './progressStore.ts';
 import { Roster } from './roster.ts';
+import { DatabaseSessionStore } from './rosterSessionStore.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ describe('openDatabase', () => {
     const file = tempFile();
     const db = open(path.join(path.dirname(file), 'sub', 'dir', 'p.db')); // makes the directories
     expect(db.version).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['challenge_progress', 'imported_progress_files', 'instance_assignments', 'learners']);
+    expect(tables(db)).toEqual(['challenge_progress', 'imported_progress_files', 'instance_assignments', 'learners', 'revoked_sessions', 'sessions']);
     expect(db.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(1); // NORMAL (database.ts says why)
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -62,10 +63,9 @@ describe('openDatabase', () => {
     const db = open(file);
     expect(db.version).toBe(MIGRATIONS.length);
     expect(await new ProgressStore(db).get('ada')).toEqual({ 'rate-1': { passed: true, passedAt: new Date(1000).toISOString(), attempts: 1, revealed: false } });
-    // What the last migration added works on the old data.
-    const roster = new Roster(db);
-    roster.assignInstance('ada', 'pbx1', 2000);
-    expect(roster.list()).toMatchObject([{ key: learnerKey('ada'), name: 'Ada', instance: { instanceId: 'pbx1', assignedAt: 2000 } }]);
+    // What the last migration added works on the old data: ada signs in again and keeps her row.
+    new DatabaseSessionStore(db).put({ id: 'sid-2', learnerId: 'ada', name: null, address: '10.0.0.3', created: 3000, lastSeen: 3000 });
+    expect(new Roster(db).list()).toMatchObject([{ key: learnerKey('ada'), name: 'Ada', address: '10.0.0.3', lastSeenAt: 3000, progress: { passed: 1 } }]);
   });
 
   it('applies each migration once, in a transaction with its version: a failing one leaves the file as it was', () => {

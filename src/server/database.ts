@@ -101,6 +101,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX instance_assignments_learner ON instance_assignments(learner_id, assigned_at);
     `,
   },
+  {
+    version: 3,
+    name: 'signed-in sessions and revoked session ids (the gateway\'s SessionStore)',
+    sql: `
+      -- Ids as issued (SessionStore returns them): a session id is no credential without the server's signature.
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        learner TEXT NOT NULL,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        display_name TEXT,
+        client_address TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_address_seen ON sessions(client_address, last_seen_at);
+      CREATE INDEX sessions_learner ON sessions(learner_id);
+      CREATE TABLE revoked_sessions (
+        id TEXT PRIMARY KEY,
+        until INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const DatabaseDefaults = {
