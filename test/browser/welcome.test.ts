@@ -233,7 +233,8 @@ describe('welcome lesson in a real browser', () => {
       await page.keyboard.type('exit');
       await page.keyboard.press('Enter');
       await page.locator('[data-terminal-tab="scratch"][data-state="exited"]').waitFor({ timeout: PAGE_WAIT_MS });
-      writeFileSync(profile, `echo 'profile: starting'; while [ ! -e ${go} ]; do sleep 0.05; done\n`);
+      // ~/go: the shell sees its HOME (this workspace) at its own path inside its sandbox.
+      writeFileSync(profile, `echo 'profile: starting'; while [ ! -e ~/go ]; do sleep 0.05; done\n`);
       await page.locator('button[aria-label="Restart terminal Scratch"]').click();
       await page.locator('[data-testid="run-command"][data-target="scratch"] button[aria-label="Run in terminal scratch"]').first().click();
       // Long past the quiet spell (150 ms) after which a page that ignored prompt marks would type.
