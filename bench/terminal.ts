@@ -7,11 +7,16 @@
  *      parse (the ceiling for a parsing client), and through the gateway to a parsing and to a
  *      non-parsing client; medians of THROUGHPUT_RUNS interleaved runs.
  *   2. Ctrl-C to prompt during a flood, several tries: p50 and max.
- *   3. Keystroke echo round trip with 100 terminals all typing: p50 and p99.
+ *   3. Keystroke echo round trip with 100 terminals all typing: p50 and p99; and with 50 (the figure
+ *      the lab sandbox's cost is measured by, before and after).
  *   4. Gateway memory (RSS) per idle terminal, shells excluded (they are other processes).
  *   5. Enter to the next prompt on a bare pty, bash alone and with the gateway's prompt hook (its
  *      marks and the terminal-mode restore, src/terminal/promptMarks.ts): what the hook costs a prompt.
- * `--only throughput,ctrl-c,echo,memory,prompt` runs some of the parts (all by default).
+ *   6. Fork bomb: one terminal's echo p99, quiet and while a fork bomb (`:(){ :|:& };:`) runs in another
+ *      terminal, which its cgroup's pids.max stops (TerminalLimits.pidsMax).
+ *   7. Screen copies: gateway RSS before, with 32 terminals of 1000x500 full of output, and after they
+ *      end and the screen worker has gone idle.
+ * `--only throughput,ctrl-c,echo,echo-50,memory,prompt,fork-bomb,screens` runs some of the parts (all by default).
  * BENCH_CPU_PROFILE=DIR writes the gateway's V8 CPU profiles (one per thread) into DIR.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -41,6 +46,14 @@ const THROUGHPUT_CASES = [
 const THROUGHPUT_RUNS = 3;
 const CTRL_C_TRIES = 10;
 const ECHO_TERMINALS = 100;
+/** The sandbox's cost is measured on echo with this many active terminals. */
+const ECHO_TERMINALS_SANDBOX = 50;
+/** Seconds of echo measured on one terminal, quiet and again during the fork bomb. */
+const BOMB_ECHO_SECONDS = 20;
+/** The classic fork bomb; the terminal's pids.max stops it. */
+const FORK_BOMB = ':(){ :|:& };:';
+/** Big screen copies: this many terminals of 1000x500, each filled with more lines than it keeps. */
+const BIG_SCREENS = 32;
 const ECHO_SECONDS = 10;
 /** Typing before measuring: first-time costs (JIT, heap growth, bash's first redisplays) are not echo latency. */
 const ECHO_WARMUP_SECONDS = 2;
@@ -56,7 +69,7 @@ const CLOCK_TICKS = 100;
 
 const { Terminal: Headless } = xtermHeadless;
 
-const PARTS = ['throughput', 'ctrl-c', 'echo', 'memory', 'prompt'] as const;
+const PARTS = ['throughput', 'ctrl-c', 'echo', 'echo-50', 'memory', 'prompt', 'fork-bomb', 'screens'] as const;
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
 const unknownPart = only?.find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart !== undefined) {
@@ -76,6 +89,8 @@ if (process.argv.includes('--serve')) {
     resolver: new LocalTargetResolver({ workspace }),
     cgroupParent: `pba-bench-${randomBytes(4).toString('hex')}`,
     limits: { maxTerminalsPerSession: 1000, maxTerminals: 1000 },
+    // The screens part waits for the idle worker to end: a short idle time keeps the bench short.
+    screenWorkerIdleMs: 2000,
   });
   // The sign-in link, as `patchbay serve` prints it: the client signs in through it like a learner.
   process.send!({ port: gateway.port, signInUrl: gateway.signInUrl });
@@ -93,7 +108,10 @@ if (process.argv.includes('--serve')) {
 async function startGatewayProcess(): Promise<{ child: ChildProcess; gw: GatewayAddress }> {
   // BENCH_CPU_PROFILE=DIR: the gateway writes V8 CPU profiles (main thread and screen worker) into DIR.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
+  // glibc keeps the screen worker's freed lines (12 KB each at 1000 columns) in its arena; with this
+  // threshold they are mapped on their own and go back to the system when the copies end (README).
+  const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_threshold=8192' };
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit', env });
   const { port, signInUrl } = await new Promise<{ port: number; signInUrl: string }>((resolve) => child.once('message', resolve));
   const url = `http://127.0.0.1:${port}`;
   return { child, gw: { url, origin: url, cookie: await signIn(onLoopbackIp(signInUrl)) } };
@@ -227,22 +245,22 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - fields[3]! - fields[4]!, total };
 }
 
-async function echo(gw: GatewayAddress): Promise<{ samples: number[]; machineBusy: number }> {
+async function echo(gw: GatewayAddress, count = ECHO_TERMINALS, name = 'echo', seconds = ECHO_SECONDS): Promise<{ samples: number[]; machineBusy: number }> {
   const clients: TerminalTestClient[] = [];
-  for (let i = 0; i < ECHO_TERMINALS; i++) {
-    const t = await TerminalTestClient.open(gw, `echo-${i}`, { parse: false });
+  for (let i = 0; i < count; i++) {
+    const t = await TerminalTestClient.open(gw, `${name}-${i}`, { parse: false });
     t.type(`PS1='${PROMPT}'\r`);
     clients.push(t);
   }
   await Promise.all(clients.map((t) => t.waitForText(PROMPT, 60_000)));
   const samples: number[] = [];
   const measureFrom = performance.now() + ECHO_WARMUP_SECONDS * 1000;
-  const until = measureFrom + ECHO_SECONDS * 1000;
+  const until = measureFrom + seconds * 1000;
   let before = machineJiffies();
   setTimeout(() => (before = machineJiffies()), ECHO_WARMUP_SECONDS * 1000);
   await Promise.all(
     clients.map(async (t, i) => {
-      await new Promise((r) => setTimeout(r, (i * ECHO_GAP_MS) / ECHO_TERMINALS));
+      await new Promise((r) => setTimeout(r, (i * ECHO_GAP_MS) / count));
       let n = 0;
       while (performance.now() < until) {
         const key = 'abcdefghij'[n++ % 10]!;
@@ -263,6 +281,44 @@ async function echo(gw: GatewayAddress): Promise<{ samples: number[]; machineBus
   const after = machineJiffies();
   await Promise.all(clients.map((t) => t.close()));
   return { samples, machineBusy: (after.busy - before.busy) / (after.total - before.total) };
+}
+
+/** One terminal's echo, quiet and while a fork bomb runs in another terminal (ended by `exit` afterwards). */
+async function forkBomb(gw: GatewayAddress): Promise<{ quiet: number[]; bombed: number[]; bombLines: number }> {
+  const quiet = (await echo(gw, 1, 'bomb-quiet', BOMB_ECHO_SECONDS)).samples;
+  const bomb = await TerminalTestClient.open(gw, 'bomb', { parse: false });
+  bomb.type(`PS1='${PROMPT}'\r`);
+  await bomb.waitForText(PROMPT, 30_000);
+  bomb.mark();
+  bomb.type(`${FORK_BOMB}\r`);
+  // Until the cap refuses forks (bash says so), so the measure is taken at the bomb's worst.
+  await bomb.waitFor(() => /fork: (retry: )?Resource temporarily unavailable/.test(bomb.text), 60_000);
+  const bombed = (await echo(gw, 1, 'bomb-echo', BOMB_ECHO_SECONDS)).samples;
+  const bombLines = bomb.text.split('Resource temporarily unavailable').length - 1;
+  // The bomb's shell exits; its terminal ends and its cgroup is killed whole.
+  bomb.type('exit\r');
+  await bomb.closed;
+  return { quiet, bombed, bombLines };
+}
+
+/** Gateway RSS before, with BIG_SCREENS full 1000x500 terminals, and once they ended and the worker idled. */
+async function bigScreens(gw: GatewayAddress, gatewayPid: number): Promise<{ before: number; during: number; after: number }> {
+  const before = rssBytes(gatewayPid);
+  const clients: TerminalTestClient[] = [];
+  for (let i = 0; i < BIG_SCREENS; i++) {
+    const t = await TerminalTestClient.open(gw, `big-${i}`, { parse: false, cols: 1000, rows: 500 });
+    // Long lines, more than the copy keeps: every cell of it is written.
+    t.type(`for i in $(seq 1 1500); do printf '%0999d\\n' $i; done; echo "fil""led"\r`);
+    clients.push(t);
+  }
+  await Promise.all(clients.map((t) => t.waitForText('filled', 120_000)));
+  await new Promise((r) => setTimeout(r, 3000));
+  const during = rssBytes(gatewayPid);
+  for (const t of clients) t.type('exit\r');
+  await Promise.all(clients.map((t) => t.closed));
+  // The worker ends 2 s after its last copy (screenWorkerIdleMs above); then the heap is returned.
+  await new Promise((r) => setTimeout(r, 6000));
+  return { before, during, after: rssBytes(gatewayPid) };
 }
 
 async function idleMemory(gw: GatewayAddress, gatewayPid: number): Promise<{ before: number; after: number; perTerminal: number }> {
@@ -381,6 +437,36 @@ async function main(): Promise<void> {
       );
       // Everything on the machine counts, this bench included: other work inflates the tail.
       add('  machine CPU busy during the echo window', `${(machineBusy * 100).toFixed(0)} % of all cores`, '');
+    }
+    if (wanted('echo-50')) {
+      const { samples: echoes, machineBusy } = await echo(gw, ECHO_TERMINALS_SANDBOX, 'echo50');
+      add(
+        `keystroke echo, ${ECHO_TERMINALS_SANDBOX} active terminals (${echoes.length} keys)`,
+        `p50 ${percentile(echoes, 50).toFixed(2)} ms, p99 ${percentile(echoes, 99).toFixed(2)} ms`,
+        'sandbox: <= 110 % of before',
+      );
+      add('  machine CPU busy during the echo window', `${(machineBusy * 100).toFixed(0)} % of all cores`, '');
+    }
+    if (wanted('fork-bomb')) {
+      const { quiet, bombed, bombLines } = await forkBomb(gw);
+      const p99q = percentile(quiet, 99);
+      const p99b = percentile(bombed, 99);
+      add(`one terminal's echo, quiet (${quiet.length} keys)`, `p50 ${percentile(quiet, 50).toFixed(2)} ms, p99 ${p99q.toFixed(2)} ms`, '');
+      add(`  the same during a fork bomb in another terminal (${bombed.length} keys)`, `p50 ${percentile(bombed, 50).toFixed(2)} ms, p99 ${p99b.toFixed(2)} ms`, '');
+      add('  p99 during the bomb / quiet', `${(p99b / p99q).toFixed(2)}x (${bombLines} forks refused by pids.max seen)`, '<= 2x');
+    }
+    if (wanted('screens')) {
+      // A fresh gateway: the other parts' terminals stay for their grace period and would keep the worker.
+      const fresh = await startGatewayProcess();
+      const mem = await bigScreens(fresh.gw, fresh.child.pid!).finally(async () => {
+        fresh.child.kill('SIGTERM');
+        await new Promise((r) => fresh.child.once('exit', r));
+      });
+      add(
+        `gateway RSS with ${BIG_SCREENS} full 1000x500 terminals, and after they end`,
+        `${(mem.before / 1e6).toFixed(0)} -> ${(mem.during / 1e6).toFixed(0)} -> ${(mem.after / 1e6).toFixed(0)} MB`,
+        'after ~ before',
+      );
     }
     if (wanted('prompt')) {
       // Interleaved halves, so a change in the machine's load falls on both.

@@ -87,6 +87,8 @@ export interface GatewayOptions {
   routes?: Route[];
   /** Parent cgroup for terminals (tests pass their own prefix); null disables cgroups. */
   cgroupParent?: string | null;
+  /** The screen worker ends once no terminal has been open this long (the bench shortens it). */
+  screenWorkerIdleMs?: number;
   heartbeatMs?: number;
 }
 
@@ -125,6 +127,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     resolver: options.resolver ?? new LocalTargetResolver(),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.cgroupParent !== undefined ? { cgroupParent: options.cgroupParent } : {}),
+    ...(options.screenWorkerIdleMs !== undefined ? { screenWorkerIdleMs: options.screenWorkerIdleMs } : {}),
   });
   const origins = new Set<string>(options.allowedOrigins ?? []);
   const hosts = new Set<string>();
