@@ -27,7 +27,7 @@ import { loadAuthSecrets } from './authSecrets.ts';
 import { Identity, type AuthMode } from './identity.ts';
 import type { SessionLimits } from './SessionLimits.ts';
 import type { SessionStore } from './SessionStore.ts';
-import { allowedHost, hostOfUrl, isLoopbackAddress, loopbackHosts } from './hostCheck.ts';
+import { allowedHost, hostname, hostnameOfUrl, isLoopbackAddress, LOOPBACK_HOSTNAMES } from './hostCheck.ts';
 
 export const DEFAULT_PORT = 3000;
 /** Loopback only unless asked: terminals are shells on this machine. */
@@ -52,7 +52,7 @@ export interface AuthOptions {
   adminToken?: string;
   /** Hosted mode: the URL learners reach the gateway at (invite links); its host is allowed. */
   publicUrl?: string;
-  /** Hosted mode: more Host headers to answer (`name` or `name:port`). */
+  /** Hosted mode: more host names to answer (`name`; a `:port` is ignored). */
   allowedHosts?: string[];
   limits?: Partial<SessionLimits>;
   store?: SessionStore;
@@ -99,7 +99,7 @@ export interface Gateway {
   /** http://HOST:PORT as bound (localhost shown for loopback). */
   url: string;
   allowedOrigins: ReadonlySet<string>;
-  /** Host headers answered (anything else gets 403 PB_BAD_HOST). */
+  /** Host names answered, whatever the port (anything else gets 403 PB_BAD_HOST). */
   allowedHosts: ReadonlySet<string>;
   mode: AuthMode;
   /** What to open to sign in: the URL (public URL in hosted mode) with `?token=`; printed at start. */
@@ -238,7 +238,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const port = (server.address() as AddressInfo).port;
   identity.cookieName = sessionCookieName(port);
-  for (const h of loopbackHosts(port)) hosts.add(h);
+  for (const h of LOOPBACK_HOSTNAMES) hosts.add(h);
   if (!options.allowedOrigins) {
     origins.add(`http://localhost:${port}`);
     origins.add(`http://127.0.0.1:${port}`);
@@ -248,8 +248,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const url = `http://${shownHost}:${port}`;
   publicUrl = (mode === 'hosted' && auth.publicUrl ? auth.publicUrl : url).replace(/\/$/, '');
   if (mode === 'hosted') {
-    hosts.add(hostOfUrl(publicUrl));
-    for (const h of auth.allowedHosts ?? []) hosts.add(h.toLowerCase());
+    hosts.add(hostnameOfUrl(publicUrl));
+    for (const h of auth.allowedHosts ?? []) hosts.add(hostname(h));
     if (!options.allowedOrigins) origins.add(new URL(publicUrl).origin);
   }
 

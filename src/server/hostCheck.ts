@@ -2,6 +2,8 @@
  * The Host header allowlist and what counts as loopback. A page on another site can make its own name
  * resolve to 127.0.0.1 (DNS rebinding) and then talk to the gateway as same-origin; the Host header it
  * sends still names that site, so requests whose Host is not ours are refused before anything else.
+ * Names are compared without the port: a rebinding page's Host names its own site whatever the port,
+ * and an SSH tunnel or a local proxy reaches the gateway as localhost on a port of its own.
  */
 import { isIP } from 'node:net';
 
@@ -12,20 +14,25 @@ export function isLoopbackAddress(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
-/** localhost, 127.0.0.1 and [::1] with the port (and bare, on port 80), as browsers send them. */
-export function loopbackHosts(port: number): string[] {
-  const names = ['localhost', '127.0.0.1', '[::1]'];
-  return [...names.map((n) => `${n}:${port}`), ...(port === 80 ? names : [])];
+/** The names a browser on this machine uses for it. */
+export const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+/** The name of a `Host` header or an `--allowed-host` entry: lower case, without the port. */
+export function hostname(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
 }
 
-/** `host[:port]` of a URL as a browser's Host header gives it (no port when it is the scheme's default). */
-export function hostOfUrl(url: string): string {
-  return new URL(url).host.toLowerCase();
+/** The host name of a URL, as its Host header names it (IPv6 in brackets). */
+export function hostnameOfUrl(url: string): string {
+  return hostname(new URL(url).host);
 }
 
-/** The request's Host header when it is on the list, else null. */
+/** Whether the request's Host header names a host on the list. */
 export function allowedHost(header: string | undefined, allowed: ReadonlySet<string>): boolean {
-  return header !== undefined && allowed.has(header.toLowerCase());
+  return header !== undefined && allowed.has(hostname(header));
 }
 
 /** Checks an `--allowed-host` value: a name or address, optionally with a port; no scheme, no path. */

@@ -134,7 +134,7 @@ describe('<Challenge> in the browser', () => {
   it("completes metric names from the lab's Prometheus through the gateway", () =>
     // The editor asks for names seen in the last hours before "now": the page's clock starts at the end
     // of the fixture.
-    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
+    withPageAt(PREFIX, site!.gw, site!.set.offline.end * 1000, async (page) => {
       await page.goto(`${site!.gw.url}/`);
       const { input } = await findChallenge(page, CHALLENGE_ID);
       await input.click();
@@ -160,7 +160,7 @@ describe('<Challenge> in the browser', () => {
 
   it('draws a live MetricsGraph with its legend template and polls only while on screen and visible', () =>
     // "Now" is the end of the fixture, so the graph's window holds the offline Prometheus' data.
-    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
+    withPageAt(PREFIX, site!.gw, site!.set.offline.end * 1000, async (page) => {
       await page.addInitScript(() => {
         const w = window as unknown as { __rangeQueries: number; __inFlight: number };
         w.__rangeQueries = 0;

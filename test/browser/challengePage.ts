@@ -1,6 +1,7 @@
 /** A learner's hands on a <Challenge> in Chromium: finding its editor, typing into it, a page with its own clock. */
 import { expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { launchBrowser } from './challengeBrowser.ts';
 
 export interface ChallengeBox {
@@ -32,8 +33,9 @@ export async function typeQuery(input: Locator, text: string): Promise<void> {
  * Runs `run` on a page whose clock starts at `timeMs` and then runs on, in a browser of its own (a fake
  * clock applies to a whole context), closed afterwards.
  */
-export async function withPageAt(prefix: string, timeMs: number, run: (page: Page) => Promise<void>): Promise<void> {
-  const own = await launchBrowser(prefix);
+export async function withPageAt(prefix: string, gw: Pick<TestGateway, 'signInUrl' | 'url'>, timeMs: number, run: (page: Page) => Promise<void>): Promise<void> {
+  // Signed in (on the real clock) before the page's clock is set.
+  const own = await launchBrowser(prefix, gw);
   try {
     const page = await own.context.newPage();
     await page.clock.install({ time: timeMs });

@@ -109,7 +109,7 @@ describe('around the lessons', () => {
   it('closes the completion list when the answer is checked, and draws it where it is seen, never over the terminal dock', () =>
     // Completion asks for names seen in the last hours before "now": the page's clock is set to the
     // fixture's end.
-    withPageAt(PREFIX, site!.set.offline.end * 1000, async (page) => {
+    withPageAt(PREFIX, site!.gw, site!.set.offline.end * 1000, async (page) => {
       await page.goto(`${site!.gw.url}/`);
       const { box, input } = await findChallenge(page, CHALLENGE_ID);
       const list = page.locator('.cm-tooltip-autocomplete');

@@ -248,7 +248,8 @@ describe('Host header', () => {
     }
     const upgrade = await refusedUpgrade(terminalUrl(gw, 'x'), { host, cookie: gw.cookie, origin: `http://${host}` });
     expect(upgrade).toMatchObject({ status: 403, body: { code: 'PB_BAD_HOST' } });
-    for (const ok of [`localhost:${gw.gateway.port}`, `127.0.0.1:${gw.gateway.port}`, `[::1]:${gw.gateway.port}`]) {
+    // Any port: an SSH tunnel reaches the gateway as localhost on a port of its own.
+    for (const ok of [`localhost:${gw.gateway.port}`, `127.0.0.1:${gw.gateway.port}`, `[::1]:${gw.gateway.port}`, 'localhost:8000', 'localhost']) {
       expect((await raw(`${gw.url}/api/health`, { headers: { host: ok } })).status, ok).toBe(200);
     }
   });

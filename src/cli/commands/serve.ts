@@ -18,7 +18,7 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --hosted               Hosted mode (also PATCHBAY_HOSTED=1): learners join through invite links
                          (patchbay invite); the admin token (or $PATCHBAY_ADMIN_TOKEN) is printed at start
   --public-url URL       Hosted: the URL learners use (invite links; its host is allowed)
-  --allowed-host HOST    Hosted: another Host header to answer, NAME or NAME:PORT; repeatable
+  --allowed-host NAME    Hosted: another host name to answer (the Host header's name); repeatable
   --max-sessions-per-address N
                          Live sessions one client address may hold (default ${DEFAULT_SESSION_LIMITS.maxSessionsPerAddress})
   --grace DURATION       Keep a terminal after its socket closes (default 5m)
@@ -147,7 +147,7 @@ export function gatewayArgs(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], 
   const allowedHosts = values['allowed-host'];
   for (const h of allowedHosts ?? []) {
     if (!hosted) return { ok: false, message: '--allowed-host is for hosted mode: add --hosted' };
-    if (!validHostEntry(h)) return { ok: false, message: `--allowed-host must be NAME or NAME:PORT as browsers send it, got ${h}` };
+    if (!validHostEntry(h)) return { ok: false, message: `--allowed-host must be a host name or address, got ${h}` };
   }
   const capText = values['max-sessions-per-address'];
   const cap = capText === undefined ? undefined : Number(capText);
