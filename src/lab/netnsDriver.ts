@@ -2,7 +2,8 @@
  * The `netns` driver: one bridge per instance in the root namespace, and per host a network namespace,
  * a veth pair (the host's end is `eth0`), an address from the instance's /24, a persistent UTS namespace
  * holding its hostname, an `/etc/netns/<ns>/hosts` file, loopback up, an nft table whose `ct state` rule
- * makes the kernel track every connection in that namespace (loopback included), and its sysctls.
+ * makes the kernel track every connection in that namespace (loopback included), its sysctls, and
+ * last the host's sandbox (sandbox.ts), in which every process of the host then runs.
  *
  * Why a bridge in the root namespace rather than a separate "switch" namespace: the gateway and the
  * checker (root namespace) reach Prometheus and the hosts directly through the bridge's `.254` address,
@@ -19,7 +20,7 @@ import type { NetworkRecord } from './instanceState.ts';
 import { runCommand } from './runCommand.ts';
 import { killSandboxes, readSandbox, sandboxFile, startHostSandbox } from './sandbox.ts';
 
-/** Where `ip netns exec` looks for per-namespace files bound over /etc. */
+/** Per-host files (its hosts file), in the layout `ip netns exec` reads; the host's sandbox binds it over /etc/hosts. */
 const ETC_NETNS = '/etc/netns';
 
 /**
