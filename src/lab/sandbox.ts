@@ -115,6 +115,8 @@ export interface HostSandboxSpec {
   projectDir: string;
   /** Where bwrap's own errors go. */
   logFile: string;
+  /** Where its PID is written; default sandboxFile(utsFile), which hostArgv reads. */
+  recordFile?: string;
 }
 
 /**
@@ -212,7 +214,7 @@ export function startHostSandbox(spec: HostSandboxSpec): Promise<{ ok: true; ref
       const startTime = processStartTime(Number(pid));
       if (startTime === null) return finish({ ok: false, message: `the sandbox of host ${spec.name} exited at once` });
       const ref = { pid: Number(pid), startTime };
-      writeFileSync(sandboxFile(spec.utsFile), `${ref.pid} ${ref.startTime}\n`);
+      writeFileSync(spec.recordFile ?? sandboxFile(spec.utsFile), `${ref.pid} ${ref.startTime}\n`);
       finish({ ok: true, ref });
     };
     const timer = setTimeout(() => finish({ ok: false, message: `the sandbox of host ${spec.name} did not start within ${SANDBOX_START_TIMEOUT_MS} ms (see ${spec.logFile})` }), SANDBOX_START_TIMEOUT_MS);
