@@ -22,8 +22,13 @@ let labUp = true;
 /** A stretch of the fixture for checks to evaluate over instead of the offline window. */
 let windowOverride: RangeWindow | null = null;
 
-async function gateway(): Promise<TestGateway> {
+/** The gateway's secrets on disk, so a restart on the same port keeps the session (as `patchbay serve` does). */
+let authDir = '';
+
+async function gateway(port = 0): Promise<TestGateway> {
   return startGateway({
+    port,
+    auth: { dir: authDir },
     routes: challengeRoutes({
       set: lab.set,
       prometheus: (): PrometheusClient | null => (labUp ? lab.prometheus.client : null),
@@ -36,12 +41,14 @@ async function gateway(): Promise<TestGateway> {
 beforeAll(async () => {
   lab = await startOfflineLab();
   dataDir = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-routes-`));
+  authDir = mkdtempSync(path.join(tmpdir(), `${TEST_PREFIX}-routes-auth-`));
   gw = await gateway();
 });
 afterAll(async () => {
   await gw?.close();
   await lab?.prometheus.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
 });
 
 async function api<T>(method: 'GET' | 'POST', p: string, body?: unknown, cookie = gw.cookie): Promise<{ status: number; body: T }> {
@@ -124,8 +131,9 @@ describe('challenge API', () => {
     expect(before.body.challenges[ID]).toMatchObject({ passed: true, revealed: false });
     expect(before.body.challenges[ID]!.passedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     const cookie = gw.cookie;
+    const port = gw.gateway.port;
     await gw.close();
-    gw = await gateway();
+    gw = await gateway(port);
     const after = await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie);
     expect(after.body.challenges[ID]).toEqual(before.body.challenges[ID]);
     const list = await api<ChallengeListResponse>('GET', CHALLENGES_PATH, undefined, cookie);

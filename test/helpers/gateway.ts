@@ -51,7 +51,12 @@ export type GatewayAddress = Pick<TestGateway, 'url' | 'origin' | 'cookie'>;
  * already holds (signing in again rotates it).
  */
 export async function signIn(signInUrl: string, cookie?: string): Promise<string> {
-  const res = await fetch(signInUrl, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const get = () => fetch(signInUrl, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  // After a restart on the same port, fetch may first try a kept-alive connection the old gateway closed.
+  const res = await get().catch((error: unknown) => {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return get();
+    throw error;
+  });
   await res.arrayBuffer();
   const setCookie = res.headers.get('set-cookie');
   if (res.status !== 303 || !setCookie) throw new Error(`sign-in at ${signInUrl} answered ${res.status} without a session`);
