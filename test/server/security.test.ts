@@ -58,16 +58,16 @@ describe('gateway security', () => {
   });
 
   it('gives another session its own shell under the same terminal id, never the first one', async () => {
+    // A variable set in my shell, not a PID: sandboxed shells each have the same PID in their own namespace.
     const mine = await TerminalTestClient.open(gw, 'private');
-    mine.type('echo "pid=[$$]"\r');
-    await mine.waitForText(/pid=\[(\d+)\]/);
-    const myPid = /pid=\[(\d+)\]/.exec(mine.text)![1];
+    mine.type('PB_MINE=mine-""only; echo "set-$PB_MINE"\r');
+    await mine.waitForText('set-mine-only');
     const otherCookie = await gw.newCookie();
     const theirs = await TerminalTestClient.open(gw, 'private', { cookie: otherCookie });
     expect(theirs.hello?.resumed).toBe(false);
-    theirs.type('echo "pid=[$$]"\r');
-    await theirs.waitForText(/pid=\[(\d+)\]/);
-    expect(/pid=\[(\d+)\]/.exec(theirs.text)![1]).not.toBe(myPid);
+    theirs.type('echo "seen=[${PB_MINE:-unset}]"\r');
+    await theirs.waitForText('seen=[unset]');
+    expect(theirs.text).not.toContain('set-mine-only');
     // The first session's socket is untouched: no takeover across sessions.
     mine.mark();
     mine.type('echo still-mine\r');
