@@ -52,10 +52,12 @@ export async function assertChallenge(challenge: Challenge, target: CheckTarget,
   if (!checks[0]!.ok) return checks;
 
   // Nor without the data the challenge needs: the lesson's steps should have produced it in the window.
+  // Missing, it is reported with the author's message (what the learner would be told to run), not as
+  // must-fail answers passing on data that cannot tell them apart.
   if (challenge.needs) {
     const met = await needsMet(challenge, target);
     const needs = oneLine(challenge.needs.query);
-    checks.push({ ok: met.ok, ...(met.ok ? { label: `the lab has the data it needs: ${needs}` } : { label: `the lab lacks the data it needs: ${needs}`, detail: met.error.message }), ...where(['needs', 'query']) });
+    checks.push({ ok: met.ok, ...(met.ok ? { label: `the lab has the data it needs: ${needs}` } : { label: `the lab lacks the data it needs: ${needs}`, detail: oneLine(met.error.message) }), ...where(['needs', 'query']) });
     if (!met.ok) return checks;
     const { needs: _met, ...rest } = challenge;
     judged = rest;

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenges } from '../../src/checker/challenges.ts';
 import { checkAnswer, normalizedReference } from '../../src/checker/checkAnswer.ts';
 import { generateMutants } from '../../src/checker/mutants.ts';
+import { assertChallenge } from '../../src/lessons/challengeAssertions.ts';
+import { formatStep } from '../../src/lessons/report.ts';
 import { loadLab } from '../../src/lab/loadLab.ts';
 import { startOfflineLab, windowWithout, type OfflineLab } from './offline.ts';
 
@@ -107,23 +109,72 @@ describe('checkAnswer details', () => {
     expect(r.hints.map((h) => h.id)).toContain('empty-result');
   });
 
-  it('says the lab lacks what a challenge needs instead of grading on data that cannot tell answers apart', async () => {
-    const c = byId('pending-overflow-rate');
-    const calm = { ...lab.target, window: await windowWithout(lab.target, c.needs!.query, 60) };
-    const wrong = c.mustFail.find((f) => f.hint === 'wrong-metric')!.query;
-    // Why `needs` exists: with no overload in the window the wrong rate is as flat as the right one.
-    const { needs: _needs, ...withoutNeeds } = c;
-    expect((await checkAnswer(withoutNeeds, wrong, calm)).passed).toBe(true);
+  // The challenges whose answers only the lesson's overload tells apart declare it with `needs`.
+  const needing = challenges.filter((c) => c.needs);
+  it('has the overload challenges declare what data they need', () => {
+    expect(needing.map((c) => c.id).sort()).toEqual(['circuit-breaker-open', 'pending-overflow-rate']);
+  });
 
-    const r = await checkAnswer(c, wrong, calm);
-    expect(r).toMatchObject({ passed: false, error: { kind: 'needs-data', message: c.needs!.message } });
-    // The reference as written is right whatever the data.
-    expect(await checkAnswer(c, c.reference, calm)).toMatchObject({ passed: true, sameText: true });
-    // Over the whole fixture the overload is there, and the same answer is graded and fails.
-    const graded = await checkAnswer(c, wrong, lab.target);
-    expect(graded.error).toBeUndefined();
-    expect(graded.passed).toBe(false);
-    expect(graded.hints.map((h) => h.id)).toContain('wrong-metric');
+  /**
+   * A wrong answer that only the overload tells from the reference: the wrong-metric must-fail answer
+   * (a refused-connections rate, 0 like the right one when nothing is refused), and for the breaker the
+   * pending-queue gauge (0 like the connection breaker's when neither is reached; the requests breaker's
+   * gauge is absent from the fixture, so it is told apart anyway).
+   */
+  const flatWhenCalm: Record<string, (c: (typeof challenges)[number]) => string> = {
+    'pending-overflow-rate': (c) => c.mustFail.find((f) => f.hint === 'wrong-metric')!.query,
+    'circuit-breaker-open': () => 'envoy_cluster_circuit_breakers_default_rq_pending_open{envoy_cluster_name="api"}',
+  };
+
+  describe.each(needing.map((c) => [c.id, c] as const))('%s without its data', (_id, c) => {
+    it('says the lab lacks what the challenge needs instead of grading on data that cannot tell answers apart', async () => {
+      const calm = { ...lab.target, window: await windowWithout(lab.target, c.needs!.query, 60) };
+      const wrong = flatWhenCalm[c.id]!(c);
+      // Why `needs` exists: with no overload in the window the wrong answer is as flat as the right one.
+      const { needs: _needs, ...withoutNeeds } = c;
+      expect((await checkAnswer(withoutNeeds, wrong, calm)).passed).toBe(true);
+
+      const r = await checkAnswer(c, wrong, calm);
+      expect(r).toMatchObject({ passed: false, error: { kind: 'needs-data', message: c.needs!.message } });
+      // The reference as written is right whatever the data.
+      expect(await checkAnswer(c, c.reference, calm)).toMatchObject({ passed: true, sameText: true });
+      // Over the whole fixture the overload is there, and the same answer is graded and fails.
+      const graded = await checkAnswer(c, wrong, lab.target);
+      expect(graded.error).toBeUndefined();
+      expect(graded.passed).toBe(false);
+      expect(graded.hints.map((h) => h.id)).toContain('wrong-metric');
+    });
+
+    it('is reported by lesson validation as missing data, with its message, not as a must-fail answer that passes', async () => {
+      const calm = { ...lab.target, window: await windowWithout(lab.target, c.needs!.query, 60) };
+      // Without `needs`, the same calm data fails the challenge for reasons that do not name it.
+      const { needs: _needs, ...withoutNeeds } = c;
+      const blind = await assertChallenge(withoutNeeds, calm, metricNames);
+      expect(blind.filter((k) => !k.ok).map((k) => k.label.replace(/:.*/, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/^a (must-fail answer|mutant of the reference) passes$/)]));
+
+      const checks = await assertChallenge(c, calm, metricNames, (at) => loaded.set.positionOf(c.id, at));
+      // The reference first, then `needs`, and nothing after it: every later verdict would be noise.
+      expect(checks.map((k) => k.ok)).toEqual([true, false]);
+      const missing = checks[1]!;
+      expect(missing.label).toMatch(/^the lab lacks the data it needs: /);
+      expect(missing.detail).toBe(oneLine(c.needs!.message));
+      expect(missing.at).toMatchObject({ file: expect.stringContaining('challenges.yaml') });
+      expect(missing.at!.line).toBe(loaded.set.positionOf(c.id, ['needs', 'query']).line);
+      // The report keeps it on one line, at the `needs` query's line.
+      const text = formatStep({ status: 'fail', label: `challenge ${c.id}`, checks, durationMs: 0 }, { color: false });
+      const line = text.split('\n').find((l) => l.includes('lacks the data'))!;
+      expect(line).toContain(`challenges.yaml:${missing.at!.line}`);
+      expect(line).toContain(oneLine(c.needs!.message));
+      expect(text.split('\n')).toHaveLength(2);
+    });
+  });
+
+  it('is validated with its needs met over the whole fixture, every check passing', async () => {
+    for (const c of needing) {
+      const checks = await assertChallenge(c, lab.target, metricNames);
+      expect(checks[1]!.label).toMatch(/^the lab has the data it needs: /);
+      expect(checks.filter((k) => !k.ok)).toEqual([]);
+    }
   });
 
   it('bounds the series returned for graphs', async () => {
@@ -143,3 +194,7 @@ describe('checkAnswer details', () => {
     expect(r.error?.position).toBeDefined();
   });
 });
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
