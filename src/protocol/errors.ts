@@ -66,6 +66,10 @@ const closes = {
   BadFrame: { code: 4400, retry: false },
   /** The client ignored flow control (input flood), or the program stopped reading. */
   InputOverflow: { code: 4413, retry: false },
+  /** The instructor's read-only view fell too far behind the terminal (ObserverLimits); its reconnect replays the screen. */
+  ObserverSlow: { code: 4408, retry: true, message: 'the view fell behind the terminal' },
+  /** The instructor's view asked for a terminal the learner does not have open. */
+  NoTerminal: { code: 4404, retry: false, message: 'the learner has no such terminal open' },
   /** The gateway holds its maximum of terminals; one may free up. */
   TryAgainLater: { code: 4429, retry: true },
   /** The lab is not ready yet; the dock retries with backoff until it is. */
@@ -101,6 +105,11 @@ export const ErrorRegistry = {
     PB_TOO_MANY_SIGN_INS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Too many failed sign-in attempts from %s; wait a minute' },
     PB_TOO_MANY_SESSIONS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Address %s already holds %s live sessions' },
     PB_BAD_REQUEST: { status: 400, error: 'Bad Request', retry: false, message: '%s' },
+    /** The instructor's API and view (/instructor) without the instructor's sign-in (the operator's token). */
+    PB_NOT_INSTRUCTOR: { status: 401, error: 'Unauthorized', retry: false, message: "This needs the instructor's sign-in: the operator's token (hosted: the admin token; local: the sign-in token)" },
+    PB_NO_LEARNER: { status: 404, error: 'Not Found', retry: false, message: 'No learner %s on the roster' },
+    /** Ending or resetting a learner's lab on a gateway that runs one shared lab (no pool of instances). */
+    PB_NO_LAB_POOL: { status: 409, error: 'Conflict', retry: false, message: 'This gateway runs no lab per learner, so there is no lab of theirs to %s' },
     PB_PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', retry: false, message: 'Request body is larger than %s bytes' },
     PB_UNKNOWN_CHALLENGE: { status: 404, error: 'Not Found', retry: false, message: 'No challenge %s in this lab' },
     PB_REVEAL_LOCKED: { status: 409, error: 'Conflict', retry: false, message: 'Try challenge %s at least once before asking for its answer' },
@@ -144,6 +153,9 @@ export const ErrorRegistry = {
      */
     'timed-out': { title: 'The check took too long', attempt: false, retry: false },
     /** Prometheus refused it: too many samples or series, a timeout. */
+    /** The instructor's view did not keep up with the terminal's output; it reconnects and is redrawn. */
+    PB_OBSERVER_SLOW: { close: 'ObserverSlow', message: 'This view fell more than %s bytes behind the terminal; redrawing' },
+    PB_NO_TERMINAL: { close: 'NoTerminal', message: 'The learner has no terminal %s open' },
     'too-expensive': { title: 'The query is too expensive for the lab', attempt: true, retry: false },
     execution: { title: 'Prometheus could not run the query', attempt: true, retry: false },
     /** Prometheus could not be reached or the lab is not ready: not graded, so not an attempt. */

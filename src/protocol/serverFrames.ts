@@ -88,6 +88,7 @@ function readHello(o: JsonObject): TerminalHello {
     rows: integer(o, 'rows'),
     promptMarks: boolean(o, 'promptMarks'),
     ...(o.scrollback !== undefined && { scrollback: integer(o, 'scrollback') }),
+    ...(o.readOnly !== undefined && { readOnly: boolean(o, 'readOnly') }),
   };
 }
 

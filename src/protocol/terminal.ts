@@ -102,7 +102,25 @@ export interface TerminalHello {
    * when the shell reads the next. A Replay ends with the shell's last D mark, and A while it is at a prompt.
    */
   promptMarks: boolean;
+  /**
+   * A watcher's socket (the instructor's read-only view, ObserverLimits): Input and Resize frames it
+   * sends are ignored, never reaching the pty; only its Acks count, for its own flow control.
+   */
+  readOnly?: boolean;
 }
+
+/**
+ * The instructor's read-only view of a learner's terminal: `${OBSERVE_PATH}${learner key}/${terminal id}`.
+ * A watcher never holds the learner's terminal back: it has flow control of its own and is dropped
+ * (PB_OBSERVER_SLOW, retried: the reconnect's Replay catches it up) when it falls this far behind.
+ */
+export const OBSERVE_PATH = '/api/instructor/terminals/';
+export const ObserverLimits = {
+  /** Output sent to a watcher and not acknowledged: 4 × the learner's HIGH_WATERMARK, a few screens. */
+  MAX_UNACKED_BYTES: 2_000_000,
+  /** Watchers of one terminal at once. */
+  MAX_PER_TERMINAL: 4,
+} as const;
 
 /** The Error frame's payload; its codes are the registry's terminal family. */
 export type { TerminalError } from './errors.ts';

@@ -83,6 +83,11 @@ export class TerminalRegistry {
     return [...this.sessions.values()];
   }
 
+  /** Every live terminal with the session (learner) id it is kept under: what the instructor's view lists. */
+  entries(): { sessionId: string; terminalId: string; session: TerminalSession }[] {
+    return [...this.sessions].filter(([, session]) => !session.hasEnded).map(([k, session]) => ({ sessionId: k.slice(0, k.indexOf('\u0000')), terminalId: session.terminalId, session }));
+  }
+
   /** Finds the live terminal, or resolves the request into a spawn spec. Expected refusals are values. */
   async prepare(sessionId: string, terminalId: string, request: TerminalRequest): Promise<Prepared> {
     const existing = this.get(sessionId, terminalId);

@@ -13,6 +13,7 @@ import { CloseCode, closeCodeOf, terminalError, type TerminalErrorCode } from '.
 import {
   ClientMessage,
   InputLimits,
+  ObserverLimits,
   ServerMessage,
   clampSize,
   decodeClientFrame,
@@ -67,6 +68,8 @@ export class TerminalSession {
   private readonly watchdogs: Watchdogs;
   private readonly pacer: InputPacer;
   private link: AttachedClient | null = null;
+  /** Read-only watchers (the instructor's view), each with a flow gate of its own: never the learner's. */
+  private readonly watchers = new Map<TerminalClient, { link: AttachedClient; gate: FlowGate }>();
   /** Output produced since the last client left. */
   private unwatchedBytes = 0;
   private cols: number;
@@ -200,6 +203,82 @@ export class TerminalSession {
     return true;
   }
 
+  /**
+   * Adds a read-only watcher: Hello (`readOnly`), the screen as Replay, then live output. Nothing it
+   * sends reaches the pty, and it never pauses the terminal: it has its own flow gate and is dropped
+   * (PB_OBSERVER_SLOW) when it falls ObserverLimits.MAX_UNACKED_BYTES behind. False when refused.
+   */
+  observe(client: TerminalClient): boolean {
+    if (this.ended || this.watchers.size >= ObserverLimits.MAX_PER_TERMINAL) {
+      client.close(CloseCode.Normal, this.ended ? 'terminal ended' : 'too many watchers');
+      return false;
+    }
+    const gate = new FlowGate(ObserverLimits.MAX_UNACKED_BYTES, ObserverLimits.MAX_UNACKED_BYTES);
+    const link = new AttachedClient(client, gate, () => this.checkWatcher(client));
+    this.watchers.set(client, { link, gate });
+    const { host, shell, user, workdir } = this.spec;
+    const { cols, rows, scrollback } = this;
+    const hello: TerminalHello = { terminalId: this.terminalId, host, shell, user, workdir, resumed: true, cols, rows, scrollback, promptMarks: this.shell.promptMarks, readOnly: true };
+    link.sendJson(ServerMessage.Hello, hello);
+    const marks = this.shell.promptMarks ? this.prompts.replayMarks() : '';
+    link.replay(this.screen.snapshot().then((screen) => screen + marks), () => {
+      if (this.exited) this.sendWatcherExit(client);
+    });
+    return true;
+  }
+
+  /** A watcher's socket closed. */
+  unobserve(client: TerminalClient): void {
+    this.watchers.get(client)?.link.dispose();
+    this.watchers.delete(client);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** A frame from a watcher: only its acks count (for its own gate); input and resizes are dropped here. */
+  handleWatcherFrame(client: TerminalClient, frame: Uint8Array): void {
+    const watcher = this.watchers.get(client);
+    if (!watcher) return;
+    const message = decodeClientFrame(frame);
+    if (message.type === ClientMessage.Ack) watcher.gate.acked(message.bytes);
+    else if (message.type === 'invalid') this.dropWatcher(client, 'PB_BAD_FRAME', message.reason);
+  }
+
+  private checkWatcher(client: TerminalClient): void {
+    const watcher = this.watchers.get(client);
+    if (watcher?.gate.paused) this.dropWatcher(client, 'PB_OBSERVER_SLOW', String(ObserverLimits.MAX_UNACKED_BYTES));
+  }
+
+  private dropWatcher(client: TerminalClient, errorCode: TerminalErrorCode, ...args: string[]): void {
+    const watcher = this.watchers.get(client);
+    if (!watcher) return;
+    this.unobserve(client);
+    const error = terminalError(errorCode, ...args);
+    client.send(encodeJsonFrame(ServerMessage.Error, error));
+    client.close(closeCodeOf(errorCode), error.message.slice(0, 120));
+  }
+
+  private sendWatcherExit(client: TerminalClient): void {
+    const watcher = this.watchers.get(client);
+    if (!watcher || !this.exited) return;
+    watcher.link.flush();
+    watcher.link.sendJson(ServerMessage.Exit, this.exited);
+    this.unobserve(client);
+    client.close(CloseCode.Normal, 'shell exited');
+  }
+
+  private closeWatchers(code: typeof CloseCode.Normal | typeof CloseCode.GoingAway, reason: string): void {
+    for (const [client, watcher] of [...this.watchers]) {
+      if (this.exited && !watcher.link.replaying) this.sendWatcherExit(client);
+      else {
+        this.unobserve(client);
+        client.close(code, reason);
+      }
+    }
+  }
+
   /** One frame from the owning client. Frames from a client that is no longer the owner are dropped. */
   handleFrame(client: TerminalClient, frame: Uint8Array): void {
     if (this.link?.client !== client) return;
@@ -269,6 +348,10 @@ export class TerminalSession {
     if (this.shell.promptMarks) this.prompts.output(data);
     if (this.link) this.link.output(data);
     else this.unwatchedBytes += bytes;
+    for (const [client, watcher] of this.watchers) {
+      watcher.link.output(data);
+      if (watcher.gate.paused) this.checkWatcher(client);
+    }
     this.updatePause();
   }
 
@@ -312,6 +395,7 @@ export class TerminalSession {
 
   private finish(): void {
     if (this.ended) return;
+    this.closeWatchers(CloseCode.Normal, 'terminal ended');
     this.ended = true;
     this.options.onEnd(this);
     void this.dispose();
@@ -329,6 +413,7 @@ export class TerminalSession {
   }
 
   private async teardown(): Promise<void> {
+    this.closeWatchers(CloseCode.GoingAway, 'gateway shutting down');
     if (!this.ended) {
       this.ended = true;
       this.link?.close(CloseCode.GoingAway, 'gateway shutting down');
