@@ -112,6 +112,13 @@ describe('challenge API', () => {
       const progress = await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie);
       expect(progress.body.challenges[id]).toBeUndefined();
       expect((await api('POST', revealPath(id), undefined, cookie)).status).toBe(409);
+      const detail = await api<ChallengeDetail>('GET', challengePath(id), undefined, cookie);
+      expect(detail.body).toMatchObject({ revealable: false, passed: false });
+      expect(detail.body.reference).toBeUndefined();
+      // The reference as written is right whatever the data, so it passes (and counts) even then.
+      const right = await api<CheckResponse>('POST', checkPath(id), { query: c.reference }, cookie);
+      expect(right.body).toMatchObject({ passed: true, sameText: true });
+      expect((await api<ProgressResponse>('GET', PROGRESS_PATH, undefined, cookie)).body.challenges[id]).toMatchObject({ passed: true, attempts: 1 });
     } finally {
       windowOverride = null;
     }
