@@ -41,6 +41,18 @@ describe('challenges.yaml validation', () => {
     if (!r.ok) expect(r.errors.map(formatDefinitionError)).toContain('c.yaml:9:5: challenges.0.query: `query` is not a key here; write `reference` instead');
   });
 
+  it('takes `needs` as a query and a message, both required, nothing else', () => {
+    const ok = parseChallenges(valid.replace('    reference: vector(1)', '    reference: vector(1)\n    needs:\n      query: up == 1\n      message: |\n        Start the load first.\n'), 'c.yaml');
+    expect(ok.ok && ok.set.byId.get('one')!.needs).toEqual({ query: 'up == 1', message: 'Start the load first.' });
+    const bad = parseChallenges(valid.replace('    reference: vector(1)', '    reference: vector(1)\n    needs: { query: up, mesage: run it }'), 'c.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      const lines = bad.errors.map(formatDefinitionError);
+      expect(lines.find((l) => l.includes('needs.message'))).toMatch(/^c\.yaml:10:\d+: challenges\.0\.needs\.message: missing required key `message`/);
+      expect(lines.find((l) => l.includes('needs.mesage'))).toMatch(/did you mean `message`/);
+    }
+  });
+
   it('rejects duplicate ids and YAML syntax errors with positions', () => {
     const dup = parseChallenges(`${valid}  - id: one\n    lesson: l\n    title: t\n    prompt: p\n    reference: x\n`, 'c.yaml');
     expect(dup.ok).toBe(false);
