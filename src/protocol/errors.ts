@@ -74,6 +74,10 @@ const closes = {
   TryAgainLater: { code: 4429, retry: true },
   /** The lab is not ready yet; the dock retries with backoff until it is. */
   LabNotReady: { code: 4503, retry: true, message: 'the lab is not ready yet' },
+  /** The learner's lab instance was reclaimed (idle, lifetime, ended): reopening gets a fresh one, when the learner asks. */
+  LabReclaimed: { code: 4410, retry: false, message: 'your lab was reclaimed; reopen the terminal for a fresh one' },
+  /** The learner reset their lab: the dock reconnects, to the fresh instance. */
+  LabReset: { code: 4205, retry: true, message: 'your lab was reset; reopening on the fresh one' },
 } as const satisfies Record<string, CloseSpec>;
 
 interface CheckSpec {
@@ -101,20 +105,27 @@ export const ErrorRegistry = {
     PB_BAD_HOST: { status: 403, error: 'Forbidden', retry: false, message: 'Host %s is not one this server answers to' },
     PB_BAD_TOKEN: { status: 401, error: 'Unauthorized', retry: false, message: "That is not this server's sign-in token" },
     PB_NOT_ADMIN: { status: 401, error: 'Unauthorized', retry: false, message: "This needs the operator's admin token (Authorization: Bearer TOKEN)" },
-    PB_BAD_INVITE: { status: 404, error: 'Not Found', retry: false, message: 'This invite link is unknown, expired or used up' },
-    PB_TOO_MANY_SIGN_INS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Too many failed sign-in attempts from %s; wait a minute' },
-    PB_TOO_MANY_SESSIONS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Address %s already holds %s live sessions' },
-    PB_BAD_REQUEST: { status: 400, error: 'Bad Request', retry: false, message: '%s' },
     /** The instructor's API and view (/instructor) without the instructor's sign-in (the operator's token). */
     PB_NOT_INSTRUCTOR: { status: 401, error: 'Unauthorized', retry: false, message: "This needs the instructor's sign-in: the operator's token (hosted: the admin token; local: the sign-in token)" },
     PB_NO_LEARNER: { status: 404, error: 'Not Found', retry: false, message: 'No learner %s on the roster' },
     /** Ending or resetting a learner's lab on a gateway that runs one shared lab (no pool of instances). */
     PB_NO_LAB_POOL: { status: 409, error: 'Conflict', retry: false, message: 'This gateway runs no lab per learner, so there is no lab of theirs to %s' },
+    PB_BAD_INVITE: { status: 404, error: 'Not Found', retry: false, message: 'This invite link is unknown, expired or used up' },
+    PB_TOO_MANY_SIGN_INS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Too many failed sign-in attempts from %s; wait a minute' },
+    PB_TOO_MANY_SESSIONS: { status: 429, error: 'Too Many Requests', retry: false, message: 'Address %s already holds %s live sessions' },
+    PB_BAD_REQUEST: { status: 400, error: 'Bad Request', retry: false, message: '%s' },
     PB_PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', retry: false, message: 'Request body is larger than %s bytes' },
     PB_UNKNOWN_CHALLENGE: { status: 404, error: 'Not Found', retry: false, message: 'No challenge %s in this lab' },
     PB_REVEAL_LOCKED: { status: 409, error: 'Conflict', retry: false, message: 'Try challenge %s at least once before asking for its answer' },
     PB_TOO_MANY_CHECKS: { status: 429, error: 'Too Many Requests', retry: true, message: 'This session already has %s checks running; wait for their answers' },
     PB_LAB_NOT_READY: { status: 503, error: 'Service Unavailable', retry: true, message: 'The lab is %s' },
+    /** Every lab instance is taken: the learner waits in the queue (GET /api/lab says the place and estimate). */
+    PB_LAB_QUEUED: { status: 503, error: 'Service Unavailable', retry: true, message: 'Waiting for a lab: %s' },
+    /**
+     * The learner's instance was reclaimed while nothing they did needed it, and a graph poll does not start
+     * a new one (a page left open must not hold a lab): activity (a terminal, a check, POST /api/lab) does.
+     */
+    PB_LAB_RECLAIMED: { status: 409, error: 'Conflict', retry: true, message: 'Your lab was reclaimed %s; open a terminal or start your lab again for a fresh one' },
     PB_UPSTREAM: { status: 502, error: 'Bad Gateway', retry: true, message: '%s' },
     PB_INTERNAL: { status: 500, error: 'Internal Server Error', retry: false, message: '%s' },
   },
@@ -137,7 +148,14 @@ export const ErrorRegistry = {
     PB_UNKNOWN_TARGET: { close: 'TargetRefused', message: '%s' },
     PB_TARGET_REFUSED: { close: 'TargetRefused', message: '%s' },
     PB_LAB_NOT_READY: { close: 'LabNotReady', message: '%s' },
+    /** The learner's instance was reclaimed (idle, lifetime, ended by the instructor): the terminal ends with it. */
+    PB_LAB_RECLAIMED: { close: 'LabReclaimed', message: 'Your lab was reclaimed %s. Reopen this terminal to get a fresh lab.' },
+    /** The learner reset their lab: the terminal ends with the old instance and the dock reopens it on the new one. */
+    PB_LAB_RESET: { close: 'LabReset', message: 'Your lab was reset: reopening this terminal on the fresh one' },
     PB_TOO_MANY_TERMINALS: { close: 'TryAgainLater', message: 'Too many terminals: %s' },
+    /** The instructor's view did not keep up with the terminal's output; it reconnects and is redrawn. */
+    PB_OBSERVER_SLOW: { close: 'ObserverSlow', message: 'This view fell more than %s bytes behind the terminal; redrawing' },
+    PB_NO_TERMINAL: { close: 'NoTerminal', message: 'The learner has no terminal %s open' },
   },
   check: {
     empty: { title: 'The query is empty', attempt: true, retry: false },
@@ -153,9 +171,6 @@ export const ErrorRegistry = {
      */
     'timed-out': { title: 'The check took too long', attempt: false, retry: false },
     /** Prometheus refused it: too many samples or series, a timeout. */
-    /** The instructor's view did not keep up with the terminal's output; it reconnects and is redrawn. */
-    PB_OBSERVER_SLOW: { close: 'ObserverSlow', message: 'This view fell more than %s bytes behind the terminal; redrawing' },
-    PB_NO_TERMINAL: { close: 'NoTerminal', message: 'The learner has no terminal %s open' },
     'too-expensive': { title: 'The query is too expensive for the lab', attempt: true, retry: false },
     execution: { title: 'Prometheus could not run the query', attempt: true, retry: false },
     /** Prometheus could not be reached or the lab is not ready: not graded, so not an attempt. */

@@ -1,5 +1,6 @@
 /** `GET /api/health` answer, read by the page's lab status indicator. */
 import type { DevStatus } from './devStatus.ts';
+import type { LearnerLabStatus } from './learnerLab.ts';
 
 export type LabState = 'none' | 'starting' | 'ready' | 'degraded' | 'stopping' | 'down';
 export type ProcessState = 'pending' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
@@ -38,7 +39,10 @@ export interface HealthResponse {
   status: 'ok';
   version: string;
   uptimeSeconds: number;
+  /** The lab: for a signed-in learner their own instance's health (state `none` while they hold none). */
   lab: LabHealth | null;
+  /** With a lab pool and a session: the learner's own instance (queue place, warning, fresh). */
+  learnerLab?: LearnerLabStatus;
   /** Only from `patchbay dev`: how it applied edits of the lab's files. */
   dev?: DevStatus;
 }

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { HEALTH_PATH, type HealthResponse, type LabHealth } from '../protocol/health.ts';
 import type { DevStatus } from '../protocol/devStatus.ts';
+import type { LearnerLabStatus } from '../protocol/learnerLab.ts';
 import type { TargetResolver } from '../terminal/target.ts';
 import type { TerminalLimits } from '../terminal/TerminalLimits.ts';
 import { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
@@ -76,8 +77,15 @@ export interface GatewayOptions {
   siteDir?: string;
   fallback?: Fallback;
   resolver?: TargetResolver;
-  /** The lab's health for GET /api/health; null (or absent) when no lab runs. */
-  healthProvider?: () => LabHealth | null | Promise<LabHealth | null>;
+  /**
+   * The lab's health for GET /api/health; null (or absent) when no lab runs. `learner`: the signed-in
+   * learner's id (their own instance), null without a session.
+   */
+  healthProvider?: (learner: string | null) => LabHealth | null | Promise<LabHealth | null>;
+  /** With a lab per learner: the signed-in learner's own instance, reported in the health answer as `learnerLab`. */
+  learnerLab?: (learner: string) => LearnerLabStatus;
+  /** Terminal input of a learner (a lab pool counts it as activity). */
+  onTerminalInput?: (learner: string) => void;
   /** `patchbay dev`'s account of the lab's files, reported in the health answer as `dev`. */
   devStatus?: () => DevStatus;
   /** Exact origins allowed to open terminals; default: http://localhost:PORT and http://127.0.0.1:PORT. */
@@ -106,6 +114,8 @@ export interface Gateway {
   signInUrl: string;
   /** Hosted mode: the admin token (null in local mode). */
   adminToken: string | null;
+  /** What signs the instructor in (/instructor): hosted mode's admin token, local mode's sign-in token. */
+  operatorToken: string;
   /** Where the token in signInUrl is kept, when on disk. */
   tokenFile: string | null;
   /** Hosted mode: where invite links point. */
@@ -145,6 +155,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     registry,
     allowedOrigins: () => origins,
     authenticate: (req) => identity.authenticate(req),
+    ...(options.onTerminalInput && { onInput: options.onTerminalInput }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   const fallback: Fallback = options.fallback ?? {
@@ -156,11 +167,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   };
 
-  const health = async (): Promise<HealthResponse> => ({
+  const health = async (learner: string | null): Promise<HealthResponse> => ({
     status: 'ok',
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    lab: options.healthProvider ? await options.healthProvider() : null,
+    lab: options.healthProvider ? await options.healthProvider(learner) : null,
+    ...(learner !== null && options.learnerLab && { learnerLab: options.learnerLab(learner) }),
     ...(options.devStatus && { dev: options.devStatus() }),
   });
 
@@ -183,8 +195,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const isHealth = url.pathname === HEALTH_PATH && (method === 'GET' || method === 'HEAD');
     if (!session) {
       // Health is a liveness probe (tests, operators, the dock's reason for a dropped socket): status and lab state, nothing of anyone.
-      if (isHealth) sendJson(res, 200, await health());
-      else identity.refuse(req, res, url);
+      if (isHealth) sendJson(res, 200, await health(null));
+      // A route that checks credentials of its own (the instructor's API with a bearer token).
+      else if (!(await routeWithoutSession(req, res, url, method))) identity.refuse(req, res, url);
       return;
     }
     for (const route of routes) {
@@ -203,7 +216,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return;
     }
     if (isHealth) {
-      sendJson(res, 200, await health());
+      sendJson(res, 200, await health(session.learnerId));
       return;
     }
     if (url.pathname.startsWith('/api/')) {
@@ -211,6 +224,26 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return;
     }
     fallback.request(req, res);
+  }
+
+  /** A route reached without a session (`withoutSession`); true when one answered. */
+  async function routeWithoutSession(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<boolean> {
+    for (const route of routes) {
+      const params = route.withoutSession ? matchRoute(route, method, url.pathname) : null;
+      if (!params) continue;
+      const ctx: RouteContext = {
+        sessionId: '',
+        displayName: null,
+        url,
+        params,
+        sendJson: (status, value) => sendJson(res, status, value),
+        sendError: (code, ...args) => sendApiError(res, code, ...args),
+        readJson: (maxBytes) => readJsonBody(req, res, maxBytes),
+      };
+      await route.handler(req, res, ctx);
+      return true;
+    }
+    return false;
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -222,12 +255,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       void sockets.handleUpgrade(req, socket, head, url).catch(() => socket.destroy());
     } else if (!identity.authenticate(req)) {
       refuse(socket, 'PB_NO_SESSION');
+    } else if (upgradeRoute(url.pathname)) {
+      // A route's own socket (the instructor's read-only terminal view); it checks what else it needs.
+      const route = upgradeRoute(url.pathname)!;
+      const ctx = { sessionId: identity.authenticate(req)!.learnerId, url, params: matchRoute(route, 'GET', url.pathname)! };
+      void Promise.resolve(route.upgrade!(req, socket, head, ctx)).catch(() => socket.destroy());
     } else if (fallback.upgrade) {
       fallback.upgrade(req, socket, head);
     } else {
       socket.destroy();
     }
   });
+
+  function upgradeRoute(pathname: string): Route | undefined {
+    return routes.find((r) => r.upgrade && matchRoute(r, 'GET', pathname));
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -264,6 +306,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     mode,
     signInUrl: `${publicUrl}/?token=${secrets.signInToken}`,
     adminToken: secrets.adminToken,
+    operatorToken: secrets.adminToken ?? secrets.signInToken,
     tokenFile: secrets.tokenFile,
     publicUrl,
     identity,

@@ -265,8 +265,8 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   await enqueue(() => reconcile(true));
 
   const resolver: TargetResolver = {
-    resolve: (request): ResolveResult | Promise<ResolveResult> =>
-      instance ? instance.resolver.resolve(request) : { ok: false, code: 'PB_LAB_NOT_READY', message: phase ? `The lab is ${phase === 'stopping' ? 'restarting' : 'starting'}` : 'The lab is not running: its definition has errors' },
+    resolve: (request, context): ResolveResult | Promise<ResolveResult> =>
+      instance ? instance.resolver.resolve(request, context) : { ok: false, code: 'PB_LAB_NOT_READY', message: phase ? `The lab is ${phase === 'stopping' ? 'restarting' : 'starting'}` : 'The lab is not running: its definition has errors' },
   };
   const health = (): LabHealth => instance?.health() ?? { name: labName, instance: '', state: phase ?? 'down', hosts: [], failing: [] };
 

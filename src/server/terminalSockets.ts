@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, WebSocket } from 'ws';
 import { CloseCode, apiError, closeCodeOf, terminalError, type HttpErrorCode } from '../protocol/errors.ts';
-import { InputLimits, ServerMessage, TERMINALS_PATH, clampSize, encodeJsonFrame, type TerminalRequest } from '../protocol/terminal.ts';
+import { ClientMessage, InputLimits, ServerMessage, TERMINALS_PATH, clampSize, encodeJsonFrame, type TerminalRequest } from '../protocol/terminal.ts';
 import type { TerminalClient } from '../terminal/TerminalClient.ts';
 import type { TerminalRegistry } from '../terminal/TerminalRegistry.ts';
 import type { Session } from './identity.ts';
@@ -46,6 +46,8 @@ export interface TerminalSocketsOptions {
   allowedOrigins: () => ReadonlySet<string>;
   /** The request's session, or null: a cookie this server signed and has not revoked. */
   authenticate: (req: IncomingMessage) => Session | null;
+  /** A learner typed (an Input frame, not an ack or a resize): a lab pool counts it as activity. */
+  onInput?: (learnerId: string) => void;
   heartbeatMs?: number;
 }
 
@@ -121,6 +123,7 @@ export class TerminalSockets {
           session.reject(client, 'PB_BAD_FRAME', 'Text frames are not part of the terminal protocol');
           return;
         }
+        if (data[0] === ClientMessage.Input) this.options.onInput?.(sessionId);
         session.handleFrame(client, data);
       });
       // ws reports protocol errors (oversize frame: 1009, bad UTF-8 in a close reason...) and closes itself.

@@ -98,7 +98,7 @@ export class TerminalRegistry {
     if (this.sessions.size >= this.limits.maxTerminals) {
       return { ok: false, code: 'PB_TOO_MANY_TERMINALS', message: `this gateway holds its maximum of ${this.limits.maxTerminals}; try again later` };
     }
-    const resolved = await this.options.resolver.resolve(request);
+    const resolved = await this.options.resolver.resolve(request, { owner: sessionId });
     if (!resolved.ok) return resolved;
     return { ok: true, existing: null, spec: resolved.spec };
   }
@@ -144,6 +144,17 @@ export class TerminalRegistry {
     this.sessions.set(k, session);
     session.attach(client);
     return session;
+  }
+
+  /**
+   * Ends every terminal of one session with an error its client is told (the owner's target went away:
+   * a lab instance reclaimed or reset), before whatever ran them is torn down. Returns how many ended.
+   */
+  endSession(sessionId: string, code: TerminalErrorCode, ...args: string[]): number {
+    const prefix = key(sessionId, '');
+    const ending = [...this.sessions].filter(([k]) => k.startsWith(prefix)).map(([, s]) => s);
+    for (const s of ending) s.end(code, ...args);
+    return ending.length;
   }
 
   /** The client's socket closed: keep the terminal for the grace period. */

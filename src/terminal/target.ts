@@ -2,6 +2,8 @@
  * How a terminal's target becomes a process. The terminal layer knows nothing of labs or HTTP: the
  * server hands it a resolver (a local one for a bare gateway, the lab's for hosts in namespaces).
  * The client may ask for shell/user/workdir; the resolver checks them against what the target allows.
+ * The context says whose terminal it is (the session's learner id), so a resolver may pick that
+ * learner's own lab instance; to this layer the owner is an opaque key.
  */
 import type { TerminalErrorCode } from '../protocol/errors.ts';
 import type { TerminalRequest } from '../protocol/terminal.ts';
@@ -27,8 +29,13 @@ export interface SpawnSpec {
 
 export type ResolveResult =
   | { ok: true; spec: SpawnSpec }
-  | { ok: false; code: Extract<TerminalErrorCode, 'PB_UNKNOWN_TARGET' | 'PB_TARGET_REFUSED' | 'PB_LAB_NOT_READY'>; message: string };
+  | { ok: false; code: Extract<TerminalErrorCode, 'PB_UNKNOWN_TARGET' | 'PB_TARGET_REFUSED' | 'PB_LAB_NOT_READY' | 'PB_LAB_RECLAIMED'>; message: string };
+
+export interface ResolveContext {
+  /** The terminal's owner: the id its registry keys it under (the gateway's learner id). */
+  owner: string;
+}
 
 export interface TargetResolver {
-  resolve(request: TerminalRequest): Promise<ResolveResult> | ResolveResult;
+  resolve(request: TerminalRequest, context: ResolveContext): Promise<ResolveResult> | ResolveResult;
 }

@@ -33,8 +33,8 @@ export async function startLabWithCleanHome(lab: string, prefix: string): Promis
     const ready = await running.ready();
     if (!ready.ok) throw new Error(`lab not ready: ${ready.message}`);
     const resolver: TargetResolver = {
-      async resolve(request) {
-        const r = await running.resolver.resolve(request);
+      async resolve(request, context) {
+        const r = await running.resolver.resolve(request, context);
         return r.ok ? { ok: true, spec: { ...r.spec, env: { ...r.spec.env, HOME: home } } } : r;
       },
     };

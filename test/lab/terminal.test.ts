@@ -85,7 +85,7 @@ describe('a terminal on a lab host', () => {
   });
 
   it('is what the lab resolver answers for a terminal request', async () => {
-    const r = await lab.resolver.resolve({ target: 'api', shell: '/bin/sh' });
+    const r = await lab.resolver.resolve({ target: 'api', shell: '/bin/sh' }, { owner: 'test' });
     expect(r).toMatchObject({ ok: true, spec: { host: 'api', shell: '/bin/sh' } });
   });
 });

@@ -200,7 +200,7 @@ describe('patchbay dev started on a lab whose definition has errors', () => {
     try {
       expect(broken.health()).toMatchObject({ name: 'broken', instance: '', state: 'down' });
       expect(broken.status().errors.map((e) => e.text)).toEqual([expect.stringMatching(/lab\.yaml:\d+:5: hosts\.web\.sysctl: `sysctl` is not a key here; write `sysctls` instead$/)]);
-      expect(await broken.resolver.resolve({ target: 'web' })).toMatchObject({ ok: false, code: 'PB_LAB_NOT_READY', message: 'The lab is not running: its definition has errors' });
+      expect(await broken.resolver.resolve({ target: 'web' }, { owner: 'test' })).toMatchObject({ ok: false, code: 'PB_LAB_NOT_READY', message: 'The lab is not running: its definition has errors' });
       save(join(dir, 'lab.yaml'), good);
       await expect.poll(() => broken.health().state, { timeout: RESTART_MS }).toBe('ready');
       expect(broken.status().errors).toEqual([]);

@@ -24,7 +24,8 @@ Starts \`docusaurus start\` on an internal port and serves it with hot reload, t
 PORT. Lessons reload as you save them. Saving the lab's challenges.yaml reloads the challenges; saving
 its lab.yaml (or a file it names) restarts the lab when what runs changed. A file saved with errors
 changes nothing: the errors are printed and shown in the page's lab status. As with serve, only a
-browser that opened the printed sign-in link gets in.
+browser that opened the printed sign-in link gets in. Unlike serve, dev runs ONE instance of the lab
+that every signed-in browser shares (it is what follows your edits): the --pool-* flags are serve's.
 
 Options:
 ${GATEWAY_OPTIONS_HELP}

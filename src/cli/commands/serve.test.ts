@@ -15,7 +15,8 @@ describe('patchbay serve arguments', () => {
   it('defaults to 127.0.0.1:3000 and takes PORT and HOST from the environment', () => {
     const defaults = parseGatewayArgs([], {});
     expect(defaults).toMatchObject({ ok: true, options: { port: 3000, host: '127.0.0.1' } });
-    const fromEnv = parseGatewayArgs([], { PORT: '8080', HOST: '0.0.0.0' });
+    // Beyond loopback only in hosted mode.
+    const fromEnv = parseGatewayArgs([], { PORT: '8080', HOST: '0.0.0.0', PATCHBAY_HOSTED: '1' });
     expect(fromEnv).toMatchObject({ ok: true, options: { port: 8080, host: '0.0.0.0' } });
     const flagsWin = parseGatewayArgs(['--port', '9000'], { PORT: '8080' });
     expect(flagsWin).toMatchObject({ ok: true, options: { port: 9000 } });
@@ -41,5 +42,14 @@ describe('patchbay serve arguments', () => {
       expect(parsed.ok).toBe(false);
       if (!parsed.ok) expect(parsed.message.length).toBeGreaterThan(0);
     }
+  });
+
+  it('takes the lab pool tunables from flags or PATCHBAY_POOL_*, flags first, and checks them', () => {
+    const r = parseGatewayArgs(['--pool-idle', '5m', '--pool-warm', '0', '--pool-max-instances', '3'], { PATCHBAY_POOL_WARN: '30s', PATCHBAY_POOL_MAX_INSTANCES: '9' });
+    expect(r).toMatchObject({ ok: true, pool: { idleMs: 300_000, warnMs: 30_000, warm: 0, maxInstances: 3 } });
+    expect(parseGatewayArgs([], {})).toMatchObject({ ok: true, pool: {} });
+    expect(parseGatewayArgs(['--pool-max-instances', '0'], {})).toMatchObject({ ok: false, message: expect.stringContaining('--pool-max-instances') });
+    expect(parseGatewayArgs(['--pool-idle', 'soon'], {})).toMatchObject({ ok: false, message: expect.stringContaining('--pool-idle') });
+    expect(parseGatewayArgs(['--pool-idle', '1m', '--pool-warn', '2m'], {})).toMatchObject({ ok: false, message: expect.stringContaining('shorter than --pool-idle') });
   });
 });

@@ -7,6 +7,21 @@ import { DEFAULT_SESSION_LIMITS } from '../../server/SessionLimits.ts';
 import { startGatewayLab, type GatewayLab, type GatewayLabResult } from '../../server/gatewayLab.ts';
 import type { TerminalLimits } from '../../terminal/TerminalLimits.ts';
 import { parseBytes } from '../../lab/instanceCgroup.ts';
+import { POOL_DEFAULTS, type PoolTunables } from '../../lab/poolTunables.ts';
+import { defaultDatabase, type Database } from '../../server/database.ts';
+import { DatabaseSessionStore } from '../../server/rosterSessionStore.ts';
+
+/**
+ * The lab pool's tunables as flags and environment variables, named once: `--help`, the parser and the
+ * README's table come from here. Defaults and their reasons: src/lab/poolTunables.ts.
+ */
+export const POOL_FLAGS = [
+  { flag: 'pool-idle', env: 'PATCHBAY_POOL_IDLE', key: 'idleMs', kind: 'duration', help: `Reclaim a learner's lab after this long without activity (default ${POOL_DEFAULTS.idleMs / 60_000}m)` },
+  { flag: 'pool-warn', env: 'PATCHBAY_POOL_WARN', key: 'warnMs', kind: 'duration', help: `Warn the learner this long before (default ${POOL_DEFAULTS.warnMs / 60_000}m)` },
+  { flag: 'pool-lifetime', env: 'PATCHBAY_POOL_LIFETIME', key: 'maxLifetimeMs', kind: 'duration', help: `Replace a lab this long after it was assigned (default ${POOL_DEFAULTS.maxLifetimeMs / 3_600_000}h)` },
+  { flag: 'pool-warm', env: 'PATCHBAY_POOL_WARM', key: 'warm', kind: 'count', help: `Ready spare labs kept started (default ${POOL_DEFAULTS.warm}; local mode: 1 until taken, then none)` },
+  { flag: 'pool-max-instances', env: 'PATCHBAY_POOL_MAX_INSTANCES', key: 'maxInstances', kind: 'count', help: 'Lab instances at most; more learners wait in a queue (default from memory and cores)' },
+] as const satisfies readonly { flag: string; env: string; key: keyof PoolTunables; kind: 'duration' | 'count'; help: string }[];
 
 export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
   --host ADDR            Address to bind (default $HOST or ${DEFAULT_HOST}); beyond loopback only with --hosted
@@ -27,7 +42,8 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --terminal-pids N      Tasks one terminal may run at once, its cgroup's pids.max (default 128)
   --terminal-memory SIZE Memory of one terminal, its screen copy's 8M included (default 512M)
   --terminal-cpu-weight N  CPU share of one terminal under contention, 1-10000 (default 100)
-  --lab NAME             Lab to bring up with the gateway (default connections); stopped on Ctrl-C
+  --lab NAME             Lab to run, an instance per learner (default connections); stopped on Ctrl-C
+${POOL_FLAGS.map((f) => `  --${f.flag} ${f.kind === 'duration' ? 'DUR' : 'N'}`.padEnd(25) + `${f.help}\n${''.padEnd(25)}(also $${f.env})`).join('\n')}
   --no-lab               Run no lab: terminals are local shells, /api/health reports lab: null
   Durations: 500ms, 30s, 5m, 2h (a bare number is seconds).
 
@@ -45,11 +61,17 @@ ${GATEWAY_OPTIONS_HELP}
   --site-dir DIR         Built site to serve (default build/site)
   -h, --help             This help
 
+Every learner gets a lab instance of their own on first need (a terminal, a graph, a check), from a
+pool: idle ones are reclaimed (with a warning in the page first), and when every instance is taken new
+learners wait in a queue that shows their place.
+
 Environment: PORT, HOST, PATCHBAY_CGROUP_PARENT (parent pids cgroup of terminals, default patchbay),
-PATCHBAY_AUTH_DIR, PATCHBAY_HOSTED, PATCHBAY_ADMIN_TOKEN.
+PATCHBAY_AUTH_DIR, PATCHBAY_HOSTED, PATCHBAY_ADMIN_TOKEN, PATCHBAY_DATABASE (sessions, roster and
+progress; default var/patchbay.db), the PATCHBAY_POOL_* variables above.
 
 Examples:
   patchbay serve                  # what npm start runs, after npm run build
+  patchbay serve --hosted --pool-max-instances 20 --pool-warm 5 --pool-idle 20m
   PORT=8080 patchbay serve --grace 10m
   patchbay serve --no-lab --allowed-origin https://learn.example.org
   patchbay serve --new-secret     # a new sign-in link; everyone signed in before is signed out
@@ -75,7 +97,38 @@ export const GATEWAY_FLAGS = {
   'public-url': { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
   'max-sessions-per-address': { type: 'string' },
+  'pool-idle': { type: 'string' },
+  'pool-warn': { type: 'string' },
+  'pool-lifetime': { type: 'string' },
+  'pool-warm': { type: 'string' },
+  'pool-max-instances': { type: 'string' },
 } as const;
+
+/** The pool tunables the flags (or their environment variables) ask for, checked. */
+export function poolTunables(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], env: NodeJS.ProcessEnv): { ok: true; tunables: Partial<PoolTunables> } | { ok: false; message: string } {
+  const tunables: Partial<PoolTunables> = {};
+  for (const f of POOL_FLAGS) {
+    const text = values[f.flag] ?? env[f.env];
+    if (text === undefined || text === '') continue;
+    if (f.kind === 'duration') {
+      const ms = parseDuration(text);
+      if (ms === null || ms <= 0) return { ok: false, message: `--${f.flag}/${f.env} must be a duration like 30s, 5m or 2h, got ${text}` };
+      tunables[f.key] = ms;
+    } else {
+      const min = f.key === 'warm' ? 0 : 1;
+      if (!/^\d+$/.test(text) || Number(text) < min) return { ok: false, message: `--${f.flag}/${f.env} must be a whole number of ${min} or more, got ${text}` };
+      tunables[f.key] = Number(text);
+    }
+  }
+  const idle = tunables.idleMs ?? POOL_DEFAULTS.idleMs;
+  const warn = tunables.warnMs ?? POOL_DEFAULTS.warnMs;
+  if (warn >= idle) return { ok: false, message: `--pool-warn (${text(warn)}) must be shorter than --pool-idle (${text(idle)})` };
+  return { ok: true, tunables };
+}
+
+function text(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
 
 /** The terminal caps the flags ask for (TerminalLimits' pidsMax, memoryBytes, cpuWeight), checked. */
 function terminalCaps(values: ParsedArgs<typeof GATEWAY_FLAGS>['values']): { ok: true; limits: Partial<TerminalLimits> } | { ok: false; message: string } {
@@ -107,8 +160,8 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(m[1]) * unit!);
 }
 
-/** `lab`: the lab to start (undefined: the default), or null for --no-lab. */
-export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null } | { ok: false; message: string };
+/** `lab`: the lab to start (undefined: the default), or null for --no-lab; `pool`: its pool's tunables. */
+export type GatewayArgs = { ok: true; options: GatewayOptions; lab?: string | null; pool: Partial<PoolTunables> } | { ok: false; message: string };
 
 /** The arguments of `serve` and `dev` parsed (`parseOptions`) and checked (`gatewayArgs`). */
 export function parseGatewayArgs(args: string[], env: NodeJS.ProcessEnv): GatewayArgs {
@@ -152,8 +205,11 @@ export function gatewayArgs(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'], 
   const capText = values['max-sessions-per-address'];
   const cap = capText === undefined ? undefined : Number(capText);
   if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) return { ok: false, message: `--max-sessions-per-address must be a whole number of 1 or more, got ${capText}` };
+  const pool = poolTunables(values, env);
+  if (!pool.ok) return pool;
   return {
     ok: true,
+    pool: pool.tunables,
     ...(values['no-lab'] ? { lab: null } : values.lab !== undefined ? { lab: values.lab } : {}),
     options: {
       port,
@@ -181,8 +237,10 @@ export interface GatewayExtras {
   fallback?: Fallback;
   onStop?: () => Promise<void>;
   lab?: string | null;
+  /** The lab pool's tunables (serve's flags). */
+  pool?: Partial<PoolTunables>;
   /** Starts the lab instead of `startGatewayLab` (dev's lab follows edits of its files). */
-  startLab?: (log: (line: string) => void) => Promise<GatewayLabResult>;
+  startLab?: (log: (line: string) => void, database: Database) => Promise<GatewayLabResult>;
   /** Called with the gateway's URL once it listens. */
   onListening?: (url: string) => void;
 }
@@ -193,7 +251,19 @@ export interface GatewayExtras {
  */
 export async function runGateway(options: GatewayOptions, extra: GatewayExtras = {}): Promise<number> {
   const log = (line: string) => console.log(line);
-  const started = extra.startLab ? await extra.startLab(log) : await startGatewayLab({ log, ...(extra.lab !== undefined ? { lab: extra.lab } : {}) });
+  // Sessions, the roster and progress in one database, so all three outlive a restart (even a SIGKILL).
+  let database: Database;
+  try {
+    database = defaultDatabase(process.env, log);
+  } catch (error) {
+    console.error(`patchbay: database: ${(error as Error).message}`);
+    return 1;
+  }
+  const sessions = options.auth?.store ? null : new DatabaseSessionStore(database);
+  const mode = options.auth?.mode ?? 'local';
+  const started = extra.startLab
+    ? await extra.startLab(log, database)
+    : await startGatewayLab({ log, database, mode, ...(extra.pool && { tunables: extra.pool }), ...(extra.lab !== undefined ? { lab: extra.lab } : {}) });
   if (!started.ok) {
     console.error(started.message);
     return 1;
@@ -203,8 +273,11 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
   try {
     gateway = await createGateway({
       ...options,
+      ...(sessions && { auth: { ...options.auth, store: sessions } }),
       ...(extra.fallback ? { fallback: extra.fallback } : {}),
       ...(lab ? { resolver: lab.resolver, healthProvider: lab.health, routes: [...lab.routes, ...(options.routes ?? [])] } : {}),
+      ...(lab?.learnerLab && { learnerLab: lab.learnerLab }),
+      ...(lab?.onTerminalInput && { onTerminalInput: lab.onTerminalInput }),
       ...(lab?.status && { devStatus: lab.status }),
     });
   } catch (error) {
@@ -212,6 +285,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
     await lab?.stop();
     return 1;
   }
+  lab?.bindTerminals?.((learner, code, ...args) => gateway.registry.endSession(learner, code, ...args));
   log(`Patchbay is serving on ${gateway.url}${gateway.mode === 'hosted' ? ` (hosted mode, public URL ${gateway.publicUrl})` : ''}`);
   extra.onListening?.(gateway.url);
   const kept = gateway.tokenFile ? ` (kept in ${gateway.tokenFile})` : '';
@@ -237,6 +311,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
   await gateway.close();
   await extra.onStop?.();
   await lab?.stop();
+  sessions?.flush();
   return 0;
 }
 
@@ -248,6 +323,6 @@ export const serve = defineCommand({
   async run({ values }) {
     const parsed = gatewayArgs(values, process.env);
     if (!parsed.ok) return usageError('serve', parsed.message);
-    return runGateway({ siteDir: 'build/site', ...parsed.options }, parsed.lab !== undefined ? { lab: parsed.lab } : {});
+    return runGateway({ siteDir: 'build/site', ...parsed.options }, { pool: parsed.pool, ...(parsed.lab !== undefined ? { lab: parsed.lab } : {}) });
   },
 });
