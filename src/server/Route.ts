@@ -14,6 +14,7 @@
  * errors go out as ApiError via ctx.sendError.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { apiError, type HttpErrorCode } from '../protocol/errors.ts';
 
 export interface RouteContext {
@@ -38,6 +39,16 @@ export interface Route {
   path?: string;
   prefix?: string;
   handler(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void | Promise<void>;
+  /**
+   * Reached without a session too: the route checks credentials of its own (the instructor's API takes
+   * the operator's token as `Authorization: Bearer`). ctx.sessionId is '' then.
+   */
+  withoutSession?: boolean;
+  /**
+   * WebSocket upgrades of this path (matched as GET, only with a session), e.g. the instructor's
+   * read-only terminal view. The route answers or destroys the socket itself.
+   */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: Pick<RouteContext, 'sessionId' | 'url' | 'params'>): void | Promise<void>;
 }
 
 /** Default cap for JSON request bodies: a PromQL query or a small form, never a file. */
