@@ -10,6 +10,8 @@ import { parseBytes } from '../../lab/instanceCgroup.ts';
 import { POOL_DEFAULTS, type PoolTunables } from '../../lab/poolTunables.ts';
 import { defaultDatabase, type Database } from '../../server/database.ts';
 import { DatabaseSessionStore } from '../../server/rosterSessionStore.ts';
+import { Roster } from '../../server/roster.ts';
+import { instructorRoutes } from '../../server/routes/instructor.ts';
 
 /**
  * The lab pool's tunables as flags and environment variables, named once: `--help`, the parser and the
@@ -270,12 +272,15 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
   }
   const lab: GatewayLab | null = started.lab;
   let gateway: Gateway;
+  // The instructor's view (/instructor, /api/instructor/): the roster, each learner's lab, read-only terminals.
+  const instructor = instructorRoutes({ roster: lab?.roster ?? new Roster(database), pool: lab?.labs?.pool ?? null, gateway: () => gateway ?? null });
   try {
     gateway = await createGateway({
       ...options,
       ...(sessions && { auth: { ...options.auth, store: sessions } }),
       ...(extra.fallback ? { fallback: extra.fallback } : {}),
-      ...(lab ? { resolver: lab.resolver, healthProvider: lab.health, routes: [...lab.routes, ...(options.routes ?? [])] } : {}),
+      ...(lab ? { resolver: lab.resolver, healthProvider: lab.health } : {}),
+      routes: [...instructor, ...(lab?.routes ?? []), ...(options.routes ?? [])],
       ...(lab?.learnerLab && { learnerLab: lab.learnerLab }),
       ...(lab?.onTerminalInput && { onTerminalInput: lab.onTerminalInput }),
       ...(lab?.status && { devStatus: lab.status }),
@@ -298,6 +303,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
     log(`  (only browsers that open this link get in; the token is kept in ${gateway.tokenFile ?? 'memory'}, --new-secret replaces it)`);
   }
   log(`  terminals accept origins: ${[...gateway.allowedOrigins].join(', ')}`);
+  log(`  instructor's view: ${gateway.publicUrl}/instructor (asks for the ${gateway.mode === 'hosted' ? 'admin' : 'sign-in'} token)`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
