@@ -17,6 +17,7 @@ import { DEFAULT_TERMINAL_LIMITS, screenCopyBytes, type TerminalLimits } from '.
 import type { TargetResolver } from '../../src/terminal/target.ts';
 import { InProcessTerminal } from '../helpers/inProcessTerminal.ts';
 import { TEST_PREFIX } from '../helpers/gateway.ts';
+import { cmdline } from '../helpers/procfs.ts';
 
 const hierarchy = systemHierarchy()!;
 let registry: TerminalRegistry | null = null;
@@ -121,8 +122,9 @@ describe('terminal limits', () => {
     const t = await InProcessTerminal.open(registry, 's1', 'nested');
     expect(t.session.cgroup!.rel.startsWith(`${instance.rel}/gw-${process.pid}-`)).toBe(true);
     t.type('sleep 1005 & echo "job=$!"\r');
-    const job = Number((await t.waitForText(/job=(\d+)/))[1]);
-    expect(instance.allPids()).toContain(job);
+    await t.waitForText(/job=(\d+)/);
+    // $! is the job's PID inside the shell's sandbox (a PID namespace of its own): find it by command.
+    expect(instance.allPids().map(cmdline)).toContain('sleep 1005');
     await registry.close();
     expect(instance.allPids()).toEqual([]);
     // The gateway's own directory under the instance went with its terminals; the instance stays.
