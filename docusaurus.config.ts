@@ -87,7 +87,8 @@ const config: Config = {
           beforeDefaultRemarkPlugins: [[remarkValidate, { lab: LESSONS_LAB }]],
         },
         blog: false,
-        pages: false,
+        // src/pages: the instructor's view (/instructor); the course itself is docs.
+        pages: {},
         theme: { customCss: './src/css/custom.css' },
       } satisfies Preset.Options,
     ],

@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 
 /** Node layers: they run in Node and never see the browser's code. */
 const NODE_LAYERS = ['server', 'terminal', 'lab', 'checker', 'lessons', 'cli', 'definitions'].map((l) => `./src/${l}`);
-const BROWSER_LAYERS = ['./src/components', './src/theme'];
+const BROWSER_LAYERS = ['./src/components', './src/theme', './src/pages'];
 /** Everything of ours outside src, which no layer of src may import. */
 const OUTSIDE_SRC = ['./labs', './test', './bench', './scripts', './bin'];
 
@@ -19,7 +19,7 @@ const zones = [
   {
     target: BROWSER_LAYERS,
     from: './src',
-    except: ['./components', './theme', './protocol'],
+    except: ['./components', './theme', './pages', './protocol'],
     message: 'Browser code reaches the server only through src/protocol and HTTP.',
   },
   {
@@ -95,12 +95,12 @@ export default tseslint.config(
   },
   {
     // The browser and the common code have no Node: not its modules, whatever the specifier.
-    files: ['src/components/**/*.{ts,tsx}', 'src/theme/**/*.{ts,tsx}', 'src/protocol/**/*.ts', 'src/definitions/**/*.ts'],
+    files: ['src/components/**/*.{ts,tsx}', 'src/theme/**/*.{ts,tsx}', 'src/pages/**/*.{ts,tsx}', 'src/protocol/**/*.ts', 'src/definitions/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'import-x/no-nodejs-modules': 'error' },
   },
   {
-    files: ['src/components/**/*.tsx', 'src/theme/**/*.tsx', 'src/components/**/*.ts'],
+    files: ['src/components/**/*.tsx', 'src/theme/**/*.tsx', 'src/pages/**/*.tsx', 'src/components/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
     rules: {
       'react-hooks/rules-of-hooks': 'error',

@@ -48,6 +48,8 @@ export interface TerminalConnectionOptions {
   diagnose?(): Promise<{ message: string; final: boolean }>;
   /** Page origin; the socket goes to the same host (the gateway serves both). */
   origin?: string;
+  /** Another socket path than the terminal's own (the instructor's read-only view: protocol/instructor.ts observePath). */
+  socketPath?: string;
   size?: { cols: number; rows: number };
 }
 
@@ -114,8 +116,9 @@ export class TerminalConnection {
 
   connect(): void {
     if (this.disposed) return;
-    const { terminalId, request, origin } = this.options;
-    const url = terminalSocketUrl(origin ?? location.origin, terminalId, { ...request, ...this.size });
+    const { terminalId, request, origin, socketPath } = this.options;
+    const base = origin ?? location.origin;
+    const url = socketPath ? `${base.replace(/^http/, 'ws')}${socketPath}` : terminalSocketUrl(base, terminalId, { ...request, ...this.size });
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
