@@ -14,7 +14,7 @@
  * its conntrack table; root inside is real root with a small bounding set instead, as in Docker.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { processStartTime } from './instanceState.ts';
 import { SANDBOX_HOME, SANDBOX_LABS_DIR, SANDBOX_PROGRAMS_DIR, sandboxLabDir } from './sandboxPaths.ts';
@@ -130,6 +130,14 @@ function labDirBind(spec: HostSandboxSpec): [string, string] {
   return inProject ? [parent, SANDBOX_LABS_DIR] : [spec.labDir, sandboxLabDir(spec.labDir)];
 }
 
+/** Challenge files hold the reference answers and hints: a learner's shell sees an empty file instead. */
+const ANSWER_FILE = 'challenges.yaml';
+
+function hiddenAnswers(source: string, target: string): string[] {
+  const dirs = existsSync(join(source, ANSWER_FILE)) ? [''] : readdirSync(source, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  return dirs.filter((dir) => existsSync(join(source, dir, ANSWER_FILE))).flatMap((dir) => ['--ro-bind', '/dev/null', join(target, dir, ANSWER_FILE)]);
+}
+
 export function hostSandboxArgs(spec: HostSandboxSpec): string[] {
   const home = join(spec.hostDir, 'home');
   const [labSource, labTarget] = labDirBind(spec);
@@ -140,6 +148,7 @@ export function hostSandboxArgs(spec: HostSandboxSpec): string[] {
     '--bind', spec.hostsFile, '/etc/hosts',
     ...(existsSync(spec.programsDir) ? ['--ro-bind', spec.programsDir, SANDBOX_PROGRAMS_DIR] : []),
     '--ro-bind', labSource, labTarget,
+    ...hiddenAnswers(labSource, labTarget),
     // Everything above is mounted: the root itself (bwrap's tmpfs) is read-only from here on.
     '--remount-ro', '/',
     '--clearenv', '--setenv', 'PATH', '/usr/sbin:/usr/bin:/sbin:/bin',

@@ -97,6 +97,8 @@ describe('the sandbox of a lab host', () => {
     // The machine's /etc is not: only the files programs need.
     expect(await sh.run('test -e /etc/shadow || echo no-shadow; grep -c . /etc/hosts')).toMatch(/^no-shadow\n\d+\n$/);
     expect(await sh.run('cat /etc/hosts')).toContain('\tweb\n');
+    // A lab's challenges (reference answers, hints) are not readable, a sibling lab's included; its other files are.
+    expect(await sh.run('{ cat /opt/patchbay/labs/ported/challenges.yaml 2>/dev/null || true; } | wc -c; grep -c . /opt/patchbay/labs/ported/lab.yaml')).toMatch(/^0\n[1-9]\d*\n$/);
     expect(await sh.run('command -v docker kubectl terraform issues; echo "path=$PATH"')).not.toMatch(/\/usr\/local\/bin\/\w/);
   });
 
