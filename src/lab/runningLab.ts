@@ -146,7 +146,7 @@ export class RunningLab implements LabInstance {
   async exec(host: string, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
     const h = findHost(this.record.hosts, host);
     if (!h) return { exitCode: 127, stdout: '', stderr: `${unknownHostMessage(this.name, this.record.hosts, host, { sentence: true })}\n` };
-    return execInHost(h, command, options);
+    return execInHost(h, command, { ...options, instanceCgroup: this.record.cgroup });
   }
 
   stop(): Promise<void> {
@@ -173,10 +173,11 @@ export class RunningLab implements LabInstance {
 export async function execInHost(
   host: InstanceRecord['hosts'][number],
   command: string[],
-  options: { timeoutMs?: number; user?: string } = {},
+  options: { timeoutMs?: number; user?: string; instanceCgroup?: string | null } = {},
 ): Promise<ExecResult> {
   const user = lookupUser(options.user ?? 'root');
-  const [file, ...args] = hostArgv(host, command, user, { cwd: host.hostDir });
+  // In the instance's cgroup when it has one: its caps cover the command, and teardown finds what it leaves.
+  const [file, ...args] = joinInstance(options.instanceCgroup)(hostArgv(host, command, user, { cwd: host.hostDir }));
   const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: host.hostDir });
   return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }

@@ -70,6 +70,9 @@ describe('lab instance cgroup', () => {
     // The supervised process (tiny's `sleep 100000`) is in the instance's processes' leaf (it is ready
     // as soon as it is spawned, so it may still be joining).
     await waitFor('the supervised process in the lab leaf', () => (ProcessCgroup.at(`${record.cgroup}/lab`)!.allPids().map(cmdline).includes('sleep 100000') ? true : undefined));
+    // So is what `exec` starts in a host, also a job that leaves its session.
+    expect((await lab.exec('box', ['sh', '-c', 'setsid nohup sleep 1013 >/dev/null 2>&1 &'])).exitCode).toBe(0);
+    await waitFor('the exec job in the lab leaf', () => (ProcessCgroup.at(`${record.cgroup}/lab`)!.allPids().map(cmdline).includes('sleep 1013') ? true : undefined));
   });
 
   it('patchbay down kills jobs that left the host’s network namespace or session, by cgroup', async () => {

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { commandHelp, defineCommand, usageError } from '../command.ts';
 import { hostArgv } from '../../lab/hostCommand.ts';
+import { joinInstance } from '../../lab/instanceCgroup.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
 import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
 import { findHost, unknownHostMessage } from '../../lab/hostNames.ts';
@@ -59,7 +60,8 @@ export const exec = defineCommand({
       console.error(`patchbay exec: no user "${values.user}"`);
       return 1;
     }
-    const [file, ...rest] = hostArgv(host, command, user);
+    // In the instance's cgroup, as its own processes are: its caps cover the command, and `down` finds it.
+    const [file, ...rest] = joinInstance(found.record.cgroup)(hostArgv(host, command, user));
     const child = spawn(file!, rest, { stdio: 'inherit', env: { ...baseEnv(user, host.name), ...host.env, ...(process.env.TERM ? { TERM: process.env.TERM } : {}) } });
     // Ctrl-C reaches the child through the terminal's process group; we just wait for it.
     process.on('SIGINT', () => {});
