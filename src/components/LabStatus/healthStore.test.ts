@@ -58,4 +58,19 @@ describe('summarize', () => {
     expect(summarize({ kind: 'ok', health: reloaded(3) })).toMatchObject({ tone: 'ok', label: 'connections ready · challenges reloaded' });
     expect(summarize({ kind: 'ok', health: reloaded(600) })).toMatchObject({ tone: 'ok', label: 'connections ready' });
   });
+
+  it("says a learner's place in the queue, a reclaimed lab, and otherwise the instance's own state", () => {
+    const base = { instance: null, idleSeconds: 1800, warnSeconds: 120 };
+    const queued = summarize({
+      kind: 'ok',
+      health: { ...withLab({ ...baseLab, instance: '', state: 'starting' }), learnerLab: { ...base, phase: 'queued', queue: { place: 2, waiting: 3, estimateSeconds: 40, problem: null } } },
+    });
+    expect(queued).toMatchObject({ tone: 'warn', label: 'connections: queued, #2' });
+    expect(queued.detail).toContain('number 2 of 3 waiting (about 40 s)');
+    const reclaimed = summarize({ kind: 'ok', health: { ...withLab({ ...baseLab, instance: '', state: 'none' }), learnerLab: { ...base, phase: 'none', reclaimed: { reason: 'idle', at: 1 } } } });
+    expect(reclaimed).toMatchObject({ tone: 'idle', label: 'connections reclaimed' });
+    expect(reclaimed.detail).toContain('after 30 min without activity');
+    const ready = summarize({ kind: 'ok', health: { ...withLab(baseLab), learnerLab: { ...base, phase: 'ready', instance: 'c1' } } });
+    expect(ready).toMatchObject({ tone: 'ok', label: 'connections ready' });
+  });
 });

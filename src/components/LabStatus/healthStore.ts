@@ -5,6 +5,7 @@
 import { useSyncExternalStore } from 'react';
 import { HEALTH_PATH, type HealthResponse } from '../../protocol/health.ts';
 import { DEV_NOTICE_SECONDS, type DevStatus } from '../../protocol/devStatus.ts';
+import { endedWords, formatMinutes, type LearnerLabStatus } from '../../protocol/learnerLab.ts';
 import { callApi } from '../api/apiClient.ts';
 
 /** Often enough to notice the lab becoming ready while a learner reads; cheap for the gateway. */
@@ -35,8 +36,18 @@ async function poll(): Promise<void> {
     : { kind: 'unreachable', message: failedStatus ? `gateway answered ${failedStatus}` : 'gateway unreachable' };
   publish(next);
   if (listeners.size === 0) return;
-  const starting = next.kind === 'ok' && next.health.lab?.state === 'starting';
+  const phase = next.kind === 'ok' ? next.health.learnerLab?.phase : undefined;
+  const starting = next.kind === 'ok' && (next.health.lab?.state === 'starting' || phase === 'queued' || phase === 'starting');
+  if (timer !== null) clearTimeout(timer);
   timer = setTimeout(() => void poll(), starting ? HEALTH_POLL_STARTING_MS : HEALTH_POLL_MS);
+}
+
+/** Polls now (after an action on the lab: stay, start, reset), instead of at the next interval. */
+export function refreshHealth(): void {
+  if (listeners.size === 0) return;
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  void poll();
 }
 
 function subscribe(listener: () => void): () => void {
@@ -76,7 +87,8 @@ const DEV_CHANGE_LABEL = {
 
 /** Pure: what the indicator says for a health answer. */
 export function summarize(view: HealthView): LabStatusSummary {
-  const summary = summarizeLab(view);
+  const mine = view.kind === 'ok' ? view.health.learnerLab : undefined;
+  const summary = mine && view.kind === 'ok' ? summarizeLearnerLab(mine, view.health.lab?.name ?? 'lab') ?? summarizeLab(view) : summarizeLab(view);
   const dev = view.kind === 'ok' ? view.health.dev : undefined;
   return dev ? withDevStatus(summary, dev, view.kind === 'ok' ? (view.health.lab?.name ?? 'lab') : 'lab') : summary;
 }
@@ -95,6 +107,25 @@ function withDevStatus(summary: LabStatusSummary, dev: DevStatus, name: string):
   if (dev.restarting) return { tone: 'warn', label: `${name} restarting`, detail: change?.message ?? 'The lab definition changed' };
   if (!change || change.secondsAgo > DEV_NOTICE_SECONDS) return summary;
   return { ...summary, label: `${summary.label} · ${DEV_CHANGE_LABEL[change.kind]}`, detail: `${summary.detail}\n${change.message}` };
+}
+
+/** A lab per learner: the learner's own instance while they hold none or wait (null: the instance's health says it). */
+function summarizeLearnerLab(mine: LearnerLabStatus, name: string): LabStatusSummary | null {
+  switch (mine.phase) {
+    case 'queued': {
+      const q = mine.queue!;
+      const when = q.problem ? 'labs are failing to start' : q.estimateSeconds === null ? 'no estimate yet' : `about ${formatMinutes(q.estimateSeconds)}`;
+      return { tone: 'warn', label: `${name}: queued, #${q.place}`, detail: `Every lab is taken: you are number ${q.place} of ${q.waiting} waiting (${when})${q.problem ? `\n${q.problem}` : ''}` };
+    }
+    case 'starting':
+      return { tone: 'warn', label: `${name} starting`, detail: 'Starting your own lab' };
+    case 'none':
+      return mine.reclaimed
+        ? { tone: 'idle', label: `${name} reclaimed`, detail: `Your lab was reclaimed ${endedWords(mine.reclaimed.reason, mine.idleSeconds)}; a terminal or "Start my lab" gets a fresh one` }
+        : { tone: 'idle', label: `${name} not started`, detail: 'Your lab starts when a lesson needs it (a terminal, a graph, a check)' };
+    case 'ready':
+      return null;
+  }
 }
 
 function summarizeLab(view: HealthView): LabStatusSummary {

@@ -1,9 +1,11 @@
 /**
- * The lab's state at a glance: starting, ready, degraded (with the failing process), no lab.
+ * The lab's state at a glance: starting, ready, degraded (with the failing process), no lab; with a lab
+ * per learner, the learner's own (queued, reclaimed), and beside it their lab's notices and actions.
  * Used as a navbar item (type `custom-labStatus`) and, compact, in the terminal dock's header.
  */
 import clsx from 'clsx';
 import { summarize, useHealth } from './healthStore.ts';
+import LearnerLabPanel from './LearnerLabPanel.tsx';
 import styles from './styles.module.css';
 
 export interface LabStatusProps {
@@ -13,9 +15,9 @@ export interface LabStatusProps {
   className?: string;
 }
 
-export default function LabStatus({ compact, className }: LabStatusProps) {
+export default function LabStatus({ compact, mobile, className }: LabStatusProps) {
   const summary = summarize(useHealth());
-  return (
+  const pill = (
     <span
       className={clsx(styles.status, compact && styles.compact, styles[summary.tone], className)}
       title={summary.detail}
@@ -27,5 +29,13 @@ export default function LabStatus({ compact, className }: LabStatusProps) {
       <span className={styles.dot} aria-hidden />
       {summary.label}
     </span>
+  );
+  // The learner's own lab (queue, warning, reclaim, reset) is told once, by the navbar's indicator.
+  if (compact || mobile) return pill;
+  return (
+    <>
+      {pill}
+      <LearnerLabPanel />
+    </>
   );
 }
