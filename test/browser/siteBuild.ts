@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SITE_DIR = 'build/site';
-const SOURCES = ['docs', 'src/components', 'src/theme', 'src/css', 'src/protocol', 'static', 'docusaurus.config.ts', 'sidebars.ts'];
+const SOURCES = ['docs', 'src/components', 'src/theme', 'src/pages', 'src/css', 'src/protocol', 'static', 'docusaurus.config.ts', 'sidebars.ts'];
 const LOCK = '/tmp/patchbay-site-build.lock';
 
 function newestMtime(path: string): number {
