@@ -19,6 +19,8 @@ import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { listInstances } from '../../src/lab/instanceState.ts';
 import { learnerIdOf, startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
+import { formatStatus, instanceHolders } from '../../src/cli/commands/status.ts';
+import { learnerKey } from '../../src/server/database.ts';
 
 const PREFIX = 'pbk';
 const HOUR = 3_600_000;
@@ -164,6 +166,12 @@ describe('a lab per learner', () => {
     expect(roster.instanceOf(learnerIdOf(b.cookie))?.instanceId).toBe(lb.instance);
     expect(roster.instanceOf(learnerIdOf(third.cookie))?.instanceId).toBe(got.instance);
     expect(roster.lastInstanceOf(learnerIdOf(a.cookie))).toMatchObject({ instanceId: la.instance, releaseReason: 'ended' });
+    // So does `patchbay status`, from the same database.
+    const holders = instanceHolders({ PATCHBAY_DATABASE: join(c.dir, 'patchbay.db') });
+    const bKey = learnerKey(learnerIdOf(b.cookie));
+    expect(holders.get(lb.instance!)).toEqual({ name: null, key: bKey });
+    const record = listInstances(c.dir).find((r) => r.id === lb.instance)!;
+    expect(formatStatus(record, holders.get(record.id)).split('\n')[0]).toContain(`learner ${bKey.slice(0, 8)}`);
     await tb.close();
   }, 180_000);
 
