@@ -44,10 +44,10 @@ interface Learner {
 
 const open: Classroom[] = [];
 
-async function classroom(tunables: Partial<PoolTunables>): Promise<Classroom> {
+async function classroom(tunables: Partial<PoolTunables>, mode: 'local' | 'hosted' = 'hosted'): Promise<Classroom> {
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
   const db = openDatabase(join(dir, 'patchbay.db'));
-  const started = await startGatewayLab({ lab: join(FIXTURES, 'mini'), log: () => undefined, database: db, mode: 'hosted', tunables, labOptions: { prefix: PREFIX, runtimeDir: dir } });
+  const started = await startGatewayLab({ lab: join(FIXTURES, 'mini'), log: () => undefined, database: db, mode, tunables, labOptions: { prefix: PREFIX, runtimeDir: dir } });
   if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
   const lab = started.lab;
   const gw = await startGateway({
@@ -230,4 +230,18 @@ describe('a lab per learner', () => {
     await reopened.close();
     expect(listInstances(c.dir).map((r) => r.id)).toEqual([reset.instance]);
   }, 180_000);
+
+  it('local mode: one instance started with the gateway is the learner’s at once, and no spare follows it', async () => {
+    const c = await classroom({ maxInstances: 3, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR }, 'local');
+    const pool = c.lab.labs!.pool;
+    await waitFor('the instance started with the gateway', () => (pool.stats().warm === 1 ? true : undefined), 30_000);
+    const assigned = new Promise<string>((resolve) => pool.subscribe((e) => e.type === 'assigned' && resolve(e.source)));
+    const t = await c.as(c.gw.cookie).terminal('t1');
+    expect(await assigned).toBe('warm');
+    t.type('echo here\r');
+    await t.waitForText('here');
+    // Nothing else is started: a laptop runs what its one learner uses.
+    expect(pool.stats()).toMatchObject({ warm: 0, starting: 0, assigned: 1, warmTarget: 0 });
+    await t.close();
+  }, 120_000);
 });
