@@ -295,8 +295,9 @@ export class TerminalConnection {
     this.attempt += 1;
     // Say it once per outage in the terminal too, so a learner looking there is not left guessing.
     if (this.attempt === 1) {
-      const what = this.opened ? 'connection lost' : message;
-      this.options.sink.write(`\r\n\x1b[33m[${what}; reconnecting…]\x1b[0m\r\n`);
+      // An Error frame already said why (a reset lab: "reopening on the fresh one"): do not call it a lost connection.
+      const what = this.lastError ? null : this.opened ? 'connection lost' : message;
+      this.options.sink.write(`\r\n\x1b[33m[${what ? `${what}; ` : ''}reconnecting…]\x1b[0m\r\n`);
     }
     this.options.onState({ kind: 'reconnecting', attempt: this.attempt, reason: this.opened ? `connection lost (code ${code})` : message });
     this.retryTimer = setTimeout(() => {
