@@ -79,7 +79,7 @@ describe('patchbay serve with a lab', () => {
     const rt = runtimeDir();
     const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
     const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--lab', `${FIXTURES}/mini`, '--site-dir', rt.dir], {
-      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir, PATCHBAY_PREFIX: PREFIX, PATCHBAY_AUTH_DIR: `${rt.dir}/auth` },
+      env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir, PATCHBAY_PREFIX: PREFIX, PATCHBAY_AUTH_DIR: `${rt.dir}/auth`, PATCHBAY_DATABASE: `${rt.dir}/patchbay.db` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -23,7 +23,7 @@ describe('patchbay serve', () => {
     const cgroupParent = `pba-serve-${randomBytes(4).toString('hex')}`;
     const child = spawn(process.execPath, ['bin/patchbay.mjs', 'serve', '--no-lab', '--port', '0', '--site-dir', site], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PATCHBAY_CGROUP_PARENT: cgroupParent, PATCHBAY_AUTH_DIR: authDir },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PATCHBAY_CGROUP_PARENT: cgroupParent, PATCHBAY_AUTH_DIR: authDir, PATCHBAY_DATABASE: join(authDir, 'patchbay.db') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
