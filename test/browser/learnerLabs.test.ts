@@ -121,7 +121,7 @@ describe('a lab per learner, in two browsers', () => {
     };
     await typeLine(a, 'for i in $(seq 400); do curl -s -o /dev/null http://ingress:20000/; done; echo "load-$((6*7))"');
     await waitForScreen(a, 'tools', (t) => /^load-42$/m.test(t), 'A’s load', WAIT_MS);
-    await expect.poll(async () => (await requests(a)) - (await requests(b)), { timeout: WAIT_MS, intervals: [1000] }).toBeGreaterThanOrEqual(300);
+    await expect.poll(async () => (await requests(a)) - (await requests(b)), { timeout: WAIT_MS, interval: 1000 }).toBeGreaterThanOrEqual(300);
   }, SITE_SETUP_TIMEOUT_MS);
 
   it('shows the queue, the idle warning with Stay, the reclaim, and a fresh lab after a reset', async () => {
