@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pidsInNamespaces } from '../src/lab/namespaceProcesses.ts';
 import { readRecord } from '../src/lab/instanceState.ts';
+import { netnsStateOf } from '../src/lab/netnsDriver.ts';
 import { startLab } from '../src/lab/startLab.ts';
 
 const { values } = parseArgs({ options: { lab: { type: 'string', default: 'connections' }, runs: { type: 'string', default: '3' } } });
@@ -73,7 +74,7 @@ for (let i = 0; i < runs; i++) {
       await new Promise((res) => setTimeout(res, POLL_MS));
     }
   }
-  const inodes = new Set(readRecord(lab.dir)?.network.netnsInodes ?? []);
+  const inodes = new Set(netnsStateOf(readRecord(lab.dir))?.network.netnsInodes ?? []);
   const pids = pidsInNamespaces(inodes);
   const labRssMiB = pids.reduce((sum, pid) => sum + rssKiB(pid), 0) / 1024;
   const mem = process.memoryUsage();

@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LabPool, type PoolEvent } from '../src/lab/LabPool.ts';
 import { readRecord } from '../src/lab/instanceState.ts';
+import { netnsStateOf } from '../src/lab/netnsDriver.ts';
 import { pidsInNamespaces } from '../src/lab/namespaceProcesses.ts';
 import type { LabInstance } from '../src/lab/types.ts';
 
@@ -52,7 +53,7 @@ function cpuTicks(pids: number[]): number {
 }
 
 function pidsOf(lab: LabInstance): number[] {
-  return pidsInNamespaces(new Set(readRecord(lab.dir)?.network.netnsInodes ?? []));
+  return pidsInNamespaces(new Set(netnsStateOf(readRecord(lab.dir))?.network.netnsInodes ?? []));
 }
 
 function pool(tunables: { warm: number; maxInstances: number }): { pool: LabPool; next: (pred: (e: PoolEvent) => boolean) => Promise<PoolEvent> } {

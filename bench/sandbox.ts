@@ -1,7 +1,7 @@
 /**
  * What the sandboxes (src/lab/sandbox.ts) cost, against the same shells without them: the first prompt
  * of a terminal on a lab host (sandboxed: nsenter into the host's sandbox + setpriv; before: nsenter into
- * its UTS namespace + `ip netns exec`, as hostArgv did), echo latency with 50 shells open on that host,
+ * its UTS namespace + `ip netns exec`, as hostArgv did before sandboxes), echo latency with 50 shells open on that host,
  * a host's `exec` of `true`, and the bare gateway's tools shell (bwrap per terminal vs. plain bash).
  * Also how long a host's sandbox takes to start. Prints figures; asserts nothing.
  *
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { readRecord } from '../src/lab/instanceState.ts';
-import { hostArgv } from '../src/lab/hostCommand.ts';
+import { instanceDriver } from '../src/lab/labDriver.ts';
+import { netnsStateOf } from '../src/lab/netnsDriver.ts';
 import { killSandboxes, startHostSandbox } from '../src/lab/sandbox.ts';
 import { startLab } from '../src/lab/startLab.ts';
 import type { SpawnSpec } from '../src/lab/types.ts';
@@ -113,10 +114,11 @@ if (!r.ok) {
 const lab = r.instance;
 try {
   const record = readRecord(lab.dir)!;
-  const host = record.hosts.find((h) => h.name === values.host)!;
+  // The baseline and the scratch sandboxes use the netns driver's own names: this bench measures that driver.
+  const host = netnsStateOf(record)!.hosts.find((h) => h.name === values.host)!;
   const sandboxed = lab.spawnSpecFor(host.name);
   if (!sandboxed.ok) throw new Error(sandboxed.message);
-  // The same shell, user, environment and workdir without the sandbox: what hostArgv ran before it.
+  // The same shell, user, environment and workdir without the sandbox: what entering a host ran before it.
   const plain = {
     ...sandboxed.spec,
     file: '/usr/bin/nsenter',
@@ -157,7 +159,8 @@ try {
 
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
   const execBefore = timeExec(['/usr/bin/nsenter', `--uts=${host.utsFile}`, '--', '/usr/sbin/ip', 'netns', 'exec', host.netns, '/bin/true'], env, host.hostDir);
-  const execAfter = timeExec(hostArgv(host, ['/bin/true'], null, { cwd: host.hostDir }), env, host.hostDir);
+  const entry = instanceDriver(record).enter(host.name, ['/bin/true'], { user: null });
+  const execAfter = timeExec([entry.file, ...entry.args], env, entry.cwd);
   console.log(`exec true in host ${host.name}: before ${fmt(execBefore)}; sandboxed ${fmt(execAfter)} (+${more(execAfter, execBefore)})`);
 
   const echoBefore = await echoLatency(() => plain);

@@ -1,6 +1,6 @@
 /**
- * What an instance keeps on disk under the runtime root (`/run/patchbay/<id>/state.json`): every
- * namespace, link and mount it created, its processes, its health, and the PID (plus start time, so
+ * What an instance keeps on disk under the runtime root (`/run/patchbay/<id>/state.json`): what its
+ * driver created (in the driver's own shape), its hosts, its processes, its health, and the PID (plus start time, so
  * a reused PID is not mistaken for it) of the runtime that owns it. Written before anything is
  * created, so an instance whose runtime died (SIGKILL) can always be found and removed.
  * The CLI (`status`, `exec`, `logs`, `down`) reads it from another process.
@@ -26,29 +26,11 @@ export function runtimeDirFrom(option?: string): string {
   return option ?? process.env.PATCHBAY_RUNTIME_DIR ?? DEFAULT_RUNTIME_DIR;
 }
 
-export interface NetworkRecord {
-  bridge: string | null;
-  veths: string[];
-  netns: string[];
-  /** Inode of each namespace when created (informational: once a namespace is gone its inode may be reused). */
-  netnsInodes: number[];
-  utsFiles: string[];
-  etcNetns: string[];
-  /**
-   * Each host's sandbox (sandbox.ts): the PID every process of the host joins, and its start time so a
-   * reused PID is never taken for it. Absent in records written before sandboxes existed.
-   */
-  sandboxes?: { host: string; pid: number; startTime: string }[];
-}
-
 export interface HostRecord {
   name: string;
   /** Other names of the host (lab.yaml `aliases`); absent in records written before they existed. */
   aliases?: string[];
   address: string;
-  netns: string;
-  utsFile: string;
-  hostDir: string;
   env: Record<string, string>;
   terminal: TerminalPolicy;
 }
@@ -66,7 +48,12 @@ export interface InstanceRecord {
   /** The instance's cgroup (instanceCgroup.ts), relative to each controller's root; null or absent: none. */
   cgroup?: string | null;
   createdAt: string;
-  network: NetworkRecord;
+  /**
+   * What the driver created and needs to enter hosts, in its own shape (netnsDriver.ts' `NetnsState`); only
+   * the driver reads it. Absent in records written before drivers kept their own state: those are netns
+   * records with the same fields in the record itself (`network`, the hosts' `netns`, `utsFile`, `hostDir`).
+   */
+  driverState?: unknown;
   hosts: HostRecord[];
   processes: Record<string, { host: string; name: string; pid: number | null; logFile: string }>;
   prometheusUrl: string | null;

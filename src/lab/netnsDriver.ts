@@ -11,14 +11,50 @@
  *
  * Every name is written to the instance record before it is created, so `destroyNetwork` (or the next
  * start, after a SIGKILL) removes exactly what exists, and errors for what does not are ignored.
+ *
+ * All of this is the driver's own: the rest of the runtime sees `netnsDriver` (the `LabDriver` of
+ * labDriver.ts) and an opaque `driverState` in the instance record, which only `netnsState()` reads.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { hostArgv } from './hostCommand.ts';
+import type { InstanceRecord } from './instanceState.ts';
+import type { DriverResult, HostCommand, LabDriver } from './labDriver.ts';
 import { killNamespaceProcesses, netnsInode } from './namespaceProcesses.ts';
 import type { LabPlan, PlannedHost } from './plan.ts';
-import type { NetworkRecord } from './instanceState.ts';
 import { runCommand } from './runCommand.ts';
 import { killSandboxes, readSandbox, sandboxFile, startHostSandbox } from './sandbox.ts';
+import { SANDBOX_HOME } from './sandboxPaths.ts';
+
+/** Everything of an instance in the root namespace and on disk that teardown removes. */
+export interface NetworkRecord {
+  bridge: string | null;
+  veths: string[];
+  netns: string[];
+  /** Inode of each namespace when created (informational: once a namespace is gone its inode may be reused). */
+  netnsInodes: number[];
+  utsFiles: string[];
+  etcNetns: string[];
+  /**
+   * Each host's sandbox (sandbox.ts): the PID every process of the host joins, and its start time so a
+   * reused PID is never taken for it. Absent in records written before sandboxes existed.
+   */
+  sandboxes?: { host: string; pid: number; startTime: string }[];
+}
+
+/** How a command enters one host: its namespaces (the sandbox's PID file sits by its UTS file) and its directory. */
+export interface NetnsHost {
+  name: string;
+  netns: string;
+  utsFile: string;
+  hostDir: string;
+}
+
+/** The netns driver's `driverState` in an instance record. */
+export interface NetnsState {
+  network: NetworkRecord;
+  hosts: NetnsHost[];
+}
 
 /** Per-host files (its hosts file), in the layout `ip netns exec` reads; the host's sandbox binds it over /etc/hosts. */
 const ETC_NETNS = '/etc/netns';
@@ -36,8 +72,6 @@ const CONNTRACK_RULESET = `table inet patchbay {
 export function emptyNetworkRecord(): NetworkRecord {
   return { bridge: null, veths: [], netns: [], netnsInodes: [], utsFiles: [], etcNetns: [], sandboxes: [] };
 }
-
-export type DriverResult = { ok: true } | { ok: false; message: string };
 
 /**
  * Creates the network. `record` is filled in (and `save` called) before each thing is created.
@@ -150,3 +184,88 @@ export async function destroyNetwork(record: NetworkRecord): Promise<void> {
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+export function newNetnsState(plan: LabPlan): NetnsState {
+  return { network: emptyNetworkRecord(), hosts: plan.hosts.map((h) => ({ name: h.name, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir })) };
+}
+
+/**
+ * Reads a netns driver state, or null when `state` is not one (another driver's, or damaged). A record
+ * written before drivers kept their own state is itself one: its `network` and its hosts' `netns`,
+ * `utsFile` and `hostDir` are these fields (instanceDriver() passes such a record as the state).
+ */
+export function netnsState(state: unknown): NetnsState | null {
+  const s = state as Partial<NetnsState> | null;
+  if (!s || typeof s !== 'object' || !isNetworkRecord(s.network) || !Array.isArray(s.hosts)) return null;
+  if (!s.hosts.every((h) => typeof h?.name === 'string' && typeof h.netns === 'string' && typeof h.utsFile === 'string' && typeof h.hostDir === 'string')) return null;
+  return s as NetnsState;
+}
+
+/** The netns state of an instance record (old or new), for tests and benches that look at its namespaces. */
+export function netnsStateOf(record: InstanceRecord | null): NetnsState | null {
+  return record && netnsState(record.driverState ?? record);
+}
+
+function isNetworkRecord(n: unknown): n is NetworkRecord {
+  const r = n as NetworkRecord | undefined;
+  return !!r && typeof r === 'object' && Array.isArray(r.veths) && Array.isArray(r.netns) && Array.isArray(r.utsFiles) && Array.isArray(r.etcNetns);
+}
+
+function stateOf(state: unknown): NetnsState {
+  const s = netnsState(state);
+  if (!s) throw new Error('not a netns driver state');
+  return s;
+}
+
+/**
+ * Entering a host (hostCommand.ts: nsenter into its sandbox, setpriv to the user). The local spawn starts
+ * in the workdir when the machine has that path too (as /root, /tmp and / are), else in the host's
+ * directory: nsenter then enters the workdir inside the sandbox. With no workdir: the host's directory.
+ * A shell as root gets the host's own home, which the sandbox mounts at /root.
+ */
+function enterHost(state: unknown, host: string, argv: string[], options: Parameters<LabDriver['enter']>[3]): HostCommand {
+  const h = stateOf(state).hosts.find((x) => x.name === host);
+  if (!h) return { file: '/bin/sh', args: ['-c', `echo "patchbay: no lab host ${host} in this instance" >&2; exit 127`], cwd: '/', env: {} };
+  const workdir = options.workdir ?? h.hostDir;
+  const [file, ...args] = hostArgv(h, argv, options.user, { cwd: workdir });
+  const env: Record<string, string> = {};
+  if (options.shell && options.user?.uid === 0) {
+    hostHome(h.hostDir);
+    env.HOME = SANDBOX_HOME;
+  }
+  return { file: file!, args, cwd: existsSync(workdir) ? workdir : h.hostDir, env };
+}
+
+/** The rc file of a lab host's own home: a prompt naming the host, nothing of the machine's dotfiles. */
+const HOST_BASHRC = `# Written by Patchbay for this lab host; edit freely, it lasts as long as the lab instance.
+PS1='\\u@\\h:\\w\\$ '
+alias ls='ls --color=auto'
+alias grep='grep --color=auto'
+`;
+
+/**
+ * Root's shells on a lab host get a home of the host's own (its rc file, its history), as a container
+ * would, instead of the machine's /root: that one's dotfiles belong to the machine (here they run pyenv,
+ * which can stall every new shell for a minute) and would be shared by every host and instance. The
+ * host's sandbox mounts it at /root.
+ */
+export function hostHome(hostDir: string): string {
+  const home = join(hostDir, 'home');
+  if (!existsSync(join(home, '.bashrc'))) {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.bashrc'), HOST_BASHRC);
+    writeFileSync(join(home, '.profile'), '[ -f ~/.bashrc ] && . ~/.bashrc\n');
+  }
+  return home;
+}
+
+export const netnsDriver: LabDriver = {
+  name: 'netns',
+  newState: newNetnsState,
+  create: (plan, state, save) => createNetwork(plan, stateOf(state).network, save),
+  destroy: async (state) => {
+    const s = netnsState(state);
+    if (s) await destroyNetwork(s.network);
+  },
+  enter: enterHost,
+};

@@ -3,7 +3,7 @@
  * own loopback): HTTP via curl (ready on 2xx/3xx), TCP via bash's /dev/tcp, or a command (exit 0).
  */
 import type { ProbeSpec } from './schema.ts';
-import { hostArgv, type HostNamespaces } from './hostCommand.ts';
+import type { EnterOptions, HostCommand } from './labDriver.ts';
 import { runCommand } from './runCommand.ts';
 
 export type ProbeResult = { ok: true } | { ok: false; message: string };
@@ -18,10 +18,11 @@ export function probeArgv(probe: ProbeSpec): string[] {
   return ['timeout', seconds, ...probe.command!];
 }
 
-export async function runProbe(host: HostNamespaces, probe: ProbeSpec, env: Record<string, string>): Promise<ProbeResult> {
-  const [file, ...args] = hostArgv(host, probeArgv(probe));
-  // The outer limit covers nsenter/setpriv too, a little above the probe's own.
-  const r = await runCommand(file!, args, { env, timeoutMs: probe.timeout + 1000 });
+/** `enterHost`: how a command enters the probed host (its instance's driver). */
+export async function runProbe(enterHost: (argv: string[], options: EnterOptions) => HostCommand, probe: ProbeSpec, env: Record<string, string>): Promise<ProbeResult> {
+  const host = enterHost(probeArgv(probe), { workdir: '/' });
+  // The outer limit covers entering the host too (nsenter/setpriv for netns), a little above the probe's own.
+  const r = await runCommand(host.file, host.args, { env: { ...host.env, ...env }, timeoutMs: probe.timeout + 1000, cwd: host.cwd });
   if (r.code === 0) return { ok: true };
   const what = probe.http ?? probe.tcp ?? probe.command!.join(' ');
   return { ok: false, message: `probe ${what} failed (exit ${r.code})${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}` };

@@ -4,9 +4,9 @@
  * exec requests for its hosts, and stops everything in reverse dependency order.
  */
 import type { HostHealth, LabHealth, LabState } from '../protocol/health.ts';
-import { hostArgv } from './hostCommand.ts';
 import { findHost, unknownHostMessage } from './hostNames.ts';
-import { writeRecord, type InstanceRecord } from './instanceState.ts';
+import { writeRecord, type HostRecord, type InstanceRecord } from './instanceState.ts';
+import { instanceDriver, type InstanceDriver } from './labDriver.ts';
 import { baseEnv, lookupUser } from './labEnv.ts';
 import type { LabPlan } from './plan.ts';
 import { runCommand } from './runCommand.ts';
@@ -36,6 +36,7 @@ export class RunningLab implements LabInstance {
   constructor(
     private readonly plan: LabPlan,
     private readonly record: InstanceRecord,
+    private readonly driver: InstanceDriver,
     private readonly teardown: () => Promise<void>,
     private readonly progress: (e: LabProgress) => void,
     private readonly started: number,
@@ -45,16 +46,11 @@ export class RunningLab implements LabInstance {
     this.dir = plan.dir;
     this.subnet = plan.subnet;
     this.prometheusUrl = plan.prometheusUrl;
-    this.hosts = plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, processes: plan.processes.filter((p) => p.host === h.name).map((p) => p.name) }));
+    this.hosts = plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, processes: plan.processes.filter((p) => p.host === h.name).map((p) => p.name) }));
     // Each process joins the instance's cgroup before it enters its host, so teardown finds it wherever it moves.
     const enter = joinInstance(record.cgroup);
-    this.processes = plan.processes.map((p) => new SupervisedProcess(p, this.hostNs(p.host), (sp) => this.onProcessChange(sp), enter));
+    this.processes = plan.processes.map((p) => new SupervisedProcess(p, (argv, options) => driver.enter(p.host, argv, options), (sp) => this.onProcessChange(sp), enter));
     this.resolver = { resolve: (request: { target: string; user?: string; shell?: string; workdir?: string }) => this.spawnSpecFor(request.target, request) };
-  }
-
-  private hostNs(name: string) {
-    const h = this.plan.hosts.find((x) => x.name === name)!;
-    return { netns: h.netns, utsFile: h.utsFile };
   }
 
   /** Starts each process once everything it depends on is ready; dependents of a failure fail too. */
@@ -137,7 +133,7 @@ export class RunningLab implements LabInstance {
 
   spawnSpecFor(host: string, options: { user?: string; shell?: string; workdir?: string } = {}) {
     if (this.state === 'stopping' || this.state === 'down') return { ok: false as const, code: 'PB_LAB_NOT_READY' as const, message: `The lab is ${this.state}` };
-    const resolved = resolveTerminal(this.name, this.record.hosts, host, options);
+    const resolved = resolveTerminal(this.name, this.record.hosts, this.driver, host, options);
     // The terminal's cgroup nests under the instance's, whose caps then cover it.
     if (resolved.ok && this.record.cgroup) resolved.spec.cgroupParent = this.record.cgroup;
     return resolved;
@@ -146,7 +142,7 @@ export class RunningLab implements LabInstance {
   async exec(host: string, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
     const h = findHost(this.record.hosts, host);
     if (!h) return { exitCode: 127, stdout: '', stderr: `${unknownHostMessage(this.name, this.record.hosts, host, { sentence: true })}\n` };
-    return execInHost(h, command, { ...options, instanceCgroup: this.record.cgroup });
+    return execInHost(this.record, h, command, options);
   }
 
   stop(): Promise<void> {
@@ -169,15 +165,12 @@ export class RunningLab implements LabInstance {
   }
 }
 
-/** Runs argv inside a host recorded on disk (used by `exec()` and by `patchbay exec` from another process). */
-export async function execInHost(
-  host: InstanceRecord['hosts'][number],
-  command: string[],
-  options: { timeoutMs?: number; user?: string; instanceCgroup?: string | null } = {},
-): Promise<ExecResult> {
+/** Runs argv inside a host of an instance recorded on disk, in the host's own directory (used by `exec()`). */
+export async function execInHost(record: InstanceRecord, host: HostRecord, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
   const user = lookupUser(options.user ?? 'root');
+  const entry = instanceDriver(record).enter(host.name, command, { user });
   // In the instance's cgroup when it has one: its caps cover the command, and teardown finds what it leaves.
-  const [file, ...args] = joinInstance(options.instanceCgroup)(hostArgv(host, command, user, { cwd: host.hostDir }));
-  const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: host.hostDir });
+  const [file, ...args] = joinInstance(record.cgroup)([entry.file, ...entry.args]);
+  const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...entry.env, ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: entry.cwd });
   return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }

@@ -21,9 +21,8 @@ import {
   type InstanceRecord,
 } from './instanceState.ts';
 import { loadLab, PROJECT_DIR } from './loadLab.ts';
-import { emptyNetworkRecord } from './netnsDriver.ts';
 import { createInstanceCgroup, instanceCgroupPath, labLimitsFrom, removeInstanceCgroup } from './instanceCgroup.ts';
-import { DEFAULT_DRIVER, driverFor } from './labDriver.ts';
+import { DEFAULT_DRIVER, driverFor, instanceDriver } from './labDriver.ts';
 import { planLab, type PlannedHost, type PlannedProcess } from './plan.ts';
 import { RunningLab } from './runningLab.ts';
 import type { LabProgress, StartLabOptions, StartLabResult } from './types.ts';
@@ -63,20 +62,21 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     return { ok: false, errors: [], message: 'no free 10.213.N.0/24 subnet for a new lab instance' };
   }
   const plan = planLab(lab, { id, subnetIndex, dir });
+  const driver = driverFor(DEFAULT_DRIVER);
   const record: InstanceRecord = {
     id,
     prefix,
     lab: lab.name,
     labFile: lab.file,
-    driver: DEFAULT_DRIVER,
+    driver: driver.name,
     dir,
     subnetIndex,
     runtime: selfRuntime(),
     // Recorded before it is made, like everything else the instance creates.
     cgroup: instanceCgroupPath(id),
     createdAt: new Date().toISOString(),
-    network: emptyNetworkRecord(),
-    hosts: plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, netns: h.netns, utsFile: h.utsFile, hostDir: h.hostDir, env: h.env, terminal: h.terminal })),
+    driverState: driver.newState(plan),
+    hosts: plan.hosts.map((h) => ({ name: h.name, aliases: h.aliases, address: h.address, env: h.env, terminal: h.terminal })),
     processes: Object.fromEntries(plan.processes.map((p) => [p.id, { host: p.host, name: p.name, pid: null, logFile: p.logFile }])),
     prometheusUrl: plan.prometheusUrl,
     health: null,
@@ -89,16 +89,15 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     writeRecord(record);
   }
 
-  const driver = driverFor(record.driver);
   const teardown = async () => {
-    await driver.destroy(record.network);
+    await driver.destroy(record.driverState);
     // What left the hosts' namespaces (nsenter, setsid nohup) is still in the instance's cgroup.
     await removeInstanceCgroup(record.cgroup);
     releaseSubnet(subnetIndex, id);
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const net = await driver.create(plan, record.network, () => writeRecord(record));
+  const net = await driver.create(plan, record.driverState, () => writeRecord(record));
   if (!net.ok) {
     await teardown();
     return { ok: false, errors: [], message: net.message };
@@ -110,7 +109,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
     return { ok: false, errors: [], message: files.message };
   }
 
-  const instance = new RunningLab(plan, record, teardown, progress, started);
+  const instance = new RunningLab(plan, record, instanceDriver(record), teardown, progress, started);
   instance.launch();
   if (options.waitReady !== false) await instance.ready();
   return { ok: true, instance };
@@ -158,7 +157,7 @@ export async function cleanStaleInstances(runtimeDir: string, prefix: string, pr
 
 /** Removes everything an instance record names; safe on a half-created or half-removed instance. */
 export async function removeInstance(_runtimeDir: string, record: InstanceRecord): Promise<void> {
-  await driverFor(record.driver).destroy(record.network);
+  await instanceDriver(record).destroy();
   // Processes that moved out of the hosts' namespaces or sessions are found by cgroup.
   await removeInstanceCgroup(record.cgroup);
   releaseSubnet(record.subnetIndex, record.id);

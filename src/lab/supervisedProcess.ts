@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessState } from '../protocol/health.ts';
-import { hostArgv, type HostNamespaces } from './hostCommand.ts';
+import type { EnterOptions, HostCommand } from './labDriver.ts';
 import { lookupUser } from './labEnv.ts';
 import { LogFile } from './logFile.ts';
 import { TERM_GRACE_MS } from './namespaceProcesses.ts';
@@ -44,9 +44,10 @@ export class SupervisedProcess {
 
   constructor(
     readonly plan: PlannedProcess,
-    private readonly host: HostNamespaces,
+    /** How a command enters the process's host (its instance's driver). */
+    private readonly enterHost: (argv: string[], options: EnterOptions) => HostCommand,
     private readonly onChange: (p: SupervisedProcess) => void,
-    /** Wraps the host command (joins the instance's cgroup before anything else runs); outside hostArgv. */
+    /** Wraps the host command (joins the instance's cgroup before anything else runs), outside the driver's. */
     private readonly enter: (argv: string[]) => string[] = (argv) => argv,
   ) {
     this.log = new LogFile(plan.logFile);
@@ -87,10 +88,10 @@ export class SupervisedProcess {
   private launch(): void {
     if (this.stopping) return;
     const generation = ++this.generation;
-    const [file, ...args] = hostArgv(this.host, this.plan.argv, lookupUser(this.plan.user), { cwd: this.plan.workdir });
+    const host = this.enterHost(this.plan.argv, { user: lookupUser(this.plan.user), workdir: this.plan.workdir });
     this.log.note(`starting: ${this.plan.argv.join(' ')}`);
-    const [entered, ...enteredArgs] = this.enter([file!, ...args]);
-    const child = spawn(entered!, enteredArgs, { cwd: this.plan.workdir, env: this.plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [entered, ...enteredArgs] = this.enter([host.file, ...host.args]);
+    const child = spawn(entered!, enteredArgs, { cwd: host.cwd, env: { ...host.env, ...this.plan.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.pid = child.pid ?? null;
     child.stdout!.on('data', (d: Buffer) => this.log.write(d));
@@ -117,7 +118,7 @@ export class SupervisedProcess {
     const probe = this.plan.probe!;
     const attempt = async () => {
       if (this.stopping || generation !== this.generation || this.child?.exitCode !== null || this.child.signalCode !== null) return;
-      const result = await runProbe(this.host, probe, this.plan.env);
+      const result = await runProbe(this.enterHost, probe, this.plan.env);
       if (this.stopping || generation !== this.generation) return;
       if (result.ok) return this.becomeReady(generation);
       if (!this.firstStartSettled && Date.now() - this.firstLaunchAt > probe.startTimeout) {

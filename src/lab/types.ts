@@ -52,8 +52,6 @@ export interface LabHostInfo {
   /** Other names of the host (lab.yaml `aliases`); terminals and `exec` accept them too. */
   aliases: string[];
   address: string;
-  /** `ip netns` name of the host's network namespace. */
-  netns: string;
   processes: string[];
 }
 

@@ -8,6 +8,7 @@ import { waitForData } from '../../src/lessons/waitForData.ts';
 import { SUMMARIES } from '../../src/cli/summaries.ts';
 import { FIXTURES, PREFIX, runtimeDir, start } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
 const rt = runtimeDir();
@@ -74,7 +75,7 @@ describe('the lab CLI', () => {
     expect(logs.out).toMatch(/\[patchbay .*\] starting: node .*web\.mjs/);
     expect(logs.out).toMatch(/\] ready/);
 
-    const processes = processesIn(record!.network.netns);
+    const processes = processesIn(netnsStateOf(record ?? null)!.network.netns);
     expect(processes.length).toBeGreaterThanOrEqual(4);
     const down = await patchbay(['down']);
     expect(down.code).toBe(0);

@@ -12,6 +12,7 @@ import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
 import { CloseCode } from '../../src/protocol/errors.ts';
 import { onLoopbackIp, refusedTerminal, refusedUpgrade, signIn, startGateway, TerminalTestClient, terminalUrl, type TestGateway } from '../helpers/gateway.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 describe('a gateway with a lab', () => {
   const rt = runtimeDir();
@@ -95,7 +96,7 @@ describe('patchbay serve with a lab', () => {
       expect(health.lab!.name).toBe('mini');
       const [record] = listInstances(rt.dir);
       expect(record).toBeDefined();
-      const processes = processesIn(record!.network.netns);
+      const processes = processesIn(netnsStateOf(record ?? null)!.network.netns);
       expect(processes.length).toBeGreaterThanOrEqual(4);
       child.kill('SIGINT');
       expect(await exited).toBe(0);

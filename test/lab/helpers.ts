@@ -8,6 +8,7 @@ import { readRecord } from '../../src/lab/instanceState.ts';
 import { processesIn, type ProcessSnapshot } from './leftovers.ts';
 import { startLab } from '../../src/lab/startLab.ts';
 import type { LabInstance, StartLabOptions } from '../../src/lab/types.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 export const PREFIX = 'pbc';
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/labs');
@@ -45,7 +46,7 @@ export function useLab(lab: string): () => LabInstance {
 
 /** The instance's processes right now (take it before stop; the leak check looks for survivors). */
 export function processesOf(instance: LabInstance): ProcessSnapshot[] {
-  return processesIn(readRecord(instance.dir)?.network.netns ?? []);
+  return processesIn(netnsStateOf(readRecord(instance.dir))?.network.netns ?? []);
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */

@@ -14,6 +14,7 @@ import { readRecord } from '../../src/lab/instanceState.ts';
 import type { LabInstance } from '../../src/lab/types.ts';
 import { FIXTURES, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn, type ProcessSnapshot } from './leftovers.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 const PREFIX = 'pbl';
 const LONG = 3_600_000;
@@ -36,7 +37,7 @@ function makePool(tunables: Partial<PoolTunables>, lab = join(FIXTURES, 'tiny'))
   const events: PoolEvent[] = [];
   const waiters: { test: (e: PoolEvent) => boolean; resolve: (e: PoolEvent) => void }[] = [];
   pool.subscribe((e) => {
-    if (e.type === 'started') processes.set(e.instance, { dir, snapshot: processesIn(readRecord(join(dir, e.instance))?.network.netns ?? []) });
+    if (e.type === 'started') processes.set(e.instance, { dir, snapshot: processesIn(netnsStateOf(readRecord(join(dir, e.instance)))?.network.netns ?? []) });
     events.push(e);
     for (const w of [...waiters]) {
       if (w.test(e)) {
@@ -91,7 +92,7 @@ describe('a lab pool', () => {
     const [a, b] = (await Promise.all([h.pool.acquire('alice'), h.pool.acquire('bob')])).map(ok);
     expect(a!.instance.id).not.toBe(b!.instance.id);
     expect(a!.instance.subnet).not.toBe(b!.instance.subnet);
-    expect(a!.instance.hosts[0]!.netns).not.toBe(b!.instance.hosts[0]!.netns);
+    expect(netnsStateOf(readRecord(a!.instance.dir))!.hosts[0]!.netns).not.toBe(netnsStateOf(readRecord(b!.instance.dir))!.hosts[0]!.netns);
     expect([a!.fresh, a!.source, b!.fresh, b!.source]).toEqual(['first', 'started', 'first', 'started']);
     // Each is a separate network: its host has its own address, in its own subnet.
     const [addrA, addrB] = await Promise.all([address(a!.instance), address(b!.instance)]);

@@ -6,6 +6,7 @@ import { listInstances } from '../../src/lab/instanceState.ts';
 import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { FIXTURES, PREFIX, runtimeDir, start, waitFor } from './helpers.ts';
 import { leftovers, NOTHING, processesIn } from './leftovers.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchbay.mjs', import.meta.url));
 const rt = runtimeDir();
@@ -38,7 +39,7 @@ describe('after the runtime is killed with SIGKILL', () => {
   it('the next start finds the orphaned instance and removes everything it left', async () => {
     const orphan = await orphanedInstance();
     expect(orphan).toBeDefined();
-    const processes = processesIn(orphan.network.netns);
+    const processes = processesIn(netnsStateOf(orphan)!.network.netns);
     // Killed: its processes and namespaces are still there.
     const left = leftovers(orphan.id, processes, rt.dir);
     expect(left.netns).toHaveLength(3);
@@ -59,7 +60,7 @@ describe('after the runtime is killed with SIGKILL', () => {
 describe('patchbay down on an orphaned instance', () => {
   it('removes everything the dead runtime left', async () => {
     const orphan = await orphanedInstance();
-    const processes = processesIn(orphan.network.netns);
+    const processes = processesIn(netnsStateOf(orphan)!.network.netns);
     expect(processes.length).toBeGreaterThanOrEqual(4);
     const down = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, [bin, 'down', orphan.id], { env: { ...process.env, PATCHBAY_RUNTIME_DIR: rt.dir }, stdio: ['ignore', 'pipe', 'inherit'] });

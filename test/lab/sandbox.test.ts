@@ -13,6 +13,7 @@ import { processStartTime, readRecord } from '../../src/lab/instanceState.ts';
 import type { LabInstance, SpawnSpec } from '../../src/lab/types.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
 import { runtimeDir, start, waitFor } from './helpers.ts';
+import { netnsStateOf } from '../../src/lab/netnsDriver.ts';
 
 /** Something in the gateway's (this process's) environment that no sandboxed process may read. */
 const SECRET = `pbc-sandbox-secret-${process.pid}`;
@@ -92,7 +93,7 @@ describe('the sandbox of a lab host', () => {
     expect(top).toEqual(expect.arrayContaining(['usr', 'etc', 'proc', 'dev', 'tmp', 'root']));
     expect(await sh.run(`test -e ${PROJECT_DIR} || echo no-repo; test -e /run/netns || echo no-netns; ls /usr/local | wc -l`)).toBe('no-repo\nno-netns\n0\n');
     // The host's own files are there, at the paths its processes were given.
-    const web = readRecord(lab.dir)!.hosts.find((h) => h.name === 'web')!;
+    const web = netnsStateOf(readRecord(lab.dir))!.hosts.find((h) => h.name === 'web')!;
     expect(await sh.run(`test -d ${web.hostDir} && echo host-dir; ls /opt/patchbay/labs/mini/web.mjs`)).toBe(`host-dir\n/opt/patchbay/labs/mini/web.mjs\n`);
     // The machine's /etc is not: only the files programs need.
     expect(await sh.run('test -e /etc/shadow || echo no-shadow; grep -c . /etc/hosts')).toMatch(/^no-shadow\n\d+\n$/);
@@ -118,7 +119,7 @@ describe('the sandbox of a lab host', () => {
 
   it('cannot enter the machine’s namespaces or another instance’s', async () => {
     const sh = shellOn('api');
-    const otherNs = readRecord(other.dir)!.hosts[0]!.netns;
+    const otherNs = netnsStateOf(readRecord(other.dir))!.hosts[0]!.netns;
     const tries = [
       'nsenter --net=/proc/1/ns/net true',
       'nsenter -t 1 -a true',
@@ -179,7 +180,7 @@ describe('the sandbox of a lab host', () => {
     const sh = shellOn('web', { workdir: '/tmp' });
     expect(await sh.run('pwd; echo "$HOME"; echo x > ~/pbc-file && echo home-ok; echo y > /tmp/pbc-tmp && echo tmp-ok')).toBe('/tmp\n/root\nhome-ok\ntmp-ok\n');
     expect(await sh.run('touch /usr/pbc 2>/dev/null || echo usr-ro; touch /pbc 2>/dev/null || echo root-ro; touch /etc/passwd 2>/dev/null || echo etc-ro')).toBe('usr-ro\nroot-ro\netc-ro\n');
-    const web = readRecord(lab.dir)!.hosts.find((h) => h.name === 'web')!;
+    const web = netnsStateOf(readRecord(lab.dir))!.hosts.find((h) => h.name === 'web')!;
     expect(readFileSync(join(web.hostDir, 'home', 'pbc-file'), 'utf8')).toBe('x\n');
     expect(existsSync('/tmp/pbc-tmp')).toBe(false);
     // Another host's /tmp is its own.
@@ -188,7 +189,7 @@ describe('the sandbox of a lab host', () => {
 
   it('ends its sandboxes and every process in them when the instance stops', async () => {
     const record = readRecord(other.dir)!;
-    const sandboxes = record.network.sandboxes ?? [];
+    const sandboxes = netnsStateOf(record)!.network.sandboxes ?? [];
     expect(sandboxes.length).toBe(record.hosts.length);
     for (const s of sandboxes) expect(processStartTime(s.pid)).toBe(s.startTime);
     await other.stop();

@@ -1,9 +1,9 @@
 /** `patchbay exec HOST -- CMD…`: run a command inside a lab host; its exit code becomes ours. */
 import { spawn } from 'node:child_process';
 import { commandHelp, defineCommand, usageError } from '../command.ts';
-import { hostArgv } from '../../lab/hostCommand.ts';
 import { joinInstance } from '../../lab/instanceCgroup.ts';
 import { runtimeDirFrom } from '../../lab/instanceState.ts';
+import { instanceDriver } from '../../lab/labDriver.ts';
 import { baseEnv, lookupUser } from '../../lab/labEnv.ts';
 import { findHost, unknownHostMessage } from '../../lab/hostNames.ts';
 import { findInstance } from '../../lab/startLab.ts';
@@ -61,8 +61,9 @@ export const exec = defineCommand({
       return 1;
     }
     // In the instance's cgroup, as its own processes are: its caps cover the command, and `down` finds it.
-    const [file, ...rest] = joinInstance(found.record.cgroup)(hostArgv(host, command, user));
-    const child = spawn(file!, rest, { stdio: 'inherit', env: { ...baseEnv(user, host.name), ...host.env, ...(process.env.TERM ? { TERM: process.env.TERM } : {}) } });
+    const entry = instanceDriver(found.record).enter(host.name, command, { user, workdir: '/' });
+    const [file, ...rest] = joinInstance(found.record.cgroup)([entry.file, ...entry.args]);
+    const child = spawn(file!, rest, { stdio: 'inherit', cwd: entry.cwd, env: { ...baseEnv(user, host.name), ...entry.env, ...host.env, ...(process.env.TERM ? { TERM: process.env.TERM } : {}) } });
     // Ctrl-C reaches the child through the terminal's process group; we just wait for it.
     process.on('SIGINT', () => {});
     return new Promise((resolve) => {
