@@ -33,6 +33,7 @@ import { onLoopbackIp, signIn, TerminalTestClient, type GatewayAddress } from '.
 import { cpuTicks, cpuTicksOf, Stat, threads } from '../test/helpers/procfs.ts';
 import { withPromptMarks } from '../src/terminal/promptMarks.ts';
 import { median, percentile } from './stats.ts';
+import { machineJiffies, printTable } from './machine.ts';
 
 const DENSE_BYTES = 10_000_000;
 const LONG_BYTES = 30_000_000;
@@ -235,14 +236,6 @@ async function ctrlC(gw: GatewayAddress): Promise<number[]> {
   }
   await t.close();
   return times;
-}
-
-/** Jiffies the whole machine has spent busy and in total (all cores), from /proc/stat. */
-function machineJiffies(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  // idle + iowait
-  return { busy: total - fields[3]! - fields[4]!, total };
 }
 
 async function echo(gw: GatewayAddress, count = ECHO_TERMINALS, name = 'echo', seconds = ECHO_SECONDS): Promise<{ samples: number[]; machineBusy: number }> {
@@ -498,9 +491,6 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target'][i]!.length));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
-  console.log(`\n${line(['measure', 'value', 'target'])}\n|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  printTable(rows);
   console.log(`\nload average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores, shared)`);
 }
