@@ -1,5 +1,6 @@
 /**
- * How anything (a supervised process, a probe, a terminal, `patchbay exec`) enters a lab host: nsenter
+ * How the netns driver enters a lab host for anything (a supervised process, a probe, a terminal,
+ * `patchbay exec`), which reach it only through `LabDriver.enter()` (netnsDriver.ts): nsenter
  * joins every namespace of the host's sandbox (sandbox.ts: network, UTS, PID, mount, IPC, cgroup), its
  * root and, inside it, the working directory; setpriv then keeps only the sandbox's capabilities and
  * drops to the user. Each step execs the next, except that nsenter forks once (entering a PID namespace
