@@ -18,6 +18,8 @@ import type { LabState } from '../protocol/health.ts';
 import { startLab } from './startLab.ts';
 import { resolvePoolTunables, type PoolTunables, type ResolvedTunables } from './poolTunables.ts';
 import type { LabInstance, StartLabOptions, StartLabResult } from './types.ts';
+import { readRecord } from './instanceState.ts';
+import { freezeInstance, freezerAvailable, thawInstance } from './instanceFreezer.ts';
 
 /** Why an owner's next instance is a new one: its first, or the one before was reclaimed or reset. */
 export type Fresh = 'first' | 'after-reclaim' | 'after-reset';
@@ -100,6 +102,11 @@ export interface LabPoolOptions {
   /** Passed to `startLab()` for every instance (lab, prefix, runtimeDir, projectDir). */
   lab: Omit<StartLabOptions, 'onProgress' | 'instanceId' | 'waitReady'>;
   tunables?: Partial<PoolTunables>;
+  /**
+   * Pause warm instances once ready (instanceFreezer.ts) and thaw them when handed out: a spare nobody
+   * uses then costs no CPU (about 3 % of this 2-core machine each otherwise). Default: when the freezer is there.
+   */
+  pauseWarm?: boolean;
 }
 
 /** What an estimate assumes before anything was measured: a `connections` cold start and stop here. */
@@ -154,9 +161,11 @@ export class LabPool {
   private backoffUntil = 0;
   private backoffTimer: NodeJS.Timeout | null = null;
   private closed: Promise<void> | null = null;
+  private readonly pauseWarm: boolean;
 
   constructor(options: LabPoolOptions) {
     this.labOptions = options.lab;
+    this.pauseWarm = options.pauseWarm ?? freezerAvailable();
     this.tunables = resolvePoolTunables(options.tunables);
     this.pump();
   }
@@ -389,6 +398,13 @@ export class LabPool {
       }
       this.warm.push(slot);
       this.pump();
+      // Still spare after the pump: paused until handed out (assign thaws it before anyone sees it).
+      if (this.pauseWarm && this.warm.includes(slot)) {
+        const cgroup = readRecord(slot.instance.dir)?.cgroup;
+        if (cgroup) await freezeInstance(cgroup);
+        // Handed out (or stopped) while the freeze settled: make sure it runs.
+        if (cgroup && !this.warm.includes(slot)) thawInstance(cgroup);
+      }
     })();
     this.track(work);
   }
@@ -411,6 +427,7 @@ export class LabPool {
   }
 
   private assign(slot: Slot, waiter: Waiter): void {
+    this.thaw(slot.instance);
     const now = Date.now();
     slot.owner = waiter.owner;
     slot.assignedAt = now;
@@ -489,7 +506,15 @@ export class LabPool {
     return work;
   }
 
+  /** A paused warm instance runs again (a no-op for one that never was). */
+  private thaw(instance: LabInstance): void {
+    const cgroup = readRecord(instance.dir)?.cgroup;
+    if (cgroup) thawInstance(cgroup);
+  }
+
   private async stopQuietly(instance: LabInstance): Promise<void> {
+    // Paused processes would ignore the stop's SIGTERM until killed outright.
+    this.thaw(instance);
     try {
       await instance.stop();
     } catch (error) {

@@ -9,6 +9,7 @@
  * session (`setsid nohup`), out of the host's process group.
  */
 import { ProcessCgroup, type CgroupLimits } from '../terminal/ProcessCgroup.ts';
+import { removeFreezerCgroup, thawForTeardown } from './instanceFreezer.ts';
 
 /** The parent of every instance's cgroup (relative to each controller's root). */
 export const LAB_CGROUP_ROOT = 'patchbay-labs';
@@ -89,5 +90,8 @@ export function instanceProcesses(instanceCgroup: string): number[] {
 /** Kills every process in the instance's cgroup tree and removes it; safe when it never existed. */
 export async function removeInstanceCgroup(instanceCgroup: string | null | undefined): Promise<void> {
   if (!instanceCgroup) return;
+  // A paused instance's processes act on SIGKILL only once thawed (instanceFreezer.ts).
+  thawForTeardown(instanceCgroup);
   await ProcessCgroup.at(instanceCgroup)?.killAll();
+  removeFreezerCgroup(instanceCgroup);
 }
