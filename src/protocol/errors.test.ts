@@ -34,9 +34,9 @@ describe('error registry', () => {
     expect(CloseCode.LabNotReady).toBe(4503);
   });
 
-  it('says after which closes the dock gives up: the shell ended, it moved tabs, was refused, broke the rules, or its lab was reclaimed', () => {
+  it('says after which closes the dock gives up: the shell ended, it moved tabs, was refused, broke the rules, its lab was reclaimed, or the terminal an instructor would watch does not exist', () => {
     const all = [...Object.values(CloseCode), ABNORMAL_CLOSURE];
-    expect(all.filter((code) => !closeRetried(code)).sort((a, b) => a - b)).toEqual([1000, 1008, 4001, 4003, 4008, 4400, 4410, 4413]);
+    expect(all.filter((code) => !closeRetried(code)).sort((a, b) => a - b)).toEqual([1000, 1008, 4001, 4003, 4008, 4400, 4404, 4410, 4413]);
     // A lab still starting, a full gateway, a restart, a reset lab and a dropped connection are worth another try.
     for (const code of [CloseCode.LabNotReady, CloseCode.TryAgainLater, CloseCode.GoingAway, CloseCode.LabReset, ABNORMAL_CLOSURE]) expect(closeRetried(code)).toBe(true);
   });
