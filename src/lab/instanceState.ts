@@ -13,6 +13,7 @@ import { didYouMean } from '../definitions/closest.ts';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TerminalPolicy } from './plan.ts';
 import { SUBNET_BASE } from './plan.ts';
+import { processStartTime } from '../terminal/processIdentity.ts';
 
 export const DEFAULT_RUNTIME_DIR = '/run/patchbay';
 export const DEFAULT_PREFIX = 'pb';
@@ -65,18 +66,8 @@ export function newInstanceId(prefix: string): string {
   return `${prefix}${randomBytes(3).toString('hex')}`;
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null if the process is gone. */
-export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // A zombie has exited; its parent may be slow to reap it (a detached runtime's parent is init).
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+/** Lab runtimes and gateways name themselves alike, by PID and start time. */
+export { processStartTime };
 
 export function isRuntimeAlive(record: InstanceRecord): boolean {
   return processStartTime(record.runtime.pid) === record.runtime.startTime;

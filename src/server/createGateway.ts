@@ -203,16 +203,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     for (const route of routes) {
       const params = matchRoute(route, method, url.pathname);
       if (!params) continue;
-      const ctx: RouteContext = {
-        sessionId: session.learnerId,
-        displayName: session.name,
-        url,
-        params,
-        sendJson: (status, value) => sendJson(res, status, value),
-        sendError: (code, ...args) => sendApiError(res, code, ...args),
-        readJson: (maxBytes) => readJsonBody(req, res, maxBytes),
-      };
-      await route.handler(req, res, ctx);
+      await route.handler(req, res, routeContext(req, res, url, params, session.learnerId, session.name));
       return;
     }
     if (isHealth) {
@@ -231,16 +222,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     for (const route of routes) {
       const params = route.withoutSession ? matchRoute(route, method, url.pathname) : null;
       if (!params) continue;
-      const ctx: RouteContext = {
-        sessionId: '',
-        displayName: null,
-        url,
-        params,
-        sendJson: (status, value) => sendJson(res, status, value),
-        sendError: (code, ...args) => sendApiError(res, code, ...args),
-        readJson: (maxBytes) => readJsonBody(req, res, maxBytes),
-      };
-      await route.handler(req, res, ctx);
+      await route.handler(req, res, routeContext(req, res, url, params, '', null));
       return true;
     }
     return false;
@@ -321,5 +303,18 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       })();
       return closing;
     },
+  };
+}
+
+/** What a route handler gets besides the request and response; a route reached without a session has sessionId ''. */
+function routeContext(req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>, sessionId: string, displayName: string | null): RouteContext {
+  return {
+    sessionId,
+    displayName,
+    url,
+    params,
+    sendJson: (status, value) => sendJson(res, status, value),
+    sendError: (code, ...args) => sendApiError(res, code, ...args),
+    readJson: (maxBytes) => readJsonBody(req, res, maxBytes),
   };
 }

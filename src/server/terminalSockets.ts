@@ -104,7 +104,7 @@ export class TerminalSockets {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const client = adapt(ws);
+      const client = terminalClientOf(ws);
       const session = this.options.registry.attach(sessionId, terminalId, prepared, client, size);
       if (!session) {
         ws.close(CloseCode.GoingAway, 'gateway shutting down');
@@ -158,7 +158,8 @@ export class TerminalSockets {
   }
 }
 
-function adapt(ws: WebSocket): TerminalClient {
+/** A socket as the terminal layer sees a client (the learner's, or an instructor's read-only view). */
+export function terminalClientOf(ws: WebSocket): TerminalClient {
   return {
     send(frame, onSent) {
       if (ws.readyState !== WebSocket.OPEN) return;

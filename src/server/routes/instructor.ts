@@ -32,11 +32,10 @@ import {
 } from '../../protocol/instructor.ts';
 import type { LabPool, RosterEntry as PoolEntry } from '../../lab/LabPool.ts';
 import type { TerminalRegistry } from '../../terminal/TerminalRegistry.ts';
-import type { TerminalClient } from '../../terminal/TerminalClient.ts';
 import { learnerKey } from '../database.ts';
 import type { Roster } from '../roster.ts';
 import { sendApiError, sendJson, type Route } from '../Route.ts';
-import { refuse } from '../terminalSockets.ts';
+import { refuse, terminalClientOf } from '../terminalSockets.ts';
 import { InstructorAuth } from './instructorAuth.ts';
 
 /** What the routes need of the gateway, once it exists. */
@@ -256,7 +255,7 @@ export function instructorRoutes(options: InstructorRoutesOptions): Route[] {
         ws.close(closeCodeOf('PB_NO_TERMINAL'), 'PB_NO_TERMINAL');
         return;
       }
-      const client = adapt(ws);
+      const client = terminalClientOf(ws);
       const { session } = entry;
       if (!session.observe(client)) return;
       // Only acks are read; input and resizes are dropped by the session (handleWatcherFrame).
@@ -283,18 +282,4 @@ function sortById(terminals: LearnerTerminal[]): LearnerTerminal[] {
   return terminals.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function adapt(ws: WebSocket): TerminalClient {
-  return {
-    send(frame, onSent) {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(frame, { binary: true }, onSent ? () => onSent() : undefined);
-    },
-    close(code, reason) {
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
-}
 
