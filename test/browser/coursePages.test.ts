@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineChallengeSite.ts';
 import { findChallenge, typeQuery, withPageAt } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+import { PAGE_WAIT_MS } from './siteInChromium.ts';
 
 const PREFIX = 'pbk';
 /** The challenge on the welcome page. */
@@ -48,7 +49,7 @@ describe('around the lessons', () => {
       await page.goto(`${site!.gw.url}/`);
       // The way a learner goes: the course in the sidebar.
       await sidebar(page).getByRole('link', { name: 'Connections in a service mesh' }).click();
-      await expect.poll(() => page.locator('h1').textContent()).toBe('Connections in a service mesh');
+      await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('Connections in a service mesh');
       const cards = page.locator('article a.card');
       await expect.poll(() => cards.count()).toBe(5);
       const titles = (await cards.locator('h2').allTextContents()).map((t) => t.trim());
@@ -62,7 +63,7 @@ describe('around the lessons', () => {
       }
       // It says where to start, and starting leads to lesson 1.
       await page.locator('article').getByRole('link', { name: '1. Connection metrics' }).last().click();
-      await expect.poll(() => page.locator('h1').textContent()).toBe('1. Connection metrics');
+      await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('1. Connection metrics');
     }));
 
   it('leads from the last lesson to the completion page, and no further', () =>
@@ -70,7 +71,7 @@ describe('around the lessons', () => {
       await page.goto(`${site!.gw.url}/course/connection-states`);
       await expect.poll(() => nextLink(page).textContent()).toContain('You finished the course');
       await nextLink(page).click();
-      await expect.poll(() => page.locator('h1').textContent()).toBe('You finished the course');
+      await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('You finished the course');
       expect(await page.locator('article').textContent()).toContain('What you can now tell');
       expect(await nextLink(page).count()).toBe(0);
     }));
@@ -82,7 +83,7 @@ describe('around the lessons', () => {
       expect(learner).toEqual(expect.arrayContaining(['Welcome to Patchbay', 'Connections in a service mesh', '1. Connection metrics', 'You finished the course']));
       expect(learner.filter((l) => /author|writing lessons|lab definition/i.test(l))).toEqual([]);
       await page.locator('footer').getByRole('link', { name: /authoring guide/i }).click();
-      await expect.poll(() => page.locator('h1').textContent()).toBe('Writing lessons');
+      await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('Writing lessons');
       const guide = (await sidebar(page).innerText()).split('\n').map((l) => l.trim());
       expect(guide).toEqual(expect.arrayContaining(['Writing lessons', 'Components', 'Porting a Shipyard lesson']));
       expect(guide.filter((l) => /connection metrics|welcome/i.test(l))).toEqual([]);
