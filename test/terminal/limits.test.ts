@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function open(limits: Partial<TerminalLimits>, resolver?: TargetResolver): { registry: TerminalRegistry; parent: string } {
-  workspace = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}-lim-`));
+  workspace ??= mkdtempSync(join(tmpdir(), `${TEST_PREFIX}-lim-`));
   const parent = `${TEST_PREFIX}-lim-${randomBytes(4).toString('hex')}`;
   registry = new TerminalRegistry({ resolver: resolver ?? new LocalTargetResolver({ workspace }), limits, cgroupParent: parent, screenWorkerIdleMs: 0 });
   return { registry, parent };
