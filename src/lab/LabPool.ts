@@ -400,10 +400,8 @@ export class LabPool {
       this.pump();
       // Still spare after the pump: paused until handed out (assign thaws it before anyone sees it).
       if (this.pauseWarm && this.warm.includes(slot)) {
-        const dir = slot.instance.dir;
-        const cgroup = readRecord(dir)?.cgroup;
-        const members = () => Object.values(readRecord(dir)?.processes ?? {}).map((p) => p.pid);
-        if (cgroup) await freezeInstance(cgroup, members);
+        const cgroup = readRecord(slot.instance.dir)?.cgroup;
+        if (cgroup) await freezeInstance(cgroup);
         // Handed out (or stopped) while the freeze settled: make sure it runs.
         if (cgroup && !this.warm.includes(slot)) thawInstance(cgroup);
       }

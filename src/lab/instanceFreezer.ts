@@ -12,7 +12,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessCgroup } from '../terminal/ProcessCgroup.ts';
-import { processStartTime } from '../terminal/processIdentity.ts';
 
 export const FREEZER_ROOT = '/sys/fs/cgroup/freezer';
 /** Passes over the instance's processes when moving them: one forked during the first is caught by the next. */
@@ -28,24 +27,10 @@ export function freezerAvailable(): boolean {
   return existsSync(join(FREEZER_ROOT, 'cgroup.procs'));
 }
 
-/** How long a freeze waits for the instance's processes to join its cgroup (they join as they start). */
-const JOIN_WAIT_MS = 5_000;
-
-/**
- * Freezes every process of the instance's cgroup tree; false when there is no freezer (nothing changed).
- * `members` are the PIDs of its supervised processes: an instance is ready as soon as a process without
- * a probe is spawned, before that process has joined the cgroup, and a freeze then would miss it. A null
- * PID is one not yet known (the instance's record on disk lags its processes by up to 50 ms).
- */
-export async function freezeInstance(instanceCgroup: string, members: () => (number | null)[] = () => []): Promise<boolean> {
+/** Freezes every process of the instance's cgroup tree; false when there is no freezer (nothing changed). */
+export async function freezeInstance(instanceCgroup: string): Promise<boolean> {
   if (!freezerAvailable()) return false;
   const dir = dirOf(instanceCgroup);
-  const cgroup = ProcessCgroup.at(instanceCgroup);
-  for (const deadline = Date.now() + JOIN_WAIT_MS; cgroup && Date.now() < deadline; ) {
-    const inside = new Set(cgroup.allPids());
-    if (members().every((pid) => pid !== null && (inside.has(pid) || processStartTime(pid) === null))) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
   try {
     mkdirSync(dir, { recursive: true });
     for (let pass = 0; pass < MOVE_PASSES; pass++) {
