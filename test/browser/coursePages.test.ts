@@ -42,11 +42,16 @@ describe('around the lessons', () => {
   }
 
   const sidebar = (page: Page) => page.locator('nav[aria-label="Docs sidebar"]');
+  /** Opens a page and waits until React has hydrated it: a click before that may be lost on a busy machine. */
+  const open = async (page: Page, path: string) => {
+    await page.goto(`${site!.gw.url}${path}`);
+    await page.waitForSelector('html[data-has-hydrated="true"]', { timeout: PAGE_WAIT_MS });
+  };
   const nextLink = (page: Page) => page.locator('a.pagination-nav__link--next');
 
   it('opens the course on a landing page whose lesson cards carry drawn icons, not emoji', () =>
     withPage(async (page) => {
-      await page.goto(`${site!.gw.url}/`);
+      await open(page, `/`);
       // The way a learner goes: the course in the sidebar.
       await sidebar(page).getByRole('link', { name: 'Connections in a service mesh' }).click();
       await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('Connections in a service mesh');
@@ -68,7 +73,7 @@ describe('around the lessons', () => {
 
   it('leads from the last lesson to the completion page, and no further', () =>
     withPage(async (page) => {
-      await page.goto(`${site!.gw.url}/course/connection-states`);
+      await open(page, `/course/connection-states`);
       await expect.poll(() => nextLink(page).textContent()).toContain('You finished the course');
       await nextLink(page).click();
       await expect.poll(() => page.locator('h1').textContent(), { timeout: PAGE_WAIT_MS }).toBe('You finished the course');
@@ -78,7 +83,7 @@ describe('around the lessons', () => {
 
   it("keeps the authoring guide out of the learner's sidebar, one click away in the footer", () =>
     withPage(async (page) => {
-      await page.goto(`${site!.gw.url}/course/connection-metrics`);
+      await open(page, `/course/connection-metrics`);
       const learner = (await sidebar(page).innerText()).split('\n').map((l) => l.trim());
       expect(learner).toEqual(expect.arrayContaining(['Welcome to Patchbay', 'Connections in a service mesh', '1. Connection metrics', 'You finished the course']));
       expect(learner.filter((l) => /author|writing lessons|lab definition/i.test(l))).toEqual([]);
@@ -91,7 +96,7 @@ describe('around the lessons', () => {
 
   it('keeps the keyboard in the challenge after "Show answer"', () =>
     withPage(async (page) => {
-      await page.goto(`${site!.gw.url}/`);
+      await open(page, `/`);
       const { box, input } = await findChallenge(page, CHALLENGE_ID);
       await typeQuery(input, 'envoy_listener_downstream_cx_active');
       await box.getByRole('button', { name: 'Check' }).click();
@@ -111,7 +116,7 @@ describe('around the lessons', () => {
     // Completion asks for names seen in the last hours before "now": the page's clock is set to the
     // fixture's end.
     withPageAt(PREFIX, site!.gw, site!.set.offline.end * 1000, async (page) => {
-      await page.goto(`${site!.gw.url}/`);
+      await open(page, `/`);
       const { box, input } = await findChallenge(page, CHALLENGE_ID);
       const list = page.locator('.cm-tooltip-autocomplete');
       const dockTop = () => page.getByTestId('terminal-dock').evaluate((el) => el.getBoundingClientRect().top);
