@@ -100,10 +100,23 @@ export class SupervisedProcess {
       child.on('error', (err) => {
         this.log.note(`could not start: ${err.message}`);
       });
-      child.on('close', (code, signal) => {
+      // On `exit`, not `close`: killed before its own child (nsenter forks into the host's PID namespace)
+      // had armed its parent-death signal, that child lives on holding the pipes, and `close` never comes.
+      // Whatever is left in the process group goes with it, so a restart does not run beside it.
+      let done = false;
+      const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (done) return;
+        done = true;
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Group already gone.
+        }
         resolve();
         this.onExit(generation, code, signal);
-      });
+      };
+      child.on('exit', exited);
+      child.on('close', exited);
     });
     const state = this.restarts > 0 ? 'restarting' : 'starting';
     if (this.state !== state) this.setState(state);
