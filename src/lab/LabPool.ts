@@ -142,6 +142,10 @@ interface Waiter {
   detach: () => void;
 }
 
+/** Passes of a spare's freeze, and the pause between them (see start()). */
+const FREEZE_PASSES = 3;
+const FREEZE_PASS_MS = 250;
+
 export class LabPool {
   readonly tunables: ResolvedTunables;
   private readonly labOptions: LabPoolOptions['lab'];
@@ -401,7 +405,13 @@ export class LabPool {
       // Still spare after the pump: paused until handed out (assign thaws it before anyone sees it).
       if (this.pauseWarm && this.warm.includes(slot)) {
         const cgroup = readRecord(slot.instance.dir)?.cgroup;
-        if (cgroup) await freezeInstance(cgroup);
+        // A probe-less process is ready as soon as it is spawned, which may be before it has joined the
+        // instance's cgroup: later passes freeze such late joiners too (each pass is idempotent).
+        for (let pass = 0; cgroup && pass < FREEZE_PASSES && this.warm.includes(slot) && !this.closed; pass++) {
+          if (pass > 0) await new Promise((r) => setTimeout(r, FREEZE_PASS_MS));
+          if (!this.warm.includes(slot) || this.closed) break;
+          await freezeInstance(cgroup);
+        }
         // Handed out (or stopped) while the freeze settled: make sure it runs.
         if (cgroup && !this.warm.includes(slot)) thawInstance(cgroup);
       }

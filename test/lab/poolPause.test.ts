@@ -50,12 +50,15 @@ describe.skipIf(!freezerAvailable())('paused warm instances', () => {
     const { pool, started } = startedPool();
     const dir = await started;
     const cgroup = readRecord(dir)!.cgroup!;
-    await waitFor('the spare frozen', () => (isFrozen(cgroup) ? true : undefined), 30_000);
-    const pids = instanceProcesses(cgroup);
-    expect(pids.length).toBeGreaterThan(0);
-    // Every process of the instance is in the freezer cgroup that is frozen.
-    const frozenPids = readFileSync(join(FREEZER_ROOT, cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-    expect(new Set(frozenPids)).toEqual(new Set(pids));
+    // Every process of the instance ends up in the freezer cgroup, frozen (one that joined its cgroup
+    // after the first pass is taken by a later one).
+    const frozenPids = () => readFileSync(join(FREEZER_ROOT, cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    const pids = await waitFor('every process of the spare frozen', () => {
+      const inside = instanceProcesses(cgroup);
+      const frozen = new Set(frozenPids());
+      return isFrozen(cgroup) && inside.length > 0 && inside.every((pid) => frozen.has(pid)) ? inside : undefined;
+    }, 30_000);
+    expect(new Set(frozenPids())).toEqual(new Set(pids));
 
     const r = await pool.acquire('learner');
     if (!r.ok) throw new Error(r.message);
