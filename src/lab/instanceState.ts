@@ -13,7 +13,7 @@ import { didYouMean } from '../definitions/closest.ts';
 import type { LabHealth } from '../protocol/health.ts';
 import type { TerminalPolicy } from './plan.ts';
 import { SUBNET_BASE } from './plan.ts';
-import { processStartTime } from '../terminal/processIdentity.ts';
+import { processStartTime, selfIdentity } from '../terminal/processIdentity.ts';
 
 export const DEFAULT_RUNTIME_DIR = '/run/patchbay';
 export const DEFAULT_PREFIX = 'pb';
@@ -73,9 +73,8 @@ export function isRuntimeAlive(record: InstanceRecord): boolean {
   return processStartTime(record.runtime.pid) === record.runtime.startTime;
 }
 
-export function selfRuntime(): { pid: number; startTime: string } {
-  return { pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
-}
+/** This runtime, as its instances record it. */
+export const selfRuntime = selfIdentity;
 
 export function writeRecord(record: InstanceRecord): void {
   const tmp = join(record.dir, `.state.${process.pid}.tmp`);
