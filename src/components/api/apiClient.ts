@@ -10,7 +10,7 @@ export type ClientError = ApiError<HttpErrorCode | BrowserErrorCode>;
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ClientError };
 
 export interface ApiRequest {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   /** Sent as JSON. */
   body?: unknown;
   signal?: AbortSignal;
