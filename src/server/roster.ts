@@ -17,6 +17,7 @@
  *   roster.list(); roster.progressCsv();
  */
 import { learnerKey, type Database } from './database.ts';
+import { ThrottledTouches } from './ThrottledTouches.ts';
 
 export const RosterLimits = {
   /** Last-seen writes per learner at most this often: the instructor's view counts minutes, not seconds. */
@@ -92,18 +93,14 @@ export interface RosterOptions {
 }
 
 export class Roster {
-  private readonly touchIntervalMs: number;
-  /** Last-seen times not yet written, by key. */
-  private readonly pending = new Map<string, number>();
-  /** When each learner's last-seen was last written, by key. */
-  private readonly written = new Map<string, number>();
+  /** Last-seen times by learner key, written at most once per interval. */
+  private readonly touches: ThrottledTouches;
   private readonly s;
 
   constructor(
     readonly db: Database,
     options: RosterOptions = {},
   ) {
-    this.touchIntervalMs = options.touchIntervalMs ?? RosterLimits.touchIntervalMs;
     const sql = db.sqlite;
     this.s = {
       record: sql.prepare<{ key: string; name: string | null; address: string | null; now: number }>(
@@ -137,6 +134,11 @@ export class Roster {
          ORDER BY l.created_at, l.id, p.challenge_id`,
       ),
     };
+    this.touches = new ThrottledTouches(options.touchIntervalMs ?? RosterLimits.touchIntervalMs, (times) =>
+      this.db.write(() => {
+        for (const [key, t] of times) this.s.touch.run(t, key);
+      }),
+    );
   }
 
   /** A sign-in (or a session seen for the first time): adds the learner, or updates name and address. */
@@ -144,22 +146,13 @@ export class Roster {
     const key = learnerKey(learnerId);
     const now = details.now ?? Date.now();
     this.db.write(() => this.s.record.run({ key, name: cleanText(details.name, RosterLimits.maxDisplayNameChars), address: details.address ?? null, now }));
-    this.pending.delete(key);
-    this.written.set(key, now);
+    this.touches.wrote(key, now);
     return this.entry(key)!;
   }
 
   /** The learner did something: last seen is now (written at most once per interval). */
   touch(learnerId: string, now = Date.now()): void {
-    const key = learnerKey(learnerId);
-    const last = this.written.get(key);
-    if (last !== undefined && now - last < this.touchIntervalMs) {
-      this.pending.set(key, Math.max(now, this.pending.get(key) ?? 0));
-      return;
-    }
-    this.pending.delete(key);
-    this.written.set(key, now);
-    this.db.write(() => this.s.touch.run(now, key));
+    this.touches.touch(learnerKey(learnerId), now);
   }
 
   /** Sets (or with null clears) the display name; control characters are dropped and it is cut to length. */
@@ -236,15 +229,7 @@ export class Roster {
 
   /** Writes the last-seen times held back by `touch`. */
   flush(): void {
-    if (this.pending.size === 0) return;
-    const pending = [...this.pending];
-    this.pending.clear();
-    this.db.write(() => {
-      for (const [key, t] of pending) {
-        this.s.touch.run(t, key);
-        this.written.set(key, t);
-      }
-    });
+    this.touches.flush();
   }
 
   /**

@@ -12,6 +12,7 @@
 import { learnerKey, type Database } from './database.ts';
 import { cleanText, RosterLimits } from './roster.ts';
 import type { SessionRecord, SessionStore } from './SessionStore.ts';
+import { ThrottledTouches } from './ThrottledTouches.ts';
 
 interface SessionRow {
   id: string;
@@ -27,18 +28,14 @@ export interface DatabaseSessionStoreOptions {
 }
 
 export class DatabaseSessionStore implements SessionStore {
-  private readonly touchIntervalMs: number;
-  /** Last-seen times not yet written, by session id. */
-  private readonly pending = new Map<string, number>();
-  /** When each session's last seen was last written. */
-  private readonly written = new Map<string, number>();
+  /** Last-seen times by session id (and the session's learner), written at most once per interval. */
+  private readonly touches: ThrottledTouches;
   private readonly s;
 
   constructor(
     readonly db: Database,
     options: DatabaseSessionStoreOptions = {},
   ) {
-    this.touchIntervalMs = options.touchIntervalMs ?? RosterLimits.touchIntervalMs;
     const sql = db.sqlite;
     const columns = 'id, learner, display_name, client_address, created_at, last_seen_at';
     this.s = {
@@ -66,13 +63,21 @@ export class DatabaseSessionStore implements SessionStore {
       pruneSessions: sql.prepare<[number]>('DELETE FROM sessions WHERE last_seen_at < ?'),
       pruneRevoked: sql.prepare<[number]>('DELETE FROM revoked_sessions WHERE until < ?'),
     };
+    this.touches = new ThrottledTouches(options.touchIntervalMs ?? RosterLimits.touchIntervalMs, (times) =>
+      this.db.write(() => {
+        for (const [id, t] of times) {
+          this.s.touch.run(t, id);
+          this.s.touchLearner.run(t, id);
+        }
+      }),
+    );
   }
 
   get(id: string): SessionRecord | undefined {
     const row = this.s.get.get(id) as SessionRow | undefined;
     if (!row) return undefined;
     const record = toRecord(row);
-    const pending = this.pending.get(id);
+    const pending = this.touches.pendingTime(id);
     if (pending !== undefined && pending > record.lastSeen) record.lastSeen = pending;
     return record;
   }
@@ -85,27 +90,15 @@ export class DatabaseSessionStore implements SessionStore {
       this.s.learner.run({ key, name, address: record.address, now: record.lastSeen, created: record.created });
       this.s.put.run({ id: record.id, learner: record.learnerId, key, name, address: record.address, created: record.created, now: record.lastSeen });
     });
-    this.pending.delete(record.id);
-    this.written.set(record.id, record.lastSeen);
+    this.touches.wrote(record.id, record.lastSeen);
   }
 
   touch(id: string, now: number): void {
-    const last = this.written.get(id);
-    if (last !== undefined && now - last < this.touchIntervalMs) {
-      this.pending.set(id, Math.max(now, this.pending.get(id) ?? 0));
-      return;
-    }
-    this.pending.delete(id);
-    this.written.set(id, now);
-    this.db.write(() => {
-      this.s.touch.run(now, id);
-      this.s.touchLearner.run(now, id);
-    });
+    this.touches.touch(id, now);
   }
 
   revoke(id: string, until: number): void {
-    this.pending.delete(id);
-    this.written.delete(id);
+    this.touches.forget(id);
     this.db.write(() => {
       this.s.remove.run(id);
       this.s.revoke.run(id, until);
@@ -133,21 +126,12 @@ export class DatabaseSessionStore implements SessionStore {
       this.s.pruneSessions.run(before);
       this.s.pruneRevoked.run(now);
     });
-    for (const [id, t] of this.written) if (t < before) this.written.delete(id);
+    this.touches.forgetWrittenBefore(before);
   }
 
   /** Writes the last-seen times held back by `touch`. */
   flush(): void {
-    if (this.pending.size === 0) return;
-    const pending = [...this.pending];
-    this.pending.clear();
-    this.db.write(() => {
-      for (const [id, t] of pending) {
-        this.s.touch.run(t, id);
-        this.s.touchLearner.run(t, id);
-        this.written.set(id, t);
-      }
-    });
+    this.touches.flush();
   }
 }
 
