@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import styles from './SeriesChart.module.css';
 import type { AlignedSeries } from './alignSeries.ts';
-import { formatLegends, seriesName } from './legend.ts';
+import { formatLegends, seriesName } from '../../protocol/legend.ts';
 import { DEFAULT_CHART_HEIGHT, seriesColor } from './chartTheme.ts';
 
 export interface SeriesChartProps {

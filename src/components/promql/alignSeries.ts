@@ -1,4 +1,4 @@
-import type { Labels } from './legend.ts';
+import type { Labels } from '../../protocol/legend.ts';
 
 /** One series of a Prometheus range-query result (`resultType: "matrix"`), as the HTTP API sends it. */
 export interface MatrixSeries {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLegend, formatLegends, seriesName } from './legend.ts';
+import { formatLegend, formatLegends, seriesName } from '../../protocol/legend.ts';
 import { alignSeries } from './alignSeries.ts';
 
 describe('formatLegend', () => {
