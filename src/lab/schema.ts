@@ -32,7 +32,7 @@ export const LabDefaults = {
 
 /** Keys authors commonly write for ours, keyed by where they appear. */
 const RENAMED = {
-  lab: { vars: 'variables', env: 'variables', services: 'hosts', machines: 'hosts' },
+  lab: { vars: 'variables', env: 'variables', services: 'hosts', machines: 'hosts', tabs: 'web', webTabs: 'web', ports: 'web' },
   host: { alias: 'aliases', hostnames: 'aliases', ip: 'address', addr: 'address', sysctl: 'sysctls', environment: 'env', services: 'processes', programs: 'processes', hostname: '(nothing: the host name is the key under `hosts`)' },
   process: {
     cmd: 'command', args: 'command', entrypoint: 'command', environment: 'env', depends_on: 'dependsOn', dependencies: 'dependsOn',
@@ -179,6 +179,31 @@ export const prometheusSchema = strict(
   { renamed: RENAMED.prometheus },
 );
 
+/**
+ * An HTTP service of the lab a lesson opens in a dock tab (`<WebTab service="…"/>`): the gateway proxies
+ * `/lab-web/<id>/…` to it on the learner's own instance. Either a host's port, or the lab's Prometheus.
+ */
+export const webServiceSchema = strict(
+  {
+    title: z.string().min(1).optional().describe("The dock tab's title; default the service's id."),
+    host: z.string().optional().describe('The lab host that serves it (its name or an alias); with `port`.'),
+    port: z.number().int().min(1).max(65535).optional().describe('The port it listens on, on that host (on its address, not only 127.0.0.1).'),
+    prometheus: z.literal(true).optional().describe("`true`: the lab's own Prometheus UI (needs the `prometheus` section); no `host` or `port`."),
+    path: z
+      .string()
+      .regex(/^\/[^\s#]*$/, 'expected a path starting with `/` (a query string may follow), e.g. `/stats?filter=cx_active`')
+      .default('/')
+      .describe('What the tab opens first, under the service (a query string may follow).'),
+  },
+  { renamed: { url: 'path', address: 'host', target: 'host', name: 'title', label: 'title' } },
+).superRefine((w, ctx) => {
+  if (w.prometheus && (w.host !== undefined || w.port !== undefined)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: '`prometheus: true` is the lab\'s Prometheus; leave out `host` and `port`' });
+  } else if (!w.prometheus && (w.host === undefined || w.port === undefined)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected `host` and `port` (a service on a lab host), or `prometheus: true` (the lab\'s Prometheus UI)' });
+  }
+});
+
 export const labSchema = strict(
   {
     name: name('lab').optional().describe('Defaults to the directory name.'),
@@ -187,6 +212,7 @@ export const labSchema = strict(
     terminal: terminalPolicySchema.optional().describe('Terminal defaults for every host.'),
     hosts: z.record(name('host'), hostSchema).refine((h) => Object.keys(h).length > 0, 'expected at least one host'),
     prometheus: prometheusSchema.optional(),
+    web: z.record(name('web service'), webServiceSchema).default({}).describe('HTTP services a lesson opens in a dock tab (`<WebTab service="ID"/>`), keyed by id.'),
   },
   { renamed: RENAMED.lab },
 );
@@ -200,6 +226,7 @@ export type ProcessSpec = z.output<typeof processSchema>;
 export type ProbeSpec = z.output<typeof probeSchema>;
 export type PrometheusSpec = z.output<typeof prometheusSchema>;
 export type TerminalPolicySpec = z.output<typeof terminalPolicySchema>;
+export type WebServiceSpec = z.output<typeof webServiceSchema>;
 
 /** Built-in `${VAR}`s, filled in per instance and host. */
 export const BUILTIN_VARIABLES = ['LAB', 'LAB_DIR', 'PROGRAMS', 'INSTANCE', 'INSTANCE_DIR', 'HOST', 'HOST_DIR', 'ADDRESS', 'PROMETHEUS_URL'] as const;

@@ -1,6 +1,6 @@
 /**
  * Cross-field rules the schema cannot express: dependencies that exist and form no cycle, addresses that
- * do not clash, scrape targets on hosts of the lab, `${VAR}`s that are defined. Pure: each problem is a
+ * do not clash, scrape targets and web services on hosts of the lab, `${VAR}`s that are defined. Pure: each problem is a
  * path into the definition (the loader turns it into file:line:column) and a message.
  */
 import type { DefinitionIssue } from '../definitions/loadDefinition.ts';
@@ -80,6 +80,12 @@ export function validateSpec(spec: LabSpec): DefinitionIssue[] {
         }
       }),
     );
+  }
+
+  // A web service is on a host of the lab (by name or alias), or is the lab's Prometheus.
+  for (const [id, w] of Object.entries(spec.web)) {
+    if (w.prometheus && !spec.prometheus) issues.push({ path: ['web', id, 'prometheus'], message: 'this lab has no `prometheus` section, so no Prometheus UI to open' });
+    if (w.host !== undefined && !owner.has(w.host)) issues.push({ path: ['web', id, 'host'], message: `no host \`${w.host}\`; expected one of: ${hostNames.join(', ')}` });
   }
 
   // `${VAR}` must be a builtin or a lab variable.
