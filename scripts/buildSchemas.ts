@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { toJsonSchema } from '../src/definitions/jsonSchema.ts';
 import { labSchema } from '../src/lab/schema.ts';
 import { challengeSetSchema } from '../src/checker/challengeSchema.ts';
+import { taskSetSchema } from '../src/lab/taskSchema.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,6 +27,12 @@ export const SCHEMA_FILES = [
     schema: challengeSetSchema,
     title: 'Patchbay challenges (labs/<lab>/challenges.yaml)',
     description: 'PromQL challenges graded by meaning; see docs/authoring/challenges.md.',
+  },
+  {
+    path: 'schemas/tasks.schema.json',
+    schema: taskSetSchema,
+    title: 'Patchbay tasks (labs/<lab>/tasks.yaml)',
+    description: "Tasks checked on a host of the learner's lab; see docs/authoring/tasks.md.",
   },
 ] as const;
 

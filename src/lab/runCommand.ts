@@ -10,7 +10,7 @@ export interface CommandResult {
 export function runCommand(
   file: string,
   args: string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string; maxOutputChars?: number } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, {
@@ -24,8 +24,10 @@ export function runCommand(
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Each stream keeps at most maxOutputChars characters (what comes after is read and dropped), so a chatty command cannot fill memory.
+    const max = options.maxOutputChars ?? Infinity;
+    child.stdout!.on('data', (d: Buffer) => (stdout += stdout.length < max ? d.toString().slice(0, max - stdout.length) : ''));
+    child.stderr!.on('data', (d: Buffer) => (stderr += stderr.length < max ? d.toString().slice(0, max - stderr.length) : ''));
     if (options.timeoutMs !== undefined) {
       // Detached: its own process group, so a timeout kills whatever it started too.
       timer = setTimeout(() => {

@@ -13,7 +13,7 @@ import { runCommand } from './runCommand.ts';
 import { SupervisedProcess, type StartOutcome } from './supervisedProcess.ts';
 import { joinInstance } from './instanceCgroup.ts';
 import { resolveTerminal } from './terminalPolicy.ts';
-import type { ExecResult, LabInstance, LabProgress } from './types.ts';
+import type { ExecOptions, ExecResult, LabInstance, LabProgress } from './types.ts';
 
 /** `exec` without a timeout still ends: a lab command that hangs this long is a bug in the lesson. */
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
@@ -139,7 +139,7 @@ export class RunningLab implements LabInstance {
     return resolved;
   }
 
-  async exec(host: string, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
+  async exec(host: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const h = findHost(this.record.hosts, host);
     if (!h) return { exitCode: 127, stdout: '', stderr: `${unknownHostMessage(this.name, this.record.hosts, host, { sentence: true })}\n` };
     return execInHost(this.record, h, command, options);
@@ -166,11 +166,11 @@ export class RunningLab implements LabInstance {
 }
 
 /** Runs argv inside a host of an instance recorded on disk, in the host's own directory (used by `exec()`). */
-export async function execInHost(record: InstanceRecord, host: HostRecord, command: string[], options: { timeoutMs?: number; user?: string } = {}): Promise<ExecResult> {
+export async function execInHost(record: InstanceRecord, host: HostRecord, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
   const user = lookupUser(options.user ?? 'root');
   const entry = instanceDriver(record).enter(host.name, command, { user });
   // In the instance's cgroup when it has one: its caps cover the command, and teardown finds what it leaves.
   const [file, ...args] = joinInstance(record.cgroup)([entry.file, ...entry.args]);
-  const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...entry.env, ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: entry.cwd });
+  const r = await runCommand(file!, args, { env: { ...baseEnv(user, host.name), ...entry.env, ...host.env }, timeoutMs: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, cwd: entry.cwd, ...(options.maxOutputChars !== undefined && { maxOutputChars: options.maxOutputChars }) });
   return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }

@@ -130,12 +130,16 @@ function labDirBind(spec: HostSandboxSpec): [string, string] {
   return inProject ? [parent, SANDBOX_LABS_DIR] : [spec.labDir, sandboxLabDir(spec.labDir)];
 }
 
-/** Challenge files hold the reference answers and hints: a learner's shell sees an empty file instead. */
-const ANSWER_FILE = 'challenges.yaml';
+/**
+ * Challenge files hold the reference answers and hints, task files the checks and solutions
+ * (tasks.ts): a learner's shell sees an empty file instead.
+ */
+const ANSWER_FILES = ['challenges.yaml', 'tasks.yaml'];
 
 function hiddenAnswers(source: string, target: string): string[] {
-  const dirs = existsSync(join(source, ANSWER_FILE)) ? [''] : readdirSync(source, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  return dirs.filter((dir) => existsSync(join(source, dir, ANSWER_FILE))).flatMap((dir) => ['--ro-bind', '/dev/null', join(target, dir, ANSWER_FILE)]);
+  const own = ANSWER_FILES.some((f) => existsSync(join(source, f)));
+  const dirs = own ? [''] : readdirSync(source, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  return dirs.flatMap((dir) => ANSWER_FILES.filter((f) => existsSync(join(source, dir, f))).flatMap((f) => ['--ro-bind', '/dev/null', join(target, dir, f)]));
 }
 
 export function hostSandboxArgs(spec: HostSandboxSpec): string[] {

@@ -41,6 +41,13 @@ export interface TerminalOptions {
   workdir?: string;
 }
 
+export interface ExecOptions {
+  timeoutMs?: number;
+  user?: string;
+  /** Characters kept of each of stdout and stderr (the rest is read and dropped); default all. */
+  maxOutputChars?: number;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -75,7 +82,7 @@ export interface LabInstance {
   /** The same as a `TargetResolver` for the gateway's terminals. */
   resolver: TargetResolver;
   /** Runs a command inside a host (argv, no shell), with the lab's environment. */
-  exec(host: string, command: string[], options?: { timeoutMs?: number; user?: string }): Promise<ExecResult>;
+  exec(host: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Stops every process (reverse dependency order) and removes every namespace, link, mount and file. */
   stop(): Promise<void>;
 }

@@ -20,10 +20,15 @@ import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { prometheusProxyRoutes, PROMETHEUS_UI_PREFIX } from './routes/prometheus.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { learnerLabRoutes } from './routes/lab.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { loadTasks } from '../lab/tasks.ts';
 import { loadChallenges } from '../checker/challenges.ts';
 import { ProgressStore } from './progressStore.ts';
 import { defaultDatabase, type Database } from './database.ts';
 import { Roster } from './roster.ts';
+import { dashboardRoutes } from './routes/dashboards.ts';
+import { DashboardStore } from './dashboardStore.ts';
+import { loadDashboardStarts } from './dashboardStarts.ts';
 import { LearnerLabs, type LabNeed } from './learnerLabs.ts';
 
 export interface GatewayLab {
@@ -130,6 +135,16 @@ export async function startGatewayLab(options: GatewayLabOptions): Promise<Gatew
   } else if (!challenges.errors.every((e) => e.message.startsWith('cannot read'))) {
     for (const e of challenges.errors) options.log(`challenges: ${formatDefinitionError(e)}`);
   }
+
+  // Tasks checked on a host: each check runs on the learner's own instance (first need, and activity).
+  const tasks = await loadTasks(labName);
+  if (tasks.ok) routes.push(...taskRoutes({ set: tasks.set, instance: (learner) => labs.instanceFor(learner, CHECK), progress }));
+  else for (const e of tasks.errors) options.log(`tasks: ${formatDefinitionError(e)}`);
+
+  // The learner's dashboards: theirs (kept with the progress, whichever instance they hold), none needs a lab.
+  const starts = await loadDashboardStarts(labName);
+  if (!starts.ok) for (const e of starts.errors) options.log(`dashboards: ${formatDefinitionError(e)}`);
+  routes.push(...dashboardRoutes({ store: new DashboardStore(progress.db), ...(starts.ok && { starts: starts.starts }) }));
 
   const resolver: TargetResolver = {
     resolve: async (request, context) => {
