@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisResult } from './analysis.ts';
+import type { AnalysisResult, ExplainAnalysis } from './analysis.ts';
 
 export const AnalysisPoolDefaults = {
   /** Workers at most: the machine has 2 cores, and an answer within ChallengeLimits is analysed in milliseconds. */
@@ -24,11 +24,13 @@ export const AnalysisPoolDefaults = {
   QUEUE: 64,
 } as const;
 
-export type AnalysisRequest = { id: number; query: string };
-export type AnalysisReply = { ready: true } | { id: number; result: AnalysisResult } | { id: number; failed: string };
+/** What a job asks of the worker: a check's analysis (the default), or the explain view's tree. */
+export type AnalysisTask = 'check' | 'explain';
+export type AnalysisRequest = { id: number; query: string; task?: AnalysisTask };
+export type AnalysisReply = { ready: true } | { id: number; result: AnalysisResult | ExplainAnalysis } | { id: number; failed: string };
 
-export type AnalysisOutcome =
-  | { status: 'done'; result: AnalysisResult }
+export type AnalysisOutcome<T = AnalysisResult> =
+  | { status: 'done'; result: T }
   /** The budget passed; the worker was terminated. */
   | { status: 'timeout'; budgetMs: number }
   /** The queue was full. */
@@ -44,7 +46,8 @@ const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.regist
 interface Job {
   id: number;
   query: string;
-  resolve(outcome: AnalysisOutcome): void;
+  task: AnalysisTask;
+  resolve(outcome: AnalysisOutcome<AnalysisResult | ExplainAnalysis>): void;
 }
 
 interface Slot {
@@ -76,10 +79,19 @@ export class AnalysisPool {
   }
 
   analyse(query: string): Promise<AnalysisOutcome> {
+    return this.run(query, 'check') as Promise<AnalysisOutcome>;
+  }
+
+  /** The explain view's tree of `query` (analysis.ts: analyseForExplain), within the same budget and queue. */
+  explain(query: string): Promise<AnalysisOutcome<ExplainAnalysis>> {
+    return this.run(query, 'explain') as Promise<AnalysisOutcome<ExplainAnalysis>>;
+  }
+
+  private run(query: string, task: AnalysisTask): Promise<AnalysisOutcome<AnalysisResult | ExplainAnalysis>> {
     if (this.closed) return Promise.resolve({ status: 'failed', message: 'the analysis pool is closed' });
     if (this.queue.length >= this.queueLimit) return Promise.resolve({ status: 'busy' });
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, query, resolve });
+      this.queue.push({ id: this.nextId++, query, task, resolve });
       this.dispatch();
     });
   }
@@ -103,7 +115,7 @@ export class AnalysisPool {
       const job = this.queue.shift()!;
       slot.job = job;
       slot.timer = setTimeout(() => this.timedOut(slot), this.timeoutMs);
-      slot.worker.postMessage({ id: job.id, query: job.query } satisfies AnalysisRequest);
+      slot.worker.postMessage({ id: job.id, query: job.query, task: job.task } satisfies AnalysisRequest);
     }
     const starting = this.slots.filter((s) => !s.ready).length;
     while (this.slots.length < this.size && this.queue.length > starting + this.slots.filter((s) => s.ready && !s.job).length) this.spawn();

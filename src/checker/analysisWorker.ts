@@ -1,6 +1,6 @@
-/** Worker thread of AnalysisPool: analyses one answer per message, in order, and posts the result back. */
+/** Worker thread of AnalysisPool: analyses one answer per message (for a check, or for the explain view), in order, and posts the result back. */
 import { parentPort } from 'node:worker_threads';
-import { analyseQuery } from './analysis.ts';
+import { analyseForExplain, analyseQuery } from './analysis.ts';
 import type { AnalysisReply, AnalysisRequest } from './AnalysisPool.ts';
 
 const port = parentPort;
@@ -8,7 +8,7 @@ if (!port) throw new Error('analysisWorker.ts runs only as a worker thread (see 
 port.on('message', (request: AnalysisRequest) => {
   let reply: AnalysisReply;
   try {
-    reply = { id: request.id, result: analyseQuery(request.query) };
+    reply = { id: request.id, result: request.task === 'explain' ? analyseForExplain(request.query) : analyseQuery(request.query) };
   } catch (error) {
     reply = { id: request.id, failed: (error as Error).message };
   }

@@ -136,7 +136,7 @@ export function queryFacts(query: string, tree: Tree = parseTree(query)): QueryF
   return facts;
 }
 
-function readSelector(node: SyntaxNode, query: string): Selector {
+export function readSelector(node: SyntaxNode, query: string): Selector {
   const sel: Selector = { metric: null, metricFrom: node.from, metricTo: node.from, matchers: [], range: null, from: node.from, to: node.to };
   const cursor = node.cursor();
   do {
