@@ -123,6 +123,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: "learners' dashboards (panels they built, kept with the progress; dashboardStore.ts)",
+    sql: `
+      -- The learner's, not an instance's: a reload, a reset lab or a new instance keeps them. The dashboard column is
+      -- protocol/dashboard.ts' Dashboard as JSON (its panels); its version is the version column.
+      CREATE TABLE dashboards (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        dashboard_id TEXT NOT NULL,
+        dashboard TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (learner_id, dashboard_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const DatabaseDefaults = {
