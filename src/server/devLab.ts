@@ -26,7 +26,9 @@ import { PrometheusClient } from '../checker/prometheusClient.ts';
 import type { GatewayLab } from './gatewayLab.ts';
 import { progressLine } from './gatewayLab.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { explainRoutes } from './routes/explain.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
+import { webTabRoutes } from './routes/webTabs.ts';
 import { ProgressStore } from './progressStore.ts';
 import { defaultDatabase } from './database.ts';
 
@@ -103,6 +105,8 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   let seenChallenges: string | null | undefined;
   let seenLab: string | undefined;
   let watchedFiles: string[] = [labFile, challengesFile];
+  /** The running lab's web services (web tabs), from the definition it was started with. */
+  let webServices: LoadedLab['spec']['web'] = {};
 
   const applied = (kind: DevChangeKind, message: string) => {
     lastChange = { kind, message, at: Date.now() };
@@ -162,6 +166,7 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
         return;
       }
       instance = r.instance;
+      webServices = loaded.spec.web;
       client = instance.prometheusUrl ? new PrometheusClient(instance.prometheusUrl) : null;
       runningKey = key;
       runningFiles = fileHashes();
@@ -275,7 +280,12 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
     health,
     routes: [
       ...prometheusProxyRoutes(() => instance?.prometheusUrl ?? null),
+      ...webTabRoutes(
+        () => webServices,
+        async () => (instance ? { ok: true, instance } : { ok: false, code: 'PB_LAB_NOT_READY', message: phase ? 'starting' : 'not running: its definition has errors' }),
+      ),
       ...challengeRoutes({ set: () => challenges, prometheus: () => client, progress }),
+      ...explainRoutes({ set: () => challenges, prometheus: () => client }),
     ],
     status: () => ({
       errors: [...labErrors, ...challengeErrors],

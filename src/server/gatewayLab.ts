@@ -18,7 +18,9 @@ import type { PoolTunables } from '../lab/poolTunables.ts';
 import type { LabProgress, StartLabOptions } from '../lab/types.ts';
 import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { prometheusProxyRoutes, PROMETHEUS_UI_PREFIX } from './routes/prometheus.ts';
+import { webTabRoutes } from './routes/webTabs.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { explainRoutes } from './routes/explain.ts';
 import { learnerLabRoutes } from './routes/lab.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { loadTasks } from '../lab/tasks.ts';
@@ -128,10 +130,14 @@ export async function startGatewayLab(options: GatewayLabOptions): Promise<Gatew
 
   const routes: Route[] = [...learnerLabRoutes(labs)];
   routes.push(...labs.routesWithLab(prometheusProxyRoutes(() => labs.prometheusUrl()), (r) => (r.prefix === `${PROMETHEUS_UI_PREFIX}/` ? GRAPH : null)));
+  // The lab's web pages in dock tabs: on the learner's own instance, found as for the Prometheus UI.
+  routes.push(...webTabRoutes(() => loaded.lab.spec.web, (ctx) => labs.instanceFor(ctx.sessionId, GRAPH)));
   const challenges = await loadChallenges(labName);
   if (challenges.ok) {
     const api = challengeRoutes({ set: challenges.set, prometheus: () => labs.prometheus(), progress });
     routes.push(...labs.routesWithLab(api, (r) => (r.prefix?.startsWith(PROMETHEUS_PROXY_PREFIX) ? GRAPH : r.path?.endsWith('/check') ? CHECK : null)));
+    // Explaining a query is activity, as a check is.
+    routes.push(...labs.routesWithLab(explainRoutes({ set: challenges.set, prometheus: () => labs.prometheus() }), () => CHECK));
   } else if (!challenges.errors.every((e) => e.message.startsWith('cannot read'))) {
     for (const e of challenges.errors) options.log(`challenges: ${formatDefinitionError(e)}`);
   }
