@@ -5,7 +5,7 @@
  * Grafana's variables as the checker does.
  * Browser only, and heavy (~130 KB gzipped): import it lazily (see ../Challenge/index.tsx).
  */
-import { useEffect, useEffectEvent, useRef } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef } from 'react';
 import { EditorState } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection, highlightSpecialChars, tooltips } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
@@ -18,6 +18,7 @@ import { Parser } from '@prometheus-io/codemirror-promql/dist/esm/parser/index.j
 import { PROMETHEUS_PROXY_PREFIX } from '../../protocol/challenges.ts';
 import { maskGrafanaVariables } from '../../protocol/grafanaVariables.ts';
 import { promqlHighlight } from './promqlHighlight.ts';
+import MetricsBrowserFrame from './MetricsBrowser/MetricsBrowserFrame.tsx';
 import styles from './PromQLEditor.module.css';
 
 export interface PromQLEditorProps {
@@ -160,5 +161,17 @@ export default function PromQLEditor(props: PromQLEditorProps) {
     applyReplacement();
   }, [revision]);
 
-  return <div ref={host} className={styles.editor} />;
+  // The metrics browser's text goes in at the cursor (over the selection, if any), and the learner types on.
+  const insert = useCallback((text: string) => {
+    const v = view.current;
+    if (!v) return;
+    v.dispatch(v.state.replaceSelection(text));
+    v.focus();
+  }, []);
+
+  return (
+    <MetricsBrowserFrame onInsert={insert}>
+      <div ref={host} className={styles.editor} />
+    </MetricsBrowserFrame>
+  );
 }
