@@ -73,7 +73,14 @@ export interface GraphStep {
   at: SourcePosition;
 }
 
-export type LessonStep = CommandStep | ChallengeStep | GraphStep;
+/** `<Task id="…"/>`: a change of the lab checked on a host (tasks.yaml). */
+export interface TaskStep {
+  kind: 'task';
+  id: string;
+  at: SourcePosition;
+}
+
+export type LessonStep = CommandStep | ChallengeStep | GraphStep | TaskStep;
 
 /** A problem found while reading the MDX itself (syntax, a malformed attribute, an unreadable command). */
 export interface LessonProblem {
@@ -87,7 +94,7 @@ export interface LessonPlan {
   id: string;
   title: string;
   terminals: TerminalDecl[];
-  /** Commands, challenges and graphs in document order. */
+  /** Commands, challenges, tasks and graphs in document order. */
   steps: LessonStep[];
   problems: LessonProblem[];
   /** Other components and the Markdown images the page uses (pageReferences.ts); absent when not read. */

@@ -11,6 +11,7 @@ import { graphRequest, resolveGraphSettings } from '../protocol/graphQuery.ts';
 import type { LabContext } from './labContext.ts';
 import { LessonTerminal, LessonTerminalDefaults } from './lessonTerminal.ts';
 import { assertChallenge } from './challengeAssertions.ts';
+import { assertTask } from './taskAssertions.ts';
 import { judge } from './commandVerdict.ts';
 import { waitForData } from './waitForData.ts';
 import { formatPosition, type CommandStep, type GraphStep, type LessonPlan, type LessonStep, type TerminalDecl } from './lessonPlan.ts';
@@ -72,6 +73,8 @@ export class LessonRunner {
               failed = typing;
             }
           }
+        } else if (step.kind === 'task') {
+          record(await this.checkTask(step.id, step.at));
         } else {
           metricNames ??= await this.metricNames();
           record(await this.checkChallenge(step.id, step.at, metricNames));
@@ -170,6 +173,16 @@ export class LessonRunner {
     return { status: ok ? 'pass' : 'fail', label, ...(at && { at }), checks, durationMs: performance.now() - t0 };
   }
 
+  /** A task: its check fails here, its solution runs, then the check holds (taskAssertions.ts). */
+  private async checkTask(id: string, at: StepResult['at']): Promise<StepResult> {
+    const t0 = performance.now();
+    const label = `task ${id}`;
+    const task = this.ctx.tasks.byId.get(id);
+    if (!task) return { status: 'fail', label, ...(at && { at }), reasons: ["not defined by the lab's tasks.yaml"], durationMs: 0 };
+    const checks = await assertTask(task, this.instance, (path) => this.ctx.tasks.positionOf(id, path));
+    return { status: checks.every((c) => c.ok) ? 'pass' : 'fail', label, ...(at && { at }), checks, durationMs: performance.now() - t0 };
+  }
+
   /**
    * What the learner's page shows at the end of the lesson: the browser's graph builds its request with
    * graphRequest (its window and step, Grafana's variables for the lab's scrape interval); so does this.
@@ -230,9 +243,9 @@ function endsBlock(step: CommandStep, next: LessonStep | undefined): boolean {
 }
 
 /** A command or challenge after a failure it depends on: skipped, naming the failure. */
-function skipped(step: CommandStep | Extract<LessonStep, { kind: 'challenge' }>, failed: StepResult): StepResult {
+function skipped(step: CommandStep | Extract<LessonStep, { kind: 'challenge' | 'task' }>, failed: StepResult): StepResult {
   const where = failed.at ? ` at ${formatPosition(failed.at)}` : '';
-  const label = step.kind === 'command' ? commandLabel(step) : `challenge ${step.id}`;
+  const label = step.kind === 'command' ? commandLabel(step) : `${step.kind} ${step.id}`;
   const why = step.kind === 'command' ? `an earlier step of this lesson failed${where}` : `not checked: its data comes from the lesson's commands, and the one${where} failed`;
   return { status: 'skip', label, at: step.at, reasons: [why], durationMs: 0 };
 }

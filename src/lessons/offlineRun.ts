@@ -22,7 +22,7 @@ export async function runOffline(p: Prepared, ctx: LabContext, offline: OfflineP
   if (!p.referenceErrors.length) {
     record({ status: 'pass', label: `references: ${p.plan.terminals.length} terminals, ${p.plan.steps.length} steps resolve against the lab`, durationMs: 0 });
     const skipped = p.plan.steps.filter((s) => s.kind !== 'challenge').length;
-    if (skipped) record({ status: 'skip', label: `${skipped} commands and graphs not run (--offline: no lab)`, durationMs: 0 });
+    if (skipped) record({ status: 'skip', label: `${skipped} commands, tasks and graphs not run (--offline: no lab)`, durationMs: 0 });
     let metricNames: string[] | null = null;
     for (const step of p.plan.steps) {
       if (step.kind !== 'challenge') continue;

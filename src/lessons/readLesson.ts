@@ -36,6 +36,7 @@ export const LessonComponents = {
   command: 'Command',
   challenge: 'Challenge',
   graph: 'MetricsGraph',
+  task: 'Task',
 } as const;
 
 /** The processor is stateless once frozen; build it once. */
@@ -136,6 +137,11 @@ class Reader {
       case LessonComponents.challenge: {
         const id = this.stringAttr(el, 'id', true);
         if (id !== undefined) this.plan.steps.push({ kind: 'challenge', id, at: this.pos(el) });
+        return true;
+      }
+      case LessonComponents.task: {
+        const id = this.stringAttr(el, 'id', true);
+        if (id !== undefined) this.plan.steps.push({ kind: 'task', id, at: this.pos(el) });
         return true;
       }
       case LessonComponents.graph: {

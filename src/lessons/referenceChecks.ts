@@ -15,6 +15,7 @@ export type LessonErrorKind =
   | 'unknown-terminal'
   | 'unknown-host'
   | 'unknown-challenge'
+  | 'unknown-task'
   | 'bad-query'
   | 'no-terminals'
   | 'unknown-component'
@@ -33,6 +34,8 @@ export interface ReferenceContext {
   hosts?: readonly (string | NamedHost)[];
   /** Challenge ids the lab defines. */
   challengeIds?: readonly string[];
+  /** Task ids the lab defines (tasks.yaml). */
+  taskIds?: readonly string[];
   /** Parses a PromQL query (with Grafana variables allowed); a message when it does not parse. */
   parseQuery?: (query: string) => { ok: true } | { ok: false; message: string };
   /** Where a Markdown image of the lesson would be found, when it is a local file that is missing (else null). */
@@ -87,6 +90,9 @@ export function checkReferences(plan: LessonPlan, ctx: ReferenceContext): Lesson
     }
     if (step.kind === 'challenge' && challenges && !challenges.has(step.id)) {
       errors.push(lessonError('unknown-challenge', step.at, `challenge "${step.id}" is not defined by the lab${suggest(step.id, [...challenges])}`));
+    }
+    if (step.kind === 'task' && ctx.taskIds && !ctx.taskIds.includes(step.id)) {
+      errors.push(lessonError('unknown-task', step.at, `task "${step.id}" is not defined by the lab's tasks.yaml${suggest(step.id, [...ctx.taskIds])}`));
     }
     if (step.kind === 'graph' && ctx.parseQuery) {
       const r = ctx.parseQuery(step.query);

@@ -23,6 +23,7 @@ import { formatDefinitionError } from '../definitions/definitionError.ts';
 import { loadLabContext } from './labContext.ts';
 import { findLabFile } from '../lab/loadLab.ts';
 import { challengesFileFor } from '../checker/challenges.ts';
+import { tasksFileFor } from '../lab/tasks.ts';
 
 export type OnLessonError = 'throw' | 'page';
 
@@ -50,9 +51,9 @@ export function lessonErrors(message: string): Error {
   return error;
 }
 
-/** The files a lab's references come from: lab.yaml and its challenges.yaml. */
+/** The files a lab's references come from: lab.yaml, its challenges.yaml and tasks.yaml. */
 export function labReferenceFiles(lab: string): string[] {
-  return [findLabFile(lab), challengesFileFor(lab)];
+  return [findLabFile(lab), challengesFileFor(lab), tasksFileFor(lab)];
 }
 
 interface LoadedContext {
