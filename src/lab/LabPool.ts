@@ -7,7 +7,11 @@
  * - The warm pool is refilled in the background, one start at a time and only while nobody waits (a
  *   waiter's start comes first; on 2 cores parallel starts only slow each other). A failed start is
  *   reported and retried with exponential backoff.
- * - `touch(owner)` records activity. `warnMs` before an idle or lifetime reclaim a `warn` event is sent;
+ * - `use(owner)` records use (a terminal attached, a graph or query, a check) and thaws a paused
+ *   instance before resolving: an assigned instance with no use for `pauseIdleMs` and no terminal of its
+ *   owner attached (`setInUse`) is paused like a warm spare (instanceFreezer.ts). Pausing does not move
+ *   the reclaim deadlines: those follow activity, whatever the pauses.
+ * - `touch(owner)` records activity (and use). `warnMs` before an idle or lifetime reclaim a `warn` event is sent;
  *   at the deadline the instance is stopped and the owner remembered, so its next acquire gets a fresh
  *   instance and says why (`fresh`). `reset(owner)` replaces the owner's instance at the head of the
  *   queue. `close()` stops everything and waits for teardown.
@@ -62,6 +66,9 @@ export type PoolEvent =
   | { type: 'queue'; waiting: { owner: string; place: number }[] }
   /** An instance's lab state changed (ready, degraded, …); owner null for a warm one. */
   | { type: 'health'; owner: string | null; instance: string; state: LabState }
+  /** An assigned instance nobody used for `pauseIdleMs` was frozen, or thawed for its owner's next use. */
+  | { type: 'paused'; owner: string; instance: string }
+  | { type: 'resumed'; owner: string; instance: string; pausedMs: number }
   | { type: 'started'; instance: string; ms: number; purpose: 'warm' | 'waiter' }
   | { type: 'start-failed'; message: string; failures: number; retryInMs: number }
   | { type: 'stopped'; instance: string; ms: number }
@@ -82,6 +89,8 @@ export interface RosterEntry {
   /** Warned: why, and when the reclaim comes unless the owner stays (idle) or it is past its lifetime. */
   warnedFor?: 'idle' | 'lifetime';
   reclaimAt?: number;
+  /** Active or warned: paused (frozen) since no one used it for `pauseIdleMs`; the next use thaws it. */
+  paused?: boolean;
 }
 
 export interface PoolStats {
@@ -90,6 +99,8 @@ export interface PoolStats {
   warm: number;
   starting: number;
   assigned: number;
+  /** Assigned instances paused for want of use. */
+  paused: number;
   stopping: number;
   waiting: number;
   /** Median of the recent measured starts (to every process ready) and stops, null before the first. */
@@ -107,6 +118,11 @@ export interface LabPoolOptions {
    * uses then costs no CPU (about 3 % of this 2-core machine each otherwise). Default: when the freezer is there.
    */
   pauseWarm?: boolean;
+  /**
+   * Pause assigned instances nobody uses for `pauseIdleMs` (0 there turns it off too). Default: when the
+   * freezer is there.
+   */
+  pauseIdle?: boolean;
 }
 
 /** What an estimate assumes before anything was measured: a `connections` cold start and stop here. */
@@ -128,6 +144,13 @@ interface Slot {
   warned: 'idle' | 'lifetime' | null;
   timer: NodeJS.Timeout | null;
   health: LabState;
+  /** Epoch ms of the owner's last use (or of the last time a terminal of theirs was seen attached). */
+  lastUse: number;
+  pauseTimer: NodeJS.Timeout | null;
+  /** Epoch ms it was paused at, null while it runs. */
+  pausedAt: number | null;
+  /** A freeze in progress (a use waits for it, then thaws). */
+  freezing: Promise<unknown> | null;
 }
 
 interface Waiter {
@@ -145,6 +168,8 @@ interface Waiter {
 /** Passes of a spare's freeze, and the pause between them (see start()). */
 const FREEZE_PASSES = 3;
 const FREEZE_PASS_MS = 250;
+/** While its owner has a terminal attached, an instance's pause is looked at again after this share of `pauseIdleMs`. */
+const IN_USE_RECHECK = 0.25;
 
 export class LabPool {
   readonly tunables: ResolvedTunables;
@@ -166,10 +191,13 @@ export class LabPool {
   private backoffTimer: NodeJS.Timeout | null = null;
   private closed: Promise<void> | null = null;
   private readonly pauseWarm: boolean;
+  private readonly pauseIdle: boolean;
+  private inUse: (owner: string) => boolean = () => false;
 
   constructor(options: LabPoolOptions) {
     this.labOptions = options.lab;
     this.pauseWarm = options.pauseWarm ?? freezerAvailable();
+    this.pauseIdle = options.pauseIdle ?? freezerAvailable();
     this.tunables = resolvePoolTunables(options.tunables);
     this.pump();
   }
@@ -184,11 +212,40 @@ export class LabPool {
     return this.acquireFor(owner, options.signal, false);
   }
 
-  /** Records activity of the owner (postpones the idle reclaim); false when it holds no instance. */
+  /**
+   * How the pool learns whether an owner has a terminal attached (the gateway's sockets): such an
+   * instance is in use and never paused. Default: never.
+   */
+  setInUse(inUse: (owner: string) => boolean): void {
+    this.inUse = inUse;
+  }
+
+  /**
+   * Records use of the owner's instance (postpones its pause, not its idle reclaim) and, if it is paused,
+   * thaws it before resolving, so the request that uses it finds it running. False when it holds none.
+   */
+  async use(owner: string): Promise<boolean> {
+    const slot = this.assigned.get(owner);
+    if (!slot) return false;
+    slot.lastUse = Date.now();
+    if (slot.freezing) await slot.freezing;
+    if (slot.pausedAt !== null) {
+      const pausedMs = Date.now() - slot.pausedAt;
+      slot.pausedAt = null;
+      this.thaw(slot.instance);
+      if (slot.owner !== null) this.emit({ type: 'resumed', owner: slot.owner, instance: slot.instance.id, pausedMs });
+    }
+    this.schedulePause(slot);
+    return this.assigned.get(owner) === slot;
+  }
+
+  /** Records activity of the owner (postpones the idle reclaim; use too); false when it holds no instance. */
   touch(owner: string): boolean {
     const slot = this.assigned.get(owner);
     if (!slot) return false;
     slot.lastActivity = Date.now();
+    slot.lastUse = slot.lastActivity;
+    if (slot.pausedAt !== null || slot.freezing) void this.use(owner);
     if (slot.warned === 'idle') {
       slot.warned = null;
       this.emit({ type: 'warning-cleared', owner, instance: slot.instance.id });
@@ -252,6 +309,7 @@ export class LabPool {
       assignedAt: s.assignedAt,
       lastActivity: s.lastActivity,
       ...(s.warned && { warnedFor: s.warned, reclaimAt: this.deadlines(s)[s.warned] }),
+      ...(s.pausedAt !== null && { paused: true }),
     }));
     const waiting: RosterEntry[] = this.queue.map((w, i) => ({ owner: w.owner, state: 'waiting', place: i + 1 }));
     return [...active, ...waiting];
@@ -264,6 +322,7 @@ export class LabPool {
       warm: this.warm.length,
       starting: this.starting.length,
       assigned: this.assigned.size,
+      paused: [...this.assigned.values()].filter((s) => s.pausedAt !== null).length,
       stopping: this.stopping.length,
       waiting: this.queue.length,
       startMs: median(this.startSamples),
@@ -394,7 +453,7 @@ export class LabPool {
       pushSample(this.startSamples, ms);
       this.failures = 0;
       this.lastStartError = null;
-      slot = { instance: instance!, startedAt: entry.startedAt, owner: null, assignedAt: 0, lastActivity: 0, warned: null, timer: null, health: instance!.health().state };
+      slot = { instance: instance!, startedAt: entry.startedAt, owner: null, assignedAt: 0, lastActivity: 0, warned: null, timer: null, health: instance!.health().state, lastUse: 0, pauseTimer: null, pausedAt: null, freezing: null };
       this.emit({ type: 'started', instance: instance!.id, ms, purpose });
       if (this.closed) {
         this.stopSlot(slot);
@@ -442,10 +501,12 @@ export class LabPool {
     slot.owner = waiter.owner;
     slot.assignedAt = now;
     slot.lastActivity = now;
+    slot.lastUse = now;
     this.assigned.set(waiter.owner, slot);
     this.ended.delete(waiter.owner);
     waiter.detach();
     this.schedule(slot);
+    this.schedulePause(slot);
     const source = waiter.waitedForStart ? 'started' : 'warm';
     const waitedMs = now - waiter.enqueuedAt;
     this.emit({ type: 'assigned', owner: waiter.owner, instance: slot.instance.id, fresh: waiter.fresh, ...(waiter.endedBy && { endedBy: waiter.endedBy }), source, waitedMs });
@@ -480,9 +541,56 @@ export class LabPool {
     slot.timer = setTimeout(() => this.schedule(slot), delay);
   }
 
+  /** Sets the timer that pauses an assigned instance nobody uses (see use()). */
+  private schedulePause(slot: Slot): void {
+    if (slot.pauseTimer) clearTimeout(slot.pauseTimer);
+    slot.pauseTimer = null;
+    const { pauseIdleMs } = this.tunables;
+    if (!this.pauseIdle || pauseIdleMs <= 0 || slot.owner === null || slot.pausedAt !== null || this.closed) return;
+    const delay = Math.min(Math.max(0, slot.lastUse + pauseIdleMs - Date.now()), MAX_TIMER_MS);
+    slot.pauseTimer = setTimeout(() => void this.maybePause(slot), delay);
+  }
+
+  private async maybePause(slot: Slot): Promise<void> {
+    slot.pauseTimer = null;
+    const owner = slot.owner;
+    if (owner === null || this.assigned.get(owner) !== slot || slot.pausedAt !== null || slot.freezing || this.closed) return;
+    const now = Date.now();
+    if (this.inUse(owner)) {
+      // A terminal is attached: in use now. Looked at again soon, so the pause comes between 1 and
+      // 1 + IN_USE_RECHECK times pauseIdleMs after the last terminal closed.
+      slot.lastUse = now;
+      slot.pauseTimer = setTimeout(() => void this.maybePause(slot), this.tunables.pauseIdleMs * IN_USE_RECHECK);
+      return;
+    }
+    if (now < slot.lastUse + this.tunables.pauseIdleMs) return this.schedulePause(slot);
+    const cgroup = readRecord(slot.instance.dir)?.cgroup;
+    if (!cgroup) return;
+    slot.pausedAt = now;
+    const freezing = freezeInstance(cgroup);
+    slot.freezing = freezing;
+    const frozen = await freezing;
+    slot.freezing = null;
+    if (slot.pausedAt === null || this.assigned.get(owner) !== slot) {
+      // Used (or reclaimed) while the freeze settled: it runs again.
+      thawInstance(cgroup);
+      return;
+    }
+    if (!frozen) {
+      // No freezer after all: it keeps running (nothing to say).
+      slot.pausedAt = null;
+      thawInstance(cgroup);
+      return;
+    }
+    this.emit({ type: 'paused', owner, instance: slot.instance.id });
+  }
+
   private unassign(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
+    if (slot.pauseTimer) clearTimeout(slot.pauseTimer);
+    slot.pauseTimer = null;
+    slot.pausedAt = null;
     if (slot.owner !== null && this.assigned.get(slot.owner) === slot) this.assigned.delete(slot.owner);
     slot.owner = null;
   }
@@ -505,6 +613,8 @@ export class LabPool {
     const entry = { startedAt: Date.now() };
     this.stopping.push(entry);
     const work = (async () => {
+      // A freeze still settling would freeze what the stop thawed: let it finish first.
+      if (slot.freezing) await slot.freezing;
       await this.stopQuietly(slot.instance);
       const ms = Date.now() - entry.startedAt;
       pushSample(this.stopSamples, ms);

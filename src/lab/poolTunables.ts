@@ -42,6 +42,14 @@ export interface PoolTunables {
   startBackoffInitialMs: number;
   /** 60 s: a lab that keeps failing costs one start a minute, and a fixed lab is picked up within one. */
   startBackoffMaxMs: number;
+  /**
+   * An assigned instance is paused (frozen, like a warm spare) after this long with no terminal socket
+   * of its owner open and no use of it (a terminal attach or input, a graph or /prometheus/ request, a
+   * check); the next use thaws it first. 60 s: a learner who closed the tab or went to another page
+   * stops costing CPU (about 3 % of this 2-core machine per instance at rest) within a minute, and one
+   * who reads a page with a terminal open is never paused. 0: never pause assigned instances.
+   */
+  pauseIdleMs: number;
 }
 
 export const POOL_DEFAULTS: Omit<PoolTunables, 'maxInstances'> = {
@@ -51,6 +59,7 @@ export const POOL_DEFAULTS: Omit<PoolTunables, 'maxInstances'> = {
   warm: 1,
   startBackoffInitialMs: 1_000,
   startBackoffMaxMs: 60_000,
+  pauseIdleMs: 60_000,
 };
 
 export interface ResolvedTunables extends PoolTunables {

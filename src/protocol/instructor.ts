@@ -39,6 +39,8 @@ export interface LearnerInstance {
   /** Epoch ms. */
   assignedAt?: number;
   reclaimAt?: number;
+  /** Active or warned: paused (frozen) since nobody used it for a while; the learner's next use thaws it. */
+  paused?: boolean;
 }
 
 export interface LearnerTerminal {

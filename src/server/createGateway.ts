@@ -86,6 +86,8 @@ export interface GatewayOptions {
   learnerLab?: (learner: string) => LearnerLabStatus;
   /** Terminal input of a learner (a lab pool counts it as activity). */
   onTerminalInput?: (learner: string) => void;
+  /** A terminal socket of a learner is attaching (a lab pool thaws a paused instance first). */
+  onTerminalAttach?: (learner: string) => void | Promise<void>;
   /** `patchbay dev`'s account of the lab's files, reported in the health answer as `dev`. */
   devStatus?: () => DevStatus;
   /** Exact origins allowed to open terminals; default: http://localhost:PORT and http://127.0.0.1:PORT. */
@@ -156,6 +158,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     allowedOrigins: () => origins,
     authenticate: (req) => identity.authenticate(req),
     ...(options.onTerminalInput && { onInput: options.onTerminalInput }),
+    ...(options.onTerminalAttach && { onAttach: options.onTerminalAttach }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   const fallback: Fallback = options.fallback ?? {

@@ -7,6 +7,9 @@
  *   `POST /api/lab`. A graph poll does not count as activity, and after a reclaim it does not start a
  *   new instance either (PB_LAB_RECLAIMED): a page left open must not hold a lab.
  * - Activity (terminal input, a check, "stay") postpones the idle reclaim; the pool warns `warnMs` before.
+ * - Use (every request that reaches the learner's instance passes through `instanceFor`, a terminal
+ *   attach through `use`) thaws an instance the pool paused for want of use, before the request goes on;
+ *   while a terminal of the learner is attached (`setAttached`) the instance is not paused.
  * - A reclaimed or reset instance ends its learner's terminals with a message first (PB_LAB_RECLAIMED,
  *   PB_LAB_RESET), never a silent dead shell; the next instance says why it is new (`fresh`).
  * - The roster records who holds which instance, and the learner's last activity.
@@ -95,6 +98,16 @@ export class LearnerLabs {
     this.endTerminals = end;
   }
 
+  /** How to tell whether a learner has a terminal socket attached (the gateway's registry): such an instance is never paused. */
+  setAttached(attached: (learner: string) => boolean): void {
+    this.pool.setInUse(attached);
+  }
+
+  /** A terminal socket of the learner is attaching: their instance, if paused, runs again before it does. */
+  async use(learner: string): Promise<void> {
+    await this.pool.use(learner);
+  }
+
   /** Terminal input: activity of the learner. */
   activity(learner: string): void {
     if (this.pool.touch(learner)) this.roster?.touch(learner);
@@ -104,6 +117,8 @@ export class LearnerLabs {
   async instanceFor(learner: string, need: LabNeed, waitMs: number = LearnerLabLimits.ACQUIRE_WAIT_MS): Promise<LearnerInstance> {
     const held = this.pool.instanceOf(learner);
     if (held) {
+      // Every per-learner use passes here: a paused instance is thawed before the request goes on.
+      await this.pool.use(learner);
       if (need.activity) this.activity(learner);
       return { ok: true, instance: held };
     }

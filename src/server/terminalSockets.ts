@@ -48,6 +48,8 @@ export interface TerminalSocketsOptions {
   authenticate: (req: IncomingMessage) => Session | null;
   /** A learner typed (an Input frame, not an ack or a resize): a lab pool counts it as activity. */
   onInput?: (learnerId: string) => void;
+  /** A socket of the learner is about to attach to a terminal (a lab pool thaws a paused instance first). */
+  onAttach?: (learnerId: string) => void | Promise<void>;
   heartbeatMs?: number;
 }
 
@@ -92,6 +94,7 @@ export class TerminalSockets {
       if (value) request[name] = value;
     }
     const size = clampSize(Number(q.get('cols') ?? DEFAULT_SIZE.cols), Number(q.get('rows') ?? DEFAULT_SIZE.rows));
+    await this.options.onAttach?.(sessionId);
     const prepared = await this.options.registry.prepare(sessionId, terminalId, request);
     if (socket.destroyed) return;
     if (!prepared.ok) {

@@ -23,6 +23,7 @@ export const POOL_FLAGS = [
   { flag: 'pool-lifetime', env: 'PATCHBAY_POOL_LIFETIME', key: 'maxLifetimeMs', kind: 'duration', help: `Replace a lab this long after it was assigned (default ${POOL_DEFAULTS.maxLifetimeMs / 3_600_000}h)` },
   { flag: 'pool-warm', env: 'PATCHBAY_POOL_WARM', key: 'warm', kind: 'count', help: `Ready spare labs kept started (default ${POOL_DEFAULTS.warm}; local mode: 1 until taken, then none)` },
   { flag: 'pool-max-instances', env: 'PATCHBAY_POOL_MAX_INSTANCES', key: 'maxInstances', kind: 'count', help: 'Lab instances at most; more learners wait in a queue (default from memory and cores)' },
+  { flag: 'pool-pause', env: 'PATCHBAY_POOL_PAUSE', key: 'pauseIdleMs', kind: 'duration', help: `Pause a learner's lab nobody uses (no terminal open) after this long; 0s never (default ${POOL_DEFAULTS.pauseIdleMs / 1000}s)` },
 ] as const satisfies readonly { flag: string; env: string; key: keyof PoolTunables; kind: 'duration' | 'count'; help: string }[];
 
 export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $PORT or ${DEFAULT_PORT})
@@ -104,6 +105,7 @@ export const GATEWAY_FLAGS = {
   'pool-lifetime': { type: 'string' },
   'pool-warm': { type: 'string' },
   'pool-max-instances': { type: 'string' },
+  'pool-pause': { type: 'string' },
 } as const;
 
 /** The pool tunables the flags (or their environment variables) ask for, checked. */
@@ -114,7 +116,7 @@ export function poolTunables(values: ParsedArgs<typeof GATEWAY_FLAGS>['values'],
     if (text === undefined || text === '') continue;
     if (f.kind === 'duration') {
       const ms = parseDuration(text);
-      if (ms === null || ms <= 0) return { ok: false, message: `--${f.flag}/${f.env} must be a duration like 30s, 5m or 2h, got ${text}` };
+      if (ms === null || ms < 0 || (ms === 0 && f.key !== 'pauseIdleMs')) return { ok: false, message: `--${f.flag}/${f.env} must be a duration like 30s, 5m or 2h, got ${text}` };
       tunables[f.key] = ms;
     } else {
       const min = f.key === 'warm' ? 0 : 1;
@@ -283,6 +285,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
       routes: [...instructor, ...(lab?.routes ?? []), ...(options.routes ?? [])],
       ...(lab?.learnerLab && { learnerLab: lab.learnerLab }),
       ...(lab?.onTerminalInput && { onTerminalInput: lab.onTerminalInput }),
+      ...(lab?.labs && { onTerminalAttach: (learner: string) => lab.labs!.use(learner) }),
       ...(lab?.status && { devStatus: lab.status }),
     });
   } catch (error) {
@@ -291,6 +294,8 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
     return 1;
   }
   lab?.bindTerminals?.((learner, code, ...args) => gateway.registry.endSession(learner, code, ...args));
+  // A learner with a terminal socket attached is using their instance: it is not paused.
+  lab?.labs?.setAttached((learner) => gateway.registry.entries().some((e) => e.sessionId === learner && e.session.attached));
   log(`Patchbay is serving on ${gateway.url}${gateway.mode === 'hosted' ? ` (hosted mode, public URL ${gateway.publicUrl})` : ''}`);
   extra.onListening?.(gateway.url);
   const kept = gateway.tokenFile ? ` (kept in ${gateway.tokenFile})` : '';

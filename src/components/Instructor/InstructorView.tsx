@@ -171,6 +171,7 @@ function LearnerRow({ learner: l, now, hasPool, onWatch, onAction }: LearnerRowP
             {l.instance.state === 'waiting' ? `waiting (#${l.instance.place ?? '?'})` : (l.instance.id ?? '')}
             <div className={styles.dim}>
               {l.instance.health ?? ''}
+              {l.instance.paused ? ' · paused' : ''}
               {l.instance.state === 'warned' && l.instance.reclaimAt ? ` · reclaimed in ${ago(l.instance.reclaimAt - now)}` : ''}
             </div>
           </>

@@ -275,6 +275,7 @@ function instanceOf(e: PoolEntry): LearnerInstance {
     health: e.health ?? null,
     ...(e.assignedAt !== undefined && { assignedAt: e.assignedAt }),
     ...(e.reclaimAt !== undefined && { reclaimAt: e.reclaimAt }),
+    ...(e.paused && { paused: true }),
   };
 }
 
