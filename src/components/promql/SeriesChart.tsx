@@ -15,6 +15,8 @@ export interface SeriesChartProps {
   data: AlignedSeries;
   /** Grafana-style legend template, e.g. `{{service}}`; default: the Prometheus series name. */
   legend?: string;
+  /** One name per series, given instead of `legend` (a dashboard panel names each query's series by its own legend). */
+  names?: readonly string[];
   /** Plot height in CSS pixels (the legend adds to it). */
   height?: number;
   /** Accessible name of the chart, e.g. "Your result". */
@@ -24,10 +26,10 @@ export interface SeriesChartProps {
 /** Before the container has a width (hidden tab, first paint): uPlot needs a positive size. */
 const FALLBACK_WIDTH = 400;
 
-export default function SeriesChart({ data, legend, height = DEFAULT_CHART_HEIGHT, label }: SeriesChartProps) {
+export default function SeriesChart({ data, legend, names: given, height = DEFAULT_CHART_HEIGHT, label }: SeriesChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const names = useMemo(() => formatLegends(legend, data.series.map((s) => s.labels)), [data, legend]);
+  const names = useMemo(() => (given && given.length === data.series.length ? [...given] : formatLegends(legend, data.series.map((s) => s.labels))), [data, legend, given]);
   // Identity of the series set: when it changes the chart is rebuilt (uPlot series are fixed at creation).
   const shape = names.join('\u0000');
 

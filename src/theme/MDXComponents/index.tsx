@@ -10,6 +10,7 @@ import Command from '../../components/Command/index.tsx';
 import Challenge from '../../components/Challenge/index.tsx';
 import ChallengeProgress from '../../components/Challenge/ChallengeProgress.tsx';
 import MetricsGraph from '../../components/MetricsGraph/index.tsx';
+import Dashboard from '../../components/Dashboard/index.tsx';
 import Task from '../../components/Task/index.tsx';
 import type { ReactNode } from 'react';
 
@@ -21,6 +22,7 @@ export default {
   Command,
   Challenge,
   MetricsGraph,
+  Dashboard,
   Task,
   // Every page ends with "Challenges on this page: n of m done"; it renders nothing on pages without one.
   wrapper: ({ children }: { children?: ReactNode }) => (
