@@ -47,12 +47,59 @@ const instant = z.union([z.number(), z.string(), z.date()]).transform((v, ctx) =
 const query = z.string().trim().min(1, 'expected a PromQL query');
 const hintId = z.enum(HINT_IDS, { errorMap: () => ({ message: `expected a hint id: ${HINT_IDS.join(', ')}` }) });
 
+/**
+ * A legend rule of a panel's reference query: the learner's legend must `contain` a text (a custom legend,
+ * case-insensitive), or show the value of a `label` (a custom `{{label}}`, or an auto or verbose legend
+ * that shows it), or tell the panel's series `apart` (no two series of the panel named alike). A list:
+ * any one of its rules.
+ */
+const legendRule = z.union([
+  strictObject({ contains: z.string().trim().min(1, 'expected the text the legend must contain') }),
+  strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name such as envoy_listener_address') }),
+  strictObject({ apart: z.literal(true) }),
+]);
+const legendRules = z.union([legendRule, z.array(legendRule).min(1)]).transform((r) => (Array.isArray(r) ? r : [r]));
+
+/** The panel's title: this text (case-insensitive, spaces trimmed), or `{ any: true }`: any non-empty title. */
+const titleRule = z.union([z.string().trim().min(1), strictObject({ any: z.literal(true) })]);
+
+/** A panel as an author writes one for mustPass/mustFail: queries A, B, … in order. */
+const panelAnswer = {
+  title: z.string().default(''),
+  queries: z.array(strictObject({
+    expr: z.string(),
+    legendMode: z.enum(['auto', 'verbose', 'custom']).optional().describe('Default: `custom` when `legendFormat` is given, else `auto`.'),
+    legendFormat: z.string().optional(),
+  }, { renamed: { query: 'expr', legend: 'legendFormat' } })).min(1).max(8),
+};
+
+const panelShape = {
+  title: titleRule.optional().describe('What the panel title must be; absent: not graded.'),
+  queries: z.array(strictObject({
+    about: z.string().trim().min(1, 'expected what this query shows, in words (shown to a learner whose panel lacks it)'),
+    reference: query,
+    legend: legendRules.optional(),
+    ignoreLabels: z.array(z.string()).default([]),
+    range: z.enum(['exact', 'at-least-4x-scrape'], { errorMap: () => ({ message: 'expected `exact` or `at-least-4x-scrape`' }) }).default('exact'),
+    mustPass: z.array(query).default([]),
+    mustFail: z.array(strictObject({ query, hint: hintId })).default([]),
+  }, { renamed: { query: 'reference', expr: 'reference', answer: 'reference' } })).min(1).max(4, 'expected at most 4 reference queries (each answer query is graded against each)'),
+  mustPass: z.array(strictObject(panelAnswer)).default([]),
+  mustFail: z.array(strictObject({
+    ...panelAnswer,
+    fails: z.enum(['query', 'title', 'legend']).describe('The part of the panel that must fail.'),
+    hint: hintId.optional().describe('With `fails: query`: the hint the failing query must get.'),
+  })).default([]),
+};
+
 const challengeShape = {
   id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "expected an id: lowercase letters, digits and '-', starting with a letter"),
   lesson: z.string().min(1).describe('The lesson (doc id) that asks it.'),
   title: z.string().min(1),
   prompt: z.string().min(1).describe('Markdown shown above the editor.'),
-  reference: query,
+  kind: z.enum(['query', 'panel']).default('query').describe('`panel`: graded on a panel of the learner\'s dashboard, described under `panel`.'),
+  reference: query.optional().describe('The query (kind `query`).'),
+  panel: strictObject(panelShape).optional().describe('The reference panel (kind `panel`).'),
   variables: z.record(z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name such as $service'), z.union([z.string(), z.number()]).transform(String)).default({}).describe("Extra variables beyond Grafana's, e.g. `$service: api`."),
   ignoreLabels: z.array(z.string()).default([]),
   range: z.enum(['exact', 'at-least-4x-scrape'], { errorMap: () => ({ message: 'expected `exact` or `at-least-4x-scrape`' }) }).default('exact'),
@@ -70,7 +117,28 @@ const challengeShape = {
 function checkQueries(written: unknown, report: (issue: WrittenIssue) => void): void {
   if (written === null || typeof written !== 'object') return;
   const c = written as Record<string, unknown>;
+  const panel = c.kind === 'panel';
+  if (panel && c.reference !== undefined) report({ path: ['reference'], message: 'a challenge of kind `panel` has its reference queries under `panel.queries`' });
+  if (!panel && c.reference === undefined) report(c.panel !== undefined ? { path: ['kind'], message: 'a challenge with `panel` is of `kind: panel`' } : { path: ['reference'], message: 'missing required key `reference`' });
+  if (!panel && c.panel !== undefined && c.reference !== undefined) report({ path: ['panel'], message: 'only a challenge of `kind: panel` has a `panel`' });
+  if (panel && c.panel === undefined) report({ path: [], message: 'missing required key `panel` (the reference panel of a challenge of kind `panel`)' });
+  if (panel) {
+    for (const key of ['mustPass', 'mustFail', 'needs', 'range', 'ignoreLabels'] as const) {
+      if (c[key] !== undefined) report({ path: [key], message: `a challenge of kind \`panel\` has \`${key}\` under \`panel\` (mustPass, mustFail) or under each of \`panel.queries\`` });
+    }
+  }
   const queries: [(string | number)[], unknown][] = [[['reference'], c.reference]];
+  const p = c.panel as Record<string, unknown> | null | undefined;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const field = (v: unknown, k: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined);
+  list(field(p, 'queries')).forEach((q, i) => {
+    queries.push([['panel', 'queries', i, 'reference'], field(q, 'reference')]);
+    list(field(q, 'mustPass')).forEach((m, j) => queries.push([['panel', 'queries', i, 'mustPass', j], m]));
+    list(field(q, 'mustFail')).forEach((f, j) => queries.push([['panel', 'queries', i, 'mustFail', j, 'query'], field(f, 'query')]));
+  });
+  for (const which of ['mustPass', 'mustFail'] as const) {
+    list(field(p, which)).forEach((a, i) => list(field(a, 'queries')).forEach((q, j) => queries.push([['panel', which, i, 'queries', j, 'expr'], field(q, 'expr')])));
+  }
   if (Array.isArray(c.mustPass)) c.mustPass.forEach((q, i) => queries.push([['mustPass', i], q]));
   if (Array.isArray(c.mustFail)) c.mustFail.forEach((f, i) => queries.push([['mustFail', i, 'query'], (f as { query?: unknown } | null)?.query]));
   queries.push([['needs', 'query'], (c.needs as { query?: unknown } | null | undefined)?.query]);
@@ -111,4 +179,7 @@ export const challengeSetSchema = strictObject(
 
 export type HintIdName = (typeof HINT_IDS)[number];
 export type ChallengeSpec = z.output<typeof challengeSchema>;
+export type PanelSpec = NonNullable<ChallengeSpec['panel']>;
+export type PanelQuerySpec = PanelSpec['queries'][number];
+export type LegendRule = NonNullable<PanelQuerySpec['legend']>[number];
 export type ChallengeSetSpec = z.output<typeof challengeSetSchema>;

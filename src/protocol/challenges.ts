@@ -76,6 +76,8 @@ export interface ChallengeListResponse {
 }
 
 export interface ChallengeDetail extends ChallengeSummary {
+  /** `panel`: graded on a panel of the learner's dashboard (./panelChallenges.ts); absent: one query. */
+  kind?: 'panel';
   /** Markdown. */
   prompt: string;
   /** Grafana-style variables the checker substitutes, e.g. `{ "$__rate_interval": "1m" }`. */
@@ -131,6 +133,11 @@ export type HintId =
 export interface Hint {
   id: HintId;
   message: string;
+  /**
+   * The part of the answer the hint is about (a selector, a function call, an aggregation, a range), as
+   * offsets [from, to) into CheckResponse.normalizedQuery; the explain view highlights the node holding it.
+   */
+  span?: { from: number; to: number };
 }
 
 /** A bounded result for graphs: timestamps shared by all series (uPlot's layout). */
