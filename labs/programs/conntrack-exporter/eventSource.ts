@@ -79,7 +79,7 @@ export class EventSource {
       return true;
     };
     // Drain every eventReadIntervalMs while lines come; after an empty read, wait twice as long,
-    // up to eventReadIdleMs, so a table at rest costs ten reads a second (one per eventReadIdleMs).
+    // up to eventReadIdleMs, so a table at rest costs two reads a second (one per eventReadIdleMs).
     let wait: number = Tunables.eventReadIntervalMs;
     let timer: NodeJS.Timeout;
     const tick = () => {
