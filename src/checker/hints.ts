@@ -33,8 +33,8 @@ export function isCounterName(metric: string): boolean {
 
 export function hintsFor(input: HintInput): Hint[] {
   const hints: Hint[] = [];
-  const add = (id: HintId, message: string) => {
-    if (!hints.some((h) => h.id === id && h.message === message)) hints.push({ id, message });
+  const add: Add = (id, message, span) => {
+    if (!hints.some((h) => h.id === id && h.message === message)) hints.push({ id, message, ...(span && { span: { from: span.from, to: span.to } }) });
   };
   rangeHints(input, add);
   if (input.passed) return hints.filter((h) => h.id === 'range-fragile');
@@ -48,8 +48,8 @@ export function hintsFor(input: HintInput): Hint[] {
     if (sel.metric === null || isRefMetric(sel.metric)) continue;
     if (known && !known.has(sel.metric)) {
       const guess = closestName(sel.metric, known);
-      add('wrong-metric', `There is no metric \`${sel.metric}\` in this lab's Prometheus${guess ? `; did you mean \`${guess}\`?` : '.'}`);
-    } else add('wrong-metric', `\`${sel.metric}\` is not the metric this question is about.`);
+      add('wrong-metric', `There is no metric \`${sel.metric}\` in this lab's Prometheus${guess ? `; did you mean \`${guess}\`?` : '.'}`, sel);
+    } else add('wrong-metric', `\`${sel.metric}\` is not the metric this question is about.`, sel);
   }
   if (refMetrics.size > 0 && input.answer.selectors.length > 0 && !input.answer.selectors.some((s) => s.metric !== null && isRefMetric(s.metric)) && hints.every((h) => h.id !== 'wrong-metric')) {
     add('wrong-metric', 'Your query does not use the metric this question is about.');
@@ -79,7 +79,8 @@ export function hintsFor(input: HintInput): Hint[] {
   return hints;
 }
 
-type Add = (id: HintId, message: string) => void;
+/** `span`: the part of the answer (offsets in its normalised text) the hint is about, for the explain view. */
+type Add = (id: HintId, message: string, span?: { from: number; to: number }) => void;
 
 /** A series key as a reader knows it: `{}` is the one series an aggregation without grouping returns. */
 function seriesText(key: string): string {
@@ -113,14 +114,14 @@ function rangeHints(input: HintInput, add: Add): void {
   const scrape = input.scrapeSeconds;
   const fmt = formatDuration;
   for (const r of input.answer.ranges) {
-    if (r.seconds < 2 * scrape) add('range-too-short', `The range [${fmt(r.seconds)}] is shorter than twice the scrape interval (${fmt(scrape)}): it rarely holds two samples, so rate() returns nothing.`);
-    else if (r.seconds < 4 * scrape) add('range-fragile', `The range [${fmt(r.seconds)}] is under four scrape intervals (${fmt(4 * scrape)}): one missed scrape and the graph has gaps. $__rate_interval avoids that.`);
+    if (r.seconds < 2 * scrape) add('range-too-short', `The range [${fmt(r.seconds)}] is shorter than twice the scrape interval (${fmt(scrape)}): it rarely holds two samples, so rate() returns nothing.`, r);
+    else if (r.seconds < 4 * scrape) add('range-fragile', `The range [${fmt(r.seconds)}] is under four scrape intervals (${fmt(4 * scrape)}): one missed scrape and the graph has gaps. $__rate_interval avoids that.`, r);
   }
   if (!input.passed && input.rangePolicy === 'exact') {
     const want = new Set(input.reference.ranges.map((r) => r.seconds));
     const have = new Set(input.answer.ranges.map((r) => r.seconds));
     const wrong = [...have].filter((s) => !want.has(s) && s >= 2 * scrape);
-    if (wrong.length && want.size) add('range-different', `The range [${wrong.map(fmt).join('], [')}] is not the one the question asks for.`);
+    if (wrong.length && want.size) add('range-different', `The range [${wrong.map(fmt).join('], [')}] is not the one the question asks for.`, input.answer.ranges.find((r) => r.seconds === wrong[0]));
   }
 }
 
@@ -136,11 +137,11 @@ function labelHints(ref: Selector, sel: Selector, add: Add): void {
   for (const m of ref.matchers) {
     if (m.name === '__name__') continue;
     const mine = sel.matchers.filter((x) => x.name === m.name);
-    if (mine.length === 0) add('label-filter', `Your selector for \`${metric}\` has no filter on \`${m.name}\`, so it also picks up series the question does not ask about.`);
-    else if (!mine.some((x) => x.op === m.op && x.value === m.value)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` is not the one the question needs; check its value.`);
+    if (mine.length === 0) add('label-filter', `Your selector for \`${metric}\` has no filter on \`${m.name}\`, so it also picks up series the question does not ask about.`, sel);
+    else if (!mine.some((x) => x.op === m.op && x.value === m.value)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` is not the one the question needs; check its value.`, mine[0]);
   }
   for (const m of sel.matchers) {
-    if (m.name !== '__name__' && !ref.matchers.some((x) => x.name === m.name)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` narrows the result in a way the question does not ask for.`);
+    if (m.name !== '__name__' && !ref.matchers.some((x) => x.name === m.name)) add('label-filter', `The filter on \`${m.name}\` in \`${metric}\` narrows the result in a way the question does not ask for.`, m);
   }
 }
 
@@ -184,12 +185,12 @@ function labelDifferenceHint(d: LabelDifference, answer: QueryFacts, add: Add): 
   const grouping = (a: QueryFacts['aggregations'][number]) => `${a.op} ${a.modifier} (${a.labels.join(', ')})`;
   if (d.kind === 'answer-only') {
     const keeps = answer.aggregations.find((a) => (a.modifier === 'by' && a.labels.includes(d.label)) || (a.modifier === 'without' && !a.labels.includes(d.label)));
-    if (keeps) add('aggregation', `Your \`${grouping(keeps)}\` keeps the label ${l}, which the expected series do not have: ${keeps.modifier === 'by' ? 'leave it out of by' : 'add it to without'}.`);
+    if (keeps) add('aggregation', `Your \`${grouping(keeps)}\` keeps the label ${l}, which the expected series do not have: ${keeps.modifier === 'by' ? 'leave it out of by' : 'add it to without'}.`, keeps);
     else add('aggregation', `Your series keep the label ${l}, which the expected series do not have: the question aggregates it away.`);
     return;
   }
   const drops = answer.aggregations.find((a) => a.modifier === null || (a.modifier === 'by' && !a.labels.includes(d.label)) || (a.modifier === 'without' && a.labels.includes(d.label)));
-  if (drops) add('aggregation', `Your \`${drops.modifier ? grouping(drops) : drops.op}\` drops the label ${l}, which the expected series keep: keep it.`);
+  if (drops) add('aggregation', `Your \`${drops.modifier ? grouping(drops) : drops.op}\` drops the label ${l}, which the expected series keep: keep it.`, drops);
   else add('missing-series', `Your series lack the label ${l}, which the expected series keep.`);
 }
 
@@ -198,16 +199,18 @@ function aggregationHints(input: HintInput, add: Add): void {
   const ref = input.reference.aggregations.map(describe);
   const ans = input.answer.aggregations.map(describe);
   if (ref.join('|') === ans.join('|')) return;
+  // The first aggregation of the answer that differs from the reference's, for the explain view.
+  const at = input.answer.aggregations.find((_, i) => ans[i] !== ref[i]);
   const refOps = input.reference.aggregations.map((a) => a.op).join('|');
   const ansOps = input.answer.aggregations.map((a) => a.op).join('|');
   if (ans.length < ref.length && ans.length > 0) {
-    add('aggregation', `The question combines ${ref.length} aggregated parts; your query computes ${ans.length}. Part of the calculation is missing.`);
+    add('aggregation', `The question combines ${ref.length} aggregated parts; your query computes ${ans.length}. Part of the calculation is missing.`, at);
   } else if (ans.length > ref.length || refOps !== ansOps) {
-    add('aggregation', ans.length === 0 ? 'The question asks for an aggregated result; your query keeps every series apart.' : `The aggregation \`${ans.join(', ')}\` does not fit what the question asks for.`);
+    add('aggregation', ans.length === 0 ? 'The question asks for an aggregated result; your query keeps every series apart.' : `The aggregation \`${ans.join(', ')}\` does not fit what the question asks for.`, at);
   } else {
     const got = input.answerResult?.length ?? 0;
     const want = input.expectedResult?.length ?? 0;
-    add('aggregation', got < want ? 'Your aggregation merges series that the question wants kept apart: check the labels in by/without.' : 'Your aggregation keeps labels the question wants merged: check by/without.');
+    add('aggregation', got < want ? 'Your aggregation merges series that the question wants kept apart: check the labels in by/without.' : 'Your aggregation keeps labels the question wants merged: check by/without.', at);
   }
 }
 
@@ -215,20 +218,24 @@ function counterHints(input: HintInput, add: Add): void {
   for (const sel of input.answer.selectors) {
     if (sel.metric === null || !isCounterName(sel.metric)) continue;
     const wrapped = input.answer.functions.some((f) => COUNTER_FUNCTIONS.has(f.name) && f.callFrom <= sel.from && sel.to <= f.callTo);
-    if (!wrapped) add('counter-without-rate', `\`${sel.metric}\` is a counter: it only ever grows, so its raw value means little. Wrap it in rate() to get a per-second rate.`);
+    if (!wrapped) add('counter-without-rate', `\`${sel.metric}\` is a counter: it only ever grows, so its raw value means little. Wrap it in rate() to get a per-second rate.`, sel);
   }
 }
 
 function functionHints(input: HintInput, add: Add): void {
   const ref = new Set(input.reference.functions.map((f) => f.name));
   const ans = new Set(input.answer.functions.map((f) => f.name));
+  const call = (name: string) => {
+    const f = input.answer.functions.find((x) => x.name === name);
+    return f && { from: f.callFrom, to: f.callTo };
+  };
   if (ans.has('irate') && ref.has('rate') && !ref.has('irate')) {
-    add('irate-instead-of-rate', 'irate() looks only at the last two samples of the range; the question asks for rate(), the average over the whole range.');
+    add('irate-instead-of-rate', 'irate() looks only at the last two samples of the range; the question asks for rate(), the average over the whole range.', call('irate'));
   }
   if (ans.has('increase') && ref.has('rate') && !ref.has('increase')) {
-    add('different-function', 'increase() gives the total over the range; the question asks for a per-second rate (increase divided by the range in seconds is the same as rate).');
+    add('different-function', 'increase() gives the total over the range; the question asks for a per-second rate (increase divided by the range in seconds is the same as rate).', call('increase'));
   }
   for (const name of ans) {
-    if (!ref.has(name) && name !== 'irate' && name !== 'increase') add('different-function', `The question does not call for ${name}().`);
+    if (!ref.has(name) && name !== 'irate' && name !== 'increase') add('different-function', `The question does not call for ${name}().`, call(name));
   }
 }
