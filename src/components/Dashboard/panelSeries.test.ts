@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { panelSeries } from './panelSeries.ts';
 import { addPanel, addQuery, nextRefId, removeQuery, updateQuery } from './dashboardEdits.ts';
-import { DashboardLimits } from '../../protocol/dashboard.ts';
+import { DashboardLimits, type Dashboard } from '../../protocol/dashboard.ts';
 
 describe('panelSeries', () => {
   it("puts every query's series on one time axis, each named by its own query's legend", () => {
@@ -42,7 +42,7 @@ describe('dashboard edits', () => {
   });
 
   it('stays within the limits', () => {
-    let d = { version: 0, panels: [] };
+    let d: Dashboard = { version: 0, panels: [] };
     for (let i = 0; i < DashboardLimits.MAX_PANELS + 2; i++) d = addPanel(d);
     expect(d.panels).toHaveLength(DashboardLimits.MAX_PANELS);
     expect(new Set(d.panels.map((p) => p.id)).size).toBe(DashboardLimits.MAX_PANELS);
