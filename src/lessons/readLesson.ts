@@ -37,6 +37,7 @@ export const LessonComponents = {
   challenge: 'Challenge',
   graph: 'MetricsGraph',
   task: 'Task',
+  webTab: 'WebTab',
 } as const;
 
 /** The processor is stateless once frozen; build it once. */

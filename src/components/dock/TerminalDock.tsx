@@ -1,5 +1,6 @@
 /**
- * The dock: a bar fixed to the bottom of every page with a tab per declared terminal. Mounted once in
+ * The dock: a bar fixed to the bottom of every page with a tab per declared terminal, and one per web
+ * tab the learner opened (`<WebTab>`: a lab service's page, WebPane.tsx). Mounted once in
  * src/theme/Root (inside BrowserOnly), so its terminals and sockets survive moving between lessons.
  */
 import { Fragment, Suspense, lazy, useCallback, useEffect, type PointerEvent as ReactPointerEvent } from 'react';
@@ -13,6 +14,7 @@ import {
   type ConnectionState,
 } from './dockStore.ts';
 import styles from './TerminalDock.module.css';
+import WebPane from './WebPane.tsx';
 
 const XtermPane = lazy(() => import('./XtermPane.tsx'));
 
@@ -42,8 +44,8 @@ function clampHeight(height: number): number {
 
 export default function TerminalDock() {
   const state = useDockState();
-  const { terminals, activeId, minimized, fullscreen, height, status } = state;
-  const visible = terminals.length > 0;
+  const { terminals, webTabs, activeId, minimized, fullscreen, height, status } = state;
+  const visible = terminals.length > 0 || webTabs.length > 0;
 
   // Keep the end of the lesson reachable above the dock: a spacer at the end of the page's flow
   // (body padding does not work: Docusaurus gives body a fixed height), and scroll padding so anchors,
@@ -139,6 +141,25 @@ export default function TerminalDock() {
                 </Fragment>
               );
             })}
+            {webTabs.map((w) => (
+              <Fragment key={w.id}>
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={w.id === activeId}
+                  className={clsx(styles.tab, w.id === activeId && styles.activeTab)}
+                  onClick={() => dockStore.activate(w.id)}
+                  title={w.url}
+                  data-web-tab={w.service}
+                >
+                  <span aria-hidden>◫</span>
+                  {w.title}
+                </button>
+                <button type="button" className={styles.restart} onClick={() => dockStore.closeWeb(w.id)} aria-label={`Close ${w.title}`} title="Close this tab">
+                  ×
+                </button>
+              </Fragment>
+            ))}
           </div>
           <div className={styles.actions}>
             <LabStatus compact />
@@ -170,6 +191,11 @@ export default function TerminalDock() {
               </div>
             ))}
           </Suspense>
+          {webTabs.map((w) => (
+            <div key={w.id} className={styles.pane} style={{ display: w.id === activeId ? 'block' : 'none' }} role="tabpanel">
+              <WebPane tab={w} generation={state.generation[w.id] ?? 0} />
+            </div>
+          ))}
         </div>
       </div>
     </>

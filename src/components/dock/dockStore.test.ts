@@ -204,3 +204,30 @@ describe('DockStore.run', () => {
     expect(store.getState().blocks[key]).toEqual({ kind: 'ended', outcome: o });
   });
 });
+
+describe('DockStore web tabs', () => {
+  it('opens a web tab beside the terminals, brings it forward, reloads it and closes it', () => {
+    const store = new DockStore();
+    store.declare({ id: 'tools', target: 'tools', name: 'Tools' });
+    store.setMinimized(true);
+    store.openWeb({ service: 'prometheus', title: 'Prometheus', url: '/lab-web/prometheus/classic/targets' });
+    let s = store.getState();
+    expect(s.webTabs).toEqual([{ id: 'web:prometheus', service: 'prometheus', title: 'Prometheus', url: '/lab-web/prometheus/classic/targets' }]);
+    expect(s).toMatchObject({ activeId: 'web:prometheus', minimized: false });
+    expect(s.generation['web:prometheus']).toBeUndefined();
+    // Activating a terminal and back; opening it again at the same place loads it again.
+    store.activate('tools');
+    store.activate('web:prometheus');
+    expect(store.getState().activeId).toBe('web:prometheus');
+    store.openWeb({ service: 'prometheus', title: 'Prometheus', url: '/lab-web/prometheus/classic/targets' });
+    store.reloadWeb('web:prometheus');
+    expect(store.getState().generation['web:prometheus']).toBe(2);
+    // At another place: the same tab, now there.
+    store.openWeb({ service: 'prometheus', title: 'Prometheus', url: '/lab-web/prometheus/classic/graph' });
+    expect(store.getState().webTabs.map((t) => t.url)).toEqual(['/lab-web/prometheus/classic/graph']);
+    store.closeWeb('web:prometheus');
+    s = store.getState();
+    expect(s.webTabs).toEqual([]);
+    expect(s.activeId).toBe('tools');
+  });
+});

@@ -17,6 +17,21 @@ export interface TerminalSpec {
   user?: string;
 }
 
+/** A web tab: one of the lab's HTTP services (lab.yaml `web:`) in a frame, beside the terminals. */
+export interface WebTabSpec {
+  /** The tab's id in the dock (`web:<service>`), never a terminal's. */
+  id: string;
+  service: string;
+  title: string;
+  /** What the frame opens: `/lab-web/<service>…` on the gateway (protocol/webTabs.ts). */
+  url: string;
+}
+
+/** The dock id of a service's web tab. */
+export function webTabId(service: string): string {
+  return `web:${service}`;
+}
+
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'connected'; host: string; resumed: boolean }
@@ -62,6 +77,8 @@ export type BlockState = { kind: 'running' } | { kind: 'ended'; outcome: RunOutc
 
 export interface DockState {
   terminals: readonly TerminalSpec[];
+  /** Web tabs opened by the learner (`<WebTab>`), after the terminals; `activeId` may name one. */
+  webTabs: readonly WebTabSpec[];
   activeId: string | null;
   minimized: boolean;
   fullscreen: boolean;
@@ -70,7 +87,7 @@ export interface DockState {
   status: Readonly<Record<string, ConnectionState>>;
   /** Bumped on each activation; the active pane takes keyboard focus when it changes. */
   focusSeq: number;
-  /** Bumped by restart(): a new view and socket for a terminal whose shell ended or was refused. */
+  /** Bumped by restart(), and by reloadWeb() for a web tab: a new view (a new socket, or the page loaded again). */
   generation: Readonly<Record<string, number>>;
   /**
    * Per terminal: whether its shell's prompts are followed by their marks (run buttons then wait for
@@ -103,6 +120,7 @@ type Listener = () => void;
 export class DockStore {
   private state: DockState = {
     terminals: [],
+    webTabs: [],
     activeId: null,
     minimized: false,
     fullscreen: false,
@@ -146,6 +164,30 @@ export class DockStore {
     return this.state.terminals.some((t) => t.id === id);
   }
 
+  /** Opens (or brings forward, at `url`) the web tab of a lab service, unfolding the dock. */
+  openWeb(spec: Omit<WebTabSpec, 'id'>): void {
+    const id = webTabId(spec.service);
+    const tab: WebTabSpec = { id, ...spec };
+    const existing = this.state.webTabs.find((t) => t.id === id);
+    const webTabs = !existing ? [...this.state.webTabs, tab] : existing.url === tab.url && existing.title === tab.title ? this.state.webTabs : this.state.webTabs.map((t) => (t.id === id ? tab : t));
+    // Asked for again at the same place: load it again (the learner wants what it shows now).
+    const generation = existing && existing.url === tab.url ? { ...this.state.generation, [id]: (this.state.generation[id] ?? 0) + 1 } : this.state.generation;
+    this.set({ webTabs, generation, activeId: id, minimized: false, focusSeq: this.state.focusSeq + 1 });
+  }
+
+  /** Loads a web tab's page again. */
+  reloadWeb(id: string): void {
+    if (this.state.webTabs.some((t) => t.id === id)) this.set({ generation: { ...this.state.generation, [id]: (this.state.generation[id] ?? 0) + 1 } });
+  }
+
+  /** Closes a web tab; the first terminal (or the next web tab) comes forward if it was in front. */
+  closeWeb(id: string): void {
+    const webTabs = this.state.webTabs.filter((t) => t.id !== id);
+    if (webTabs.length === this.state.webTabs.length) return;
+    const activeId = this.state.activeId !== id ? this.state.activeId : (this.state.terminals[0]?.id ?? webTabs[0]?.id ?? null);
+    this.set({ webTabs, activeId });
+  }
+
   setMinimized(minimized: boolean): void {
     if (minimized !== this.state.minimized) this.set({ minimized, fullscreen: minimized ? false : this.state.fullscreen });
   }
@@ -159,7 +201,7 @@ export class DockStore {
   }
 
   activate(id: string): void {
-    if (!this.has(id)) return;
+    if (!this.has(id) && !this.state.webTabs.some((t) => t.id === id)) return;
     this.set({ activeId: id, minimized: false, focusSeq: this.state.focusSeq + 1 });
   }
 

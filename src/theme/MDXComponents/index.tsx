@@ -12,6 +12,7 @@ import ChallengeProgress from '../../components/Challenge/ChallengeProgress.tsx'
 import MetricsGraph from '../../components/MetricsGraph/index.tsx';
 import Dashboard from '../../components/Dashboard/index.tsx';
 import Task from '../../components/Task/index.tsx';
+import WebTab from '../../components/WebTab/index.tsx';
 import type { ReactNode } from 'react';
 
 export default {
@@ -24,6 +25,7 @@ export default {
   MetricsGraph,
   Dashboard,
   Task,
+  WebTab,
   // Every page ends with "Challenges on this page: n of m done"; it renders nothing on pages without one.
   wrapper: ({ children }: { children?: ReactNode }) => (
     <>
