@@ -117,6 +117,9 @@ export const ErrorRegistry = {
     PB_PAYLOAD_TOO_LARGE: { status: 413, error: 'Payload Too Large', retry: false, message: 'Request body is larger than %s bytes' },
     PB_UNKNOWN_CHALLENGE: { status: 404, error: 'Not Found', retry: false, message: 'No challenge %s in this lab' },
     PB_REVEAL_LOCKED: { status: 409, error: 'Conflict', retry: false, message: 'Try challenge %s at least once before asking for its answer' },
+    PB_UNKNOWN_TASK: { status: 404, error: 'Not Found', retry: false, message: 'No task %s in this lab' },
+    PB_TASK_REVEAL_LOCKED: { status: 409, error: 'Conflict', retry: false, message: 'Check task %s at least once before asking for its solution' },
+    PB_DASHBOARD_STALE: { status: 409, error: 'Conflict', retry: false, message: 'Dashboard %s was saved meanwhile (version %s, yours was made from %s): reload to see it' },
     PB_TOO_MANY_CHECKS: { status: 429, error: 'Too Many Requests', retry: true, message: 'This session already has %s checks running; wait for their answers' },
     PB_LAB_NOT_READY: { status: 503, error: 'Service Unavailable', retry: true, message: 'The lab is %s' },
     /** Every lab instance is taken: the learner waits in the queue (GET /api/lab says the place and estimate). */
@@ -127,6 +130,8 @@ export const ErrorRegistry = {
      */
     PB_LAB_RECLAIMED: { status: 409, error: 'Conflict', retry: true, message: 'Your lab was reclaimed %s; open a terminal or start your lab again for a fresh one' },
     PB_UPSTREAM: { status: 502, error: 'Bad Gateway', retry: true, message: '%s' },
+    /** `/lab-web/<id>/…` names no `web:` service of the lab (lab.yaml). */
+    PB_UNKNOWN_WEB_SERVICE: { status: 404, error: 'Not Found', retry: false, message: 'No web service %s in this lab (it has: %s)' },
     PB_INTERNAL: { status: 500, error: 'Internal Server Error', retry: false, message: '%s' },
   },
   close: closes,
