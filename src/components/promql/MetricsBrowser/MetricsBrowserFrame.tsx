@@ -1,5 +1,7 @@
 /**
  * The PromQL editor with its "Metrics" button beside it and, once pressed, the metrics browser below it.
+ * The button comes first, at the editor's left as in Grafana's query editor, so Tab from the editor still
+ * goes on to what follows it (a challenge's Check).
  * PromQLEditor wraps its CodeMirror host in this and passes how to insert text at its cursor, so every
  * editor (a challenge's, a dashboard query's) gets the browser.
  */
@@ -21,7 +23,6 @@ export default function MetricsBrowserFrame({ children, onInsert }: MetricsBrows
   return (
     <div className={styles.frame}>
       <div className={styles.row}>
-        <div className={styles.editorCell}>{children}</div>
         <button
           ref={button}
           type="button"
@@ -33,6 +34,7 @@ export default function MetricsBrowserFrame({ children, onInsert }: MetricsBrows
         >
           Metrics
         </button>
+        <div className={styles.editorCell}>{children}</div>
       </div>
       {open && (
         <MetricsBrowser
