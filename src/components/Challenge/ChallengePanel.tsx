@@ -16,6 +16,8 @@ import {
 import { browserError } from '../../protocol/errors.ts';
 import { callApi, type ClientError } from '../api/apiClient.ts';
 import PromQLEditor from '../promql/PromQLEditor.tsx';
+import ExplainView from '../promql/Explain/ExplainView.tsx';
+import type { QuerySpan } from '../../protocol/explain.ts';
 import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
 import { loadDraft, saveDraft } from './draftStore.ts';
@@ -40,6 +42,10 @@ export default function ChallengePanel({ id }: { id: string }) {
   /** Bumped when "Show answer" reveals the reference, which then takes the keyboard focus. */
   const [revealed, setRevealed] = useState(0);
   const referenceBox = useRef<HTMLDivElement>(null);
+  /** The explain view: the query it explains (a press of Explain, or a hint's link, bumps the revision). */
+  const [explain, setExplain] = useState<{ query: string; revision: number } | undefined>();
+  const [focusSpan, setFocusSpan] = useState<{ span: QuerySpan; revision: number } | undefined>();
+  const checkedQuery = useRef<string | undefined>(undefined);
   const store = useChallengeStore();
   const base = useId().replace(/:/g, '');
   const ids = { title: `${base}-title`, label: `${base}-label`, help: `${base}-help`, verdict: `${base}-verdict` };
@@ -64,6 +70,7 @@ export default function ChallengePanel({ id }: { id: string }) {
       return;
     }
     setChecking(true);
+    checkedQuery.current = q;
     const r = await callApi<CheckResponse>(checkPath(id), { method: 'POST', body: { query: q } });
     setChecking(false);
     setOutcome(r.ok ? { kind: 'checked', response: r.value } : { kind: 'failed', error: r.error });
@@ -85,6 +92,22 @@ export default function ChallengePanel({ id }: { id: string }) {
   useEffect(() => {
     if (revealed) referenceBox.current?.focus();
   }, [revealed]);
+
+  const explainNow = useCallback((q: string = query.current) => {
+    if (q.trim() !== '') setExplain((e) => ({ query: q, revision: (e?.revision ?? 0) + 1 }));
+  }, []);
+  const checked = outcome?.kind === 'checked' ? outcome.response : undefined;
+  // The last check's hints point into the explained tree only when it checked the query explained.
+  const pointers = useMemo(() => (checked && explain && checkedQuery.current === explain.query ? { normalizedQuery: checked.normalizedQuery, hints: checked.hints } : undefined), [checked, explain]);
+  const showHint = useCallback(
+    (span: QuerySpan) => {
+      const q = checkedQuery.current;
+      if (q === undefined) return;
+      if (explain?.query !== q) explainNow(q);
+      setFocusSpan((f) => ({ span, revision: (f?.revision ?? 0) + 1 }));
+    },
+    [explain, explainNow],
+  );
 
   const promptHtml = useMemo(() => (detail.state === 'ready' ? micromark(detail.value.prompt) : ''), [detail]);
 
@@ -146,6 +169,9 @@ export default function ChallengePanel({ id }: { id: string }) {
         <button type="button" className="button button--primary" onClick={() => void check()} aria-disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check'}
         </button>
+        <button type="button" className="button button--secondary" onClick={() => explainNow()} data-testid="explain-button">
+          Explain
+        </button>
         {revealable && !passed && reference === undefined && (
           <button type="button" className="button button--secondary" onClick={() => void reveal()}>
             Show answer
@@ -153,8 +179,9 @@ export default function ChallengePanel({ id }: { id: string }) {
         )}
       </div>
       <div id={ids.verdict} role="status" aria-live="polite" aria-atomic="true" className={styles.verdictRegion}>
-        {checking ? null : outcome && <Verdict outcome={outcome} />}
+        {checking ? null : outcome && <Verdict outcome={outcome} onShowHint={showHint} />}
       </div>
+      {explain && <ExplainView request={{ query: explain.query, challenge: id, revision: explain.revision }} check={pointers} focusSpan={focusSpan} onClose={() => setExplain(undefined)} />}
       {revealError && <p role="alert" className={styles.unavailable}>{revealError}</p>}
       {reference !== undefined && (
         <div className={styles.reference} data-testid="challenge-reference" ref={referenceBox} tabIndex={-1}>

@@ -5,9 +5,13 @@
 import { ErrorRegistry } from '../../protocol/errors.ts';
 import type { Outcome } from './ChallengePanel.tsx';
 import Message from '../promql/Message.tsx';
+import type { QuerySpan } from '../../protocol/explain.ts';
 import styles from './styles.module.css';
 
-export default function Verdict({ outcome }: { outcome: Outcome }) {
+/** `onShowHint`: a hint about one part of the answer links to that part in the explain view. */
+type ShowHint = (span: QuerySpan) => void;
+
+export default function Verdict({ outcome, onShowHint }: { outcome: Outcome; onShowHint?: ShowHint }) {
   if (outcome.kind === 'failed') {
     return (
       <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error">
@@ -25,7 +29,7 @@ export default function Verdict({ outcome }: { outcome: Outcome }) {
             {r.error.caret}
           </pre>
         )}
-        <Hints r={r} />
+        <Hints r={r} onShowHint={onShowHint} />
       </div>
     );
   }
@@ -35,18 +39,26 @@ export default function Verdict({ outcome }: { outcome: Outcome }) {
       {r.passed
         ? 'Your query gives the same result as the reference.'
         : 'Your query gives a different result from the expected one.'}
-      <Hints r={r} />
+      <Hints r={r} onShowHint={onShowHint} />
     </div>
   );
 }
 
-function Hints({ r }: { r: Extract<Outcome, { kind: 'checked' }>['response'] }) {
+function Hints({ r, onShowHint }: { r: Extract<Outcome, { kind: 'checked' }>['response']; onShowHint?: ShowHint | undefined }) {
   if (r.hints.length === 0) return null;
   return (
     <ul className={styles.hints} aria-label="Hints">
       {r.hints.map((h) => (
         <li key={h.id + h.message} data-hint={h.id}>
           <Message text={h.message} />
+          {h.span && onShowHint && (
+            <>
+              {' '}
+              <button type="button" className="button button--sm button--link" onClick={() => onShowHint(h.span!)} data-testid="hint-explain">
+                Show in Explain
+              </button>
+            </>
+          )}
         </li>
       ))}
     </ul>
