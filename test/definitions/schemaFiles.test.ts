@@ -14,6 +14,7 @@ import type { JsonSchema } from '../../src/definitions/jsonSchema.ts';
 const DEFINITION_FILES = [
   { file: 'labs/connections/lab.yaml', schema: 'schemas/lab.schema.json' },
   { file: 'labs/connections/challenges.yaml', schema: 'schemas/challenges.schema.json' },
+  { file: 'labs/connections/tasks.yaml', schema: 'schemas/tasks.schema.json' },
 ];
 
 /** Where `value` does not fit `schema`, as `path: problem` lines (types, keys, required keys, enums, patterns). */

@@ -17,7 +17,8 @@ with file:line:column (any error stops the run before a lab starts), brings up a
 every run-command into a real terminal of its host in order (a non-zero exit of any pipeline stage
 fails unless the lesson marks it with expectExit/expectFail/allowPipeFailure; after each block it
 types at the prompt and requires the keys to show), asserts every challenge (reference passes; the
-data holds what it needs; empty, wrong, must-fail answers and generated mutants fail), and checks
+data holds what it needs; empty, wrong, must-fail answers and generated mutants fail), runs every
+task's check before its solution (must fail) and after it (must hold), and checks
 every graph shows data as the page requests it. Exits 1 on any failure or lesson not run.
 
 LESSON is a path, a directory, or a lesson's file name or id (e.g. 01-connection-metrics or
