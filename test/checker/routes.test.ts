@@ -68,7 +68,7 @@ describe('challenge API', () => {
     expect(status).toBe(200);
     expect(body.lab).toBe('connections');
     expect(body.scrapeIntervalSeconds).toBe(lab.set.scrapeInterval);
-    expect(body.challenges.length).toBe(lab.set.challenges.length);
+    expect(body.challenges.length).toBe(lab.set.ids.length);
     expect(body.challenges[0]).toMatchObject({ id: 'api-active-connections', lesson: 'connection-metrics', passed: false });
   });
 
