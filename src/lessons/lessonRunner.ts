@@ -11,6 +11,8 @@ import { graphRequest, resolveGraphSettings } from '../protocol/graphQuery.ts';
 import type { LabContext } from './labContext.ts';
 import { LessonTerminal, LessonTerminalDefaults } from './lessonTerminal.ts';
 import { assertChallenge } from './challengeAssertions.ts';
+import { assertPanelChallenge } from './panelAssertions.ts';
+import type { DefinitionPath } from '../definitions/yamlSource.ts';
 import { assertTask } from './taskAssertions.ts';
 import { judge } from './commandVerdict.ts';
 import { waitForData } from './waitForData.ts';
@@ -162,13 +164,15 @@ export class LessonRunner {
     const t0 = performance.now();
     const label = `challenge ${id}`;
     const challenge = this.ctx.challenges.byId.get(id);
-    if (!challenge) return { status: 'fail', label, ...(at && { at }), reasons: ['not defined by the lab'], durationMs: 0 };
+    const panel = this.ctx.challenges.panelById.get(id);
+    if (!challenge && !panel) return { status: 'fail', label, ...(at && { at }), reasons: ['not defined by the lab'], durationMs: 0 };
     if (!this.prometheus) return { status: 'fail', label, ...(at && { at }), reasons: ['the lab has no Prometheus to check against'], durationMs: 0 };
     const history = await this.ensureHistory();
     if (!history.ok) return { status: 'fail', label, ...(at && { at }), reasons: [history.message], durationMs: performance.now() - t0 };
     await this.windowCoversCommands();
     const target: CheckTarget = { prometheus: this.prometheus, window: liveWindow(this.ctx.challenges), scrapeSeconds: this.ctx.challenges.scrapeInterval };
-    const checks = await assertChallenge(challenge, target, metricNames, (path) => this.ctx.challenges.positionOf(id, path));
+    const positions = (path: DefinitionPath) => this.ctx.challenges.positionOf(id, path);
+    const checks = panel ? await assertPanelChallenge(panel, target, metricNames, positions) : await assertChallenge(challenge!, target, metricNames, positions);
     const ok = checks.every((c) => c.ok);
     return { status: ok ? 'pass' : 'fail', label, ...(at && { at }), checks, durationMs: performance.now() - t0 };
   }

@@ -3,6 +3,8 @@ import { offlineWindow, type CheckTarget } from '../checker/checkAnswer.ts';
 import type { OfflinePrometheus } from '../checker/offlinePrometheus.ts';
 import type { LabContext } from './labContext.ts';
 import { assertChallenge } from './challengeAssertions.ts';
+import { assertPanelChallenge } from './panelAssertions.ts';
+import type { DefinitionPath } from '../definitions/yamlSource.ts';
 import type { RunReport, StepResult } from './report.ts';
 import type { Prepared, RunEvent } from './runTypes.ts';
 
@@ -28,7 +30,8 @@ export async function runOffline(p: Prepared, ctx: LabContext, offline: OfflineP
       if (step.kind !== 'challenge') continue;
       const started = performance.now();
       const challenge = ctx.challenges.byId.get(step.id);
-      if (!challenge || !offline) {
+      const panel = ctx.challenges.panelById.get(step.id);
+      if ((!challenge && !panel) || !offline) {
         record({ status: 'fail', label: `challenge ${step.id} (offline fixture)`, at: step.at, reasons: [offline ? 'not defined by the lab' : 'no offline Prometheus'], durationMs: 0 });
         continue;
       }
@@ -37,7 +40,8 @@ export async function runOffline(p: Prepared, ctx: LabContext, offline: OfflineP
         metricNames = names.ok ? names.data : [];
       }
       const target: CheckTarget = { prometheus: offline.client, window: offlineWindow(ctx.challenges), scrapeSeconds: ctx.challenges.scrapeInterval };
-      const checks = await assertChallenge(challenge, target, metricNames, (path) => ctx.challenges.positionOf(step.id, path));
+      const positions = (path: DefinitionPath) => ctx.challenges.positionOf(step.id, path);
+      const checks = panel ? await assertPanelChallenge(panel, target, metricNames, positions) : await assertChallenge(challenge!, target, metricNames, positions);
       record({ status: checks.every((c) => c.ok) ? 'pass' : 'fail', label: `challenge ${step.id} (offline fixture)`, at: step.at, checks, durationMs: performance.now() - started });
     }
   }

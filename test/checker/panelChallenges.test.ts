@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { PanelChallenge } from '../../src/checker/challenges.ts';
 import { checkPanel, maximumMatching, referencePanel, referencePanelText } from '../../src/checker/checkPanel.ts';
 import type { Panel, PanelQuery } from '../../src/protocol/dashboard.ts';
+import { assertPanelChallenge } from '../../src/lessons/panelAssertions.ts';
 import { withOfflineLab } from './offline.ts';
 
 const lab = withOfflineLab();
@@ -118,6 +119,30 @@ describe('panel challenges (offline fixture)', () => {
     expect(r.error).toBeUndefined();
     expect(r.queries[0]!.passed).toBe(true);
     expect(r.queries[1]!.error?.kind).toBe('syntax');
+  });
+});
+
+describe('panel challenge validation (offline fixture)', () => {
+  it('holds for lesson 1\'s panel: each reference query as a query challenge, the reference panel in both orders, its must-pass and must-fail panels', async () => {
+    const names = await lab.prometheus.client.labelValues('__name__');
+    const checks = await assertPanelChallenge(challenge(), lab.target, names.ok ? names.data : [], (path) => lab.set.positionOf('api-connections-panel', path));
+    expect(checks.filter((k) => !k.ok)).toEqual([]);
+    const labels = checks.map((k) => k.label);
+    expect(labels).toEqual(expect.arrayContaining(['query A: reference passes', 'query B: reference passes', 'reference panel passes', 'reference panel passes with its queries in reverse order', 'must fail in its title: panel 1']));
+    expect(labels.filter((l) => l.includes('mutant:')).length).toBeGreaterThan(2);
+    // Each check points at its line of challenges.yaml.
+    const mustFail = checks.find((k) => k.label === 'must fail in its legend: panel 2')!;
+    expect(mustFail.at!.line).toBe(lab.set.positionOf('api-connections-panel', ['panel', 'mustFail', 1]).line);
+  });
+
+  it('reports a must-fail panel that passes, and one that fails in another part than it names', async () => {
+    const c = challenge();
+    const [good] = c.panel.mustPass;
+    const wrongList: PanelChallenge = { ...c, panel: { ...c.panel, mustPass: [], mustFail: [{ ...good!, fails: 'legend' }, { ...c.panel.mustFail[0]!, fails: 'legend' }] } };
+    const names = await lab.prometheus.client.labelValues('__name__');
+    const failed = (await assertPanelChallenge(wrongList, lab.target, names.ok ? names.data : [])).filter((k) => !k.ok);
+    expect(failed.map((k) => k.label)).toEqual(['a must-fail panel passes: panel 1', 'a must-fail panel does not fail in its legend: panel 2']);
+    expect(failed[1]!.detail).toContain('API connections');
   });
 });
 
