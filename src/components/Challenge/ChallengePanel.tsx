@@ -148,7 +148,7 @@ export default function ChallengePanel({ id }: { id: string }) {
         Your PromQL query
       </label>
       <p id={ids.help} className={styles.help}>
-        Press Enter or Ctrl+Enter to check. Completion lists the lab's metric and label names (Ctrl+Space).
+        Press Enter or Ctrl+Enter to check. Completion lists the lab's metric and label names (Ctrl+Space). Explain shows your query part by part, each part run on your lab.
       </p>
       <div className={styles.editor}>
         <PromQLEditor
