@@ -30,6 +30,8 @@ import { explainRoutes } from './routes/explain.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
 import { webTabRoutes } from './routes/webTabs.ts';
 import { ProgressStore } from './progressStore.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { loadTasks } from '../lab/tasks.ts';
 import { defaultDatabase } from './database.ts';
 
 export const DevLabTiming = {
@@ -273,6 +275,11 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
     resolve: (request, context): ResolveResult | Promise<ResolveResult> =>
       instance ? instance.resolver.resolve(request, context) : { ok: false, code: 'PB_LAB_NOT_READY', message: phase ? `The lab is ${phase === 'stopping' ? 'restarting' : 'starting'}` : 'The lab is not running: its definition has errors' },
   };
+  // Tasks (tasks.yaml) are read once, at start: a save of that file takes a restart of `patchbay dev`.
+  const tasks = await loadTasks(labDir);
+  if (!tasks.ok) for (const e of tasks.errors) log(`tasks: ${formatDefinitionError(e)}`);
+  const taskInstance = () => Promise.resolve(instance ? { ok: true as const, instance } : { ok: false as const, code: 'PB_LAB_NOT_READY' as const, message: phase ? 'starting' : 'not running: its definition has errors' });
+
   const health = (): LabHealth => instance?.health() ?? { name: labName, instance: '', state: phase ?? 'down', hosts: [], failing: [] };
 
   return {
@@ -285,6 +292,7 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
         async () => (instance ? { ok: true, instance } : { ok: false, code: 'PB_LAB_NOT_READY', message: phase ? 'starting' : 'not running: its definition has errors' }),
       ),
       ...challengeRoutes({ set: () => challenges, prometheus: () => client, progress }),
+      ...(tasks.ok ? taskRoutes({ set: tasks.set, instance: taskInstance, progress }) : []),
       ...explainRoutes({ set: () => challenges, prometheus: () => client }),
     ],
     status: () => ({
