@@ -6,7 +6,8 @@
  * The CLI (`status`, `exec`, `logs`, `down`) reads it from another process.
  */
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { didYouMean } from '../definitions/closest.ts';
@@ -14,6 +15,8 @@ import type { LabHealth } from '../protocol/health.ts';
 import type { TerminalPolicy } from './plan.ts';
 import { SUBNET_BASE } from './plan.ts';
 import { processStartTime, selfIdentity } from '../terminal/processIdentity.ts';
+
+const execFileAsync = promisify(execFile);
 
 export const DEFAULT_RUNTIME_DIR = '/run/patchbay';
 export const DEFAULT_PREFIX = 'pb';
@@ -114,10 +117,9 @@ export function listInstances(runtimeDir: string): InstanceRecord[] {
  * Claims a free 10.213.N.0/24: atomically (mkdir) against other runtimes, and skipping any N the root
  * namespace already has an address in (another tool's network, or a dead instance's bridge).
  */
-export function claimSubnet(id: string): number | null {
+export function claimSubnet(id: string, used: ReadonlySet<number> = usedSubnets()): number | null {
   const dir = SUBNET_CLAIMS_DIR;
   mkdirSync(dir, { recursive: true });
-  const used = usedSubnets();
   const start = randomBytes(1)[0]!; // spread instances so a just-freed subnet is not reused at once
   for (let i = 0; i < SUBNETS; i++) {
     const n = (start + i) % SUBNETS;
@@ -164,12 +166,28 @@ export function releaseSubnet(n: number, id: string): void {
 }
 
 function usedSubnets(): Set<number> {
-  const used = new Set<number>();
   try {
-    const out = execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' });
-    for (const m of out.matchAll(new RegExp(`inet ${SUBNET_BASE.replace('.', '\\.')}\\.(\\d+)\\.`, 'g'))) used.add(Number(m[1]));
+    return subnetsIn(execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' }));
   } catch {
     // Without `ip` nothing can start anyway; the driver reports that.
+    return new Set();
   }
+}
+
+/**
+ * The same without blocking the caller's thread (`ip addr` takes 20-30 ms on a busy machine): what a
+ * start in the gateway passes to claimSubnet, so other learners' terminals are not stalled meanwhile.
+ */
+export async function usedSubnetsAsync(): Promise<Set<number>> {
+  try {
+    return subnetsIn((await execFileAsync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' })).stdout);
+  } catch {
+    return new Set();
+  }
+}
+
+function subnetsIn(ipAddrOutput: string): Set<number> {
+  const used = new Set<number>();
+  for (const m of ipAddrOutput.matchAll(new RegExp(`inet ${SUBNET_BASE.replace('.', '\\.')}\\.(\\d+)\\.`, 'g'))) used.add(Number(m[1]));
   return used;
 }

@@ -3,8 +3,12 @@
  * claim a subnet, record the instance, make its cgroup (instanceCgroup.ts), create its network, write its files, start its processes in
  * dependency order, and hand back a `LabInstance`. Any failure before the processes start removes
  * everything it created.
+ *
+ * In a gateway, starts run beside other learners' terminals on the same thread: the synchronous part
+ * is kept short. The definition is loaded once per lab file version (`loadLabOnce`: parsing and
+ * checking `connections` takes 50-180 ms), and the subnet claim reads `ip addr` without blocking.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   claimSubnet,
@@ -17,10 +21,11 @@ import {
   releaseSubnet,
   runtimeDirFrom,
   selfRuntime,
+  usedSubnetsAsync,
   writeRecord,
   type InstanceRecord,
 } from './instanceState.ts';
-import { loadLab, PROJECT_DIR } from './loadLab.ts';
+import { loadLab, PROJECT_DIR, type LoadResult } from './loadLab.ts';
 import { createInstanceCgroup, instanceCgroupPath, labLimitsFrom, removeInstanceCgroup } from './instanceCgroup.ts';
 import { DEFAULT_DRIVER, driverFor, instanceDriver } from './labDriver.ts';
 import { planLab, type PlannedHost, type PlannedProcess } from './plan.ts';
@@ -35,7 +40,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   const started = Date.now();
   const progress = options.onProgress ?? (() => {});
   const projectDir = options.projectDir ?? PROJECT_DIR;
-  const loaded = loadLab(options.lab, projectDir);
+  const loaded = loadLabOnce(options.lab, projectDir);
   if (!loaded.ok) {
     return { ok: false, errors: loaded.errors, message: `${loaded.errors.length} error(s) in the lab definition` };
   }
@@ -56,7 +61,7 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   const id = options.instanceId ?? newInstanceId(prefix);
   const dir = join(runtimeDir, id);
   mkdirSync(dir, { recursive: true });
-  const subnetIndex = claimSubnet(id);
+  const subnetIndex = claimSubnet(id, await usedSubnetsAsync());
   if (subnetIndex === null) {
     rmSync(dir, { recursive: true, force: true });
     return { ok: false, errors: [], message: 'no free 10.213.N.0/24 subnet for a new lab instance' };
@@ -113,6 +118,37 @@ export async function startLab(options: StartLabOptions): Promise<StartLabResult
   instance.launch();
   if (options.waitReady !== false) await instance.ready();
   return { ok: true, instance };
+}
+
+/** Definitions loaded without errors, by lab and project, with the version of the file they came from. */
+const loadedLabs = new Map<string, { file: string; mtimeMs: number; size: number; result: Extract<LoadResult, { ok: true }> }>();
+
+/**
+ * loadLab, but a definition already loaded from the same file, unchanged since (modification time and
+ * size), is not parsed and checked again: a pool starts the same lab many times.
+ */
+function loadLabOnce(lab: string, projectDir: string): LoadResult {
+  const key = `${lab}\0${projectDir}`;
+  const known = loadedLabs.get(key);
+  if (known) {
+    try {
+      const st = statSync(known.file);
+      if (st.mtimeMs === known.mtimeMs && st.size === known.size) return known.result;
+    } catch {
+      // Gone: load (and report) it again.
+    }
+  }
+  const result = loadLab(lab, projectDir);
+  loadedLabs.delete(key);
+  if (result.ok) {
+    try {
+      const st = statSync(result.lab.file);
+      loadedLabs.set(key, { file: result.lab.file, mtimeMs: st.mtimeMs, size: st.size, result });
+    } catch {
+      // Not a file on disk: nothing to remember.
+    }
+  }
+  return result;
 }
 
 /** Writes each process's files into its host's directory (exported for its test). */
