@@ -36,7 +36,7 @@ export interface SiteInChromium {
  * `gateway.resolver`: where terminals open; without one, local shells in a temp HOME. The browser has
  * opened the sign-in link, as a learner does first, unless `signIn` is false.
  */
-export async function openSiteInChromium(prefix: string, gateway: Pick<GatewayOptions, 'resolver' | 'healthProvider'> = {}, { signIn = true } = {}): Promise<SiteInChromium> {
+export async function openSiteInChromium(prefix: string, gateway: Pick<GatewayOptions, 'resolver' | 'healthProvider' | 'routes'> = {}, { signIn = true } = {}): Promise<SiteInChromium> {
   const made: { site?: SiteCopy; home?: string; gw?: TestGateway; browser?: TestBrowser } = {};
   const close = async () => {
     await made.browser?.close();
