@@ -11,13 +11,18 @@ import LoadBoundary from '../promql/LoadBoundary.tsx';
 import styles from './styles.module.css';
 
 const ChallengePanel = lazy(() => import('./ChallengePanel.tsx'));
+const PanelChallengePanel = lazy(() => import('./PanelChallengePanel.tsx'));
 
 export interface ChallengeProps {
   /** Challenge id in the lab's challenges file. */
   id: string;
+  /** For a panel challenge (kind `panel`): the <Dashboard id> whose panel it grades. */
+  dashboard?: string;
+  /** For a panel challenge: the title of the panel to check (the learner may pick another). */
+  panel?: string;
 }
 
-export default function Challenge({ id }: ChallengeProps) {
+export default function Challenge({ id, dashboard, panel }: ChallengeProps) {
   useEffect(() => registerChallenge(id), [id]);
   const loading = <p className={styles.loading}>Loading challenge {id}…</p>;
   return (
@@ -26,7 +31,7 @@ export default function Challenge({ id }: ChallengeProps) {
         {() => (
           <LoadBoundary what="the challenge editor">
             <Suspense fallback={loading}>
-              <ChallengePanel id={id} />
+              {dashboard !== undefined ? <PanelChallengePanel id={id} dashboard={dashboard} {...(panel !== undefined && { panel })} /> : <ChallengePanel id={id} />}
             </Suspense>
           </LoadBoundary>
         )}
