@@ -59,6 +59,6 @@ export async function loadLabContext(lab: string, projectDir?: string): Promise<
   };
   return {
     ok: true,
-    context: { lab, hosts, challenges: set, tasks: tasks.set, references: { hosts: namedHosts, challengeIds: set.ids, taskIds: [...tasks.set.byId.keys()], parseQuery, missingImage } },
+    context: { lab, hosts, challenges: set, tasks: tasks.set, references: { hosts: namedHosts, challengeIds: set.ids, taskIds: [...tasks.set.byId.keys()], webServiceIds: Object.keys(loaded.lab.spec.web), parseQuery, missingImage } },
   };
 }

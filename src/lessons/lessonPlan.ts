@@ -99,6 +99,14 @@ export interface LessonPlan {
   problems: LessonProblem[];
   /** Other components and the Markdown images the page uses (pageReferences.ts); absent when not read. */
   references?: PageReferences;
+  /** `<WebTab service>` buttons: the lab's web services the page opens in the dock. */
+  webTabs?: WebTabUse[];
+}
+
+/** `<WebTab service="…"/>`. */
+export interface WebTabUse {
+  service: string;
+  at: SourcePosition;
 }
 
 export function commandSteps(plan: LessonPlan): CommandStep[] {

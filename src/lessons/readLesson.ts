@@ -145,6 +145,11 @@ class Reader {
         if (id !== undefined) this.plan.steps.push({ kind: 'task', id, at: this.pos(el) });
         return true;
       }
+      case LessonComponents.webTab: {
+        const service = this.stringAttr(el, 'service', true);
+        if (service !== undefined) (this.plan.webTabs ??= []).push({ service, at: this.pos(el) });
+        return true;
+      }
       case LessonComponents.graph: {
         const query = this.stringAttr(el, 'query', true);
         if (query === undefined) return true;

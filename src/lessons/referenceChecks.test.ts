@@ -37,6 +37,18 @@ describe('checkReferences', () => {
     ]);
   });
 
+  it('points at a web tab naming no web service of the lab', () => {
+    const withWeb = { ...ctx, webServiceIds: ['prometheus', 'ingress-admin'] };
+    const mdx = `<WebTab service="prometheus" path="/classic/targets">Targets</WebTab>\n\n<WebTab service="prometheos"/>\n`;
+    expect(checkReferences(readLesson(mdx, 'docs/course/l.mdx'), withWeb).map(formatDefinitionError)).toEqual([
+      'docs/course/l.mdx:3:1: web tab "prometheos" is not a service in the lab\'s `web:` (did you mean "prometheus"?)',
+    ]);
+    expect(checkReferences(readLesson(mdx, 'docs/course/l.mdx'), { ...ctx, webServiceIds: [] }).map(formatDefinitionError)).toEqual([
+      'docs/course/l.mdx:1:1: web tab "prometheus" is not a service in the lab\'s `web:`; the lab declares none',
+      'docs/course/l.mdx:3:1: web tab "prometheos" is not a service in the lab\'s `web:`; the lab declares none',
+    ]);
+  });
+
   it('points at a challenge id the lab does not define', () => {
     expect(check(`Text\n\n<Challenge id="api-active-conections"/>\n`)).toEqual([
       'docs/course/l.mdx:3:1: challenge "api-active-conections" is not defined by the lab (did you mean "api-active-connections"?)',

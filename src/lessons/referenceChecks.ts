@@ -16,6 +16,7 @@ export type LessonErrorKind =
   | 'unknown-host'
   | 'unknown-challenge'
   | 'unknown-task'
+  | 'unknown-web-service'
   | 'bad-query'
   | 'no-terminals'
   | 'unknown-component'
@@ -36,6 +37,8 @@ export interface ReferenceContext {
   challengeIds?: readonly string[];
   /** Task ids the lab defines (tasks.yaml). */
   taskIds?: readonly string[];
+  /** Web service ids the lab defines (lab.yaml `web:`), for `<WebTab service>`. */
+  webServiceIds?: readonly string[];
   /** Parses a PromQL query (with Grafana variables allowed); a message when it does not parse. */
   parseQuery?: (query: string) => { ok: true } | { ok: false; message: string };
   /** Where a Markdown image of the lesson would be found, when it is a local file that is missing (else null). */
@@ -73,6 +76,13 @@ export function checkReferences(plan: LessonPlan, ctx: ReferenceContext): Lesson
         `<${c.name}> is not a component of this site${meant ? ` (did you mean <${meant}>?)` : `; lessons use ${Object.values(LessonComponents).map((n) => `<${n}>`).join(', ')}, or import a component with \`import ${c.name} from '…'\``}`,
       ),
     );
+  }
+  if (ctx.webServiceIds) {
+    for (const w of plan.webTabs ?? []) {
+      if (!ctx.webServiceIds.includes(w.service)) {
+        errors.push(lessonError('unknown-web-service', w.at, `web tab "${w.service}" is not a service in the lab's \`web:\`${suggest(w.service, [...ctx.webServiceIds]) || '; the lab declares none'}`));
+      }
+    }
   }
   if (ctx.missingImage) {
     for (const image of plan.references?.images ?? []) {
