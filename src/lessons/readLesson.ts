@@ -38,6 +38,7 @@ export const LessonComponents = {
   graph: 'MetricsGraph',
   task: 'Task',
   webTab: 'WebTab',
+  dashboard: 'Dashboard',
 } as const;
 
 /** The processor is stateless once frozen; build it once. */
