@@ -149,6 +149,8 @@ interface Slot {
   pauseTimer: NodeJS.Timeout | null;
   /** Epoch ms it was paused at, null while it runs. */
   pausedAt: number | null;
+  /** Epoch ms it was last thawed for a use (0: never paused). */
+  resumedAt: number;
   /** A freeze in progress (a use waits for it, then thaws). */
   freezing: Promise<unknown> | null;
 }
@@ -232,6 +234,7 @@ export class LabPool {
     if (slot.pausedAt !== null) {
       const pausedMs = Date.now() - slot.pausedAt;
       slot.pausedAt = null;
+      slot.resumedAt = Date.now();
       this.thaw(slot.instance);
       if (slot.owner !== null) this.emit({ type: 'resumed', owner: slot.owner, instance: slot.instance.id, pausedMs });
     }
@@ -253,6 +256,11 @@ export class LabPool {
     }
     // Otherwise the pending timer re-reads lastActivity when it fires: a touch per keystroke costs nothing.
     return true;
+  }
+
+  /** When the owner's instance was last thawed after a pause (epoch ms; 0 if never, null without an instance). */
+  resumedAt(owner: string): number | null {
+    return this.assigned.get(owner)?.resumedAt ?? null;
   }
 
   /** The owner's instance, if it holds one (without touching it). */
@@ -421,9 +429,8 @@ export class LabPool {
       let instance: LabInstance | undefined;
       let slot: Slot | undefined;
       let result: StartLabResult;
-      // startLab's first part is synchronous (loading and checking the definition, claiming a subnet:
-      // 30-100 ms for `connections`): run it after this turn, so an acquire that started a refill is
-      // answered first.
+      // startLab's first part is synchronous (checking the definition the first time, making the
+      // record and cgroup): run it after this turn, so an acquire that started a refill is answered first.
       await new Promise((r) => setImmediate(r));
       try {
         result = await startLab({
@@ -453,7 +460,7 @@ export class LabPool {
       pushSample(this.startSamples, ms);
       this.failures = 0;
       this.lastStartError = null;
-      slot = { instance: instance!, startedAt: entry.startedAt, owner: null, assignedAt: 0, lastActivity: 0, warned: null, timer: null, health: instance!.health().state, lastUse: 0, pauseTimer: null, pausedAt: null, freezing: null };
+      slot = { instance: instance!, startedAt: entry.startedAt, owner: null, assignedAt: 0, lastActivity: 0, warned: null, timer: null, health: instance!.health().state, lastUse: 0, pauseTimer: null, pausedAt: null, resumedAt: 0, freezing: null };
       this.emit({ type: 'started', instance: instance!.id, ms, purpose });
       if (this.closed) {
         this.stopSlot(slot);

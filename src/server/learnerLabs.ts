@@ -119,7 +119,13 @@ export class LearnerLabs {
     if (held) {
       // Every per-learner use passes here: a paused instance is thawed before the request goes on.
       await this.pool.use(learner);
-      if (need.activity) this.activity(learner);
+      if (need.activity) {
+        this.activity(learner);
+        // A check right after a thaw would grade Prometheus' view of the pause (no samples, so no rate):
+        // it waits for two scrapes first. Graphs go on at once and show the pause as a gap.
+        const wait = (this.pool.resumedAt(learner) ?? 0) + this.catchUpMs() - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       return { ok: true, instance: held };
     }
     const reclaimed = this.reclaimed.get(learner);
@@ -138,6 +144,11 @@ export class LearnerLabs {
     }
     if (!waited.ok) return { ok: false, code: 'PB_LAB_NOT_READY', message: waited.message };
     return { ok: true, instance: waited.instance };
+  }
+
+  /** After a thaw: two scrape intervals and a margin, so rates have two fresh samples. */
+  private catchUpMs(): number {
+    return 2 * (this.scrapeIntervalSeconds ?? 2) * 1000 + 500;
   }
 
   /** Starts getting the learner an instance (if they have none and are not waiting); resolves when assigned. */
@@ -306,6 +317,12 @@ export class LearnerLabs {
         this.roster?.releaseInstance(e.owner, 'reset');
         this.endTerminals?.(e.owner, 'PB_LAB_RESET');
         this.log(`lab: instance ${e.instance} of learner ${e.owner.slice(0, 8)} reset`);
+        return;
+      case 'paused':
+        this.log(`lab: instance ${e.instance} of learner ${e.owner.slice(0, 8)} paused (unused for ${this.pool.tunables.pauseIdleMs / 1000} s)`);
+        return;
+      case 'resumed':
+        this.log(`lab: instance ${e.instance} of learner ${e.owner.slice(0, 8)} resumed after ${(e.pausedMs / 1000).toFixed(0)} s paused`);
         return;
       case 'health':
         if (e.state === 'degraded') this.log(`lab: instance ${e.instance} degraded`);

@@ -3,7 +3,8 @@
  * gateway, wired as `patchbay serve` wires it (terminal attach thaws, an attached terminal keeps the
  * instance running). A learner's instance with no terminal attached and no use is frozen; a query to
  * their /prometheus/ thaws it before it is answered, and the answer is right; a terminal attach thaws it
- * and the shell answers; the instructor's roster says "paused" meanwhile; the idle reclaim comes
+ * and the shell answers; a check after a pause waits for fresh scrapes (its rate exists); the
+ * instructor's roster says "paused" meanwhile; the idle reclaim comes
  * `idleMs` after the last activity whatever the pauses, and leaves nothing behind. Real instances of
  * the `mini` fixture lab (with Prometheus), in a private runtime dir.
  */
@@ -148,7 +149,19 @@ describe.skipIf(!freezerAvailable())('pausing an assigned instance nobody uses',
     // And the lab's own processes run: new requests reach Prometheus.
     await waitFor('new requests scraped after the thaw', async () => ((await apiRequests(s)) > n ? true : undefined), 30_000);
     await again.close();
-  }, 120_000);
+
+    // A check (activity) right after a pause longer than its rate range: it waits for fresh scrapes, so
+    // the rate it grades exists (without the wait Prometheus would have no sample in the range).
+    await waitFor('paused a third time', () => (s.events.filter((e) => e.type === 'paused').length === 3 ? true : undefined), 30_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const got = await s.lab.labs!.instanceFor(learner, { activity: true, acquire: 'always' });
+    expect(got.ok).toBe(true);
+    const q = encodeURIComponent('sum(rate(mini_requests_total{service="api"}[4s]))');
+    const res = await fetch(`${s.gw.url}/prometheus/api/v1/query?query=${q}`, { headers: { cookie: s.gw.cookie } });
+    const rate = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    expect(rate.data.result).toHaveLength(1);
+    expect(Number(rate.data.result[0]!.value[1])).toBeGreaterThan(0);
+  }, 180_000);
 
   it('reclaims a paused instance idleMs after the last activity, and tears it down whole', async () => {
     const s = await setup({ warm: 0, maxInstances: 2, idleMs: 6_000, warnMs: 2_000, maxLifetimeMs: 8 * HOUR, pauseIdleMs: 1_000 });
