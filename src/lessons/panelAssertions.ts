@@ -18,7 +18,7 @@ export async function assertPanelChallenge(c: PanelChallenge, target: CheckTarge
 
   for (const j of c.panel.queries.keys()) {
     const own = await assertChallenge(referenceQueryChallenge(c, j), target, metricNames, positionOf && ((path) => positionOf(['panel', 'queries', j, ...path])));
-    checks.push(...own.map((k) => ({ ...k, label: `query ${refIdOf(j)}: ${k.label}` })));
+    checks.push(...own.map((k) => ({ ...k, label: ofQuery(k.label, refIdOf(j)) })));
   }
   // A reference query that does not hold makes every panel verdict below noise.
   if (checks.some((k) => !k.ok)) return checks;
@@ -55,6 +55,12 @@ export async function assertPanelChallenge(c: PanelChallenge, target: CheckTarge
     });
   }
   return checks;
+}
+
+/** `mutant: rate() → irate()` → `mutant (query A): rate() → irate()`: the report groups checks by the part before the colon. */
+function ofQuery(label: string, refId: string): string {
+  const colon = label.indexOf(':');
+  return colon < 0 ? `${label} (query ${refId})` : `${label.slice(0, colon)} (query ${refId})${label.slice(colon)}`;
 }
 
 type PanelAnswer = PanelSpec['mustPass'][number];
