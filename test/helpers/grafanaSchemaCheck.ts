@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const TSC = join(ROOT, 'node_modules', '.bin', 'tsc');
 
-export async function grafanaSchemaErrors(models: Record<string, unknown>): Promise<Record<string, string[]>> {
+export async function grafanaSchemaErrors<K extends string>(models: Record<K, unknown>): Promise<Record<K, string[]>> {
   mkdirSync(join(ROOT, 'var'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'var', 'grafana-check-'));
   try {
@@ -33,7 +33,7 @@ export async function grafanaSchemaErrors(models: Record<string, unknown>): Prom
       // tsc explains an error on the indented lines after it: they belong to it.
       else if (last && /^\s+\S/.test(line)) last[last.length - 1] += `\n${line.trim()}`;
     }
-    return errors;
+    return errors as Record<K, string[]>;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

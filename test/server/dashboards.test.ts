@@ -44,7 +44,7 @@ async function gatewayOn(file: string): Promise<{ gw: TestGateway; db: Database 
 }
 
 function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pbd-dash-'));
+  const dir = mkdtempSync(join(tmpdir(), 'pbdb-dash-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, 'patchbay.db');
 }

@@ -51,7 +51,7 @@ export default function DashboardView({ id, title }: { id: string; title?: strin
       </div>
       {d.panels.length === 0 && <p className={styles.status}>No panels yet: add one, then write its queries.</p>}
       {d.panels.map((p) => (
-        <PanelEditor key={p.id} panel={p} onChange={(change) => editDashboard(id, (x) => updatePanel(x, p.id, change))} onRemove={() => editDashboard(id, (x) => removePanel(x, p.id))} />
+        <PanelEditor key={`${entry.loads}-${p.id}`} panel={p} onChange={(change) => editDashboard(id, (x) => updatePanel(x, p.id, change))} onRemove={() => editDashboard(id, (x) => removePanel(x, p.id))} />
       ))}
       <button type="button" className="button button--primary" onClick={() => editDashboard(id, (x) => addPanel(x))} disabled={!canAddPanel(d)}>
         Add panel

@@ -29,6 +29,8 @@ export interface DashboardEntry {
   source: DashboardResponse['source'] | undefined;
   loadError: string | undefined;
   save: SaveState;
+  /** Counts the loads from the server: editors that own their text (the PromQL editor) start again when it changes. */
+  loads: number;
 }
 
 /** A pause in editing this long sends the dashboard to the server. */
@@ -42,7 +44,7 @@ const timers = new Map<string, ReturnType<typeof setTimeout>>();
 const inFlight = new Set<string>();
 
 function blank(id: string): DashboardEntry {
-  return { id, dashboard: undefined, source: undefined, loadError: undefined, save: { kind: 'unchanged' } };
+  return { id, dashboard: undefined, source: undefined, loadError: undefined, save: { kind: 'unchanged' }, loads: 0 };
 }
 
 function set(id: string, next: DashboardEntry): void {
@@ -75,7 +77,7 @@ export function loadDashboard(id: string, force = false): Promise<void> {
   if (existing && !force) return existing;
   if (!entries.has(id)) entries.set(id, blank(id));
   const request = callApi<DashboardResponse>(dashboardPath(id), { cache: 'no-store' }).then((r) => {
-    if (r.ok) patch(id, { dashboard: r.value.dashboard, source: r.value.source, loadError: undefined, save: { kind: 'unchanged' } });
+    if (r.ok) patch(id, { dashboard: r.value.dashboard, source: r.value.source, loadError: undefined, save: { kind: 'unchanged' }, loads: (entries.get(id)?.loads ?? 0) + 1 });
     else {
       patch(id, { loadError: r.error.message });
       loads.delete(id);
