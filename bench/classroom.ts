@@ -15,7 +15,7 @@
  * limits N (machine CPU and who uses it: instances, their Prometheus, the gateway; memory).
  *
  *   node --import tsx bench/classroom.ts [--start 5] [--step 5] [--max 40] [--duration 20] [--warm 2]
- *                                        [--idle-window 10] [--lab connections] [--keep-going]
+ *                                        [--idle-window 10] [--lab connections] [--keep-going] [--panels]
  *
  *   --start N        learners in the first step (default 5)
  *   --step N         learners added per step (default 5)
@@ -24,6 +24,11 @@
  *   --warm N         the pool's warm instances (--pool-warm; default 2)
  *   --idle-window S  seconds the idle instances' CPU is measured over before learners come (default 10)
  *   --keep-going     do not stop at the first step that misses a target
+ *   --panels         each step is measured twice, the second time with every learner also refreshing a
+ *                    dashboard panel of two queries every 5 s (two query_range requests through
+ *                    /api/prometheus, as <Dashboard> does: src/protocol/dashboard.ts); the printout
+ *                    compares gateway and Prometheus CPU per learner without and with panels (issue
+ *                    #15's aim: at most +20 %). Targets are judged on the window with panels.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +45,7 @@ import { cleanStaleInstances } from '../src/lab/startLab.ts';
 import { ProcessCgroup } from '../src/terminal/ProcessCgroup.ts';
 import { graphRequest, resolveGraphSettings } from '../src/protocol/graphQuery.ts';
 import { checkPath, PROMETHEUS_PROXY_PREFIX, type CheckResponse } from '../src/protocol/challenges.ts';
+import type { Panel } from '../src/protocol/dashboard.ts';
 import { busyShare, CLOCK_TICKS, cpuTicksOfPids, machineJiffies, memAvailableMiB, printTable, pssBytes } from './machine.ts';
 import { percentile } from './stats.ts';
 
@@ -53,8 +59,10 @@ const { values } = parseArgs({
     'idle-window': { type: 'string', default: '10' },
     lab: { type: 'string', default: 'connections' },
     'keep-going': { type: 'boolean', default: false },
+    panels: { type: 'boolean', default: false },
   },
 });
+const PANELS = values.panels;
 const START = Number(values.start);
 const STEP = Number(values.step);
 const MAX = Number(values.max);
@@ -93,6 +101,21 @@ const GRAPHS = [
   'sum by (envoy_worker_id) (envoy_listener_worker_downstream_cx_active{service="api", envoy_listener_address=~".*_20000"})',
   'label_replace(sum(rate(envoy_listener_downstream_cx_total{service="api", envoy_listener_address="127.0.0.1_15001"}[$__rate_interval])), "counter", "opened", "", "") or label_replace(sum(rate(envoy_listener_downstream_cx_destroy{service="api", envoy_listener_address="127.0.0.1_15001"}[$__rate_interval])), "counter", "closed", "", "")',
 ];
+/**
+ * A dashboard panel of two queries (src/protocol/dashboard.ts: Panel, time range 5m), as a learner builds
+ * for lesson 1's panel challenge: the api sidecar's connections on its public and its outbound listener.
+ */
+const PANEL: Panel = {
+  id: 'bench-panel',
+  title: 'API connections',
+  timeRange: '5m',
+  queries: [
+    { refId: 'A', expr: 'envoy_listener_downstream_cx_active{job="api", envoy_listener_address=~".*_20000"}', legendMode: 'custom', legendFormat: 'public' },
+    { refId: 'B', expr: 'envoy_listener_downstream_cx_active{job="api", envoy_listener_address="127.0.0.1_15001"}', legendMode: 'custom', legendFormat: 'outbound' },
+  ],
+};
+const PANEL_EVERY_MS = 5_000;
+
 /** A real answer to lesson 1's first challenge (labs/connections/challenges.yaml). */
 const CHECK = { id: 'api-active-connections', query: 'envoy_listener_downstream_cx_active{job="api"}' };
 
@@ -100,6 +123,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = ([lo, hi]: readonly [number, number]) => lo + Math.random() * (hi - lo);
 const fmtMs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 10 ? 2 : 0)} ms` : 'n/a');
 const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+/** "+12 %": how much more `after` is than `before`. */
+const delta = (before: number, after: number) => (before > 0 ? `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(0)} %` : 'n/a');
 
 // ---- the gateway process ------------------------------------------------------------------------
 interface Serve {
@@ -192,11 +217,14 @@ interface Samples {
   echo: number[];
   check: number[];
   graph: number[];
+  panel: number[];
   checkFailures: number;
   graphFailures: number;
   commandTimeouts: number;
 }
-const emptySamples = (): Samples => ({ echo: [], check: [], graph: [], checkFailures: 0, graphFailures: 0, commandTimeouts: 0 });
+const emptySamples = (): Samples => ({ echo: [], check: [], graph: [], panel: [], checkFailures: 0, graphFailures: 0, commandTimeouts: 0 });
+/** Whether the learners refresh their dashboard panel now (--panels: the second window of each step). */
+let panelsOn = false;
 
 class Learner {
   firstPromptMs = NaN;
@@ -225,6 +253,7 @@ class Learner {
     this.term.type(`PS1='${PROMPT}'\r`);
     await this.term.waitForText(PROMPT, 30_000);
     this.loops.push(this.typing(), this.graphs(), this.checks());
+    if (PANELS) this.loops.push(this.panel());
   }
 
   async leave(): Promise<void> {
@@ -289,6 +318,33 @@ class Learner {
     }
   }
 
+  /** The dashboard panel's refresh: both queries in parallel, as the browser sends them, every 5 s while panels are on. */
+  private async panel(): Promise<void> {
+    const health = (await (await fetch(`${this.gw.url}/api/health`, { headers: { cookie: this.gw.cookie } })).json()) as { lab?: { scrapeIntervalSeconds?: number } };
+    const scrape = health.lab?.scrapeIntervalSeconds ?? 2;
+    const settings = resolveGraphSettings({ window: PANEL.timeRange });
+    await sleep(Math.random() * PANEL_EVERY_MS);
+    while (this.running) {
+      const next = performance.now() + PANEL_EVERY_MS;
+      if (panelsOn) {
+        await Promise.all(
+          PANEL.queries.map(async (q) => {
+            const r = graphRequest(q.expr, settings, scrape, Date.now() / 1000);
+            const params = new URLSearchParams({ query: r.query, start: String(r.start), end: String(r.end), step: String(r.stepSeconds) });
+            const started = performance.now();
+            const res = await fetch(`${this.gw.url}${PROMETHEUS_PROXY_PREFIX}/api/v1/query_range?${params}`, { headers: { cookie: this.gw.cookie } }).catch(() => null);
+            const ok = res?.ok === true && ((await res.json()) as { status?: string }).status === 'success';
+            const s = this.samples();
+            if (!s) return;
+            if (ok) s.panel.push(performance.now() - started);
+            else s.graphFailures++;
+          }),
+        );
+      }
+      await sleep(Math.max(0, next - performance.now()));
+    }
+  }
+
   private async checks(): Promise<void> {
     await sleep(Math.random() * CHECK_EVERY_MS);
     while (this.running) {
@@ -322,6 +378,8 @@ interface StepResult {
   echoP99: number;
   checkP95: number;
   graphP95: number;
+  /** --panels: the dashboard panel's query_range p95 (NaN without panels). */
+  panelP95: number;
   keys: number;
   checks: number;
   failures: string;
@@ -385,14 +443,8 @@ async function main(): Promise<void> {
     const idleProm = (cpuTicksOfPids(idlePids.filter(isPrometheus)) - prom0) / CLOCK_TICKS / IDLE_WINDOW_S / idle.length;
     console.log(`  idle instance: ${pct(idleCores / CORES)} of the machine (Prometheus ${pct(idleProm / CORES)}), PSS ${idlePss.toFixed(0)} MiB (${idle.length} instances, ${idlePids.length} processes)`);
 
-    for (let n = START; n <= MAX; n += STEP) {
-      while (learners.length < n) {
-        const l = new Learner(serve, () => current);
-        await l.arrive(learners.length);
-        learners.push(l);
-        (sourceOf(serve, l.id) === 'warm' ? warmPrompts : startedPrompts).push(l.firstPromptMs);
-      }
-      await sleep(SETTLE_MS);
+    /** One measured window of the step with n learners (panels as `panelsOn` says). */
+    const measureStep = async (n: number): Promise<StepResult> => {
       const records = listInstances(serve.dir);
       const pids = records.flatMap(instancePids);
       const promPids = pids.filter(isPrometheus);
@@ -414,6 +466,7 @@ async function main(): Promise<void> {
         echoP99: percentile(s.echo, 99),
         checkP95: s.check.length ? percentile(s.check, 95) : NaN,
         graphP95: s.graph.length ? percentile(s.graph, 95) : NaN,
+        panelP95: s.panel.length ? percentile(s.panel, 95) : NaN,
         keys: s.echo.length,
         checks: s.check.length,
         failures: [s.checkFailures && `${s.checkFailures} checks failed`, s.graphFailures && `${s.graphFailures} graph polls failed`, s.commandTimeouts && `${s.commandTimeouts} commands timed out`].filter(Boolean).join(', ') || 'none',
@@ -428,12 +481,37 @@ async function main(): Promise<void> {
       };
       // Too few checks in a short window give no p95: the step then counts on echo alone.
       r.ok = r.echoP99 <= TARGET.echoP99Ms && (!(r.checkP95 > TARGET.checkP95Ms)) && s.checkFailures === 0;
-      steps.push(r);
       console.log(
-        `  N=${n}: echo p50 ${fmtMs(r.echoP50)} p99 ${fmtMs(r.echoP99)} (${r.keys} keys), check p95 ${fmtMs(r.checkP95)} (${r.checks}), graph p95 ${fmtMs(r.graphP95)}; ` +
+        `  N=${n}${panelsOn ? ' (panels)' : ''}: echo p50 ${fmtMs(r.echoP50)} p99 ${fmtMs(r.echoP99)} (${r.keys} keys), check p95 ${fmtMs(r.checkP95)} (${r.checks}), graph p95 ${fmtMs(r.graphP95)}; ` +
           `machine ${pct(r.machineBusy)} busy: instances ${pct(r.instancesShare)} (Prometheus ${pct(r.prometheusShare)}), gateway ${pct(r.gatewayShare)} (event loop ${(r.gatewayMainCore * 100).toFixed(0)} % of a core); ` +
           `PSS ${r.pssMiBPerInstance.toFixed(0)} MiB/instance; failures: ${r.failures} ${r.ok ? '' : '← misses a target'}`,
       );
+      return r;
+    };
+    const panelSteps: { n: number; plain: StepResult; panels: StepResult }[] = [];
+
+    for (let n = START; n <= MAX; n += STEP) {
+      while (learners.length < n) {
+        const l = new Learner(serve, () => current);
+        await l.arrive(learners.length);
+        learners.push(l);
+        (sourceOf(serve, l.id) === 'warm' ? warmPrompts : startedPrompts).push(l.firstPromptMs);
+      }
+      await sleep(SETTLE_MS);
+      const plain = await measureStep(n);
+      let r = plain;
+      if (PANELS) {
+        panelsOn = true;
+        await sleep(PANEL_EVERY_MS); // every learner's panel refreshed once before the measure
+        r = await measureStep(n);
+        panelsOn = false;
+        panelSteps.push({ n, plain, panels: r });
+        console.log(
+          `  N=${n} with panels: gateway ${pct(plain.gatewayShare / n)} → ${pct(r.gatewayShare / n)} per learner (${delta(plain.gatewayShare, r.gatewayShare)}), ` +
+            `Prometheus ${pct(plain.prometheusShare / n)} → ${pct(r.prometheusShare / n)} per learner (${delta(plain.prometheusShare, r.prometheusShare)}); panel query p95 ${fmtMs(r.panelP95)}`,
+        );
+      }
+      steps.push(r);
       if (!r.ok && !values['keep-going']) break;
     }
 
@@ -463,6 +541,11 @@ async function main(): Promise<void> {
     const ref = broke ?? last;
     add(`gateway CPU per active learner (N=${ref.n})`, `${pct(ref.gatewayShare / ref.n)} of the machine`, '');
     add('what limits N', limitOf(ref), '');
+    for (const p of panelSteps) {
+      add(`  N=${p.n}: gateway CPU per learner, without → with a dashboard panel`, `${pct(p.plain.gatewayShare / p.n)} → ${pct(p.panels.gatewayShare / p.n)} (${delta(p.plain.gatewayShare, p.panels.gatewayShare)})`, '≤ +20 %');
+      add(`  N=${p.n}: Prometheus CPU per learner, without → with a dashboard panel`, `${pct(p.plain.prometheusShare / p.n)} → ${pct(p.panels.prometheusShare / p.n)} (${delta(p.plain.prometheusShare, p.panels.prometheusShare)})`, '≤ +20 %');
+      add(`  N=${p.n}: panel query p95`, fmtMs(p.panels.panelP95), '');
+    }
   } finally {
     current = null;
     await Promise.allSettled(learners.map((l) => l.leave()));
