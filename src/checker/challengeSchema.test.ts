@@ -104,3 +104,56 @@ describe('a challenges.yaml with several errors', () => {
     expect(r.ok ? [] : r.errors.map(formatDefinitionError)).toEqual([]);
   });
 });
+
+describe('panel challenges in challenges.yaml', () => {
+  const panel = `${valid}  - id: two
+    lesson: l1
+    kind: panel
+    title: Two
+    prompt: Build it.
+    panel:
+      title: My panel
+      queries:
+        - about: the one
+          reference: vector(1)
+          legend: { contains: one }
+        - about: the two
+          reference: vector(2)
+          legend: [{ label: job }, { apart: true }]
+      mustFail:
+        - title: x
+          fails: title
+          queries: [{ expr: vector(1) }, { expr: vector(2), legendFormat: two }]
+`;
+
+  it('keeps panel challenges apart from query challenges, with their rules resolved', () => {
+    const r = parseChallenges(panel, 'c.yaml');
+    expect(r.ok ? [] : r.errors.map(formatDefinitionError)).toEqual([]);
+    if (!r.ok) return;
+    expect(r.set.challenges.map((c) => c.id)).toEqual(['one']);
+    expect(r.set.ids).toEqual(['one', 'two']);
+    const two = r.set.panelById.get('two')!;
+    expect(two.panel.queries.map((q) => q.legend)).toEqual([[{ contains: 'one' }], [{ label: 'job' }, { apart: true }]]);
+    expect(two.panel.queries[0]).toMatchObject({ range: 'exact', ignoreLabels: [], mustPass: [], mustFail: [] });
+  });
+
+  it('says where a panel challenge is written wrong: its kind, a query-challenge key, a legend rule, a query', () => {
+    const broken = panel
+      .replace('    kind: panel\n', '')
+      .replace("          legend: { contains: one }\n", "          legend: { contain: one }\n")
+      .replace('          reference: vector(2)\n', '          reference: vector(2\n');
+    const r = parseChallenges(broken.replace('    prompt: Build it.\n', '    prompt: Build it.\n    mustPass: [vector(1)]\n'), 'c.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const errors = r.errors.map(formatDefinitionError).join('\n');
+    expect(errors).toContain('challenges.1.kind: a challenge with `panel` is of `kind: panel`');
+    expect(errors).toMatch(/challenges\.1\.panel\.queries\.0\.legend.*contain/);
+    expect(errors).toMatch(/challenges\.1\.panel\.queries\.1\.reference: PromQL/);
+
+    const withReference = parseChallenges(panel.replace('    prompt: Build it.\n', '    prompt: Build it.\n    reference: vector(1)\n    mustPass: [vector(1)]\n'), 'c.yaml');
+    expect(withReference.ok ? [] : withReference.errors.map(formatDefinitionError)).toEqual([
+      'c.yaml:15:16: challenges.1.reference: a challenge of kind `panel` has its reference queries under `panel.queries`',
+      'c.yaml:16:15: challenges.1.mustPass: a challenge of kind `panel` has `mustPass` under `panel` (mustPass, mustFail) or under each of `panel.queries`',
+    ]);
+  });
+});

@@ -53,11 +53,14 @@ const hintId = z.enum(HINT_IDS, { errorMap: () => ({ message: `expected a hint i
  * that shows it), or tell the panel's series `apart` (no two series of the panel named alike). A list:
  * any one of its rules.
  */
-const legendRule = z.union([
-  strictObject({ contains: z.string().trim().min(1, 'expected the text the legend must contain') }),
-  strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name such as envoy_listener_address') }),
-  strictObject({ apart: z.literal(true) }),
-]);
+const legendRule = strictObject({
+  contains: z.string().trim().min(1, 'expected the text the legend must contain').optional(),
+  label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name such as envoy_listener_address').optional(),
+  apart: z.literal(true).optional(),
+}).superRefine((rule, ctx) => {
+  const given = Object.values(rule).filter((v) => v !== undefined).length;
+  if (given !== 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected one rule: `contains: TEXT`, `label: NAME` or `apart: true`' });
+});
 const legendRules = z.union([legendRule, z.array(legendRule).min(1)]).transform((r) => (Array.isArray(r) ? r : [r]));
 
 /** The panel's title: this text (case-insensitive, spaces trimmed), or `{ any: true }`: any non-empty title. */

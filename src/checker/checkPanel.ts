@@ -49,8 +49,8 @@ export function referencePanel(c: PanelChallenge): Panel {
 
 function referenceLegend(q: PanelQuerySpec): Pick<PanelQuery, 'legendMode' | 'legendFormat'> {
   const rule = q.legend?.[0];
-  if (rule && 'contains' in rule) return { legendMode: 'custom', legendFormat: rule.contains };
-  if (rule && 'label' in rule) return { legendMode: 'custom', legendFormat: `{{${rule.label}}}` };
+  if (rule?.contains !== undefined) return { legendMode: 'custom', legendFormat: rule.contains };
+  if (rule?.label !== undefined) return { legendMode: 'custom', legendFormat: `{{${rule.label}}}` };
   return { legendMode: 'auto' };
 }
 
@@ -230,13 +230,15 @@ function gradeLegend(q: PanelQuery, rules: LegendRule[], o: CheckOutcome, all: s
   const mine = all[index]!;
   const series = o.answer?.series ?? [];
   const holds = (rule: LegendRule): boolean => {
-    if ('contains' in rule) {
+    if (rule.contains !== undefined) {
+      const text = rule.contains.toLowerCase();
       const shown = mine.length ? mine : q.legendMode === 'custom' ? [q.legendFormat ?? ''] : [];
-      return shown.length > 0 && shown.every((l) => l.toLowerCase().includes(rule.contains.toLowerCase()));
+      return shown.length > 0 && shown.every((l) => l.toLowerCase().includes(text));
     }
-    if ('label' in rule) {
-      if (q.legendMode === 'custom' && (q.legendFormat ?? '').trim()) return templateLabels(q.legendFormat!).includes(rule.label);
-      return series.length > 0 && series.every((s, k) => s.labels[rule.label] === undefined || (mine[k] ?? '').includes(`${rule.label}=${JSON.stringify(s.labels[rule.label])}`));
+    const label = rule.label;
+    if (label !== undefined) {
+      if (q.legendMode === 'custom' && (q.legendFormat ?? '').trim()) return templateLabels(q.legendFormat!).includes(label);
+      return series.length > 0 && series.every((s, k) => s.labels[label] === undefined || (mine[k] ?? '').includes(`${label}=${JSON.stringify(s.labels[label])}`));
     }
     const others = all.flatMap((ls, k) => (k === index ? [] : ls));
     return mine.length > 0 && mine.every((l, k) => l.trim() !== '' && !others.includes(l) && mine.indexOf(l) === k);
@@ -246,8 +248,8 @@ function gradeLegend(q: PanelQuery, rules: LegendRule[], o: CheckOutcome, all: s
 }
 
 function describeRule(rule: LegendRule): string {
-  if ('contains' in rule) return `say “${rule.contains}” (a custom legend)`;
-  if ('label' in rule) return `show the label ${rule.label} (a custom legend with {{${rule.label}}}, or Auto)`;
+  if (rule.contains !== undefined) return `say “${rule.contains}” (a custom legend)`;
+  if (rule.label !== undefined) return `show the label ${rule.label} (a custom legend with {{${rule.label}}}, or Auto)`;
   return 'tell its series apart from the panel\'s other series';
 }
 
