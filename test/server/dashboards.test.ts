@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dashboardPath, grafanaExportPath, type Dashboard, type DashboardResponse } from '../../src/protocol/dashboard.ts';
+import { DashboardLimits, dashboardPath, grafanaExportPath, type Dashboard, type DashboardResponse } from '../../src/protocol/dashboard.ts';
 import { openDatabase, type Database } from '../../src/server/database.ts';
 import { parseDashboardStarts } from '../../src/server/dashboardStarts.ts';
 import { DashboardStore } from '../../src/server/dashboardStore.ts';
@@ -104,6 +104,23 @@ describe('the dashboard API', () => {
     const huge = await call(gw, dashboardPath('d'), { method: 'PUT', body: JSON.stringify({ version: 1, panels: [], pad: 'x'.repeat(DashboardRouteLimits.MAX_BODY_BYTES) }) });
     expect(huge.status).toBe(413);
     expect((await call(gw, dashboardPath('Bad Id'))).status).toBe(400);
+    // The body bound never refuses a dashboard within the limits, even one whose JSON escapes every character.
+    const c = '\u0001';
+    const full: Dashboard = {
+      version: 1,
+      panels: Array.from({ length: DashboardLimits.MAX_PANELS }, (_, i) => ({
+        id: `panel-${i}`,
+        title: c.repeat(DashboardLimits.MAX_TITLE_CHARS),
+        timeRange: '5m' as const,
+        queries: Array.from({ length: DashboardLimits.MAX_QUERIES_PER_PANEL }, (_, j) => ({
+          refId: String.fromCharCode(65 + j),
+          expr: c.repeat(DashboardLimits.MAX_QUERY_CHARS),
+          legendMode: 'custom' as const,
+          legendFormat: c.repeat(DashboardLimits.MAX_LEGEND_CHARS),
+        })),
+      })),
+    };
+    expect((await call(gw, dashboardPath('d'), { method: 'PUT', body: full })).status).toBe(200);
     expect((await call(gw, dashboardPath('d'), { cookie: null })).status).toBe(401);
   });
 
