@@ -76,7 +76,7 @@ describe('checkReferences', () => {
   it('points at a component the site does not provide, unless the page imports it', () => {
     expect(check(`import Tabs from '@theme/Tabs';\n\n<Tabs/>\n\n<TerminalRunComand target="t"/>\n\n<Browser/>\n`)).toEqual([
       'docs/course/l.mdx:5:1: <TerminalRunComand> is not a component of this site (did you mean <TerminalRunCommand>?)',
-      "docs/course/l.mdx:7:1: <Browser> is not a component of this site; lessons use <TerminalVisor>, <Terminal>, <TerminalRunCommand>, <Command>, <Challenge>, <MetricsGraph>, <Task>, <WebTab>, or import a component with `import Browser from '…'`",
+      "docs/course/l.mdx:7:1: <Browser> is not a component of this site; lessons use <TerminalVisor>, <Terminal>, <TerminalRunCommand>, <Command>, <Challenge>, <MetricsGraph>, <Task>, <WebTab>, <Dashboard>, or import a component with `import Browser from '…'`",
     ]);
   });
 
