@@ -104,6 +104,10 @@ export const check = defineCommand({
     }
     const set = loaded.set;
     const challenge = set.byId.get(id);
+    if (!challenge && set.panelById.has(id)) {
+      console.error(`patchbay check: ${id} is a panel challenge, graded on a dashboard panel: check it in the lesson's page, or its queries with \`patchbay test --offline\``);
+      return 2;
+    }
     if (!challenge) {
       const meant = didYouMean(id, set.byId.keys());
       console.error(`patchbay check: no challenge ${id} in ${set.lab}; ${meant ? `did you mean ${meant}?` : `known: ${[...set.byId.keys()].join(', ')}`}`);
