@@ -77,11 +77,14 @@ describe('explain tree', () => {
     expect(tree('a * on(x) group_right b').words).toContain('group_right: one-to-many');
     expect(tree('a + b').words).toContain('Series match when all their labels are equal (apart from the metric name). One-to-one');
     expect(tree('a unless b').words).toMatch(/^Keeps the series on the left that have no matching series on the right\. .* Many-to-many/);
-    expect(tree('a > 3').words).toBe('Keeps only the series on the left whose value > the number on the right holds (a filter: values stay as they are).');
-    expect(tree('a > bool 3').words).toMatch(/^Gives 1 for each series on the left whose value > the number on the right holds, 0/);
-    expect(tree('1 - a').words).toBe('Subtracts each series on the right from the number on the left (-); labels stay, the metric name is dropped.');
-    expect(tree('1 + 2').words).toBe('Adds the number on the left and the number on the right (+).');
-    expect(tree('a / scalar(b)').words).toContain('the number on the right');
+    expect(tree('a > 3').words).toBe('Keeps only the series on the left whose value is > 3 (a filter: values stay as they are).');
+    expect(tree('0.5 <= a').words).toBe('Keeps only the series on the right whose value is >= 0.5 (a filter: values stay as they are).');
+    expect(tree('a > bool 3').words).toBe('Gives 1 for each series on the left whose value is > 3, 0 where it is not (bool).');
+    expect(tree('a >= b').words).toMatch(/^Keeps the series on the left whose value is >= that of its matching series on the right \(a filter\)\. Series match/);
+    expect(tree('1 - a').words).toBe('Subtracts each series on the right from 1 (-); labels stay, the metric name is dropped.');
+    expect(tree('a * 100').words).toBe('Multiplies each series on the left by 100 (*); labels stay, the metric name is dropped.');
+    expect(tree('1 + 2').words).toBe('Adds 1 and 2 (+).');
+    expect(tree('a / scalar(b)').words).toBe('Divides each series on the left by the number on the right (/); labels stay, the metric name is dropped.');
   });
 
   it('describes numbers, strings, unary minus, offset and @', () => {

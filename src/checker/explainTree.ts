@@ -138,7 +138,7 @@ function build(node: SyntaxNode, query: string): Built {
       const op = opNode ? text(opNode) : '?';
       const left = build(l, query);
       const right = build(r, query);
-      const words = binaryWords(op, left.type, right.type, child(node, 'BoolModifier') !== null, matchingOf(child(node, 'MatchingModifierClause'), query));
+      const words = binaryWords(op, left.type, right.type, child(node, 'BoolModifier') !== null, matchingOf(child(node, 'MatchingModifierClause'), query), { left: left.node.text, right: right.node.text });
       const type: ValueType = left.type === 'scalar' && right.type === 'scalar' ? 'scalar' : 'vector';
       return { node: make('binary', node, query, words, [left.node, right.node]), type };
     }

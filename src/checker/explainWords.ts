@@ -224,22 +224,33 @@ function arithmetic(op: string, left: string, right: string): string {
 const COMPARISON = new Set(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set(['and', 'or', 'unless']);
 
-/** Words for a binary operation, by its operator, operand types and vector matching. */
-export function binaryWords(op: string, left: ValueType, right: ValueType, bool: boolean, matching: VectorMatching): string {
+/** A scalar operand as the words name it: a literal number as written, anything else by its side. */
+function numberOn(side: 'left' | 'right', text: string): string {
+  return /^[-+]?(\d[\d_]*\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text.trim()) ? text.trim() : `the number on the ${side}`;
+}
+
+/**
+ * Words for a binary operation, by its operator, operand types and vector matching; `texts` are the
+ * operands as written (a literal number is named by its value).
+ */
+export function binaryWords(op: string, left: ValueType, right: ValueType, bool: boolean, matching: VectorMatching, texts: { left: string; right: string } = { left: '', right: '' }): string {
   const lower = op.toLowerCase();
   const lv = left !== 'scalar';
   const rv = right !== 'scalar';
   if (!lv && !rv) {
-    if (COMPARISON.has(lower)) return `Compares the two numbers (${op}): 1 if true, 0 if false.`;
-    return `${arithmetic(lower, 'the number on the left', 'the number on the right')} (${op}).`;
+    if (COMPARISON.has(lower)) return `Compares ${numberOn('left', texts.left)} with ${numberOn('right', texts.right)} (${op}): 1 if true, 0 if false.`;
+    return `${arithmetic(lower, numberOn('left', texts.left), numberOn('right', texts.right))} (${op}).`;
   }
   if (!lv || !rv) {
     const series = lv ? 'the left' : 'the right';
-    const number = lv ? 'the number on the right' : 'the number on the left';
+    const number = lv ? numberOn('right', texts.right) : numberOn('left', texts.left);
+    // `3 < x` keeps the series where 3 < value holds, i.e. value > 3: say it from the series' side.
+    const flipped: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+    const cmp = lv ? op : (flipped[op] ?? op);
     if (COMPARISON.has(lower)) {
       return bool
-        ? `Gives 1 for each series on ${series} whose value ${op} ${number} holds, 0 where it does not (bool).`
-        : `Keeps only the series on ${series} whose value ${op} ${number} holds (a filter: values stay as they are).`;
+        ? `Gives 1 for each series on ${series} whose value is ${cmp} ${number}, 0 where it is not (bool).`
+        : `Keeps only the series on ${series} whose value is ${cmp} ${number} (a filter: values stay as they are).`;
     }
     const each = `each series on ${series}`;
     return `${lv ? arithmetic(lower, each, number) : arithmetic(lower, number, each)} (${op}); labels stay, the metric name is dropped.`;
@@ -256,8 +267,8 @@ export function binaryWords(op: string, left: ValueType, right: ValueType, bool:
   }
   const what = COMPARISON.has(lower)
     ? bool
-      ? `Gives 1 for each series on the left whose value ${op} that of its matching series on the right holds, 0 where it does not (bool).`
-      : `Keeps the series on the left whose value ${op} that of its matching series on the right holds (a filter).`
+      ? `Gives 1 for each series on the left whose value is ${op} that of its matching series on the right, 0 where it is not (bool).`
+      : `Keeps the series on the left whose value is ${op} that of its matching series on the right (a filter).`
     : `${arithmetic(lower, 'each series on the left', 'its matching series on the right')} (${op}).`;
   return `${what} ${matched} ${cardinalityWords(matching)}`;
 }

@@ -56,7 +56,7 @@ describe('POST /api/explain', () => {
     expect(round!.words).toBe('Rounds each value to the nearest integer.');
     expect(sum!.seriesCount).toBe(1);
     expect(ratio!.seriesCount).toBe(1);
-    expect(times!.words).toMatch(/^Multiplies each series on the left by the number on the right/);
+    expect(times!.words).toMatch(/^Multiplies each series on the left by 100 /);
     expect(ratio!.words).toContain('Series match when their labels `envoy_cluster_name` are equal (on). One-to-one');
     expect(sum!.sample!.labels).toEqual({ envoy_cluster_name: 'payments' });
     expect(rate!.resultType).toBe('vector');
