@@ -26,6 +26,9 @@ import { PrometheusClient } from '../checker/prometheusClient.ts';
 import type { GatewayLab } from './gatewayLab.ts';
 import { progressLine } from './gatewayLab.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { dashboardRoutes } from './routes/dashboards.ts';
+import { DashboardStore } from './dashboardStore.ts';
+import { loadDashboardStarts } from './dashboardStarts.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { prometheusProxyRoutes } from './routes/prometheus.ts';
 import { webTabRoutes } from './routes/webTabs.ts';
@@ -280,6 +283,10 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
   if (!tasks.ok) for (const e of tasks.errors) log(`tasks: ${formatDefinitionError(e)}`);
   const taskInstance = () => Promise.resolve(instance ? { ok: true as const, instance } : { ok: false as const, code: 'PB_LAB_NOT_READY' as const, message: phase ? 'starting' : 'not running: its definition has errors' });
 
+  // Lessons' starting dashboards (dashboards.yaml) are read once, at start, as tasks are.
+  const starts = await loadDashboardStarts(labDir);
+  if (!starts.ok) for (const e of starts.errors) log(`dashboards: ${formatDefinitionError(e)}`);
+
   const health = (): LabHealth => instance?.health() ?? { name: labName, instance: '', state: phase ?? 'down', hosts: [], failing: [] };
 
   return {
@@ -294,6 +301,7 @@ export async function startDevLab(options: DevLabOptions): Promise<DevLab> {
       ...challengeRoutes({ set: () => challenges, prometheus: () => client, progress }),
       ...(tasks.ok ? taskRoutes({ set: tasks.set, instance: taskInstance, progress }) : []),
       ...explainRoutes({ set: () => challenges, prometheus: () => client }),
+      ...dashboardRoutes({ store: new DashboardStore(progress.db), ...(starts.ok && { starts: starts.starts }) }),
     ],
     status: () => ({
       errors: [...labErrors, ...challengeErrors],
