@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DashboardLimits, dashboardPath, grafanaExportPath, type Dashboard, type DashboardResponse } from '../../src/protocol/dashboard.ts';
+import { DashboardLimits, dashboardPath, grafanaExportPath, type Dashboard } from '../../src/protocol/dashboard.ts';
 import { openDatabase, type Database } from '../../src/server/database.ts';
 import { parseDashboardStarts } from '../../src/server/dashboardStarts.ts';
 import { DashboardStore } from '../../src/server/dashboardStore.ts';
