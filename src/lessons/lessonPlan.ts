@@ -59,6 +59,8 @@ export interface CommandStep {
 export interface ChallengeStep {
   kind: 'challenge';
   id: string;
+  /** A panel challenge's `dashboard`: the <Dashboard id> whose panel it checks. */
+  dashboard?: string;
   at: SourcePosition;
 }
 

@@ -138,7 +138,8 @@ class Reader {
         return true;
       case LessonComponents.challenge: {
         const id = this.stringAttr(el, 'id', true);
-        if (id !== undefined) this.plan.steps.push({ kind: 'challenge', id, at: this.pos(el) });
+        const dashboard = this.stringAttr(el, 'dashboard', false);
+        if (id !== undefined) this.plan.steps.push({ kind: 'challenge', id, ...(dashboard === undefined ? {} : { dashboard }), at: this.pos(el) });
         return true;
       }
       case LessonComponents.task: {

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator } from 'playwright-core';
 import { PROGRESS_PATH, type ProgressResponse } from '../../src/protocol/challenges.ts';
 import { offlineWindow } from '../../src/checker/checkAnswer.ts';
 import { LocalTargetResolver } from '../../src/terminal/LocalTargetResolver.ts';
@@ -22,7 +21,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startOfflineLab, type OfflineLab } from '../checker/offline.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
-import { typeQuery } from './challengePage.ts';
+import { addPanel, findDashboard, typePanelQuery } from './dashboardPage.ts';
 import { SITE_SETUP_TIMEOUT_MS } from './siteInChromium.ts';
 
 const PREFIX = 'pbpc';
@@ -66,32 +65,16 @@ describe('a panel challenge in Chromium', () => {
     made.site?.remove();
   });
 
-  const queryOf = (panel: Locator, refId: string) => panel.locator(`[role="group"][aria-label="Query ${refId}"]`);
-
-  async function typeInto(panel: Locator, refId: string, expr: string, legend: string): Promise<void> {
-    const query = queryOf(panel, refId);
-    await typeQuery(query.getByTestId('promql-input'), expr);
-    await query.getByLabel(`Legend mode of query ${refId}`).selectOption('custom');
-    const template = query.getByLabel(`Legend template of query ${refId}`);
-    await template.click();
-    await template.pressSequentially(legend);
-  }
-
   it('fails the panel on a wrong query, with its hint, and passes it once the query is right', async () => {
     const { gw, browser } = made;
     const page = await browser!.context.newPage();
     await page.goto(`${gw!.url}${PAGE}`);
 
-    const dashboard = page.locator(`[data-dashboard="${DASHBOARD_ID}"] [data-testid="dashboard"]`);
-    await dashboard.waitFor({ timeout: WAIT_MS });
-    await dashboard.getByRole('button', { name: 'Add panel' }).click();
-    const panel = dashboard.locator('[data-testid="dashboard-panel"]');
-    const title = panel.getByLabel('Panel title');
-    await title.fill('');
-    await title.pressSequentially('API connections');
-    await typeInto(panel, 'A', PUBLIC, 'public');
-    await panel.getByRole('button', { name: 'Add query' }).click();
-    await typeInto(panel, 'B', WRONG_OUTBOUND, 'outbound');
+    const dashboard = await findDashboard(page, DASHBOARD_ID, WAIT_MS);
+    const panel = await addPanel(dashboard, 'API connections', [
+      { expr: PUBLIC, legend: 'public' },
+      { expr: WRONG_OUTBOUND, legend: 'outbound' },
+    ]);
 
     const box = page.locator(`[data-challenge="${CHALLENGE_ID}"]`);
     const pick = box.getByTestId('panel-pick');
@@ -111,7 +94,7 @@ describe('a panel challenge in Chromium', () => {
     expect(await lineOf('B').textContent()).toContain('outbound listener');
     expect(await verdict.locator('[data-part="title"]').getAttribute('data-passed')).toBe('true');
 
-    await typeQuery(queryOf(panel, 'B').getByTestId('promql-input'), OUTBOUND);
+    await typePanelQuery(panel, 'B', { expr: OUTBOUND });
     await box.getByRole('button', { name: 'Check this panel' }).click();
     await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict'), { timeout: WAIT_MS }).toBe('pass');
     expect(await box.locator('[data-part="legend"][data-passed="true"]').count()).toBe(2);

@@ -1,9 +1,10 @@
 /**
  * The course as a learner takes it: the built site behind a real gateway with a live connections lab
  * (prefix pbxw), each lesson opened in Chromium, every run-command button clicked in order (waiting for
- * its commands to finish in the terminal), every challenge answered with its reference through the page,
- * every graph read for data (no error box), and, at the end of each lesson, keys typed by hand into each
- * of its terminals read back from the screen: a terminal that stopped echoing fails here.
+ * its commands to finish in the terminal), every challenge answered with its reference through the page
+ * (a panel challenge by building its reference panel on the lesson's dashboard), every graph read for
+ * data (no error box), and, at the end of each lesson, keys typed by hand into each of its terminals read
+ * back from the screen: a terminal that stopped echoing fails here.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,11 @@ import { startLabWithCleanHome, type LabWithCleanHome } from '../helpers/labWith
 import { ensureSiteBuilt, SITE_DIR } from './siteBuild.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 import { waitForScreen as waitForTerminal } from './terminalScreen.ts';
+import { addPanel, findDashboard, referencePanel } from './dashboardPage.ts';
 import { prometheusProxyRoutes } from '../../src/server/routes/prometheus.ts';
 import { challengeRoutes } from '../../src/server/routes/challenges.ts';
+import { dashboardRoutes } from '../../src/server/routes/dashboards.ts';
+import { DashboardStore } from '../../src/server/dashboardStore.ts';
 import { loadChallenges, type ChallengeSet } from '../../src/checker/challenges.ts';
 import { PrometheusClient } from '../../src/checker/prometheusClient.ts';
 import { ProgressStore } from '../../src/server/progressStore.ts';
@@ -69,6 +73,7 @@ beforeAll(async () => {
   set = loaded.set;
   lab = await startLabWithCleanHome(LAB, PREFIX);
   const prometheus = new PrometheusClient(lab.instance.prometheusUrl!);
+  const progress = new ProgressStore(tempDir('progress'));
   gw = await startGateway({
     siteDir: SITE_DIR,
     cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
@@ -76,7 +81,8 @@ beforeAll(async () => {
     healthProvider: () => lab.instance.health(),
     routes: [
       ...prometheusProxyRoutes(() => lab.instance.prometheusUrl),
-      ...challengeRoutes({ set, prometheus: () => prometheus, progress: new ProgressStore(tempDir('progress')) }),
+      ...challengeRoutes({ set, prometheus: () => prometheus, progress }),
+      ...dashboardRoutes({ store: new DashboardStore(progress.db) }),
     ],
   });
   browser = await launchBrowser(PREFIX, gw);
@@ -187,14 +193,28 @@ describe.each(lessons.map((l) => [l.title, l] as const))('%s in Chromium', (_tit
 
   it('accepts each challenge\'s reference answer typed into the page', async () => {
     for (const step of challengeSteps(plan)) {
+      const panelChallenge = set.panelById.get(step.id);
       const challenge = set.byId.get(step.id);
-      expect(challenge, `challenge ${step.id}`).toBeDefined();
+      expect(challenge ?? panelChallenge, `challenge ${step.id}`).toBeDefined();
       const section = page.locator(`[data-challenge="${step.id}"]`);
-      await section.scrollIntoViewIfNeeded();
-      const editor = section.locator('.cm-content');
-      await editor.waitFor({ timeout: WAIT_MS });
-      await editor.fill(challenge!.reference.trim());
-      await section.getByRole('button', { name: 'Check', exact: true }).click();
+      if (panelChallenge) {
+        // A panel challenge: the learner builds the reference panel on the lesson's dashboard by hand.
+        expect(step.dashboard, `${plan.file}:${step.at.line}: panel challenge ${step.id} names its dashboard`).toBeDefined();
+        const dashboard = await findDashboard(page, step.dashboard!, WAIT_MS);
+        await dashboard.scrollIntoViewIfNeeded();
+        const reference = referencePanel(panelChallenge);
+        await addPanel(dashboard, reference.title, reference.queries);
+        await section.scrollIntoViewIfNeeded();
+        const checkPanel = section.getByRole('button', { name: 'Check this panel' });
+        await checkPanel.waitFor({ timeout: WAIT_MS });
+        await checkPanel.click();
+      } else {
+        await section.scrollIntoViewIfNeeded();
+        const editor = section.locator('.cm-content');
+        await editor.waitFor({ timeout: WAIT_MS });
+        await editor.fill(challenge!.reference.trim());
+        await section.getByRole('button', { name: 'Check', exact: true }).click();
+      }
       const verdict = section.locator('[data-verdict]');
       await verdict.waitFor({ timeout: WAIT_MS });
       expect(await verdict.getAttribute('data-verdict'), `${step.id}: ${await verdict.innerText()}`).toBe('pass');
