@@ -101,7 +101,9 @@ describe('around the lessons', () => {
       await typeQuery(input, 'envoy_listener_downstream_cx_active');
       await box.getByRole('button', { name: 'Check' }).click();
       await expect.poll(() => box.locator('[data-verdict]').getAttribute('data-verdict')).toBe('fail');
-      // Keyboard only: from Check, Tab to "Show answer" and press Enter.
+      // Keyboard only: from Check, Tab past Explain to "Show answer" and press Enter.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Explain');
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Show answer');
       await page.keyboard.press('Enter');

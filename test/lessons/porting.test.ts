@@ -32,7 +32,7 @@ describe('a Shipyard lesson copied unchanged', () => {
       `${COPIED}:10:3: terminal "tools" targets host "tools.container.shipyard.run", which the lab does not have (did you mean "tools"? Or keep the name: add \`aliases: [tools.container.shipyard.run]\` to host tools in lab.yaml)`,
       `${COPIED}:11:3: terminal "web" targets host "web.container.shipyard.run", which the lab does not have; known: tools, ingress, api, payments, prometheus`,
       `${COPIED}:19:1: image "./images/requests_1.png" not found: there is no ${relative(PROJECT_DIR, LESSONS)}/images/requests_1.png`,
-      `${COPIED}:31:1: <Browser> is not a component of this site; lessons use <TerminalVisor>, <Terminal>, <TerminalRunCommand>, <Command>, <Challenge>, <MetricsGraph>, or import a component with \`import Browser from '…'\``,
+      `${COPIED}:31:1: <Browser> is not a component of this site; lessons use <TerminalVisor>, <Terminal>, <TerminalRunCommand>, <Command>, <Challenge>, <MetricsGraph>, <Task>, <WebTab>, <Dashboard>, or import a component with \`import Browser from '…'\``,
       `${COPIED}:36:1: image "./images/requests_2.jpg" not found: there is no ${relative(PROJECT_DIR, LESSONS)}/images/requests_2.jpg`,
     ]);
     expect(result!.stdout).not.toContain('starting a fresh');
