@@ -3,7 +3,7 @@
  * of their own (terminals, files, Prometheus data apart), a third waits in the queue and gets the one
  * the first gave up; a graph poll does not bring back a reclaimed lab; idle reclaim warns first, "stay"
  * and typing postpone it, and the terminal of a reclaimed or reset lab ends with a message and reopens
- * on a fresh instance. Real instances of the `mini` fixture lab, in a private runtime dir.
+ * on a fresh instance, while the learner's saved dashboard stays theirs. Real instances of the `mini` fixture lab, in a private runtime dir.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,9 +21,11 @@ import { learnerIdOf, startGateway, TerminalTestClient, type TestGateway } from 
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
 import { formatStatus, instanceHolders } from '../../src/cli/commands/status.ts';
 import { learnerKey } from '../../src/server/database.ts';
+import { dashboardPath, type Dashboard, type DashboardResponse } from '../../src/protocol/dashboard.ts';
 
 const PREFIX = 'pbk';
 const HOUR = 3_600_000;
+const DASHBOARD: Dashboard = { version: 0, panels: [{ id: 'p', title: 'Requests', timeRange: '5m', queries: [{ refId: 'A', expr: 'mini_requests_total', legendMode: 'auto' }] }] };
 
 interface Classroom {
   gw: TestGateway;
@@ -182,6 +184,9 @@ describe('a lab per learner', () => {
     const first = await a.lab();
     expect(first).toMatchObject({ phase: 'ready', idleSeconds: 6, warnSeconds: 4 });
     expect(first.fresh).toBeUndefined();
+    // A dashboard the learner built on this instance is theirs, not the instance's: it outlives both.
+    const saved = await fetch(`${c.gw.url}${dashboardPath('mine')}`, { method: 'PUT', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body: JSON.stringify(DASHBOARD) });
+    expect(saved.status).toBe(200);
     const warned = await waitFor('the idle warning', async () => ((await a.lab()).warning ? a.lab() : undefined), 10_000);
     expect(warned.warning).toMatchObject({ reason: 'idle' });
     expect(warned.warning!.secondsLeft).toBeLessThanOrEqual(4);
@@ -229,6 +234,7 @@ describe('a lab per learner', () => {
     await reopened.waitForText(`${address}/`);
     await reopened.close();
     expect(listInstances(c.dir).map((r) => r.id)).toEqual([reset.instance]);
+    expect((await a.get<DashboardResponse>(dashboardPath('mine'))).body).toMatchObject({ source: 'saved', dashboard: { version: 1, panels: DASHBOARD.panels } });
   }, 180_000);
 
   it('local mode: one instance started with the gateway is the learner’s at once, and no spare follows it', async () => {
