@@ -117,9 +117,13 @@ describe('openDatabase', () => {
     const dir = path.dirname(file);
     // .mts: the temp dir has no package.json saying "module", and the writer uses top-level await.
     const script = path.join(dir, 'writer.mts');
+    // What the writer has committed, written synchronously after each commit: its stdout only says when
+    // to kill it, since a pipe the test reads slowly makes Node queue stdout writes behind the commits.
+    const reportFile = path.join(dir, 'committed.txt');
     writeFileSync(
       script,
-      `import { openDatabase } from ${JSON.stringify(path.join(ROOT, 'src/server/database.ts'))};
+      `import { appendFileSync } from 'node:fs';
+import { openDatabase } from ${JSON.stringify(path.join(ROOT, 'src/server/database.ts'))};
 import { ProgressStore } from ${JSON.stringify(path.join(ROOT, 'src/server/progressStore.ts'))};
 import { Roster } from ${JSON.stringify(path.join(ROOT, 'src/server/roster.ts'))};
 const db = openDatabase(${JSON.stringify(file)});
@@ -130,7 +134,8 @@ for (let i = 0; ; i++) {
   // Progress on one challenge, and a roster write, each a commit; reported only once committed.
   const p = await store.recordAttempt('victim', 'c', i % 3 === 0);
   roster.setLesson('victim', 'round-' + round + '-' + i);
-  process.stdout.write('committed ' + p.attempts + ' ' + i + '\\n');
+  appendFileSync(${JSON.stringify(reportFile)}, 'committed ' + p.attempts + ' ' + i + '\\n');
+  process.stdout.write('.');
 }
 `,
     );
@@ -144,20 +149,21 @@ for (let i = 0; ; i++) {
       const exited = new Promise<void>((resolve) => {
         child.stdout!.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          if (out.split('\n').length > enough) child.kill('SIGKILL');
+          if (out.length >= enough) child.kill('SIGKILL');
         });
         child.once('exit', () => resolve());
       });
       await exited;
       expect(child.signalCode).toBe('SIGKILL');
-      const reports = out.split('\n').filter((l) => /^committed \d+ \d+$/.test(l));
+      const reports = readFileSync(reportFile, 'utf8').split('\n').filter((l) => /^committed \d+ \d+$/.test(l));
+      rmSync(reportFile);
       const [attempts, i] = reports.at(-1)!.split(' ').slice(1).map(Number) as [number, number];
       expect(attempts).toBe(total + i + 1);
 
       const db = open(file);
       expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
       const stored = (await new ProgressStore(db).get('victim')).c!.attempts;
-      // Every reported commit is there; at most the one after it (committed, killed before printing).
+      // Every reported commit is there; at most the one after it (committed, killed before reporting).
       expect(stored).toBeGreaterThanOrEqual(attempts);
       expect(stored).toBeLessThanOrEqual(attempts + 1);
       // The roster write reported with it is there too.
