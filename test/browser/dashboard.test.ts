@@ -6,17 +6,12 @@
  * again (saved on the server, not in the browser); the Grafana export of what they built type-checks
  * against @grafana/schema's Dashboard, and a broken model does not.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { grafanaExportPath } from '../../src/protocol/dashboard.ts';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+import { startClassroomGateway } from '../helpers/classroomGateway.ts';
 import { grafanaSchemaErrors } from '../helpers/grafanaSchemaCheck.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, type TestBrowser } from './chromium.ts';
@@ -39,35 +34,13 @@ afterEach(async () => {
 async function setUp(): Promise<{ gw: TestGateway; browser: TestBrowser }> {
   const site: SiteCopy = copyBuiltSite(PREFIX);
   cleanups.push(() => site.remove());
-  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
-  cleanups.push(async () => {
-    await cleanStaleInstances(dir, PREFIX);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const db: Database = openDatabase(join(dir, 'patchbay.db'));
-  cleanups.push(() => db.close());
-  const started = await startGatewayLab({
+  const { gw, close } = await startClassroomGateway({
+    prefix: PREFIX,
     lab: 'connections',
-    log: () => undefined,
-    database: db,
-    mode: 'hosted',
     tunables: { maxInstances: 1, warm: 0, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR },
-    labOptions: { prefix: PREFIX, runtimeDir: dir },
+    gateway: () => ({ siteDir: site.dir, cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}` }),
   });
-  if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-  const lab: GatewayLab = started.lab;
-  cleanups.push(() => lab.stop());
-  const gw = await startGateway({
-    siteDir: site.dir,
-    resolver: lab.resolver,
-    healthProvider: lab.health,
-    learnerLab: lab.learnerLab!,
-    onTerminalInput: lab.onTerminalInput!,
-    routes: lab.routes,
-    cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-  });
-  cleanups.push(() => gw.close());
-  lab.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
+  cleanups.push(close);
   const browser = await launchChromium(PREFIX);
   cleanups.push(() => browser.close());
   await signInBrowser(browser.context, gw);

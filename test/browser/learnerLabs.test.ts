@@ -6,18 +6,15 @@
  * first's shows the idle warning with Stay, then that the lab was reclaimed, the second gets the lab,
  * and "Reset my lab" (after its confirmation) says the new lab is fresh.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
+import type { GatewayLab } from '../../src/server/gatewayLab.ts';
 import type { PoolTunables } from '../../src/lab/poolTunables.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import type { LearnerLabStatus } from '../../src/protocol/learnerLab.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import { FIXTURES } from '../lab/helpers.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, type TestBrowser } from './chromium.ts';
@@ -43,41 +40,26 @@ afterEach(async () => {
 });
 
 async function room(lab: string, tunables: Partial<PoolTunables>): Promise<Room> {
-  const made: { site?: SiteCopy; dir?: string; db?: Database; lab?: GatewayLab; gw?: TestGateway; learners: TestBrowser[] } = { learners: [] };
+  const made: { site?: SiteCopy; classroom?: ClassroomGateway; learners: TestBrowser[] } = { learners: [] };
   const close = async () => {
     for (const b of made.learners) await b.close();
-    await made.gw?.close();
-    await made.lab?.stop();
-    made.db?.close();
-    if (made.dir) {
-      await cleanStaleInstances(made.dir, PREFIX);
-      rmSync(made.dir, { recursive: true, force: true });
-    }
+    await made.classroom?.close();
     made.site?.remove();
   };
   try {
-    made.site = copyBuiltSite(PREFIX);
-    const dir = (made.dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`)));
-    made.db = openDatabase(join(dir, 'patchbay.db'));
-    const started = await startGatewayLab({ lab, log: () => undefined, database: made.db, mode: 'hosted', tunables, labOptions: { prefix: PREFIX, runtimeDir: dir } });
-    if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-    const l = (made.lab = started.lab);
-    const gw = (made.gw = await startGateway({
-      siteDir: made.site.dir,
-      resolver: l.resolver,
-      healthProvider: l.health,
-      learnerLab: l.learnerLab!,
-      onTerminalInput: l.onTerminalInput!,
-      routes: l.routes,
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+    const site = (made.site = copyBuiltSite(PREFIX));
+    const classroom = (made.classroom = await startClassroomGateway({
+      prefix: PREFIX,
+      lab,
+      tunables,
+      gateway: () => ({ siteDir: site.dir, cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}` }),
     }));
-    l.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
     for (let i = 0; i < 2; i++) {
       const b = await launchChromium(PREFIX);
       made.learners.push(b);
-      await signInBrowser(b.context, gw);
+      await signInBrowser(b.context, classroom.gw);
     }
-    const r: Room = { gw, lab: l, learners: made.learners, close };
+    const r: Room = { gw: classroom.gw, lab: classroom.lab, learners: made.learners, close };
     rooms.push(r);
     return r;
   } catch (e) {

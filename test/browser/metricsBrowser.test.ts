@@ -5,17 +5,11 @@
  * keyboard, inserts a rate query at the cursor, and the challenge grades it. A gauge's rate is refused
  * with the reason.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import type { LearnerLabStatus } from '../../src/protocol/learnerLab.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 import { findChallenge } from './challengePage.ts';
@@ -61,50 +55,28 @@ function editorText(input: Locator): Promise<string> {
 }
 
 describe('the metrics browser', () => {
-  const made: { site?: SiteCopy; dir?: string; db?: Database; lab?: GatewayLab; gw?: TestGateway; browser?: TestBrowser } = {};
+  const made: { site?: SiteCopy; classroom?: ClassroomGateway; browser?: TestBrowser } = {};
 
   beforeAll(async () => {
-    made.site = copyBuiltSite(PREFIX);
-    const dir = (made.dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`)));
-    made.db = openDatabase(join(dir, 'patchbay.db'));
-    const started = await startGatewayLab({
+    const site = (made.site = copyBuiltSite(PREFIX));
+    const classroom = (made.classroom = await startClassroomGateway({
+      prefix: PREFIX,
       lab: 'connections',
-      log: () => undefined,
-      database: made.db,
-      mode: 'hosted',
       tunables: { maxInstances: 1, warm: 0, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR },
-      labOptions: { prefix: PREFIX, runtimeDir: dir },
-    });
-    if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-    const l = (made.lab = started.lab);
-    const gw = (made.gw = await startGateway({
-      siteDir: made.site.dir,
-      resolver: l.resolver,
-      healthProvider: l.health,
-      learnerLab: l.learnerLab!,
-      onTerminalInput: l.onTerminalInput!,
-      routes: l.routes,
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
+      gateway: () => ({ siteDir: site.dir, cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}` }),
     }));
-    l.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
-    made.browser = await launchBrowser(PREFIX, gw);
+    made.browser = await launchBrowser(PREFIX, classroom.gw);
   }, SITE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await made.browser?.close();
-    await made.gw?.close();
-    await made.lab?.stop();
-    made.db?.close();
-    if (made.dir) {
-      await cleanStaleInstances(made.dir, PREFIX);
-      rmSync(made.dir, { recursive: true, force: true });
-    }
+    await made.classroom?.close();
     made.site?.remove();
   });
 
   it('inserts a rate query built from a metric, a label and a value, which the challenge grades', async () => {
     const page = made.browser!.page;
-    const gw = made.gw!;
+    const gw = made.classroom!.gw;
     await page.goto(`${gw.url}${LESSON}`);
     await api(page, '/api/lab', 'POST');
     await expect.poll(async () => (await api<LearnerLabStatus>(page, '/api/lab')).phase, { timeout: LAB_WAIT_MS, interval: 1000 }).toBe('ready');

@@ -5,17 +5,11 @@
  * the Prometheus flags page in each learner's tab names that learner's instance and not the other's, and
  * the tab reloads, opens in a browser tab, and closes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import type { LearnerLabStatus } from '../../src/protocol/learnerLab.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { launchChromium, type TestBrowser } from './chromium.ts';
 import { signInBrowser } from './signIn.ts';
@@ -26,17 +20,11 @@ const HOUR = 3_600_000;
 const LESSON = '/course/requests-vs-connections';
 const WAIT_MS = 60_000;
 
-const made: { site?: SiteCopy; dir?: string; db?: Database; lab?: GatewayLab; gw?: TestGateway; learners: TestBrowser[] } = { learners: [] };
+const made: { site?: SiteCopy; classroom?: ClassroomGateway; learners: TestBrowser[] } = { learners: [] };
 
 afterAll(async () => {
   for (const b of made.learners) await b.close();
-  await made.gw?.close();
-  await made.lab?.stop();
-  made.db?.close();
-  if (made.dir) {
-    await cleanStaleInstances(made.dir, PREFIX);
-    rmSync(made.dir, { recursive: true, force: true });
-  }
+  await made.classroom?.close();
   made.site?.remove();
 });
 
@@ -54,29 +42,14 @@ async function prometheusFrame(page: Page): Promise<Frame> {
 
 describe('web tabs, in two browsers', () => {
   it('opens the lab’s Prometheus UI in a dock tab, on each learner’s own instance', async () => {
-    made.site = copyBuiltSite(PREFIX);
-    made.dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
-    made.db = openDatabase(join(made.dir, 'patchbay.db'));
-    const started = await startGatewayLab({
+    const site = (made.site = copyBuiltSite(PREFIX));
+    made.classroom = await startClassroomGateway({
+      prefix: PREFIX,
       lab: 'connections',
-      log: () => undefined,
-      database: made.db,
-      mode: 'hosted',
       tunables: { maxInstances: 2, warm: 0, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR },
-      labOptions: { prefix: PREFIX, runtimeDir: made.dir },
+      gateway: () => ({ siteDir: site.dir, cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}` }),
     });
-    if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-    const lab = (made.lab = started.lab);
-    const gw = (made.gw = await startGateway({
-      siteDir: made.site.dir,
-      resolver: lab.resolver,
-      healthProvider: lab.health,
-      learnerLab: lab.learnerLab!,
-      onTerminalInput: lab.onTerminalInput!,
-      routes: lab.routes,
-      cgroupParent: `${PREFIX}-${randomBytes(4).toString('hex')}`,
-    }));
-    lab.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
+    const { gw } = made.classroom;
     for (let i = 0; i < 2; i++) {
       const b = await launchChromium(PREFIX);
       made.learners.push(b);

@@ -6,18 +6,14 @@
  * on a fresh instance, while the learner's saved dashboard stays theirs. Real instances of the `mini` fixture lab, in a private runtime dir.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
 import type { PoolTunables } from '../../src/lab/poolTunables.ts';
 import type { LearnerLabStatus } from '../../src/protocol/learnerLab.ts';
 import type { HealthResponse } from '../../src/protocol/health.ts';
 import { CloseCode } from '../../src/protocol/errors.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { listInstances } from '../../src/lab/instanceState.ts';
-import { learnerIdOf, startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
+import { learnerIdOf, TerminalTestClient } from '../helpers/gateway.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
 import { formatStatus, instanceHolders } from '../../src/cli/commands/status.ts';
 import { learnerKey } from '../../src/server/database.ts';
@@ -27,13 +23,8 @@ const PREFIX = 'pbk';
 const HOUR = 3_600_000;
 const DASHBOARD: Dashboard = { version: 0, panels: [{ id: 'p', title: 'Requests', timeRange: '5m', queries: [{ refId: 'A', expr: 'mini_requests_total', legendMode: 'auto' }] }] };
 
-interface Classroom {
-  gw: TestGateway;
-  lab: GatewayLab;
-  db: Database;
-  dir: string;
+interface Classroom extends ClassroomGateway {
   as(cookie: string): Learner;
-  close(): Promise<void>;
 }
 
 interface Learner {
@@ -47,20 +38,8 @@ interface Learner {
 const open: Classroom[] = [];
 
 async function classroom(tunables: Partial<PoolTunables>, mode: 'local' | 'hosted' = 'hosted'): Promise<Classroom> {
-  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
-  const db = openDatabase(join(dir, 'patchbay.db'));
-  const started = await startGatewayLab({ lab: join(FIXTURES, 'mini'), log: () => undefined, database: db, mode, tunables, labOptions: { prefix: PREFIX, runtimeDir: dir } });
-  if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-  const lab = started.lab;
-  const gw = await startGateway({
-    resolver: lab.resolver,
-    healthProvider: lab.health,
-    learnerLab: lab.learnerLab!,
-    onTerminalInput: lab.onTerminalInput!,
-    routes: lab.routes,
-    cgroupParent: null,
-  });
-  lab.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
+  const started = await startClassroomGateway({ prefix: PREFIX, lab: join(FIXTURES, 'mini'), tunables, mode });
+  const { gw } = started;
   const as = (cookie: string): Learner => {
     const call = async <T>(method: string, path: string) => {
       const res = await fetch(`${gw.url}${path}`, { method, headers: { cookie } });
@@ -74,20 +53,7 @@ async function classroom(tunables: Partial<PoolTunables>, mode: 'local' | 'hoste
       terminal: (id) => TerminalTestClient.open(gw, id, { cookie, target: 'api', query: { shell: '/bin/sh' } }),
     };
   };
-  const c: Classroom = {
-    gw,
-    lab,
-    db,
-    dir,
-    as,
-    async close() {
-      await gw.close();
-      await lab.stop();
-      db.close();
-      await cleanStaleInstances(dir, PREFIX);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const c: Classroom = { ...started, as };
   open.push(c);
   return c;
 }

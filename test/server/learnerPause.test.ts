@@ -21,6 +21,7 @@ import { FREEZER_ROOT, freezerAvailable, isFrozen } from '../../src/lab/instance
 import { instanceProcesses } from '../../src/lab/instanceCgroup.ts';
 import { cleanStaleInstances } from '../../src/lab/startLab.ts';
 import { instructorRoutes } from '../../src/server/routes/instructor.ts';
+import { bindLabToGateway, labGatewayOptions } from '../../src/server/labGatewayWiring.ts';
 import { INSTRUCTOR_PATHS, type InstructorRoster } from '../../src/protocol/instructor.ts';
 import { learnerIdOf, startGateway, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
@@ -51,19 +52,14 @@ async function setup(tunables: Partial<PoolTunables>): Promise<Setup> {
   const events: PoolEvent[] = [];
   labs.pool.subscribe((e) => events.push(e));
   let gateway: TestGateway['gateway'] | undefined;
-  // As serve.ts: the instructor's API, terminal input is activity, an attach thaws, an attached terminal is use.
+  // With serve.ts' own wiring: the instructor's API, terminal input is activity, an attach thaws, an attached terminal is use.
   const gw = await startGateway({
-    resolver: lab.resolver,
-    healthProvider: lab.health,
-    learnerLab: lab.learnerLab!,
-    onTerminalInput: lab.onTerminalInput!,
-    onTerminalAttach: (learner) => labs.use(learner),
+    ...labGatewayOptions(lab),
     routes: [...instructorRoutes({ roster: lab.roster!, pool: labs.pool, gateway: () => gateway ?? null }), ...lab.routes],
     cgroupParent: null,
   });
   gateway = gw.gateway;
-  lab.bindTerminals!((learner, code, ...args) => gw.gateway.registry.endSession(learner, code, ...args));
-  labs.setAttached((learner) => gw.gateway.registry.entries().some((e) => e.sessionId === learner && e.session.attached));
+  bindLabToGateway(lab, gw.gateway);
   const s: Setup = {
     gw,
     lab,

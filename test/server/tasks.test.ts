@@ -6,36 +6,28 @@
  * after a check, and the hosts cannot read tasks.yaml.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
+import type { GatewayLab } from '../../src/server/gatewayLab.ts';
+import type { Database } from '../../src/server/database.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import { loadTasks } from '../../src/lab/tasks.ts';
 import type { TaskCheckResponse, TaskDetail, TaskRevealResponse } from '../../src/protocol/tasks.ts';
 import { ProgressStore } from '../../src/server/progressStore.ts';
 import type { ApiError } from '../../src/protocol/errors.ts';
-import { learnerIdOf, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { learnerIdOf, type TestGateway } from '../helpers/gateway.ts';
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
 
 const PREFIX = 'pbtk';
 const HOUR = 3_600_000;
 const TASK = 'close-timeout';
 
-let dir = '';
-let db: Database | null = null;
-let lab: GatewayLab | null = null;
+let classroom: ClassroomGateway | null = null;
+let db: Database;
+let lab: GatewayLab;
 let gw: TestGateway | null = null;
 
 afterAll(async () => {
-  await gw?.close();
-  await lab?.stop();
-  db?.close();
-  if (dir) {
-    await cleanStaleInstances(dir, PREFIX);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await classroom?.close();
 });
 
 async function call<T>(cookie: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: T }> {
@@ -59,19 +51,12 @@ async function check(cookie: string): Promise<TaskCheckResponse> {
 
 describe('tasks checked on a host', () => {
   it("fail before the solution, hold after it on the learner's own instance only, and keep progress as task:<id>", async () => {
-    dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
-    db = openDatabase(join(dir, 'patchbay.db'));
-    const started = await startGatewayLab({
+    classroom = await startClassroomGateway({
+      prefix: PREFIX,
       lab: join(FIXTURES, 'mini'),
-      log: () => undefined,
-      database: db,
-      mode: 'hosted',
       tunables: { maxInstances: 2, warm: 0, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR },
-      labOptions: { prefix: PREFIX, runtimeDir: dir },
     });
-    if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-    lab = started.lab;
-    gw = await startGateway({ resolver: lab.resolver, healthProvider: lab.health, learnerLab: lab.learnerLab!, routes: lab.routes, cgroupParent: null });
+    ({ gw, lab, db } = classroom);
     const a = gw.cookie;
     const b = await gw.newCookie();
     const loaded = await loadTasks(join(FIXTURES, 'mini'));

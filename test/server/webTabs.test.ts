@@ -8,15 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGatewayLab, type GatewayLab } from '../../src/server/gatewayLab.ts';
-import { openDatabase, type Database } from '../../src/server/database.ts';
-import { cleanStaleInstances } from '../../src/lab/startLab.ts';
+import type { GatewayLab } from '../../src/server/gatewayLab.ts';
+import { startClassroomGateway, type ClassroomGateway } from '../helpers/classroomGateway.ts';
 import type { LearnerLabStatus } from '../../src/protocol/learnerLab.ts';
 import { WebTabLimits } from '../../src/server/routes/webTabs.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { FIXTURES, waitFor } from '../lab/helpers.ts';
 
 const PREFIX = 'pbwt';
@@ -28,10 +25,9 @@ interface Answer {
   body: string;
 }
 
+let classroom: ClassroomGateway | undefined;
 let gw: TestGateway;
 let lab: GatewayLab;
-let db: Database;
-let dir: string;
 
 /** One request exactly as written: the request target is sent as is (no client-side normalizing). */
 function raw(target: string, options: { cookie?: string; method?: string; headers?: Record<string, string>; body?: Buffer | string; firstChunkOnly?: boolean } = {}): Promise<Answer> {
@@ -60,13 +56,7 @@ function raw(target: string, options: { cookie?: string; method?: string; header
 const json = <T>(a: Answer) => JSON.parse(a.body) as T;
 
 afterAll(async () => {
-  await gw?.close();
-  await lab?.stop();
-  db?.close();
-  if (dir) {
-    await cleanStaleInstances(dir, PREFIX);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await classroom?.close();
 });
 
 describe('web tabs', () => {
@@ -76,19 +66,12 @@ describe('web tabs', () => {
   let ib: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), `${PREFIX}-rt-`));
-    db = openDatabase(join(dir, 'patchbay.db'));
-    const started = await startGatewayLab({
+    classroom = await startClassroomGateway({
+      prefix: PREFIX,
       lab: join(FIXTURES, 'webtabs'),
-      log: () => undefined,
-      database: db,
-      mode: 'hosted',
       tunables: { maxInstances: 2, warm: 0, idleMs: HOUR, warnMs: 60_000, maxLifetimeMs: 8 * HOUR },
-      labOptions: { prefix: PREFIX, runtimeDir: dir },
     });
-    if (!started.ok || !started.lab) throw new Error(started.ok ? 'no lab' : started.message);
-    lab = started.lab;
-    gw = await startGateway({ resolver: lab.resolver, healthProvider: lab.health, learnerLab: lab.learnerLab!, routes: lab.routes, cgroupParent: null });
+    ({ gw, lab } = classroom);
     a = gw.cookie;
     b = await gw.newCookie();
     for (const cookie of [a, b]) await raw('/api/lab', { cookie, method: 'POST' });

@@ -12,6 +12,7 @@ import { defaultDatabase, type Database } from '../../server/database.ts';
 import { DatabaseSessionStore } from '../../server/rosterSessionStore.ts';
 import { Roster } from '../../server/roster.ts';
 import { instructorRoutes } from '../../server/routes/instructor.ts';
+import { bindLabToGateway, labGatewayOptions } from '../../server/labGatewayWiring.ts';
 
 /**
  * The lab pool's tunables as flags and environment variables, named once: `--help`, the parser and the
@@ -281,21 +282,15 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
       ...options,
       ...(sessions && { auth: { ...options.auth, store: sessions } }),
       ...(extra.fallback ? { fallback: extra.fallback } : {}),
-      ...(lab ? { resolver: lab.resolver, healthProvider: lab.health } : {}),
+      ...(lab && labGatewayOptions(lab)),
       routes: [...instructor, ...(lab?.routes ?? []), ...(options.routes ?? [])],
-      ...(lab?.learnerLab && { learnerLab: lab.learnerLab }),
-      ...(lab?.onTerminalInput && { onTerminalInput: lab.onTerminalInput }),
-      ...(lab?.labs && { onTerminalAttach: (learner: string) => lab.labs!.use(learner) }),
-      ...(lab?.status && { devStatus: lab.status }),
     });
   } catch (error) {
     console.error(`patchbay: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`);
     await lab?.stop();
     return 1;
   }
-  lab?.bindTerminals?.((learner, code, ...args) => gateway.registry.endSession(learner, code, ...args));
-  // A learner with a terminal socket attached is using their instance: it is not paused.
-  lab?.labs?.setAttached((learner) => gateway.registry.entries().some((e) => e.sessionId === learner && e.session.attached));
+  if (lab) bindLabToGateway(lab, gateway);
   log(`Patchbay is serving on ${gateway.url}${gateway.mode === 'hosted' ? ` (hosted mode, public URL ${gateway.publicUrl})` : ''}`);
   extra.onListening?.(gateway.url);
   const kept = gateway.tokenFile ? ` (kept in ${gateway.tokenFile})` : '';
