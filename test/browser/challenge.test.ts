@@ -12,12 +12,11 @@ import { startOfflineChallengeSite, type OfflineChallengeSite } from './offlineC
 import { findChallenge, typeQuery, withPageAt } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 import { signInBrowser } from './signIn.ts';
+import { screenshot } from './screenshot.ts';
 
 const PREFIX = 'pbg';
 /** The challenge on the welcome page, and the answer that must fail with a label-filter hint. */
 const CHALLENGE_ID = 'api-active-connections';
-const SCREENSHOT = '/tmp/pbg-challenge.png';
-const SCREENSHOT_FAIL = '/tmp/pbg-challenge-fail.png';
 
 describe('<Challenge> in the browser', () => {
   let site: OfflineChallengeSite | undefined;
@@ -61,7 +60,7 @@ describe('<Challenge> in the browser', () => {
     await expect.poll(() => box.getByTestId('challenge-reference').textContent()).toContain(challenge.reference);
     // Fold the terminal dock so the screenshot shows the whole box.
     await page.getByRole('button', { name: 'Minimize terminals' }).click();
-    await box.screenshot({ path: SCREENSHOT_FAIL });
+    await screenshot(box, 'challenge-fail');
 
     // The reference, submitted with the keyboard (Ctrl+Enter).
     await typeQuery(input, challenge.reference);
@@ -71,7 +70,7 @@ describe('<Challenge> in the browser', () => {
     await box.getByTestId('challenge-graphs').locator('.uplot').first().waitFor();
     const summary = page.getByTestId('challenge-progress');
     await expect.poll(() => summary.textContent()).toContain('1 of 1 done');
-    await box.screenshot({ path: SCREENSHOT });
+    await screenshot(box, 'challenge');
 
     await page.reload();
     await box.getByTestId('challenge-done').waitFor();

@@ -19,10 +19,10 @@ import { startOfflineLab, type OfflineLab } from '../checker/offline.ts';
 import { copyBuiltSite, type SiteCopy } from './challengeSite.ts';
 import { findChallenge, typeQuery } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
+import { screenshot } from './screenshot.ts';
 
 const PREFIX = 'pbx';
 const CHALLENGE_ID = 'api-active-connections';
-const SCREENSHOT = '/tmp/pbx-explain.png';
 /** Four nodes; its selector lacks the `job` filter the question needs (a label-filter hint). */
 const QUERY = 'max by (job) (envoy_listener_downstream_cx_active) > 0';
 
@@ -96,7 +96,7 @@ describe('Explain in the browser', () => {
     await page.getByRole('button', { name: 'Minimize terminals' }).click();
     await box.locator('[data-hint="label-filter"]').first().getByTestId('hint-explain').click();
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-explain-node'))).toBe('2');
-    await box.screenshot({ path: SCREENSHOT });
+    await screenshot(box, 'explain');
 
     // A query that does not parse: the error and its caret instead of a tree.
     await typeQuery(input, 'sum(x) +');

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import type { LabHealth } from '../../src/protocol/health.ts';
 import { openSiteInChromium, PAGE_WAIT_MS, SITE_SETUP_TIMEOUT_MS, type SiteInChromium } from './siteInChromium.ts';
 import { occurrences, waitForScreen } from './terminalScreen.ts';
+import { screenshot } from './screenshot.ts';
 
 const PREFIX = 'pbb';
 
@@ -79,7 +80,7 @@ describe('welcome lesson in a real browser', () => {
     await page.keyboard.press('Enter');
     const before = await waitForScreen(page, 'tools', (t) => /pid=\d+/.test(t), 'the shell pid');
     const pid = /pid=(\d+)/.exec(before)![1];
-    await page.screenshot({ path: `/tmp/${PREFIX}-welcome.png` });
+    await screenshot(page, 'welcome');
 
     await page.reload();
     await waitConnected('tools');
@@ -142,7 +143,7 @@ describe('welcome lesson in a real browser', () => {
     await page.evaluate(() => ((window as unknown as { pbbSamePage: boolean }).pbbSamePage = true));
     // Scrolled to the very end, the page's last links sit above the dock, not behind it.
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-    await page.screenshot({ path: `/tmp/${PREFIX}-page-end.png` });
+    await screenshot(page, 'page-end');
     await page.locator('a.pagination-nav__link--next').click();
     await page.waitForURL((url) => url.pathname !== '/', { timeout: PAGE_WAIT_MS });
     // A client-side move: the page (and so the dock and its sockets) was never reloaded.
@@ -199,7 +200,7 @@ describe('welcome lesson in a real browser', () => {
     };
     await pill.getByText('connections degraded: api/sidecar').waitFor({ timeout: PAGE_WAIT_MS });
     expect(await pill.getAttribute('title')).toContain('exited with code 1');
-    await page.screenshot({ path: `/tmp/${PREFIX}-degraded.png` });
+    await screenshot(page, 'degraded');
   });
 
   it('reports an ended shell in its tab and starts a new one on restart', async () => {
