@@ -178,12 +178,15 @@ function distance(o: CheckOutcome): number {
 
 /**
  * For each query, the reference query it matches (or null): a maximum matching of queries to distinct
- * reference queries (augmenting paths; a panel has at most 8 × 4), preferring the panel's own order.
+ * reference queries (augmenting paths; a panel has at most 8 × 4). Each query tries the reference at its
+ * own position first, so where the data cannot tell references apart (a query passing several) query A
+ * stays with reference A and its legend is graded against A's rules, not a swapped one's.
  */
 export function maximumMatching(passes: boolean[][], refCount: number): (number | null)[] {
   const refOwner: (number | null)[] = new Array(refCount).fill(null);
+  const order = (i: number): number[] => (i < refCount ? [i, ...Array.from({ length: refCount }, (_, j) => j).filter((j) => j !== i)] : Array.from({ length: refCount }, (_, j) => j));
   const tryAssign = (i: number, seen: Set<number>): boolean => {
-    for (let j = 0; j < refCount; j++) {
+    for (const j of order(i)) {
       if (!passes[i]?.[j] || seen.has(j)) continue;
       seen.add(j);
       const owner = refOwner[j]!;

@@ -152,4 +152,14 @@ describe('maximumMatching', () => {
     expect(maximumMatching([[true, false], [true, false]], 2)).toEqual([0, null]);
     expect(maximumMatching([[false, false]], 2)).toEqual([null]);
   });
+
+  it('keeps each query at the reference of its own position when the data cannot tell them apart', () => {
+    // Both queries pass both references (e.g. both empty early in a lab): A stays A, B stays B.
+    expect(maximumMatching([[true, true], [true, true]], 2)).toEqual([0, 1]);
+    expect(maximumMatching([[true, true, true], [true, true, true], [true, true, true]], 3)).toEqual([0, 1, 2]);
+    // Written in the other order, each passing only the other's reference: matched across.
+    expect(maximumMatching([[false, true], [true, false]], 2)).toEqual([1, 0]);
+    // More queries than references: the extra one tries them all.
+    expect(maximumMatching([[false, true], [true, false], [true, true]], 2)).toEqual([1, 0, null]);
+  });
 });
