@@ -105,6 +105,10 @@ export async function checkAnswer(challenge: Challenge, rawQuery: string, target
     return fail(query, { kind: 'too-expensive', message: `Your query returns ${answerResult.length} series; this question expects ${expected.data.length}. Add label filters to select only what it asks about.` }, facts, refFacts);
   }
 
+  // Nothing on either side: any query that selects nothing would look right (a misspelt metric too), so
+  // the answer is not graded until the lab has data for it (a lab that has just started, say).
+  if (!sameText && expected.data.length === 0 && answerResult.length === 0) return fail(query, noDataYet(window), facts, refFacts);
+
   const comparison = compareResults(expected.data, answerResult, challenge.ignoreLabels);
   const passed = comparison.equal;
   const metricNames = passed ? null : await metricNamesOf(prometheus);
@@ -129,6 +133,14 @@ export async function needsMet(challenge: Challenge, target: CheckTarget, variab
   const r = await target.prometheus.queryRange(normalizeQuery(challenge.needs.query, variables).query, target.window);
   if (!r.ok) return { ok: false, error: challengeQueryFailure(challenge, 'needs', r) };
   return r.data.length > 0 ? { ok: true } : { ok: false, error: { kind: 'needs-data', message: challenge.needs.message } };
+}
+
+function noDataYet(window: RangeWindow): CheckError {
+  const minutes = Math.round((window.end - window.start) / 60);
+  return {
+    kind: 'needs-data',
+    message: `Neither your query nor the expected answer has data in the last ${minutes} minute${minutes === 1 ? '' : 's'} of your lab, so a right and a wrong query would look alike. A lab that has just started needs a few scrapes: check again in a few seconds; if this stays, run the lesson's commands above first.`,
+  };
 }
 
 /** A challenge's own query (reference or needs) failed: the lab is down, or the challenge is wrong. */

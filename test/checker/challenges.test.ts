@@ -195,6 +195,22 @@ describe('checkAnswer details', () => {
   });
 });
 
+describe('a window with no data at all (a lab that has just started)', () => {
+  it('grades nothing that selects nothing, instead of passing it as equal to an empty expected answer', async () => {
+    const c = loaded.set.byId.get('api-active-connections')!;
+    const { window } = lab.target;
+    const before = { ...lab.target, window: { ...window, start: window.start - 7200, end: window.start - 3600 } };
+    // A misspelt metric selects nothing, as the reference does here: not graded, and not an attempt.
+    const misspelt = await checkAnswer(c, c.reference.replace('downstream_cx_active', 'downstream_cx_activ'), before);
+    expect(misspelt).toMatchObject({ passed: false, error: { kind: 'needs-data' } });
+    expect(misspelt.error!.message).toMatch(/^Neither your query nor the expected answer has data in the last 60 minutes/);
+    // The reference as written is right whatever the data.
+    expect(await checkAnswer(c, c.reference, before)).toMatchObject({ passed: true, sameText: true });
+    // Where the data is, the misspelt metric is graded and fails.
+    expect((await checkAnswer(c, c.reference.replace('downstream_cx_active', 'downstream_cx_activ'), lab.target)).passed).toBe(false);
+  });
+});
+
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
