@@ -1,6 +1,6 @@
 /** A learner's hands on a <Dashboard> in Chromium: adding a panel and typing its title, queries and legends. */
 import type { Locator, Page } from 'playwright-core';
-import type { PanelChallenge } from '../../src/checker/challenges.ts';
+import type { Panel } from '../../src/protocol/dashboard.ts';
 import { typeQuery } from './challengePage.ts';
 
 export interface TypedQuery {
@@ -44,18 +44,21 @@ export async function addPanel(dashboard: Locator, title: string, queries: Typed
   return panel;
 }
 
-/**
- * What a learner who read the challenge would type for its reference panel: each reference query, with a
- * legend meeting its first legend rule (the text it must contain, or the label it must show).
- */
-export function referencePanel(challenge: PanelChallenge): { title: string; queries: TypedQuery[] } {
-  const { title, queries } = challenge.panel;
-  return {
-    title: typeof title === 'string' ? title : challenge.title,
-    queries: queries.map((q) => {
-      const rule = q.legend?.[0];
-      const legend = rule?.contains ?? (rule?.label ? `{{${rule.label}}}` : undefined);
-      return { expr: q.reference, ...(legend === undefined ? {} : { legend }) };
+/** What a learner would type for a panel: its queries, each with its custom legend (others keep Auto). */
+export function typedQueries(panel: Panel): TypedQuery[] {
+  return panel.queries.map((q) => ({ expr: q.expr, ...(q.legendMode === 'custom' && q.legendFormat !== undefined ? { legend: q.legendFormat } : {}) }));
+}
+
+/** A panel as the page shows it (title, each query's text and legend), for a failure message. */
+export async function describePanel(panel: Locator): Promise<string> {
+  const title = await panel.getByLabel('Panel title').inputValue();
+  const queries = await panel.locator('[role="group"][aria-label^="Query "]').evaluateAll((groups) =>
+    groups.map((g) => {
+      const text = g.querySelector('[data-testid="promql-input"]')?.textContent ?? '';
+      const mode = (g.querySelector('select') as HTMLSelectElement | null)?.value ?? '?';
+      const template = (g.querySelector('input[type="text"]') as HTMLInputElement | null)?.value;
+      return `${g.getAttribute('data-ref-id')}: ${text} (legend ${mode}${template === undefined ? '' : ` "${template}"`})`;
     }),
-  };
+  );
+  return `panel "${title}": ${queries.join('; ')}`;
 }
