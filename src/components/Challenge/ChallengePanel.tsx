@@ -23,6 +23,7 @@ import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStor
 import { loadDraft, saveDraft } from './draftStore.ts';
 import Verdict from './Verdict.tsx';
 import ResultGraphs from './ResultGraphs.tsx';
+import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
 
 type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ClientError } | { state: 'ready'; value: T };
@@ -132,17 +133,7 @@ export default function ChallengePanel({ id }: { id: string }) {
   const response = outcome?.kind === 'checked' ? outcome.response : undefined;
 
   return (
-    <div className={styles.panel} aria-labelledby={ids.title} data-passed={passed}>
-      <div className={styles.header}>
-        <h3 id={ids.title} className={styles.title}>
-          <span className={styles.kicker}>Challenge</span> {d.title}
-        </h3>
-        {passed && (
-          <span className={styles.doneBadge} data-testid="challenge-done">
-            <span aria-hidden="true">✓ </span>Done
-          </span>
-        )}
-      </div>
+    <StepBox as="div" kind="Challenge" title={d.title} titleId={ids.title} passed={passed} doneTestId="challenge-done">
       <div className={styles.prompt} dangerouslySetInnerHTML={{ __html: promptHtml }} />
       <label id={ids.label} className={styles.label}>
         Your PromQL query
@@ -192,6 +183,6 @@ export default function ChallengePanel({ id }: { id: string }) {
         </div>
       )}
       {response && <ResultGraphs response={response} />}
-    </div>
+    </StepBox>
   );
 }

@@ -13,6 +13,7 @@ import { callApi, type ClientError } from '../api/apiClient.ts';
 import { findPanel, useDashboard } from '../Dashboard/dashboardStore.ts';
 import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
+import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
 
 type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ClientError } | { state: 'ready'; value: T };
@@ -93,17 +94,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
   const revealable = response ? response.revealable : d.revealable;
 
   return (
-    <div className={styles.panel} aria-labelledby={ids.title} data-passed={passed} data-panel-challenge={id}>
-      <div className={styles.header}>
-        <h3 id={ids.title} className={styles.title}>
-          <span className={styles.kicker}>Challenge</span> {d.title}
-        </h3>
-        {passed && (
-          <span className={styles.doneBadge} data-testid="challenge-done">
-            <span aria-hidden="true">✓ </span>Done
-          </span>
-        )}
-      </div>
+    <StepBox as="div" kind="Challenge" title={d.title} titleId={ids.title} passed={passed} doneTestId="challenge-done" data-panel-challenge={id}>
       <div className={styles.prompt} dangerouslySetInnerHTML={{ __html: promptHtml }} />
       <label htmlFor={ids.pick} className={styles.label}>
         Panel to check
@@ -140,7 +131,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
           <pre>{reference}</pre>
         </div>
       )}
-    </div>
+    </StepBox>
   );
 }
 

@@ -9,6 +9,7 @@ import { taskCheckPath, taskPath, taskProgressId, taskRevealPath, type TaskCheck
 import { callApi, type ClientError } from '../api/apiClient.ts';
 import { isPassed, loadProgress, markPassed, useChallengeStore } from '../Challenge/challengeStore.ts';
 import Message from '../promql/Message.tsx';
+import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
 
 export interface TaskProps {
@@ -80,17 +81,7 @@ export default function Task({ id }: TaskProps) {
   const revealable = response ? response.revealable : d.revealable;
 
   return (
-    <section className={styles.task} aria-labelledby={titleId} data-task={id} data-passed={passed}>
-      <div className={styles.header}>
-        <h3 id={titleId} className={styles.title}>
-          <span className={styles.kicker}>Task</span> {d.title}
-        </h3>
-        {passed && (
-          <span className={styles.doneBadge} data-testid="task-done">
-            <span aria-hidden="true">✓ </span>Done
-          </span>
-        )}
-      </div>
+    <StepBox as="section" className={styles.task} kind="Task" title={d.title} titleId={titleId} passed={passed} doneTestId="task-done" data-task={id}>
       {d.prompt && (
         <p className={styles.prompt}>
           <Message text={d.prompt} />
@@ -124,7 +115,7 @@ export default function Task({ id }: TaskProps) {
           <pre>{solution}</pre>
         </div>
       )}
-    </section>
+    </StepBox>
   );
 }
 
