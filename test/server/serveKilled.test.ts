@@ -58,7 +58,9 @@ describe('patchbay serve killed', () => {
     const first = serve(0);
     const port = Number(await waitFor('the URL', () => /serving on http:\/\/localhost:(\d+)/.exec(first.output())?.[1], 60_000));
     const base = `http://127.0.0.1:${port}`;
-    const cookie = await signIn(onLoopbackIp(printedSignInUrl(first.output())!));
+    // The sign-in link is printed after the serving line, maybe in a later chunk of output.
+    const link = await waitFor('the sign-in link', () => printedSignInUrl(first.output()) ?? undefined, 10_000);
+    const cookie = await signIn(onLoopbackIp(link));
     const check = async () => {
       const res = await fetch(`${base}/api/challenges/web-up/check`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ query: 'up{job="web"}' }) });
       return (await res.json()) as CheckResponse;
