@@ -24,6 +24,8 @@ export async function launchChromium(prefix: string, viewport = VIEWPORT): Promi
     args: CHROMIUM_FLAGS,
     viewport,
   });
+  context.on('page', retryNavigationOnNetworkChange);
+  for (const p of context.pages()) retryNavigationOnNetworkChange(p);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
@@ -33,6 +35,27 @@ export async function launchChromium(prefix: string, viewport = VIEWPORT): Promi
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Chromium aborts a navigation with net::ERR_NETWORK_CHANGED when the machine's interfaces change, and
+ * a lab instance starting or stopping on this machine (tests run labs beside the browser) adds or
+ * removes the interfaces its subnet is reached by. Such a navigation is tried again, at most twice.
+ */
+function retryNavigationOnNetworkChange(page: Page): void {
+  const again = async <T>(navigate: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await navigate();
+      } catch (error) {
+        if (attempt >= 2 || !String(error).includes('net::ERR_NETWORK_CHANGED')) throw error;
+      }
+    }
+  };
+  const goto = page.goto.bind(page);
+  const reload = page.reload.bind(page);
+  page.goto = (url, options) => again(() => goto(url, options));
+  page.reload = (options) => again(() => reload(options));
 }
 
 /** Visible text of a terminal's rows (xterm's DOM renderer uses no-break spaces). */
