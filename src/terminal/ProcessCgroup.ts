@@ -22,8 +22,12 @@ import { isAlive, parseOwnerName } from './processIdentity.ts';
 export const CGROUP_MOUNT = '/sys/fs/cgroup';
 /** Where cgroup v1's pids controller is mounted on Linux. */
 export const PIDS_CGROUP_ROOT = join(CGROUP_MOUNT, 'pids');
-/** Rounds of SIGKILL before giving up on an (in practice impossible) unkillable cgroup. */
-const MAX_KILL_ROUNDS = 50;
+/**
+ * How long SIGKILL rounds and removal attempts go on before giving up. Killing takes a round or two, but
+ * on a busy machine an emptied cgroup can refuse rmdir (EBUSY) for a second or more while its last tasks
+ * finish exiting: a 1 s budget left an empty instance cgroup behind once in CI.
+ */
+const KILL_BUDGET_MS = 5_000;
 /** Pause between kill rounds: lets the kernel reap what was killed. */
 const KILL_ROUND_MS = 20;
 
@@ -185,7 +189,7 @@ export class ProcessCgroup {
         /* kernels before 5.14: the loop below */
       }
     }
-    for (let round = 0; round < MAX_KILL_ROUNDS; round++) {
+    for (const deadline = Date.now() + KILL_BUDGET_MS; Date.now() < deadline; ) {
       const pids = this.allPids();
       if (pids.length === 0 && this.tryRemove()) return;
       for (const pid of pids) {
