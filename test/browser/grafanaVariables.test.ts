@@ -15,8 +15,11 @@ import { findChallenge, typeQuery } from './challengePage.ts';
 import { launchBrowser, type TestBrowser } from './challengeBrowser.ts';
 
 const PREFIX = 'pbv';
-/** A graph's first answer: the lab scrape interval, then one range query through the gateway. */
-const GRAPH_SETTLE_MS = 20_000;
+/**
+ * A graph's first answer: the chart's lazy chunk, then one range query through the gateway. Seconds
+ * here; generous, since a CI machine running other browser tests beside this one once took over 20 s.
+ */
+const GRAPH_SETTLE_MS = 60_000;
 
 interface CoursePage {
   url: string;
