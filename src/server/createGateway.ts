@@ -27,6 +27,7 @@ import { refuse, TerminalSockets } from './terminalSockets.ts';
 import { loadAuthSecrets } from './authSecrets.ts';
 import { Identity, type AuthMode } from './identity.ts';
 import type { SessionLimits } from './SessionLimits.ts';
+import type { InviteBook } from './invites.ts';
 import type { SessionStore } from './SessionStore.ts';
 import { allowedHost, hostname, hostnameOfUrl, isLoopbackAddress, LOOPBACK_HOSTNAMES } from './hostCheck.ts';
 
@@ -57,6 +58,8 @@ export interface AuthOptions {
   allowedHosts?: string[];
   limits?: Partial<SessionLimits>;
   store?: SessionStore;
+  /** Hosted mode's invites (default in memory; `patchbay serve` keeps them in the database). */
+  invites?: InviteBook;
   /** The clock of sessions, invites and sign-in limits (tests move it instead of waiting). */
   now?: () => number;
 }
@@ -148,11 +151,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     mode,
     secrets,
     ...(auth.store ? { store: auth.store } : {}),
+    ...(auth.invites ? { invites: auth.invites } : {}),
     ...(auth.limits ? { limits: auth.limits } : {}),
     ...(auth.now ? { now: auth.now } : {}),
     allowedOrigins: () => origins,
     publicUrl: () => publicUrl,
   });
+  // New secrets end what the old ones handed out: sessions (the new key) and unused invite links.
+  if (auth.renew) identity.invites.clear();
   const sockets = new TerminalSockets({
     registry,
     allowedOrigins: () => origins,

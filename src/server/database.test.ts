@@ -43,7 +43,7 @@ describe('openDatabase', () => {
     const file = tempFile();
     const db = open(path.join(path.dirname(file), 'sub', 'dir', 'p.db')); // makes the directories
     expect(db.version).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['challenge_progress', 'dashboards', 'imported_progress_files', 'instance_assignments', 'learners', 'revoked_sessions', 'sessions']);
+    expect(tables(db)).toEqual(['challenge_progress', 'dashboards', 'imported_progress_files', 'instance_assignments', 'invites', 'learners', 'revoked_sessions', 'sessions']);
     expect(db.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(1); // NORMAL (database.ts says why)
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -1,6 +1,6 @@
 /**
  * The gateway's database: learners' challenge progress, the classroom roster and which instance each
- * learner holds, in one SQLite file (better-sqlite3, embedded, synchronous).
+ * learner holds, sessions, dashboards and invites, in one SQLite file (better-sqlite3, embedded, synchronous).
  *
  * Durability: WAL with synchronous=NORMAL. A commit has written its WAL frames (write(2)) before it
  * returns, so a SIGKILL of the gateway loses nothing committed (database.test.ts kills a writer
@@ -136,6 +136,19 @@ export const MIGRATIONS: readonly Migration[] = [
         version INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
         PRIMARY KEY (learner_id, dashboard_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 5,
+    name: "hosted mode's invites (databaseInviteBook.ts), so a restart keeps the unused ones",
+    sql: `
+      -- Keyed by a hash of the code: the code is a credential (the /join/CODE link), the file holds none.
+      CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        uses_left INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
     `,
   },

@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError, type HttpErrorCode } from '../protocol/errors.ts';
 import type { AuthSecrets } from './authSecrets.ts';
-import { InviteBook, inviteRequest } from './invites.ts';
+import { inviteRequest, MemoryInviteBook, type InviteBook } from './invites.ts';
 import { readBody, readJsonBody, refuseBody, sendApiError, sendJson } from './Route.ts';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './SessionLimits.ts';
 import { cookieValues, newId, sessionCookieHeader, signSession, verifySession, type SessionClaims } from './sessionCookie.ts';
@@ -48,6 +48,8 @@ export interface IdentityOptions {
   mode: AuthMode;
   secrets: AuthSecrets;
   store?: SessionStore;
+  /** Hosted mode's invites (default: in memory, forgotten at a restart). */
+  invites?: InviteBook;
   limits?: Partial<SessionLimits>;
   /** Origins a sign-in form may be posted from (the terminal allowlist). */
   allowedOrigins: () => ReadonlySet<string>;
@@ -60,7 +62,7 @@ export class Identity {
   readonly mode: AuthMode;
   readonly limits: SessionLimits;
   readonly store: SessionStore;
-  readonly invites = new InviteBook();
+  readonly invites: InviteBook;
   /** Set once the port is known (the cookie's name carries it). */
   cookieName = '';
   private readonly failures = new Map<string, number[]>();
@@ -71,6 +73,7 @@ export class Identity {
     this.mode = options.mode;
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
     this.store = options.store ?? new MemorySessionStore();
+    this.invites = options.invites ?? new MemoryInviteBook();
     this.now = options.now ?? Date.now;
   }
 

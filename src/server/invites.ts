@@ -1,6 +1,7 @@
 /**
  * Invites of hosted mode: a random code (the path of `/join/CODE`) good for a number of sign-ins until
- * it expires. Kept in memory: a gateway restart forgets unused invites (sessions they issued stay).
+ * it expires. InviteBook is the interface the gateway uses; MemoryInviteBook forgets unused invites at
+ * a restart, DatabaseInviteBook (databaseInviteBook.ts, what `patchbay serve` uses) keeps them.
  */
 import { randomBytes } from 'node:crypto';
 import { InviteDefaults } from './SessionLimits.ts';
@@ -12,34 +13,51 @@ export interface Invite {
   created: number;
 }
 
-/** 16 random bytes, base64url: a code nobody can guess or enumerate. */
-const CODE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+export interface InviteBook {
+  /** A new invite good for `uses` sign-ins until `now + ttlMs`. */
+  create(uses: number, ttlMs: number, now: number): Invite;
+  /** The invite when it can still be used. */
+  peek(code: string, now: number): Invite | null;
+  /** Uses the invite once; false when it cannot be used (any more). */
+  take(code: string, now: number): boolean;
+  /** Ends every invite (`--new-secret`: links handed out before stop working). */
+  clear(): void;
+}
 
-export class InviteBook {
+/** 16 random bytes, base64url: a code nobody can guess or enumerate. */
+export const INVITE_CODE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export function newInviteCode(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export class MemoryInviteBook implements InviteBook {
   private readonly invites = new Map<string, Invite>();
 
   create(uses: number, ttlMs: number, now: number): Invite {
     this.prune(now);
-    const invite: Invite = { code: randomBytes(16).toString('base64url'), usesLeft: uses, expiresAt: now + ttlMs, created: now };
+    const invite: Invite = { code: newInviteCode(), usesLeft: uses, expiresAt: now + ttlMs, created: now };
     this.invites.set(invite.code, invite);
     return { ...invite };
   }
 
-  /** The invite when it can still be used. */
   peek(code: string, now: number): Invite | null {
-    if (!CODE_PATTERN.test(code)) return null;
+    if (!INVITE_CODE_PATTERN.test(code)) return null;
     const invite = this.invites.get(code);
     if (!invite || invite.usesLeft <= 0 || invite.expiresAt <= now) return null;
     return { ...invite };
   }
 
-  /** Uses the invite once; false when it cannot be used (any more). */
   take(code: string, now: number): boolean {
     if (!this.peek(code, now)) return false;
     const invite = this.invites.get(code)!;
     invite.usesLeft -= 1;
     if (invite.usesLeft <= 0) this.invites.delete(code);
     return true;
+  }
+
+  clear(): void {
+    this.invites.clear();
   }
 
   private prune(now: number): void {

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/errors.ts';
 import { createGateway } from '../../src/server/createGateway.ts';
+import { openDatabase } from '../../src/server/database.ts';
+import { DatabaseInviteBook } from '../../src/server/databaseInviteBook.ts';
 import { ADMIN_TOKEN_FILE, SESSION_KEY_FILE, SIGN_IN_TOKEN_FILE } from '../../src/server/authSecrets.ts';
 import { signSession } from '../../src/server/sessionCookie.ts';
 import { learnerIdOf, refusedTerminal, refusedUpgrade, signIn, startGateway, terminalUrl, TerminalTestClient, type TestGateway } from '../helpers/gateway.ts';
@@ -321,6 +323,28 @@ describe('hosted mode', () => {
     expect((await fetch(`${gw.url}/join/${hour.code}`)).status).toBe(404);
     expect((await join(gw, hour.code, 'Grace')).status).toBe(404);
     expect((await join(gw, 'A'.repeat(22), 'Grace')).status).toBe(404);
+  });
+
+  it('keeps an unused invite across a gateway restart with the database, and --new-secret ends it', async () => {
+    const file = `${tempDir('invites')}/patchbay.db`;
+    const start = async (renew = false) => {
+      const db = openDatabase(file);
+      const gw = await gateway({ auth: { mode: 'hosted', publicUrl: 'http://learn.example.test', invites: new DatabaseInviteBook(db), ...(renew && { renew: true }) } });
+      return { gw, async stop() { await gw.close(); made.gateways.splice(made.gateways.indexOf(gw), 1); db.close(); } };
+    };
+    const first = await start();
+    const { code } = (await (await createInvite(first.gw, `Bearer ${first.gw.gateway.adminToken}`, { uses: 2 })).json()) as { code: string };
+    const other = (await (await createInvite(first.gw, `Bearer ${first.gw.gateway.adminToken}`)).json()) as { code: string };
+    expect((await join(first.gw, code, 'Ada')).status).toBe(303);
+    await first.stop();
+    const second = await start();
+    // The second use, after the restart; then it is spent.
+    expect((await join(second.gw, code, 'Grace')).status).toBe(303);
+    expect((await join(second.gw, code, 'Edsger')).status).toBe(404);
+    await second.stop();
+    const renewed = await start(true);
+    expect((await fetch(`${renewed.gw.url}/join/${other.code}`)).status).toBe(404);
+    await renewed.stop();
   });
 
   it("signs the operator in with the admin token, and answers the public URL's host", async () => {

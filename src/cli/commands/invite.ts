@@ -14,7 +14,7 @@ const help = commandHelp('invite', `[OPTIONS]
 Asks the gateway running in hosted mode on this machine (\`patchbay serve --hosted\`) for an invite link
 and prints it: a learner who opens it gives a display name and gets a session of their own. The admin
 token is read from the gateway's token file (only its user can read it) or PATCHBAY_ADMIN_TOKEN.
-Invites are kept by the running gateway: a restart forgets the unused ones.
+The gateway keeps invites in its database: unused ones outlive a restart; --new-secret ends them.
 
 Options:
   --uses N          Sign-ins the link allows (default ${InviteDefaults.uses}, at most ${InviteDefaults.maxUses})

@@ -10,6 +10,7 @@ import { parseBytes } from '../../lab/instanceCgroup.ts';
 import { POOL_DEFAULTS, type PoolTunables } from '../../lab/poolTunables.ts';
 import { defaultDatabase, type Database } from '../../server/database.ts';
 import { DatabaseSessionStore } from '../../server/rosterSessionStore.ts';
+import { DatabaseInviteBook } from '../../server/databaseInviteBook.ts';
 import { Roster } from '../../server/roster.ts';
 import { instructorRoutes } from '../../server/routes/instructor.ts';
 import { bindLabToGateway, labGatewayOptions } from '../../server/labGatewayWiring.ts';
@@ -32,7 +33,7 @@ export const GATEWAY_OPTIONS_HELP = `  --port N               Port (default $POR
   --allowed-origin URL   Origin allowed to open terminals, exact match; repeatable
                          (default http://localhost:PORT, http://127.0.0.1:PORT, http://[::1]:PORT)
   --new-secret           Replace the sign-in token (and admin token) and the session key:
-                         the printed link changes and everyone is signed out
+                         the printed link changes, everyone is signed out, unused invites end
   --auth-dir DIR         Where the secrets' 0600 files are kept (default $PATCHBAY_AUTH_DIR or var/auth)
   --hosted               Hosted mode (also PATCHBAY_HOSTED=1): learners join through invite links
                          (patchbay invite); the admin token (or $PATCHBAY_ADMIN_TOKEN) is printed at start
@@ -265,6 +266,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
     return 1;
   }
   const sessions = options.auth?.store ? null : new DatabaseSessionStore(database);
+  const invites = options.auth?.invites ?? new DatabaseInviteBook(database);
   const mode = options.auth?.mode ?? 'local';
   const started = extra.startLab
     ? await extra.startLab(log, database)
@@ -280,7 +282,7 @@ export async function runGateway(options: GatewayOptions, extra: GatewayExtras =
   try {
     gateway = await createGateway({
       ...options,
-      ...(sessions && { auth: { ...options.auth, store: sessions } }),
+      auth: { ...options.auth, ...(sessions && { store: sessions }), invites },
       ...(extra.fallback ? { fallback: extra.fallback } : {}),
       ...(lab && labGatewayOptions(lab)),
       routes: [...instructor, ...(lab?.routes ?? []), ...(options.routes ?? [])],
