@@ -25,6 +25,7 @@ import Verdict from './Verdict.tsx';
 import ResultGraphs from './ResultGraphs.tsx';
 import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
+import StepActions from '../StepBox/StepActions.tsx';
 
 type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ClientError } | { state: 'ready'; value: T };
 
@@ -155,7 +156,7 @@ export default function ChallengePanel({ id }: { id: string }) {
           replacement={replacement}
         />
       </div>
-      <div className={styles.actions}>
+      <StepActions>
         {/* aria-disabled, not disabled: a disabled button drops keyboard focus to the page body. */}
         <button type="button" className="button button--primary" onClick={() => void check()} aria-disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check'}
@@ -168,7 +169,7 @@ export default function ChallengePanel({ id }: { id: string }) {
             Show answer
           </button>
         )}
-      </div>
+      </StepActions>
       <div id={ids.verdict} role="status" aria-live="polite" aria-atomic="true" className={styles.verdictRegion}>
         {checking ? null : outcome && <Verdict outcome={outcome} onShowHint={showHint} />}
       </div>

@@ -15,6 +15,9 @@ import Message from '../promql/Message.tsx';
 import { isPassed, loadProgress, markPassed, setChallengeTitle, useChallengeStore } from './challengeStore.ts';
 import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
+import StepActions from '../StepBox/StepActions.tsx';
+import StepVerdict from '../StepBox/StepVerdict.tsx';
+import { checkErrorTone } from './Verdict.tsx';
 
 type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ClientError } | { state: 'ready'; value: T };
 type PanelOutcome = { kind: 'checked'; response: PanelCheckResponse } | { kind: 'failed'; message: string };
@@ -111,7 +114,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
           ))}
         </select>
       )}
-      <div className={styles.actions}>
+      <StepActions>
         <button type="button" className="button button--primary" onClick={() => void check()} aria-disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check this panel'}
         </button>
@@ -120,7 +123,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
             Show answer
           </button>
         )}
-      </div>
+      </StepActions>
       <div id={ids.verdict} role="status" aria-live="polite" aria-atomic="true" className={styles.verdictRegion}>
         {checking ? null : outcome && <PanelVerdict outcome={outcome} />}
       </div>
@@ -138,21 +141,21 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
 function PanelVerdict({ outcome }: { outcome: PanelOutcome }) {
   if (outcome.kind === 'failed') {
     return (
-      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error">
+      <StepVerdict tone="error" data-verdict="error">
         <strong>Could not check:</strong> {outcome.message}
-      </div>
+      </StepVerdict>
     );
   }
   const r = outcome.response;
   if (r.error) {
     return (
-      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
+      <StepVerdict tone={checkErrorTone(r.error.kind)} data-verdict="error" data-error-kind={r.error.kind}>
         <strong>{ErrorRegistry.check[r.error.kind].title}:</strong> <Message text={r.error.message} />
-      </div>
+      </StepVerdict>
     );
   }
   return (
-    <div className={`${styles.verdict} ${r.passed ? styles.verdictPass : styles.verdictFail}`} data-verdict={r.passed ? 'pass' : 'fail'}>
+    <StepVerdict tone={r.passed ? 'pass' : 'fail'} data-verdict={r.passed ? 'pass' : 'fail'}>
       <strong>{r.passed ? 'Correct.' : 'Not yet.'}</strong> {r.passed ? 'Your panel shows what the lesson asks for.' : 'Some parts of your panel differ from what the lesson asks for:'}
       <ul className={styles.hints} aria-label="Verdict per part of the panel">
         {r.title && (
@@ -169,7 +172,7 @@ function PanelVerdict({ outcome }: { outcome: PanelOutcome }) {
           </li>
         ))}
       </ul>
-    </div>
+    </StepVerdict>
   );
 }
 

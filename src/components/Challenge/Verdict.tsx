@@ -2,11 +2,12 @@
  * The verdict of one check: passed or not, why it could not be evaluated (with the caret under a
  * syntax error), and the advisory hints. Rendered inside the challenge's aria-live region.
  */
-import { ErrorRegistry } from '../../protocol/errors.ts';
+import { ErrorRegistry, type CheckErrorKind } from '../../protocol/errors.ts';
 import type { Outcome } from './ChallengePanel.tsx';
 import Message from '../promql/Message.tsx';
 import type { QuerySpan } from '../../protocol/explain.ts';
 import styles from './styles.module.css';
+import StepVerdict, { type VerdictTone } from '../StepBox/StepVerdict.tsx';
 
 /** `onShowHint`: a hint about one part of the answer links to that part in the explain view. */
 type ShowHint = (span: QuerySpan) => void;
@@ -14,15 +15,15 @@ type ShowHint = (span: QuerySpan) => void;
 export default function Verdict({ outcome, onShowHint }: { outcome: Outcome; onShowHint?: ShowHint }) {
   if (outcome.kind === 'failed') {
     return (
-      <div className={`${styles.verdict} ${styles.verdictError}`} data-verdict="error">
+      <StepVerdict tone="error" data-verdict="error">
         <strong>Could not check:</strong> {outcome.error.message}
-      </div>
+      </StepVerdict>
     );
   }
   const r = outcome.response;
   if (r.error) {
     return (
-      <div className={`${styles.verdict} ${r.error.kind === 'needs-data' ? styles.verdictNotice : styles.verdictError}`} data-verdict="error" data-error-kind={r.error.kind}>
+      <StepVerdict tone={checkErrorTone(r.error.kind)} data-verdict="error" data-error-kind={r.error.kind}>
         <strong>{ErrorRegistry.check[r.error.kind].title}:</strong> <Message text={r.error.message} />
         {r.error.caret && (
           <pre className={styles.caret} aria-label={r.error.position ? `at line ${r.error.position.line}, column ${r.error.position.column}` : undefined}>
@@ -30,18 +31,23 @@ export default function Verdict({ outcome, onShowHint }: { outcome: Outcome; onS
           </pre>
         )}
         <Hints r={r} onShowHint={onShowHint} />
-      </div>
+      </StepVerdict>
     );
   }
   return (
-    <div className={`${styles.verdict} ${r.passed ? styles.verdictPass : styles.verdictFail}`} data-verdict={r.passed ? 'pass' : 'fail'}>
+    <StepVerdict tone={r.passed ? 'pass' : 'fail'} data-verdict={r.passed ? 'pass' : 'fail'}>
       <strong>{r.passed ? 'Correct.' : 'Not yet.'}</strong>{' '}
       {r.passed
         ? 'Your query gives the same result as the reference.'
         : 'Your query gives a different result from the expected one.'}
       <Hints r={r} onShowHint={onShowHint} />
-    </div>
+    </StepVerdict>
   );
+}
+
+/** "Needs data" is not the learner's mistake: a notice, not an error. */
+export function checkErrorTone(kind: CheckErrorKind): VerdictTone {
+  return kind === 'needs-data' ? 'notice' : 'error';
 }
 
 function Hints({ r, onShowHint }: { r: Extract<Outcome, { kind: 'checked' }>['response']; onShowHint?: ShowHint | undefined }) {

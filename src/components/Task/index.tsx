@@ -11,6 +11,8 @@ import { isPassed, loadProgress, markPassed, useChallengeStore } from '../Challe
 import Message from '../promql/Message.tsx';
 import StepBox from '../StepBox/index.tsx';
 import styles from './styles.module.css';
+import StepActions from '../StepBox/StepActions.tsx';
+import StepVerdict from '../StepBox/StepVerdict.tsx';
 
 export interface TaskProps {
   /** Task id in the lab's tasks.yaml. */
@@ -90,7 +92,7 @@ export default function Task({ id }: TaskProps) {
       <p className={styles.host}>
         Checked on your lab's <code>{d.host}</code> host.
       </p>
-      <div className={styles.actions}>
+      <StepActions>
         {/* aria-disabled, not disabled: a disabled button drops keyboard focus to the page body. */}
         <button type="button" className="button button--primary" onClick={() => void check()} aria-disabled={checking} aria-busy={checking}>
           {checking ? 'Checking…' : 'Check'}
@@ -100,7 +102,7 @@ export default function Task({ id }: TaskProps) {
             Show solution
           </button>
         )}
-      </div>
+      </StepActions>
       <div role="status" aria-live="polite" aria-atomic="true">
         {!checking && outcome && <TaskVerdict outcome={outcome} />}
       </div>
@@ -122,24 +124,24 @@ export default function Task({ id }: TaskProps) {
 function TaskVerdict({ outcome }: { outcome: Outcome }) {
   if (outcome.kind === 'failed') {
     return (
-      <div className={`${styles.verdict} ${styles.error}`} data-testid="task-verdict" data-verdict="error">
+      <StepVerdict tone="error" data-testid="task-verdict" data-verdict="error">
         <strong>Could not check:</strong> <Message text={outcome.error.message} />
-      </div>
+      </StepVerdict>
     );
   }
   const r = outcome.response;
   if (r.holds) {
     return (
-      <div className={`${styles.verdict} ${styles.holds}`} data-testid="task-verdict" data-verdict="holds">
+      <StepVerdict tone="pass" data-testid="task-verdict" data-verdict="holds">
         <strong>Done.</strong> The check holds on your lab.
-      </div>
+      </StepVerdict>
     );
   }
   return (
-    <div className={`${styles.verdict} ${styles.fails}`} data-testid="task-verdict" data-verdict="fails">
+    <StepVerdict tone="fail" data-testid="task-verdict" data-verdict="fails">
       <strong>Not yet.</strong> {r.timedOut ? 'The check did not finish in time. ' : ''}
       {r.hint && <Message text={r.hint} />}
       {r.output.trim() !== '' && <pre className={styles.output}>{r.output}</pre>}
-    </div>
+    </StepVerdict>
   );
 }
