@@ -26,6 +26,8 @@ describe('decodeServerFrame', () => {
       type: ServerMessage.Error,
       error: { code: 'PB_LIMIT', message: 'too long' },
     });
+    expect(decodeServerFrame(encodeJsonFrame(ServerMessage.Resize, { cols: 120, rows: 40 }))).toEqual({ type: ServerMessage.Resize, size: { cols: 120, rows: 40 } });
+    expect(decodeServerFrame(encodeJsonFrame(ServerMessage.Resize, { cols: 120, rows: '40' }))).toEqual({ type: 'invalid', reason: 'Resize frame: rows must be an integer' });
   });
 
   it('hands Output and Replay payloads over as views, byte for byte', () => {

@@ -4,7 +4,7 @@
  * field by field, so a client holds a typed value or a reason, never a cast guess.
  */
 import { isTerminalErrorCode } from './errors.ts';
-import { ServerMessage, type TerminalError, type TerminalExit, type TerminalHello } from './terminal.ts';
+import { ServerMessage, type TerminalError, type TerminalExit, type TerminalHello, type TerminalSize } from './terminal.ts';
 
 export type ServerFrame =
   /** Pty output; `data` is a view into the frame. Counts towards flow control. */
@@ -14,6 +14,8 @@ export type ServerFrame =
   | { type: typeof ServerMessage.Hello; hello: TerminalHello }
   | { type: typeof ServerMessage.Exit; exit: TerminalExit }
   | { type: typeof ServerMessage.Error; error: TerminalError }
+  /** The pty's new size (to read-only watchers). */
+  | { type: typeof ServerMessage.Resize; size: TerminalSize }
   /** A type this client does not know: a newer server's; ignoring it keeps older clients working. */
   | { type: 'unknown'; code: number }
   | { type: 'invalid'; reason: string };
@@ -36,6 +38,8 @@ export function decodeServerFrame(frame: Uint8Array): ServerFrame {
         return { type: ServerMessage.Exit, exit: readExit(json(payload)) };
       case ServerMessage.Error:
         return { type: ServerMessage.Error, error: readError(json(payload)) };
+      case ServerMessage.Resize:
+        return { type: ServerMessage.Resize, size: readSize(json(payload)) };
       default:
         return { type: 'unknown', code: frame[0]! };
     }
@@ -90,6 +94,10 @@ function readHello(o: JsonObject): TerminalHello {
     ...(o.scrollback !== undefined && { scrollback: integer(o, 'scrollback') }),
     ...(o.readOnly !== undefined && { readOnly: boolean(o, 'readOnly') }),
   };
+}
+
+function readSize(o: JsonObject): TerminalSize {
+  return { cols: integer(o, 'cols'), rows: integer(o, 'rows') };
 }
 
 function readExit(o: JsonObject): TerminalExit {

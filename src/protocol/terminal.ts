@@ -34,6 +34,11 @@ export const ServerMessage = {
    * and whether a client reconnects after each: the registry in ./errors.ts.
    */
   Error: 0x14,
+  /**
+   * Payload: JSON `TerminalSize`. The pty's size changed: sent to read-only watchers when the learner's
+   * dock resizes the terminal, so the view lays out the output as the learner sees it.
+   */
+  Resize: 0x15,
 } as const;
 export type ServerMessageType = (typeof ServerMessage)[keyof typeof ServerMessage];
 
@@ -107,6 +112,12 @@ export interface TerminalHello {
    * sends are ignored, never reaching the pty; only its Acks count, for its own flow control.
    */
   readOnly?: boolean;
+}
+
+/** The size the pty now has (a Resize frame to watchers). */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   decodeClientFrame,
   encodeJsonFrame,
   type TerminalExit,
+  type TerminalSize,
   type TerminalHello,
 } from '../protocol/terminal.ts';
 import type { SpawnSpec } from './target.ts';
@@ -310,10 +311,22 @@ export class TerminalSession {
   }
 
   resize(cols: number, rows: number): void {
+    const before = { cols: this.cols, rows: this.rows };
     ({ cols: this.cols, rows: this.rows, scrollback: this.scrollback } = this.fit(cols, rows));
     if (this.shell.hasExited) return;
     this.shell.resize(this.cols, this.rows);
     this.screen.resize(this.cols, this.rows, this.scrollback);
+    if (before.cols !== this.cols || before.rows !== this.rows) this.tellWatchersSize();
+  }
+
+  /** Watchers lay out what follows at the pty's new size; output sent before it goes first. */
+  private tellWatchersSize(): void {
+    const size: TerminalSize = { cols: this.cols, rows: this.rows };
+    // A watcher still waiting for its Replay gets this first: it lays the replayed screen out at the new size.
+    for (const { link } of this.watchers.values()) {
+      link.flush();
+      link.sendJson(ServerMessage.Resize, size);
+    }
   }
 
   /** The size asked for, clamped by the protocol and then to the screen copy's share of the memory budget. */

@@ -121,6 +121,36 @@ describe("the instructor's view in Chromium", () => {
     expect(await screenText(instructor, 'watch-tools')).not.toContain('instructor-typed');
   });
 
+  it("follows the learner's resizes: what they print wraps in the view where it wraps for them", async () => {
+    let asked = 0;
+    const sizeOf = async () => {
+      const mark = `size-${++asked}-`;
+      await learner.keyboard.type(`stty size | sed "s/^/${mark}/"`);
+      await learner.keyboard.press('Enter');
+      const pattern = new RegExp(`^${mark}(\\d+) (\\d+)\\s*$`, 'm');
+      const [, rows, cols] = pattern.exec(await waitForScreen(learner, 'tools', (t) => pattern.test(t), 'stty size'))!;
+      return { rows: Number(rows), cols: Number(cols) };
+    };
+    await learner.locator('.pb-xterm[data-terminal-id="tools"]').click();
+    const before = await sizeOf();
+    const viewport = learner.viewportSize()!;
+    await learner.setViewportSize({ width: viewport.width - 260, height: viewport.height - 120 });
+    // The dock refits to the smaller window (narrow windows put it below the text, wider) and tells the
+    // gateway; stty sees the new size once it has.
+    let after = await sizeOf();
+    for (const deadline = Date.now() + PAGE_WAIT_MS; after.cols === before.cols && Date.now() < deadline; ) after = await sizeOf();
+    expect(after.cols).not.toBe(before.cols);
+    // cols + 3 of W: one full row, then 3 on the next, in the learner's dock and in the view alike.
+    await learner.keyboard.type(`printf 'W%.0s' $(seq 1 ${after.cols + 3}); echo`);
+    await learner.keyboard.press('Enter');
+    const wrapped = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter((l) => /^W+$/.test(l));
+    await waitForScreen(learner, 'tools', (t) => wrapped(t).length === 2, 'the Ws on the learner screen');
+    expect(wrapped(await screenText(learner, 'tools')).map((l) => l.length)).toEqual([after.cols, 3]);
+    await waitForScreen(instructor, 'watch-tools', (t) => wrapped(t).length === 2, 'the Ws in the view');
+    expect(wrapped(await screenText(instructor, 'watch-tools')).map((l) => l.length)).toEqual([after.cols, 3]);
+    await learner.setViewportSize(viewport);
+  });
+
   it("ends the learner's lab after a confirmation", async () => {
     const row = instructor.locator(`[data-testid="learner"][data-learner="${learnerKey(learnerId)}"]`);
     await row.locator('[data-testid="end"]').click();

@@ -28,6 +28,8 @@ function watcher(options: { ack: boolean }) {
     errors: [] as string[],
     closed: null as { code: number; reason: string } | null,
     session: null as TerminalSession | null,
+    /** Resize frames, with how much text had arrived before each. */
+    resizes: [] as { cols: number; rows: number; after: string }[],
   };
   const client: TerminalClient = {
     bufferedAmount: 0,
@@ -36,6 +38,7 @@ function watcher(options: { ack: boolean }) {
       if (decoded.type === ServerMessage.Hello) state.hello = decoded.hello;
       else if (decoded.type === ServerMessage.Exit) state.exited = true;
       else if (decoded.type === ServerMessage.Error) state.errors.push(decoded.error.code);
+      else if (decoded.type === ServerMessage.Resize) state.resizes.push({ ...decoded.size, after: state.text });
       else if (decoded.type === ServerMessage.Output || decoded.type === ServerMessage.Replay) {
         state.text = (state.text + decoder.decode(decoded.data)).slice(-20_000);
         if (options.ack) state.session?.handleWatcherFrame(client, encodeAck(decoded.data.byteLength));
@@ -88,6 +91,31 @@ describe('a terminal watcher', () => {
     await until(() => w.state.closed !== null, 'the watcher to be closed');
     expect(w.state.exited).toBe(true);
     expect(w.state.closed?.code).toBe(CloseCode.Normal);
+  });
+
+  it("is told the pty's new size when the learner resizes, after the output that came before it", async () => {
+    gw = await startGateway();
+    const learner = await TerminalTestClient.open(gw, 'resized');
+    const session = gw.gateway.registry.entries().find((e) => e.terminalId === 'resized')!.session;
+    const w = watcher({ ack: true });
+    w.state.session = session;
+    expect(session.observe(w.client)).toBe(true);
+    learner.type('echo wide-$((40+2))\r');
+    await until(() => w.state.text.includes('wide-42'), 'output before the resize');
+
+    learner.resize(61, 17);
+    learner.type('stty size\r');
+    await until(() => w.state.text.includes('17 61'), 'stty at the new size');
+    expect(w.state.resizes.map(({ cols, rows }) => ({ cols, rows }))).toEqual([{ cols: 61, rows: 17 }]);
+    expect(w.state.resizes[0]!.after).toContain('wide-42');
+    expect(w.state.resizes[0]!.after).not.toContain('17 61');
+
+    // The same size again changes nothing, and tells the watcher nothing.
+    learner.resize(61, 17);
+    learner.type('echo same-$((50+5))\r');
+    await until(() => w.state.text.includes('same-55'), 'output after the same size');
+    expect(w.state.resizes).toHaveLength(1);
+    await learner.close();
   });
 
   it('drops a watcher that never acknowledges, while the learner reads on', async () => {

@@ -45,6 +45,8 @@ export default function ReadOnlyTerminal({ learnerKey, terminalId }: ReadOnlyTer
       onState: setState,
       // The learner's size, so the replayed screen lays out as they see it.
       onHello: (hello) => term.resize(hello.cols, hello.rows),
+      // …and theirs again whenever they resize, so what follows wraps where it wraps for them.
+      onResize: (size) => term.resize(size.cols, size.rows),
       size: { cols: term.cols, rows: term.rows },
     });
     connection.connect();

@@ -19,6 +19,7 @@ import {
   encodeFrame,
   encodeResize,
   type TerminalHello,
+  type TerminalSize,
   type TerminalRequest,
 } from '../../protocol/terminal.ts';
 import { decodeServerFrame } from '../../protocol/serverFrames.ts';
@@ -41,6 +42,8 @@ export interface TerminalConnectionOptions {
   onOutput?(): void;
   /** Called with each Hello (what the shell is, whether it resumed, whether it marks prompts). */
   onHello?(hello: TerminalHello): void;
+  /** The pty's size changed (a read-only view: the learner resized their terminal). */
+  onResize?(size: TerminalSize): void;
   /**
    * Asked when a socket fails before opening (the browser hides the gateway's HTTP refusal):
    * says why, and whether retrying is pointless.
@@ -248,6 +251,9 @@ export class TerminalConnection {
         this.options.onState({ kind: 'exited', exitCode: exit.exitCode });
         return;
       }
+      case ServerMessage.Resize:
+        this.options.onResize?.(frame.size);
+        return;
       case ServerMessage.Error:
         this.lastError = frame.error.message;
         this.options.sink.write(`\r\n\x1b[31m[${frame.error.message}]\x1b[0m\r\n`);
