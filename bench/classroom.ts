@@ -20,7 +20,8 @@
  *   --start N        learners in the first step (default 5)
  *   --step N         learners added per step (default 5)
  *   --max N          stop after the step with this many learners (default 40)
- *   --duration S     seconds each step is measured, after a 5 s settle (default 20)
+ *   --duration S     seconds each step is measured (default 20), once the warm pool is refilled and
+ *                    a settle has passed: 8 s when the step started instances, else 5 s
  *   --warm N         the pool's warm instances (--pool-warm; default 2)
  *   --idle-window S  seconds the idle instances' CPU is measured over before learners come (default 10)
  *   --keep-going     do not stop at the first step that misses a target
@@ -78,6 +79,8 @@ const PREFIX = 'pbcr';
 const CORES = availableParallelism();
 /** Settle after a step's learners arrived, before its measure starts (their first commands, Prometheus' first scrapes). */
 const SETTLE_MS = 5_000;
+/** A started instance's readiness, Prometheus' first scrapes and its services' warm-up (or a spare's pause). */
+const INSTANCE_WARMUP_MS = 8_000;
 /** A human typist: about 6 keys a second, with some spread. */
 const KEY_GAP_MS = 150;
 /** Reading the output before the next command. */
@@ -435,7 +438,7 @@ async function main(): Promise<void> {
   try {
     // Idle instances: the warm pool, nobody on them.
     await until(`${WARM} warm instances`, () => (listInstances(serve.dir).length >= WARM ? true : null), 60_000);
-    await sleep(8_000); // readiness, Prometheus' first scrapes and the services' warm-up (or the spares' pause)
+    await sleep(INSTANCE_WARMUP_MS);
     const idle = listInstances(serve.dir);
     const idlePids = idle.flatMap(instancePids);
     const idlePss = pssBytes(idlePids) / idle.length / 2 ** 20;
@@ -498,13 +501,19 @@ async function main(): Promise<void> {
     const panelSteps: { n: number; plain: StepResult; panels: StepResult }[] = [];
 
     for (let n = START; n <= MAX; n += STEP) {
+      const before = listInstances(serve.dir).length;
       while (learners.length < n) {
         const l = new Learner(serve, () => current);
         await l.arrive(learners.length);
         learners.push(l);
         (sourceOf(serve, l.id) === 'warm' ? warmPrompts : startedPrompts).push(l.firstPromptMs);
       }
-      await sleep(SETTLE_MS);
+      // The step measures the classroom at rest, not its start: the pool's spares made again, and every
+      // instance started meanwhile past its warm-up (a first window right after four starts read
+      // echo p99 99 ms on a machine 51 % busy, the next one 8.6 ms at 29 %).
+      const refilled = n + WARM;
+      await until(`${refilled} instances (the warm pool refilled)`, () => (listInstances(serve.dir).length >= refilled ? true : null), 180_000);
+      await sleep(listInstances(serve.dir).length > before ? INSTANCE_WARMUP_MS : SETTLE_MS);
       const plain = await measureStep(n);
       let r = plain;
       if (PANELS) {
