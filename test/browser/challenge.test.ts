@@ -246,6 +246,40 @@ describe('<Challenge> in the browser', () => {
       await noLab.close();
     }
   });
+  it('tries a check the network dropped once again by itself, and says so when the server stays unreachable', async () => {
+    const page = await browser!.context.newPage();
+    try {
+      await page.goto(`${site!.gw.url}/`);
+      const { box, input } = await findChallenge(page, CHALLENGE_ID);
+      await typeQuery(input, challenge.reference);
+      // As Chromium does to requests in flight at a network change (ERR_NETWORK_CHANGED): the first try fails.
+      let tries = 0;
+      await page.route('**/api/challenges/*/check', async (route) => {
+        tries += 1;
+        if (tries === 1) await route.abort('addressunreachable');
+        else await route.continue();
+      });
+      await box.getByRole('button', { name: 'Check' }).click();
+      const verdict = box.locator('[data-verdict]');
+      await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('pass');
+      expect(tries).toBe(2);
+
+      // Every try fails: one retry, then the learner is told.
+      await page.unroute('**/api/challenges/*/check');
+      tries = 0;
+      await page.route('**/api/challenges/*/check', async (route) => {
+        tries += 1;
+        await route.abort('addressunreachable');
+      });
+      await box.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('error');
+      expect(await verdict.textContent()).toContain('Cannot reach the Patchbay server');
+      expect(tries).toBe(2);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('loads the editor and chart code only on pages that use them', async () => {
     const page = await browser!.context.newPage();
     const scripts: string[] = [];

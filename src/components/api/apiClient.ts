@@ -18,20 +18,33 @@ export interface ApiRequest {
   cache?: RequestCache;
 }
 
+/**
+ * How long to wait before the one second try of a request the network dropped. Chromium aborts every
+ * request in flight when the machine's addresses change (ERR_NETWORK_CHANGED), which a lab instance
+ * starting or stopping beside a local browser does: a second try a moment later goes through, as the
+ * learner pressing the button again would.
+ */
+const NETWORK_RETRY_MS = 300;
+
 export async function callApi<T>(path: string, init: ApiRequest = {}): Promise<ApiResult<T>> {
   let res: Response;
-  try {
-    res = await fetch(path, {
-      method: init.method ?? 'GET',
-      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      credentials: 'same-origin',
-      signal: init.signal,
-      ...(init.cache ? { cache: init.cache } : {}),
-    });
-  } catch (err) {
-    const aborted = err instanceof DOMException && err.name === 'AbortError';
-    return { ok: false, error: browserError(aborted ? 'PB_ABORTED' : 'PB_NETWORK') };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, {
+        method: init.method ?? 'GET',
+        headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        credentials: 'same-origin',
+        signal: init.signal,
+        ...(init.cache ? { cache: init.cache } : {}),
+      });
+      break;
+    } catch (err) {
+      const aborted = (err instanceof DOMException && err.name === 'AbortError') || init.signal?.aborted === true;
+      if (aborted) return { ok: false, error: browserError('PB_ABORTED') };
+      if (attempt === 2) return { ok: false, error: browserError('PB_NETWORK') };
+      await new Promise((resolve) => setTimeout(resolve, NETWORK_RETRY_MS));
+    }
   }
   let body: unknown;
   try {
