@@ -135,8 +135,7 @@ describe("the instructor's view in Chromium", () => {
     const before = await sizeOf();
     const viewport = learner.viewportSize()!;
     await learner.setViewportSize({ width: viewport.width - 260, height: viewport.height - 120 });
-    // The dock refits to the smaller window (narrow windows put it below the text, wider) and tells the
-    // gateway; stty sees the new size once it has.
+    // The dock refits to the smaller window and tells the gateway; stty sees the new size once it has.
     let after = await sizeOf();
     for (const deadline = Date.now() + PAGE_WAIT_MS; after.cols === before.cols && Date.now() < deadline; ) after = await sizeOf();
     expect(after.cols).not.toBe(before.cols);

@@ -54,6 +54,23 @@ describe('welcome lesson in a real browser', () => {
     await page.locator('[data-testid="lab-status"]').first().getByText('no lab').waitFor({ timeout: PAGE_WAIT_MS });
   });
 
+  it('gives the shell the size of the terminal the learner sees, from the first prompt', async () => {
+    // No resize of any kind first: the size the dock had when it opened is the one the pty must have.
+    await page.locator('.pb-xterm[data-terminal-id="tools"]').click();
+    await page.keyboard.type('clear; stty size | sed "s/^/pty-size=/"');
+    await page.keyboard.press('Enter');
+    const text = await waitForScreen(page, 'tools', (t) => /^pty-size=\d+ \d+/m.test(t), 'stty size');
+    const [rows, cols] = /^pty-size=(\d+) (\d+)/m.exec(text)!.slice(1).map(Number) as [number, number];
+    // A line three longer than the pty's width wraps after exactly that width on the learner's screen,
+    // and the screen shows as many rows as the pty has.
+    await page.keyboard.type(`printf 'W%.0s' $(seq 1 ${cols + 3}); echo`);
+    await page.keyboard.press('Enter');
+    const runs = (t: string) => t.split('\n').map((l) => l.trimEnd()).filter((l) => /^W+$/.test(l)).map((l) => l.length);
+    const screen = await waitForScreen(page, 'tools', (t) => runs(t).length > 0 && runs(t).reduce((a, b) => a + b) === cols + 3, 'the run of W');
+    expect(runs(screen)).toEqual([cols, 3]);
+    expect(await page.locator('.pb-xterm[data-terminal-id="tools"] .xterm-rows > div').count()).toBe(rows);
+  });
+
   it('runs a run-command block in its terminal and shows the output', async () => {
     await page.locator('[data-testid="run-command"][data-target="tools"] button[aria-label="Run in terminal tools"]').first().click();
     await waitForScreen(page, 'tools', (text) => text.includes(`hello from ${hostname()}`) && /ls \/\s*\n[\s\S]*\busr\b/.test(text), 'the run-command output');

@@ -48,6 +48,17 @@ export default function XtermPane({ spec }: XtermPaneProps) {
     term.unicode.activeVersion = '11';
     term.open(element);
 
+    // Fit only while visible: a hidden tab measures 0×0 and would shrink the pty to nothing.
+    const refit = () => {
+      if (element.clientWidth === 0 || element.clientHeight === 0) return;
+      const dims = fit.proposeDimensions();
+      if (!dims || !Number.isFinite(dims.cols) || !Number.isFinite(dims.rows)) return;
+      if (dims.cols !== term.cols || dims.rows !== term.rows) term.resize(dims.cols, dims.rows);
+    };
+    // Fitted before the connection is made, so the socket asks for the size the learner sees: term.onResize
+    // is not listened to yet, and the pty would otherwise keep 80×24 until the dock's size next changes.
+    refit();
+
     // Run buttons type each command once the one before has ended (prompt marks; or once output is quiet).
     // What the page says of the shell is what the waiter does: a shell promised to mark prompts whose rc
     // file set its own PROMPT_COMMAND is taken for one without marks once its first prompt is overdue.
@@ -72,14 +83,6 @@ export default function XtermPane({ spec }: XtermPaneProps) {
       size: { cols: term.cols, rows: term.rows },
     });
 
-    // Fit only while visible: a hidden tab measures 0×0 and would shrink the pty to nothing.
-    const refit = () => {
-      if (element.clientWidth === 0 || element.clientHeight === 0) return;
-      const dims = fit.proposeDimensions();
-      if (!dims || !Number.isFinite(dims.cols) || !Number.isFinite(dims.rows)) return;
-      if (dims.cols !== term.cols || dims.rows !== term.rows) term.resize(dims.cols, dims.rows);
-    };
-    refit();
     // Window resizes, the drag handle, full screen and a tab being shown all change this box's size.
     const observer = new ResizeObserver(() => refit());
     observer.observe(element);
