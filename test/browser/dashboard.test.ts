@@ -116,5 +116,21 @@ describe('the learner’s dashboard, in Chromium', () => {
     const errors = await grafanaSchemaErrors({ exported: model, broken: { ...model, schemaVersion: 'latest' } });
     expect(errors.exported).toEqual([]);
     expect(errors.broken).toEqual([expect.stringMatching(/^TS2322: Type 'string' is not assignable to type 'number'/)]);
+
+    // A save the network dropped is not sent again by itself (it may have reached the server, and a second
+    // one would meet its own version): the learner is told, and the next edit saves.
+    let saves = 0;
+    await page.route('**/api/dashboards/**', async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      saves += 1;
+      await route.abort('addressunreachable');
+    });
+    const save = dashboard.locator('[data-testid="dashboard-save"]');
+    await panel.getByLabel('Panel title').fill('API connections, dropped');
+    await expect.poll(() => save.getAttribute('data-state'), { timeout: WAIT_MS }).toBe('error');
+    expect(saves).toBe(1);
+    await page.unroute('**/api/dashboards/**');
+    await panel.getByLabel('Panel title').fill('API connections, again');
+    await expect.poll(() => save.getAttribute('data-state'), { timeout: WAIT_MS }).toBe('saved');
   }, SITE_SETUP_TIMEOUT_MS);
 });

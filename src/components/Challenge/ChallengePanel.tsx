@@ -73,7 +73,7 @@ export default function ChallengePanel({ id }: { id: string }) {
     }
     setChecking(true);
     checkedQuery.current = q;
-    const r = await callApi<CheckResponse>(checkPath(id), { method: 'POST', body: { query: q } });
+    const r = await callApi<CheckResponse>(checkPath(id), { method: 'POST', body: { query: q }, retryNetwork: true });
     setChecking(false);
     setOutcome(r.ok ? { kind: 'checked', response: r.value } : { kind: 'failed', error: r.error });
     if (r.ok && r.value.passed) markPassed(id);
@@ -82,7 +82,7 @@ export default function ChallengePanel({ id }: { id: string }) {
 
   const reveal = useCallback(async () => {
     setRevealError(undefined);
-    const r = await callApi<RevealResponse>(revealPath(id), { method: 'POST', body: {} });
+    const r = await callApi<RevealResponse>(revealPath(id), { method: 'POST', body: {}, retryNetwork: true });
     if (r.ok) {
       setReference(r.value.reference);
       setRevealed((n) => n + 1);

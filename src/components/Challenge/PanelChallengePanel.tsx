@@ -67,7 +67,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
       return;
     }
     setChecking(true);
-    const r = await callApi<PanelCheckResponse>(panelCheckPath(id), { method: 'POST', body: { panel: target } });
+    const r = await callApi<PanelCheckResponse>(panelCheckPath(id), { method: 'POST', body: { panel: target }, retryNetwork: true });
     setChecking(false);
     setOutcome(r.ok ? { kind: 'checked', response: r.value } : { kind: 'failed', message: r.error.message });
     if (r.ok && r.value.passed) markPassed(id);
@@ -76,7 +76,7 @@ export default function PanelChallengePanel({ id, dashboard, panel: wantedTitle 
 
   const reveal = useCallback(async () => {
     setRevealError(undefined);
-    const r = await callApi<RevealResponse & Partial<PanelReveal>>(revealPath(id), { method: 'POST', body: {} });
+    const r = await callApi<RevealResponse & Partial<PanelReveal>>(revealPath(id), { method: 'POST', body: {}, retryNetwork: true });
     if (r.ok) setReference(r.value.reference);
     else setRevealError(r.error.message);
   }, [id]);

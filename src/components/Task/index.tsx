@@ -47,7 +47,7 @@ export default function Task({ id }: TaskProps) {
   const check = useCallback(async () => {
     if (checking) return;
     setChecking(true);
-    const r = await callApi<TaskCheckResponse>(taskCheckPath(id), { method: 'POST', body: {} });
+    const r = await callApi<TaskCheckResponse>(taskCheckPath(id), { method: 'POST', body: {}, retryNetwork: true });
     setChecking(false);
     setOutcome(r.ok ? { kind: 'checked', response: r.value } : { kind: 'failed', error: r.error });
     if (r.ok && r.value.holds) markPassed(taskProgressId(id));
@@ -56,7 +56,7 @@ export default function Task({ id }: TaskProps) {
 
   const reveal = useCallback(async () => {
     setRevealError(undefined);
-    const r = await callApi<TaskRevealResponse>(taskRevealPath(id), { method: 'POST', body: {} });
+    const r = await callApi<TaskRevealResponse>(taskRevealPath(id), { method: 'POST', body: {}, retryNetwork: true });
     if (r.ok) {
       setSolution(r.value.solution);
       setRevealed((n) => n + 1);

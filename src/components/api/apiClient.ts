@@ -16,10 +16,16 @@ export interface ApiRequest {
   signal?: AbortSignal;
   /** 'no-store' for answers that change from one poll to the next (health). */
   cache?: RequestCache;
+  /**
+   * Try once more when the network dropped the request. GET always does; another method only when
+   * repeating it is harmless (a check, an explain, a reveal), never for one that changes state a
+   * second time (a reset, a dashboard save): the first try may have reached the server.
+   */
+  retryNetwork?: boolean;
 }
 
 /**
- * How long to wait before the one second try of a request the network dropped. Chromium aborts every
+ * How long to wait before the one second try of a request the network dropped (`retryNetwork`). Chromium aborts every
  * request in flight when the machine's addresses change (ERR_NETWORK_CHANGED), which a lab instance
  * starting or stopping beside a local browser does: a second try a moment later goes through, as the
  * learner pressing the button again would.
@@ -42,7 +48,8 @@ export async function callApi<T>(path: string, init: ApiRequest = {}): Promise<A
     } catch (err) {
       const aborted = (err instanceof DOMException && err.name === 'AbortError') || init.signal?.aborted === true;
       if (aborted) return { ok: false, error: browserError('PB_ABORTED') };
-      if (attempt === 2) return { ok: false, error: browserError('PB_NETWORK') };
+      const retried = (init.method ?? 'GET') === 'GET' || init.retryNetwork === true;
+      if (attempt === 2 || !retried) return { ok: false, error: browserError('PB_NETWORK') };
       await new Promise((resolve) => setTimeout(resolve, NETWORK_RETRY_MS));
     }
   }

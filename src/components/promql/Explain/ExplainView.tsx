@@ -38,7 +38,7 @@ export default function ExplainView({ request, check, focusSpan, onClose }: Expl
     const abort = new AbortController();
     setState({ kind: 'loading' });
     const body: ExplainRequest = { query, ...(challenge !== undefined && { challenge }) };
-    void callApi<ExplainResponse>(EXPLAIN_PATH, { method: 'POST', body, signal: abort.signal }).then((r) => {
+    void callApi<ExplainResponse>(EXPLAIN_PATH, { method: 'POST', body, signal: abort.signal, retryNetwork: true }).then((r) => {
       if (!abort.signal.aborted) setState(r.ok ? { kind: 'done', response: r.value } : { kind: 'failed', error: r.error });
     });
     return () => abort.abort();
