@@ -34,6 +34,29 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('AttachedClient', () => {
+  it('sends a control frame given during a replay after the replay and the output held before it, uncounted', async () => {
+    const { client, frames } = socket();
+    const gate = new FlowGate();
+    const link = new AttachedClient(client, gate, () => {});
+    const snapshot = deferred<string>();
+    link.replay(snapshot.promise, () => {});
+    link.output(text.encode('before'));
+    link.sendJson(ServerMessage.Resize, { cols: 100, rows: 30 });
+    link.output(text.encode('after'));
+    expect(frames).toEqual([]);
+    snapshot.resolve('SCREEN');
+    await snapshot.promise;
+    await nextTurn();
+    const hex = (type: number) => type.toString(16);
+    expect(frames).toEqual([
+      `${hex(ServerMessage.Replay)}:SCREEN`,
+      `${hex(ServerMessage.Output)}:before`,
+      `${hex(ServerMessage.Resize)}:{"cols":100,"rows":30}`,
+      `${hex(ServerMessage.Output)}:after`,
+    ]);
+    expect(gate.unacked).toBe('SCREENbeforeafter'.length);
+  });
+
   it('holds output back while the screen is replayed, then sends the replay and the held output, all counted', async () => {
     const { client, frames } = socket();
     const gate = new FlowGate();

@@ -13,8 +13,8 @@ import type { TerminalClient } from './TerminalClient.ts';
 
 export class AttachedClient implements Disposable {
   private readonly batcher = new OutputBatcher((frame) => this.sendFrame(frame));
-  /** Output that arrived while a replay was being prepared; sent right after the replay. */
-  private held: Uint8Array[] | null = null;
+  /** Output and control frames that came while a replay was being prepared; sent after it, in order. */
+  private held: ({ output: Uint8Array } | { control: Uint8Array })[] | null = null;
   private closed = false;
 
   /** @param onFlow runs when the socket's buffer may have drained (the gate may resume the pty). */
@@ -37,7 +37,10 @@ export class AttachedClient implements Disposable {
       const held = this.held ?? [];
       this.held = null;
       this.sendCounted(ServerMessage.Replay, Buffer.from(text));
-      for (const chunk of held) this.sendCounted(ServerMessage.Output, chunk);
+      for (const item of held) {
+        if ('output' in item) this.sendCounted(ServerMessage.Output, item.output);
+        else this.sendFrame(item.control);
+      }
       then();
     });
   }
@@ -46,16 +49,19 @@ export class AttachedClient implements Disposable {
   output(data: Uint8Array): void {
     if (this.closed) return;
     if (this.held) {
-      this.held.push(data);
+      this.held.push({ output: data });
       return;
     }
     this.gate.sent(data.byteLength);
     this.batcher.push(data);
   }
 
-  /** A control message (Hello, Error, Exit): not output, so not counted. */
+  /** A control message (Hello, Resize, Exit): not output, so not counted; during a replay, after it. */
   sendJson(type: number, value: unknown): void {
-    if (!this.closed) this.client.send(encodeJsonFrame(type, value));
+    if (this.closed) return;
+    const frame = encodeJsonFrame(type, value);
+    if (this.held) this.held.push({ control: frame });
+    else this.client.send(frame);
   }
 
   /** Sends gathered output now (before an Exit frame). */

@@ -322,7 +322,7 @@ export class TerminalSession {
   /** Watchers lay out what follows at the pty's new size; output sent before it goes first. */
   private tellWatchersSize(): void {
     const size: TerminalSize = { cols: this.cols, rows: this.rows };
-    // A watcher still waiting for its Replay gets this first: it lays the replayed screen out at the new size.
+    // A watcher still waiting for its Replay gets this after it (AttachedClient keeps the order).
     for (const { link } of this.watchers.values()) {
       link.flush();
       link.sendJson(ServerMessage.Resize, size);
