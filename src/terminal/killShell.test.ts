@@ -66,7 +66,8 @@ describe('killShell', () => {
   it('SIGKILLs the group after the grace period when the shell ignores SIGHUP and SIGTERM', async () => {
     const { pid, printed } = await shell("trap '' HUP TERM; sleep 1002 & echo ready $!; while :; do sleep 0.05; done");
     const elapsed = await timed(() => killShell(pid, { graceMs: GRACE_MS, running: true }));
-    expect(elapsed).toBeGreaterThanOrEqual(GRACE_MS);
+    // It waited the grace period out (a timer may fire a fraction of a millisecond early by performance.now).
+    expect(elapsed).toBeGreaterThanOrEqual(GRACE_MS - 2);
     expect(await ends(pid)).toBe(true);
     expect(await ends(printed[0]!)).toBe(true);
   });
