@@ -21,7 +21,7 @@
  *   --step N         learners added per step (default 5)
  *   --max N          stop after the step with this many learners (default 40)
  *   --duration S     seconds each step is measured (default 20), once the warm pool is refilled and
- *                    a settle has passed: 8 s when the step started instances, else 5 s
+ *                    the instances it started have warmed up (8 s)
  *   --warm N         the pool's warm instances (--pool-warm; default 2)
  *   --idle-window S  seconds the idle instances' CPU is measured over before learners come (default 10)
  *   --keep-going     do not stop at the first step that misses a target
@@ -77,8 +77,6 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 /** Benchmarks use their own prefix so their instances are never mistaken for a learner's (≤ 5 characters). */
 const PREFIX = 'pbcr';
 const CORES = availableParallelism();
-/** Settle after a step's learners arrived, before its measure starts (their first commands, Prometheus' first scrapes). */
-const SETTLE_MS = 5_000;
 /** A started instance's readiness, Prometheus' first scrapes and its services' warm-up (or a spare's pause). */
 const INSTANCE_WARMUP_MS = 8_000;
 /** A human typist: about 6 keys a second, with some spread. */
@@ -501,7 +499,6 @@ async function main(): Promise<void> {
     const panelSteps: { n: number; plain: StepResult; panels: StepResult }[] = [];
 
     for (let n = START; n <= MAX; n += STEP) {
-      const before = listInstances(serve.dir).length;
       while (learners.length < n) {
         const l = new Learner(serve, () => current);
         await l.arrive(learners.length);
@@ -513,7 +510,7 @@ async function main(): Promise<void> {
       // echo p99 99 ms on a machine 51 % busy, the next one 8.6 ms at 29 %).
       const refilled = n + WARM;
       await until(`${refilled} instances (the warm pool refilled)`, () => (listInstances(serve.dir).length >= refilled ? true : null), 180_000);
-      await sleep(listInstances(serve.dir).length > before ? INSTANCE_WARMUP_MS : SETTLE_MS);
+      await sleep(INSTANCE_WARMUP_MS);
       const plain = await measureStep(n);
       let r = plain;
       if (PANELS) {

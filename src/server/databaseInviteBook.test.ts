@@ -68,14 +68,14 @@ describe('DatabaseInviteBook', () => {
     expect(again.take(invite.code, 20)).toBe(true);
   });
 
-  it('gives the last use to one of two connections on the same file', () => {
+  it('sees on one connection the use taken on another, so the last use is taken once', () => {
     const file = tempFile();
     const a = new DatabaseInviteBook(open(file));
     const b = new DatabaseInviteBook(open(file));
     const invite = a.create(1, HOUR, 0);
     expect(b.peek(invite.code, 1)?.usesLeft).toBe(1);
     expect(a.peek(invite.code, 1)?.usesLeft).toBe(1);
-    // Both saw a use left; only the first take gets it.
+    // Both saw a use left; the take on b spends it for a too.
     expect([b.take(invite.code, 1), a.take(invite.code, 1)]).toEqual([true, false]);
   });
 

@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database } from './database.ts';
-import { INVITE_CODE_PATTERN, newInviteCode, type Invite, type InviteBook } from './invites.ts';
+import { INVITE_CODE_PATTERN, type Invite, type InviteBook } from './invites.ts';
+import { newId } from './sessionCookie.ts';
 
 interface InviteRow {
   uses_left: number;
@@ -32,7 +33,7 @@ export class DatabaseInviteBook implements InviteBook {
   }
 
   create(uses: number, ttlMs: number, now: number): Invite {
-    const invite: Invite = { code: newInviteCode(), usesLeft: uses, expiresAt: now + ttlMs, created: now };
+    const invite: Invite = { code: newId(), usesLeft: uses, expiresAt: now + ttlMs, created: now };
     this.db.write(() => {
       this.s.prune.run(now);
       this.s.insert.run(codeHash(invite.code), uses, invite.expiresAt, now);

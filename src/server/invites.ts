@@ -3,7 +3,7 @@
  * it expires. InviteBook is the interface the gateway uses; MemoryInviteBook forgets unused invites at
  * a restart, DatabaseInviteBook (databaseInviteBook.ts, what `patchbay serve` uses) keeps them.
  */
-import { randomBytes } from 'node:crypto';
+import { newId } from './sessionCookie.ts';
 import { InviteDefaults } from './SessionLimits.ts';
 
 export interface Invite {
@@ -27,16 +27,13 @@ export interface InviteBook {
 /** 16 random bytes, base64url: a code nobody can guess or enumerate. */
 export const INVITE_CODE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
-export function newInviteCode(): string {
-  return randomBytes(16).toString('base64url');
-}
 
 export class MemoryInviteBook implements InviteBook {
   private readonly invites = new Map<string, Invite>();
 
   create(uses: number, ttlMs: number, now: number): Invite {
     this.prune(now);
-    const invite: Invite = { code: newInviteCode(), usesLeft: uses, expiresAt: now + ttlMs, created: now };
+    const invite: Invite = { code: newId(), usesLeft: uses, expiresAt: now + ttlMs, created: now };
     this.invites.set(invite.code, invite);
     return { ...invite };
   }

@@ -5,13 +5,12 @@
 import type { Gateway, GatewayOptions } from './createGateway.ts';
 import type { GatewayLab } from './gatewayLab.ts';
 
-/** The gateway options a lab supplies: its resolver, health, routes, and the per-learner hooks when a pool runs. */
-export function labGatewayOptions(lab: GatewayLab): Pick<GatewayOptions, 'resolver' | 'healthProvider' | 'routes' | 'learnerLab' | 'onTerminalInput' | 'onTerminalAttach' | 'devStatus'> {
+/** The gateway options a lab supplies: its resolver, health, and the per-learner hooks when a pool runs (its routes the caller adds to its own). */
+export function labGatewayOptions(lab: GatewayLab): Pick<GatewayOptions, 'resolver' | 'healthProvider' | 'learnerLab' | 'onTerminalInput' | 'onTerminalAttach' | 'devStatus'> {
   const labs = lab.labs;
   return {
     resolver: lab.resolver,
     healthProvider: lab.health,
-    routes: lab.routes,
     ...(lab.learnerLab && { learnerLab: lab.learnerLab }),
     ...(lab.onTerminalInput && { onTerminalInput: lab.onTerminalInput }),
     // Attaching a terminal is use: it thaws a paused instance first.

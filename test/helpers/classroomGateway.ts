@@ -60,7 +60,7 @@ export async function startClassroomGateway(options: ClassroomGatewayOptions): P
     undo.push(() => lab.stop());
     const extra = options.gateway?.(lab) ?? {};
     const wired = labGatewayOptions(lab);
-    const gw = await startGateway({ cgroupParent: null, ...wired, ...extra, routes: [...(extra.routes ?? []), ...(wired.routes ?? [])] });
+    const gw = await startGateway({ cgroupParent: null, ...wired, ...extra, routes: [...(extra.routes ?? []), ...lab.routes] });
     undo.push(() => gw.close());
     bindLabToGateway(lab, gw.gateway);
     return { gw, lab, db, dir, close };

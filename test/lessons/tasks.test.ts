@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab } from '../../src/lab/startLab.ts';
-import type { LabInstance } from '../../src/lab/types.ts';
+import { startLabWithCleanHome, type LabWithCleanHome } from '../helpers/labWithCleanHome.ts';
 import { loadTasks } from '../../src/lab/tasks.ts';
 import { runLessons } from '../../src/lessons/runLessons.ts';
 import type { RunReport, StepResult } from '../../src/lessons/report.ts';
@@ -48,24 +47,17 @@ describe('tasks in lesson validation', () => {
   });
 
   describe('against a live connections lab', () => {
-    let instance: LabInstance;
-    let runtimeDir = '';
+    let lab: LabWithCleanHome | undefined;
 
     beforeAll(async () => {
-      runtimeDir = mkdtempSync(join(tmpdir(), `${PREFIX}-run-`));
-      const r = await startLab({ lab: LAB, prefix: PREFIX, runtimeDir });
-      if (!r.ok) throw new Error(`lab did not start: ${r.message}`);
-      instance = r.instance;
-      const ready = await instance.ready();
-      if (!ready.ok) throw new Error(`lab not ready: ${ready.message}`);
+      lab = await startLabWithCleanHome(LAB, PREFIX);
     }, 120_000);
 
     afterAll(async () => {
-      await instance?.stop();
-      if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
+      await lab?.stop();
     });
 
-    const run = (file: string) => runLessons({ files: [file], lab: LAB, prefix: PREFIX, instance });
+    const run = (file: string) => runLessons({ files: [file], lab: LAB, prefix: PREFIX, instance: lab!.instance });
 
     it('passes a task whose check fails before its solution and holds after it', async () => {
       const file = lesson('good-task.mdx', `# Good task\n\n${VISOR}\n<Task id="${TASK}"/>\n\n${RESET}`);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/errors.ts';
 import { createGateway } from '../../src/server/createGateway.ts';
-import { openDatabase } from '../../src/server/database.ts';
+import { openDatabase, type Database } from '../../src/server/database.ts';
 import { DatabaseInviteBook } from '../../src/server/databaseInviteBook.ts';
 import { ADMIN_TOKEN_FILE, SESSION_KEY_FILE, SIGN_IN_TOKEN_FILE } from '../../src/server/authSecrets.ts';
 import { signSession } from '../../src/server/sessionCookie.ts';
@@ -21,10 +21,11 @@ import { learnerIdOf, refusedTerminal, refusedUpgrade, signIn, startGateway, ter
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PREFIX = 'pbid';
-const made: { gateways: TestGateway[]; dirs: string[] } = { gateways: [], dirs: [] };
+const made: { gateways: TestGateway[]; dirs: string[]; databases: Database[] } = { gateways: [], dirs: [], databases: [] };
 
 afterEach(async () => {
   for (const gw of made.gateways.splice(0)) await gw.close();
+  for (const db of made.databases.splice(0)) db.close();
 });
 afterAll(() => {
   for (const dir of made.dirs) rmSync(dir, { recursive: true, force: true });
@@ -329,6 +330,7 @@ describe('hosted mode', () => {
     const file = `${tempDir('invites')}/patchbay.db`;
     const start = async (renew = false) => {
       const db = openDatabase(file);
+      made.databases.push(db);
       const gw = await gateway({ auth: { mode: 'hosted', publicUrl: 'http://learn.example.test', invites: new DatabaseInviteBook(db), ...(renew && { renew: true }) } });
       return { gw, async stop() { await gw.close(); made.gateways.splice(made.gateways.indexOf(gw), 1); db.close(); } };
     };
